@@ -1,0 +1,207 @@
+"""The benefits domain: typed records and the errors a person can act on.
+
+Nothing here knows about Slack. User references are plain user IDs; the Slack
+layer renders them as mentions.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Role(enum.StrEnum):
+    """Partner Center roles the bot knows; a member without a role has none."""
+
+    GLOBAL_ADMIN = "global_admin"
+    MPN_PARTNER_ADMIN = "mpn_partner_admin"
+    USER_ADMIN = "user_admin"
+    ADMIN_AGENT = "admin_agent"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.GLOBAL_ADMIN: "Global admin",
+    Role.MPN_PARTNER_ADMIN: "MPN partner admin",
+    Role.USER_ADMIN: "User management admin",
+    Role.ADMIN_AGENT: "Admin agent",
+}
+
+
+class Category(enum.StrEnum):
+    """The five kinds of benefit of an MPN membership."""
+
+    SOFTWARE = "software"
+    CLOUD = "cloud"
+    VISUAL_STUDIO = "visual_studio"
+    TECHNICAL = "technical"
+    GTM = "gtm"
+
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.SOFTWARE: "Software",
+    Category.CLOUD: "Cloud services",
+    Category.VISUAL_STUDIO: "Visual Studio subscriptions",
+    Category.TECHNICAL: "Technical benefits",
+    Category.GTM: "Go-to-market offers",
+}
+
+
+class Level(enum.StrEnum):
+    """Membership levels; the level decides the technical entitlements."""
+
+    ACTION_PACK = "action_pack"
+    SILVER = "silver"
+    GOLD = "gold"
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    level: Level
+    purchase_date: date
+    end_date: date
+    account_email: str
+    managed_in_pmc: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Benefit:
+    id: str
+    name: str
+    category: Category
+    seats: int | None = None
+    description: str = ""
+    instructions: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitRow:
+    """A benefit with its availability, as the inventory list shows it."""
+
+    benefit: Benefit
+    seats_used: int
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.benefit.seats is None:
+            return None
+        return max(self.benefit.seats - self.seats_used, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    id: int
+    benefit_id: str
+    user_id: str | None
+    assigned_at: datetime
+    assigned_by: str
+    holder_email: str | None = None
+    released_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    id: int
+    benefit_id: str
+    requester_id: str
+    reason: str
+    status: RequestStatus
+    created_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """Where a copy of a message was posted (channel ID and Slack timestamp)."""
+
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryUser:
+    user_id: str
+    name: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    detail: str = ""
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a longer list; ``page`` counts from 0."""
+
+    items: list[T]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.page_size - 1) // self.page_size, 1)
+
+    @property
+    def has_next(self) -> bool:
+        return (self.page + 1) * self.page_size < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+
+class DomainError(Exception):
+    """A refusal with a message a person can act on.
+
+    ``message`` is an English msgid for the translation catalogue and
+    ``params`` fills its placeholders. Parameters whose name ends in ``users``
+    are tuples of user IDs that the presentation layer renders as mentions.
+    """
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Forbidden(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    pass
+
+
+class InvalidInput(DomainError):
+    pass
+
+
+class NoMatch(NotFound):
+    """The text named no benefit, or several; ``candidates`` are the closest."""
+
+    def __init__(self, message: str, *, candidates: list[Benefit], **params: Any) -> None:
+        super().__init__(message, **params)
+        self.candidates = candidates

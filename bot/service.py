@@ -1,0 +1,541 @@
+"""The benefits service: every rule of DOMAIN.md that the spine touches.
+
+It takes typed inputs, talks to storage through a unit of work, and returns
+typed results or raises a :class:`bot.domain.DomainError` whose message a
+person can act on. It knows nothing of Slack.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.domain import (
+    Assignment,
+    AuditEntry,
+    Benefit,
+    BenefitRow,
+    Category,
+    Conflict,
+    DirectoryUser,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    MessageRef,
+    NoMatch,
+    NotFound,
+    Page,
+    Request,
+    RequestStatus,
+    Role,
+)
+from bot.permissions import Action, allowed, roles_for
+from storage.base import Repository, Store
+
+MAX_REASON = 500
+MAX_QUERY = 100
+PAGE_SIZE = 15
+MATCHES_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCreated:
+    request: Request
+    benefit: Benefit
+    seats_left: int | None
+    approvers: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    request: Request
+    benefit: Benefit
+    assignment: Assignment | None
+    messages: list[MessageRef]
+    seats_left: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    assignment: Assignment
+    benefit: Benefit
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    request: Request
+    benefit: Benefit
+
+
+@dataclass(frozen=True, slots=True)
+class Mine:
+    holdings: list[Holding]
+    pending: list[Pending]
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    row: BenefitRow
+    holders: list[Assignment] | None  # None when the caller may not see names
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentChange:
+    benefit: Benefit
+    assignment: Assignment
+    seats_left: int | None
+
+
+class BenefitsService:
+    """Use cases of the benefits bot, one method each."""
+
+    def __init__(self, store: Store, *, clock: Clock, page_size: int = PAGE_SIZE) -> None:
+        self._store = store
+        self._clock = clock
+        self.page_size = page_size
+
+    # -- reading -----------------------------------------------------------
+
+    async def roles_of(self, user_id: str) -> frozenset[Role]:
+        async with self._store.read() as repo:
+            return await repo.roles_of(user_id)
+
+    async def list_benefits(
+        self, actor: str, *, category: Category | None = None, page: int = 0
+    ) -> Page[BenefitRow]:
+        """One page of the inventory with seats used and total."""
+        del actor  # every member may list
+        page = max(page, 0)
+        async with self._store.read() as repo:
+            total = await repo.count_benefits(category=category)
+            last = max((total - 1) // self.page_size, 0)
+            page = min(page, last)
+            rows = await repo.benefit_rows(
+                category=category, offset=page * self.page_size, limit=self.page_size
+            )
+        return Page(items=rows, page=page, page_size=self.page_size, total=total)
+
+    async def details(self, actor: str, benefit_id: str) -> Details:
+        async with self._store.read() as repo:
+            benefit = await repo.get_benefit(benefit_id)
+            if benefit is None:
+                raise NotFound("There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id)
+            holders = await repo.active_assignments(benefit.id)
+            roles = await repo.roles_of(actor)
+        is_admin = bool(roles & {Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN})
+        return Details(
+            row=BenefitRow(benefit, len(holders)),
+            holders=holders if is_admin else None,
+        )
+
+    async def mine(self, actor: str) -> Mine:
+        """The caller's assignments and pending requests."""
+        async with self._store.read() as repo:
+            assignments = await repo.user_assignments(actor)
+            requests = await repo.user_requests(actor, status=RequestStatus.PENDING)
+            wanted = {a.benefit_id for a in assignments} | {r.benefit_id for r in requests}
+            benefits = {bid: b for bid in wanted if (b := await repo.get_benefit(bid))}
+        return Mine(
+            holdings=[Holding(a, benefits[a.benefit_id]) for a in assignments],
+            pending=[Pending(r, benefits[r.benefit_id]) for r in requests],
+        )
+
+    async def find_benefit(self, query: str) -> Benefit:
+        """A benefit by id or by an unambiguous start of its name."""
+        async with self._store.read() as repo:
+            return await self._find(repo, query)
+
+    async def _find(self, repo: Repository, query: str) -> Benefit:
+        text = " ".join(query.split())
+        if not text:
+            raise InvalidInput("Name a benefit: its id or the start of its name.")
+        if len(text) > MAX_QUERY:
+            raise InvalidInput(
+                "That benefit name is too long ({length} characters, at most {limit}).",
+                length=len(text),
+                limit=MAX_QUERY,
+            )
+        exact = await repo.get_benefit(text.casefold())
+        if exact is not None:
+            return exact
+        starts = await repo.benefits_by_name_prefix(text, limit=MATCHES_SHOWN + 1)
+        same_name = [b for b in starts if b.name.casefold() == text.casefold()]
+        if len(same_name) == 1:
+            return same_name[0]
+        if len(starts) == 1:
+            return starts[0]
+        if starts:
+            raise NoMatch(
+                "`{query}` matches several benefits. Which one did you mean?",
+                query=text,
+                candidates=starts[:MATCHES_SHOWN],
+            )
+        everything = await repo.all_benefits()
+        by_key: dict[str, Benefit] = {}
+        for b in everything:
+            by_key[b.id] = b
+            by_key[b.name.casefold()] = b
+        close = difflib.get_close_matches(text.casefold(), list(by_key), n=MATCHES_SHOWN, cutoff=0.5)
+        candidates = list(dict.fromkeys(by_key[k] for k in close))
+        raise NoMatch(
+            "No benefit matches `{query}`.",
+            query=text,
+            candidates=candidates,
+        )
+
+    # -- requests ----------------------------------------------------------
+
+    async def request_benefit(self, actor: str, query: str, reason: str = "") -> RequestCreated:
+        """File a request for a seat of a benefit, to be decided by a Global admin."""
+        reason = reason.strip()
+        if len(reason) > MAX_REASON:
+            raise InvalidInput(
+                "The reason is too long ({length} characters, at most {limit}).",
+                length=len(reason),
+                limit=MAX_REASON,
+            )
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await self._ensure_changeable(repo)
+            benefit = await self._find(repo, query)
+            held = await repo.active_assignment(benefit.id, actor)
+            if held is not None:
+                raise Conflict(
+                    "You already hold *{benefit}* (since {since}).",
+                    benefit=benefit.name,
+                    since=held.assigned_at.date().isoformat(),
+                )
+            existing = await repo.pending_request(actor, benefit.id)
+            if existing is not None:
+                raise Conflict(
+                    "You already asked for *{benefit}*: request #{request_id} of {since} is "
+                    "still waiting for a Global admin. See `/benefits mine`.",
+                    benefit=benefit.name,
+                    request_id=existing.id,
+                    since=existing.created_at.date().isoformat(),
+                )
+            approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
+            if not approvers:
+                raise Conflict(
+                    "Nobody can approve requests yet: there is no Global admin. The operator "
+                    "can make one with `benefits-bot grant USER_ID global_admin`."
+                )
+            if await repo.get_user(actor) is None:
+                await repo.put_user(DirectoryUser(user_id=actor))
+            request = await repo.add_request(
+                benefit_id=benefit.id, requester_id=actor, reason=reason, created_at=now
+            )
+            used = await repo.count_active_assignments(benefit.id)
+            await self._audit(repo, actor, "request.create", f"request:{request.id}", benefit.id)
+        return RequestCreated(
+            request=request,
+            benefit=benefit,
+            seats_left=_seats_left(benefit, used),
+            approvers=approvers,
+        )
+
+    async def add_request_messages(self, request_id: int, refs: Sequence[MessageRef]) -> Request:
+        """Remember where the approval request was posted; returns its current state."""
+        async with self._store.write() as repo:
+            await repo.add_request_messages(request_id, refs)
+            request = await repo.get_request(request_id)
+        if request is None:
+            raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
+        return request
+
+    async def request_messages(self, request_id: int) -> list[MessageRef]:
+        async with self._store.read() as repo:
+            return await repo.request_messages(request_id)
+
+    async def approve(self, actor: str, request_id: int) -> Decision:
+        """Approve a pending request and assign its seat, atomically."""
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await self._ensure_changeable(repo)
+            request, benefit = await self._pending_for_decision(repo, actor, request_id)
+            used = await repo.count_active_assignments(benefit.id)
+            if benefit.seats is not None and used >= benefit.seats:
+                raise Conflict(
+                    "No seat of *{benefit}* is left ({used} of {seats} in use). Unassign a seat "
+                    "first, or deny the request.",
+                    benefit=benefit.name,
+                    used=used,
+                    seats=benefit.seats,
+                )
+            if await repo.active_assignment(benefit.id, request.requester_id) is not None:
+                raise Conflict(
+                    "{requester_user} already holds *{benefit}*; deny the request instead.",
+                    requester_user=request.requester_id,
+                    benefit=benefit.name,
+                )
+            await repo.decide_request(
+                request.id, status=RequestStatus.APPROVED, decided_by=actor, decided_at=now
+            )
+            assignment = await repo.add_assignment(
+                benefit_id=benefit.id,
+                user_id=request.requester_id,
+                assigned_at=now,
+                assigned_by=actor,
+            )
+            await self._audit(repo, actor, "request.approve", f"request:{request.id}", benefit.id)
+            await self._audit(
+                repo, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
+            )
+            decided = await repo.get_request(request.id)
+            messages = await repo.request_messages(request.id)
+        assert decided is not None
+        return Decision(
+            request=decided,
+            benefit=benefit,
+            assignment=assignment,
+            messages=messages,
+            seats_left=_seats_left(benefit, used + 1),
+        )
+
+    async def check_can_decide(self, actor: str, request_id: int) -> Request:
+        """Raise what a decision would be refused for, before asking for a reason."""
+        async with self._store.read() as repo:
+            request, _ = await self._pending_for_decision(repo, actor, request_id)
+        return request
+
+    async def deny(self, actor: str, request_id: int, reason: str) -> Decision:
+        """Deny a pending request with a reason the requester will read."""
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("Give the requester a reason for the denial.")
+        if len(reason) > MAX_REASON:
+            raise InvalidInput(
+                "The reason is too long ({length} characters, at most {limit}).",
+                length=len(reason),
+                limit=MAX_REASON,
+            )
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            request, benefit = await self._pending_for_decision(repo, actor, request_id)
+            await repo.decide_request(
+                request.id,
+                status=RequestStatus.DENIED,
+                decided_by=actor,
+                decided_at=now,
+                note=reason,
+            )
+            await self._audit(
+                repo, actor, "request.deny", f"request:{request.id}", f"{benefit.id}: {reason}"
+            )
+            decided = await repo.get_request(request.id)
+            messages = await repo.request_messages(request.id)
+            used = await repo.count_active_assignments(benefit.id)
+        assert decided is not None
+        return Decision(
+            request=decided,
+            benefit=benefit,
+            assignment=None,
+            messages=messages,
+            seats_left=_seats_left(benefit, used),
+        )
+
+    async def _pending_for_decision(
+        self, repo: Repository, actor: str, request_id: int
+    ) -> tuple[Request, Benefit]:
+        await self._require(repo, actor, Action.DECIDE)
+        request = await repo.get_request(request_id)
+        if request is None:
+            raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
+        if request.requester_id == actor:
+            others = [u for u in await repo.role_holders(Role.GLOBAL_ADMIN) if u != actor]
+            raise Forbidden(
+                "You can't decide your own request. Another Global admin must: {admin_users}.",
+                admin_users=tuple(others),
+            )
+        if request.status is not RequestStatus.PENDING:
+            raise Conflict(
+                "Request #{request_id} was already {status} by {decider_user}.",
+                request_id=request.id,
+                status=request.status.value,
+                decider_user=request.decided_by or "",
+            )
+        benefit = await repo.get_benefit(request.benefit_id)
+        if benefit is None:  # pragma: no cover - benefits are never deleted
+            raise NotFound("There is no benefit with the id `{benefit_id}`.", benefit_id=request.benefit_id)
+        return request, benefit
+
+    # -- direct assignment -------------------------------------------------
+
+    async def assign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await self._ensure_changeable(repo)
+            await self._require(repo, actor, Action.DECIDE)
+            benefit = await self._find(repo, query)
+            await self._require_known_user(repo, user_id)
+            if await repo.active_assignment(benefit.id, user_id) is not None:
+                raise Conflict(
+                    "{holder_user} already holds *{benefit}*.",
+                    holder_user=user_id,
+                    benefit=benefit.name,
+                )
+            used = await repo.count_active_assignments(benefit.id)
+            if benefit.seats is not None and used >= benefit.seats:
+                raise Conflict(
+                    "No seat of *{benefit}* is left ({used} of {seats} in use). Unassign a seat "
+                    "first.",
+                    benefit=benefit.name,
+                    used=used,
+                    seats=benefit.seats,
+                )
+            assignment = await repo.add_assignment(
+                benefit_id=benefit.id, user_id=user_id, assigned_at=now, assigned_by=actor
+            )
+            await self._audit(repo, actor, "assignment.create", f"user:{user_id}", benefit.id)
+        return AssignmentChange(benefit, assignment, _seats_left(benefit, used + 1))
+
+    async def unassign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await self._ensure_changeable(repo)
+            await self._require(repo, actor, Action.DECIDE)
+            benefit = await self._find(repo, query)
+            held = await repo.active_assignment(benefit.id, user_id)
+            if held is None:
+                raise NotFound(
+                    "{holder_user} holds no seat of *{benefit}*.",
+                    holder_user=user_id,
+                    benefit=benefit.name,
+                )
+            await repo.release_assignment(held.id, at=now)
+            used = await repo.count_active_assignments(benefit.id)
+            await self._audit(repo, actor, "assignment.release", f"user:{user_id}", benefit.id)
+        return AssignmentChange(benefit, held, _seats_left(benefit, used))
+
+    # -- roles and directory -----------------------------------------------
+
+    async def grant(self, actor: str, user_id: str, role: Role) -> None:
+        async with self._store.write() as repo:
+            await self._require(repo, actor, Action.MANAGE_ROLES)
+            await self._grant(repo, actor, user_id, role)
+
+    async def revoke(self, actor: str, user_id: str, role: Role) -> None:
+        async with self._store.write() as repo:
+            await self._require(repo, actor, Action.MANAGE_ROLES)
+            await self._revoke(repo, actor, user_id, role)
+
+    async def bootstrap_grant(self, user_id: str, role: Role, *, operator: str = "operator") -> bool:
+        """Grant a role from the shell (no Slack actor); False when already held."""
+        async with self._store.write() as repo:
+            return await self._grant(repo, operator, user_id, role, quiet=True)
+
+    async def bootstrap_revoke(self, user_id: str, role: Role, *, operator: str = "operator") -> bool:
+        async with self._store.write() as repo:
+            return await self._revoke(repo, operator, user_id, role, quiet=True)
+
+    async def _grant(
+        self, repo: Repository, actor: str, user_id: str, role: Role, *, quiet: bool = False
+    ) -> bool:
+        if not await repo.grant_role(user_id, role, at=self._clock.now()):
+            if quiet:
+                return False
+            raise Conflict("{holder_user} already holds the {role} role.", holder_user=user_id, role=role.value)
+        if await repo.get_user(user_id) is None:
+            await repo.put_user(DirectoryUser(user_id=user_id))
+        await self._audit(repo, actor, "role.grant", f"user:{user_id}", role.value)
+        return True
+
+    async def _revoke(
+        self, repo: Repository, actor: str, user_id: str, role: Role, *, quiet: bool = False
+    ) -> bool:
+        if role is Role.GLOBAL_ADMIN and await repo.role_holders(Role.GLOBAL_ADMIN) == [user_id]:
+            raise Conflict(
+                "{holder_user} is the last Global admin; grant the role to someone else first."
+                , holder_user=user_id
+            )
+        if not await repo.revoke_role(user_id, role):
+            if quiet:
+                return False
+            raise Conflict("{holder_user} does not hold the {role} role.", holder_user=user_id, role=role.value)
+        await self._audit(repo, actor, "role.revoke", f"user:{user_id}", role.value)
+        return True
+
+    async def roles(self, actor: str) -> list[tuple[str, Role]]:
+        async with self._store.read() as repo:
+            await self._require(repo, actor, Action.MANAGE_ROLES)
+            return await repo.all_roles()
+
+    async def add_user(self, actor: str, user_id: str, *, name: str = "", email: str = "") -> bool:
+        """Add a person to the bot's directory; False when already there."""
+        async with self._store.write() as repo:
+            await self._require(repo, actor, Action.ADD_USER)
+            if await repo.get_user(user_id) is not None:
+                return False
+            await repo.put_user(DirectoryUser(user_id=user_id, name=name, email=email))
+            await self._audit(repo, actor, "user.add", f"user:{user_id}")
+        return True
+
+    async def global_admins(self) -> list[str]:
+        async with self._store.read() as repo:
+            return await repo.role_holders(Role.GLOBAL_ADMIN)
+
+    # -- helpers -----------------------------------------------------------
+
+    async def _require(self, repo: Repository, actor: str, action: Action) -> frozenset[Role]:
+        roles = await repo.roles_of(actor)
+        if allowed(action, roles):
+            return roles
+        needed = roles_for(action)
+        holders: list[str] = []
+        for role in needed:
+            holders.extend(u for u in await repo.role_holders(role) if u not in holders)
+        role_names = " or ".join(role.value for role in needed)
+        if holders:
+            raise Forbidden(
+                "This needs the {roles} role. Ask someone who has it: {holder_users}.",
+                roles=role_names,
+                holder_users=tuple(holders),
+            )
+        raise Forbidden(
+            "This needs the {roles} role, and nobody holds it yet. The operator can grant it "
+            "with `benefits-bot grant USER_ID global_admin`.",
+            roles=role_names,
+        )
+
+    async def _require_known_user(self, repo: Repository, user_id: str) -> None:
+        if await repo.get_user(user_id) is None:
+            raise NotFound(
+                "{unknown_user} is not in the bot's directory yet. A User management admin or "
+                "Global admin must add them first with `/benefits adduser @user`.",
+                unknown_user=user_id,
+            )
+
+    async def _ensure_changeable(self, repo: Repository) -> None:
+        membership = await repo.get_membership()
+        if membership is not None and membership.managed_in_pmc:
+            raise Forbidden(
+                "The membership is still managed in the Partner Membership Center (PMC): make "
+                "this change there (technical benefits through Partner Frontline). The bot "
+                "changed nothing."
+            )
+
+    async def _audit(
+        self, repo: Repository, actor: str, action: str, subject: str, detail: str = ""
+    ) -> None:
+        await repo.add_audit(
+            AuditEntry(at=self._clock.now(), actor=actor, action=action, subject=subject, detail=detail)
+        )
+
+
+def _seats_left(benefit: Benefit, used: int) -> int | None:
+    return None if benefit.seats is None else max(benefit.seats - used, 0)
+
+
+__all__ = [
+    "AssignmentChange",
+    "BenefitsService",
+    "Decision",
+    "Details",
+    "DomainError",
+    "Holding",
+    "Mine",
+    "Pending",
+    "RequestCreated",
+]
