@@ -121,7 +121,9 @@ class BenefitsService:
         async with self._store.read() as repo:
             benefit = await repo.get_benefit(benefit_id)
             if benefit is None:
-                raise NotFound("There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id)
+                raise NotFound(
+                    "There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id
+                )
             holders = await repo.active_assignments(benefit.id)
             roles = await repo.roles_of(actor)
         is_admin = bool(roles & {Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN})
@@ -177,7 +179,9 @@ class BenefitsService:
         for b in everything:
             by_key[b.id] = b
             by_key[b.name.casefold()] = b
-        close = difflib.get_close_matches(text.casefold(), list(by_key), n=MATCHES_SHOWN, cutoff=0.5)
+        close = difflib.get_close_matches(
+            text.casefold(), list(by_key), n=MATCHES_SHOWN, cutoff=0.5
+        )
         candidates = list(dict.fromkeys(by_key[k] for k in close))
         raise NoMatch(
             "No benefit matches `{query}`.",
@@ -358,7 +362,9 @@ class BenefitsService:
             )
         benefit = await repo.get_benefit(request.benefit_id)
         if benefit is None:  # pragma: no cover - benefits are never deleted
-            raise NotFound("There is no benefit with the id `{benefit_id}`.", benefit_id=request.benefit_id)
+            raise NotFound(
+                "There is no benefit with the id `{benefit_id}`.", benefit_id=request.benefit_id
+            )
         return request, benefit
 
     # -- direct assignment -------------------------------------------------
@@ -421,12 +427,16 @@ class BenefitsService:
             await self._require(repo, actor, Action.MANAGE_ROLES)
             await self._revoke(repo, actor, user_id, role)
 
-    async def bootstrap_grant(self, user_id: str, role: Role, *, operator: str = "operator") -> bool:
+    async def bootstrap_grant(
+        self, user_id: str, role: Role, *, operator: str = "operator"
+    ) -> bool:
         """Grant a role from the shell (no Slack actor); False when already held."""
         async with self._store.write() as repo:
             return await self._grant(repo, operator, user_id, role, quiet=True)
 
-    async def bootstrap_revoke(self, user_id: str, role: Role, *, operator: str = "operator") -> bool:
+    async def bootstrap_revoke(
+        self, user_id: str, role: Role, *, operator: str = "operator"
+    ) -> bool:
         async with self._store.write() as repo:
             return await self._revoke(repo, operator, user_id, role, quiet=True)
 
@@ -436,7 +446,9 @@ class BenefitsService:
         if not await repo.grant_role(user_id, role, at=self._clock.now()):
             if quiet:
                 return False
-            raise Conflict("{holder_user} already holds the {role} role.", holder_user=user_id, role=role.value)
+            raise Conflict(
+                "{holder_user} already holds the {role} role.", holder_user=user_id, role=role.value
+            )
         if await repo.get_user(user_id) is None:
             await repo.put_user(DirectoryUser(user_id=user_id))
         await self._audit(repo, actor, "role.grant", f"user:{user_id}", role.value)
@@ -447,13 +459,15 @@ class BenefitsService:
     ) -> bool:
         if role is Role.GLOBAL_ADMIN and await repo.role_holders(Role.GLOBAL_ADMIN) == [user_id]:
             raise Conflict(
-                "{holder_user} is the last Global admin; grant the role to someone else first."
-                , holder_user=user_id
+                "{holder_user} is the last Global admin; grant the role to someone else first.",
+                holder_user=user_id,
             )
         if not await repo.revoke_role(user_id, role):
             if quiet:
                 return False
-            raise Conflict("{holder_user} does not hold the {role} role.", holder_user=user_id, role=role.value)
+            raise Conflict(
+                "{holder_user} does not hold the {role} role.", holder_user=user_id, role=role.value
+            )
         await self._audit(repo, actor, "role.revoke", f"user:{user_id}", role.value)
         return True
 
@@ -520,7 +534,9 @@ class BenefitsService:
         self, repo: Repository, actor: str, action: str, subject: str, detail: str = ""
     ) -> None:
         await repo.add_audit(
-            AuditEntry(at=self._clock.now(), actor=actor, action=action, subject=subject, detail=detail)
+            AuditEntry(
+                at=self._clock.now(), actor=actor, action=action, subject=subject, detail=detail
+            )
         )
 
 
