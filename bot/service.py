@@ -38,6 +38,7 @@ MAX_REASON = 500
 MAX_QUERY = 100
 PAGE_SIZE = 15
 MATCHES_SHOWN = 5
+MAX_NAME_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,25 @@ class BenefitsService:
         async with self._store.read() as repo:
             return await self._find(repo, query)
 
+    async def _split_benefit(self, text: str) -> tuple[str, str]:
+        """The longest leading words of ``text`` that name one benefit, and the rest."""
+        words = text.split()
+        first_error: NoMatch | None = None
+        async with self._store.read() as repo:
+            for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
+                query = " ".join(words[:n])
+                try:
+                    benefit = await self._find(repo, query)
+                except NoMatch as error:
+                    if first_error is None and error.candidates:
+                        first_error = error
+                    continue
+                return benefit.id, " ".join(words[n:])
+            if first_error is not None:
+                raise first_error
+            await self._find(repo, text)  # raises with the closest matches
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def _find(self, repo: Repository, query: str) -> Benefit:
         text = " ".join(query.split())
         if not text:
@@ -191,8 +211,22 @@ class BenefitsService:
 
     # -- requests ----------------------------------------------------------
 
-    async def request_benefit(self, actor: str, query: str, reason: str = "") -> RequestCreated:
-        """File a request for a seat of a benefit, to be decided by a Global admin."""
+    async def request_benefit(
+        self, actor: str, text: str, reason: str | None = None
+    ) -> RequestCreated:
+        """File a request for a seat of a benefit, to be decided by a Global admin.
+
+        Args:
+            actor: The requester's user ID.
+            text: The benefit's id or the start of its name; when ``reason`` is
+                None, the text may go on with the reason, and the longest
+                start of it that names one benefit is taken as the benefit.
+            reason: Why the requester needs it, when given apart.
+        """
+        if reason is None:
+            benefit_query, reason = await self._split_benefit(text)
+        else:
+            benefit_query = text
         reason = reason.strip()
         if len(reason) > MAX_REASON:
             raise InvalidInput(
@@ -203,7 +237,7 @@ class BenefitsService:
         now = self._clock.now()
         async with self._store.write() as repo:
             await self._ensure_changeable(repo)
-            benefit = await self._find(repo, query)
+            benefit = await self._find(repo, benefit_query)
             held = await repo.active_assignment(benefit.id, actor)
             if held is not None:
                 raise Conflict(
@@ -298,11 +332,29 @@ class BenefitsService:
             seats_left=_seats_left(benefit, used + 1),
         )
 
-    async def check_can_decide(self, actor: str, request_id: int) -> Request:
+    async def check_can_decide(self, actor: str, request_id: int) -> tuple[Request, Benefit]:
         """Raise what a decision would be refused for, before asking for a reason."""
         async with self._store.read() as repo:
-            request, _ = await self._pending_for_decision(repo, actor, request_id)
-        return request
+            return await self._pending_for_decision(repo, actor, request_id)
+
+    async def decision(self, request_id: int) -> Decision:
+        """A request as it stands now, with where its approval messages are."""
+        async with self._store.read() as repo:
+            request = await repo.get_request(request_id)
+            if request is None:
+                raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
+            benefit = await repo.get_benefit(request.benefit_id)
+            assert benefit is not None
+            messages = await repo.request_messages(request_id)
+            used = await repo.count_active_assignments(benefit.id)
+            holding = await repo.active_assignment(benefit.id, request.requester_id)
+        return Decision(
+            request=request,
+            benefit=benefit,
+            assignment=holding if request.status is RequestStatus.APPROVED else None,
+            messages=messages,
+            seats_left=_seats_left(benefit, used),
+        )
 
     async def deny(self, actor: str, request_id: int, reason: str) -> Decision:
         """Deny a pending request with a reason the requester will read."""

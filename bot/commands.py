@@ -1,0 +1,246 @@
+"""The `/benefits` command language: text in, a typed command out.
+
+Parsing knows Slack's escaping of mentions (``<@U123|name>``, sent because
+the command is declared with ``should_escape``) and nothing about storage.
+Bad text raises :class:`bot.domain.InvalidInput` with the usage to follow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.domain import Category, InvalidInput, Role
+
+MAX_TEXT = 2000
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>")
+# Slack's clients often turn straight quotes into curly ones.
+_OPENING_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019"}
+_RAW_AT = re.compile(r"(?<![<\w])@[\w.\-]+")
+
+CATEGORY_ALIASES: dict[str, Category] = {
+    "software": Category.SOFTWARE,
+    "cloud": Category.CLOUD,
+    "azure": Category.CLOUD,
+    "visual_studio": Category.VISUAL_STUDIO,
+    "visual-studio": Category.VISUAL_STUDIO,
+    "vs": Category.VISUAL_STUDIO,
+    "technical": Category.TECHNICAL,
+    "support": Category.TECHNICAL,
+    "gtm": Category.GTM,
+    "go-to-market": Category.GTM,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ListBenefits:
+    category: Category | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowMine:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBenefit:
+    """``benefit`` is the text naming the benefit; ``reason`` is None when the
+    two are not yet told apart (the service takes the longest name that fits)."""
+
+    benefit: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    benefit: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unassign:
+    benefit: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    user_id: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Revoke:
+    user_id: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class ShowRoles:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AddUser:
+    user_id: str
+
+
+Command = (
+    Help
+    | ListBenefits
+    | ShowMine
+    | RequestBenefit
+    | Assign
+    | Unassign
+    | Grant
+    | Revoke
+    | ShowRoles
+    | AddUser
+)
+
+USAGE: dict[str, str] = {
+    "list": "/benefits list [software|cloud|visual_studio|technical|gtm]",
+    "mine": "/benefits mine",
+    "request": "/benefits request <benefit> [reason]",
+    "assign": "/benefits assign <benefit> @user",
+    "unassign": "/benefits unassign <benefit> @user",
+    "grant": "/benefits grant @user <role>",
+    "revoke": "/benefits revoke @user <role>",
+    "roles": "/benefits roles",
+    "adduser": "/benefits adduser @user",
+    "help": "/benefits help",
+}
+
+
+def parse(text: str) -> Command:
+    """Parse the text after ``/benefits``."""
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(
+            "That command is too long ({length} characters, at most {limit}).",
+            length=len(text),
+            limit=MAX_TEXT,
+        )
+    text = text.strip()
+    verb, _, rest = text.partition(" ")
+    verb = verb.casefold()
+    rest = rest.strip()
+    match verb:
+        case "" | "help":
+            return Help()
+        case "list" | "ls":
+            return ListBenefits(_category(rest))
+        case "mine" | "my":
+            _no_arguments("mine", rest)
+            return ShowMine()
+        case "request":
+            return _request(rest)
+        case "assign":
+            benefit, user = _benefit_and_user("assign", rest)
+            return Assign(benefit, user)
+        case "unassign":
+            benefit, user = _benefit_and_user("unassign", rest)
+            return Unassign(benefit, user)
+        case "grant":
+            user, role = _user_and_role("grant", rest)
+            return Grant(user, role)
+        case "revoke":
+            user, role = _user_and_role("revoke", rest)
+            return Revoke(user, role)
+        case "roles":
+            _no_arguments("roles", rest)
+            return ShowRoles()
+        case "adduser":
+            return AddUser(_only_user("adduser", rest))
+    raise InvalidInput(
+        "I don't know the command `{verb}`. Try `/benefits help` to see what you can do.",
+        verb=verb[:40],
+    )
+
+
+def _usage_error(command: str) -> InvalidInput:
+    return InvalidInput("Usage: `{usage}`", usage=USAGE[command])
+
+
+def _no_arguments(command: str, rest: str) -> None:
+    if rest:
+        raise _usage_error(command)
+
+
+def _category(rest: str) -> Category | None:
+    if not rest:
+        return None
+    category = CATEGORY_ALIASES.get(rest.casefold())
+    if category is None:
+        raise InvalidInput(
+            "There is no category `{category}`. Pick one of: {choices}.",
+            category=rest[:40],
+            choices=", ".join(c.value for c in Category),
+        )
+    return category
+
+
+def _request(rest: str) -> RequestBenefit:
+    if not rest:
+        raise _usage_error("request")
+    if rest[0] in _OPENING_QUOTES:
+        closing = _OPENING_QUOTES[rest[0]]
+        end = rest.find(closing, 1)
+        if end == -1:
+            raise InvalidInput("A quote is not closed. Usage: `{usage}`", usage=USAGE["request"])
+        return RequestBenefit(rest[1:end], rest[end + 1 :].strip())
+    return RequestBenefit(rest, None)
+
+
+def _mentions(rest: str) -> list[str]:
+    return _MENTION.findall(rest)
+
+
+def _check_no_raw_at(command: str, rest: str) -> None:
+    if _RAW_AT.search(_MENTION.sub("", rest)):
+        raise InvalidInput(
+            "I couldn't tell who you meant. Pick the person from Slack's @ suggestions so the "
+            "mention becomes a link. Usage: `{usage}`",
+            usage=USAGE[command],
+        )
+
+
+def _benefit_and_user(command: str, rest: str) -> tuple[str, str]:
+    _check_no_raw_at(command, rest)
+    users = _mentions(rest)
+    if len(users) != 1:
+        raise _usage_error(command)
+    benefit = _MENTION.sub("", rest).strip()
+    if not benefit:
+        raise _usage_error(command)
+    return benefit, users[0]
+
+
+def _only_user(command: str, rest: str) -> str:
+    _check_no_raw_at(command, rest)
+    users = _mentions(rest)
+    if len(users) != 1 or _MENTION.sub("", rest).strip():
+        raise _usage_error(command)
+    return users[0]
+
+
+def _user_and_role(command: str, rest: str) -> tuple[str, Role]:
+    _check_no_raw_at(command, rest)
+    users = _mentions(rest)
+    role_text = _MENTION.sub("", rest).strip().casefold().replace("-", "_").replace(" ", "_")
+    if len(users) != 1 or not role_text:
+        raise _usage_error(command)
+    try:
+        role = Role(role_text)
+    except ValueError:
+        raise InvalidInput(
+            "There is no role `{role}`. Roles: {choices}.",
+            role=role_text[:40],
+            choices=", ".join(r.value for r in Role),
+        ) from None
+    return users[0], role

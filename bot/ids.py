@@ -1,0 +1,32 @@
+"""Every Slack identifier the bot renders and listens to, in one place.
+
+Builders and handlers import these names, so a button and its listener cannot
+drift apart. ``app.yaml`` declares the command; a test checks that each
+declared command and callback has a listener.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+COMMAND: Final = "/benefits"
+
+# block_actions
+APPROVE: Final = "request_approve"
+DENY: Final = "request_deny"
+DETAILS: Final = "benefit_details"
+LIST_PREVIOUS: Final = "benefit_list_previous"
+LIST_NEXT: Final = "benefit_list_next"
+
+# views (callback_id) and their inputs
+DENY_VIEW: Final = "request_deny_view"
+DENY_REASON_BLOCK: Final = "deny_reason"
+DENY_REASON_INPUT: Final = "reason"
+DETAILS_VIEW: Final = "benefit_details_view"
+
+# message blocks
+REQUEST_ACTIONS_BLOCK: Final = "request_actions"
+LIST_NAV_BLOCK: Final = "list_nav"
+
+ACTION_IDS: Final = frozenset({APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT})
+VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW})
