@@ -244,3 +244,15 @@ def _user_and_role(command: str, rest: str) -> tuple[str, Role]:
             choices=", ".join(r.value for r in Role),
         ) from None
     return users[0], role
+
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def parse_user_id(text: str) -> str | None:
+    """A bare Slack user ID or a mention (``<@U123|name>``), else None."""
+    text = text.strip()
+    if _USER_ID.match(text):
+        return text
+    found = _MENTION.fullmatch(text)
+    return found.group(1) if found else None

@@ -1,0 +1,18 @@
+"""Slack listeners, one module per kind, each exposing ``register(app, services)``.
+
+Listeners are thin: acknowledge, parse the payload into a typed command, call
+one service function, render the result with a builder, send. Slack calls
+that the acknowledgement does not need run afterwards, in the background.
+"""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.container import Services
+from handlers import actions, commands, events, views
+
+
+def register_all(app: AsyncApp, services: Services) -> None:
+    for module in (commands, actions, views, events):
+        module.register(app, services)

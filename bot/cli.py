@@ -1,0 +1,153 @@
+"""The ``benefits-bot`` command: run the bot, import the inventory, bootstrap roles."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bot.clock import SystemClock
+from bot.domain import DomainError, Role
+from bot.i18n import t
+from bot.logs import configure_logging
+from bot.settings import Settings, SettingsError, StorageSettings, load_settings
+from storage import open_store
+
+PROGRESS_THRESHOLD = 50
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="benefits-bot",
+        description="Run Microsoft Partner Network benefits from Slack.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="start the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    imp = sub.add_parser("import", help="load an inventory file (YAML) into the database")
+    imp.add_argument("path", type=Path, help="the inventory file, e.g. examples/inventory.yaml")
+    roles = ", ".join(r.value for r in Role)
+    for name, what in (("grant", "give"), ("revoke", "take away")):
+        cmd = sub.add_parser(name, help=f"{what} a role, e.g. the first Global admin")
+        cmd.add_argument(
+            "user_id", help="a Slack user ID such as U0123ABCD (profile → ⋮ → Copy member ID)"
+        )
+        cmd.add_argument("role", help=f"one of: {roles}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(stderr=True, highlight=False)
+    try:
+        if args.command == "run":
+            settings: Settings = load_settings(Settings)
+            secrets = [settings.slack_bot_token.get_secret_value()]
+            for extra in (settings.slack_signing_secret, settings.slack_app_token):
+                if extra is not None:
+                    secrets.append(extra.get_secret_value())
+            configure_logging(settings.benefits_log_level, secrets)
+            from bot.server import serve
+
+            asyncio.run(serve(settings))
+            return 0
+        storage: StorageSettings = load_settings(StorageSettings)
+        if args.command == "import":
+            return asyncio.run(_import(storage, args.path, console))
+        return asyncio.run(_role(storage, args.command, args.user_id, args.role, console))
+    except SettingsError as error:
+        for line in error.lines:
+            console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
+        return 2
+
+
+async def _import(storage: StorageSettings, path: Path, console: Console) -> int:
+    from bot.inventory import InventoryError, import_inventory, load_inventory
+
+    try:
+        inventory = load_inventory(path)
+    except InventoryError as error:
+        console.print(f"error: {error}", markup=False, soft_wrap=True)
+        return 1
+    store = await open_store(storage.database_url)
+    try:
+        columns = (
+            TextColumn("importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        total = len(inventory.benefits)
+        with Progress(
+            *columns, console=console, transient=True, disable=total < PROGRESS_THRESHOLD
+        ) as progress:
+            task = progress.add_task("import", total=total)
+
+            def advance(done: int, _total: int) -> None:
+                progress.update(task, completed=done)
+
+            report = await import_inventory(store, inventory, clock=SystemClock(), progress=advance)
+    except InventoryError as error:
+        console.print(f"error: {error}", markup=False, soft_wrap=True)
+        return 1
+    finally:
+        await store.close()
+    console.print(f"{path}: {report.summary()}", markup=False, soft_wrap=True)
+    return 0
+
+
+async def _role(
+    storage: StorageSettings, command: str, user_id: str, role_name: str, console: Console
+) -> int:
+    from bot.commands import parse_user_id
+    from bot.service import BenefitsService
+
+    try:
+        role = Role(role_name.strip().lower().replace("-", "_"))
+    except ValueError:
+        console.print(
+            f"error: there is no role {role_name!r}; roles: {', '.join(r.value for r in Role)}",
+            markup=False,
+        )
+        return 2
+    user = parse_user_id(user_id)
+    if user is None:
+        console.print(
+            f"error: {user_id!r} is not a Slack user ID (like U0123ABCD: the person's profile → ⋮ → Copy member ID)",
+            markup=False,
+        )
+        return 2
+    store = await open_store(storage.database_url)
+    service = BenefitsService(store, clock=SystemClock())
+    try:
+        if command == "grant":
+            changed = await service.bootstrap_grant(user, role)
+            done = (
+                f"{user} now holds {role.value}" if changed else f"{user} already held {role.value}"
+            )
+        else:
+            changed = await service.bootstrap_revoke(user, role)
+            done = (
+                f"{user} no longer holds {role.value}"
+                if changed
+                else f"{user} did not hold {role.value}"
+            )
+    except DomainError as error:
+        console.print(f"error: {t(error.message, None, **_plain(error.params))}", markup=False)
+        return 1
+    finally:
+        await store.close()
+    console.print(done, markup=False)
+    return 0
+
+
+def _plain(params: dict[str, object]) -> dict[str, object]:
+    return {k: (", ".join(map(str, v)) if isinstance(v, tuple) else v) for k, v in params.items()}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

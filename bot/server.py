@@ -1,0 +1,172 @@
+"""Running the bot: HTTP mode or Socket Mode, ``/healthz``, and a clean stop.
+
+In HTTP mode Slack's commands, interactivity and events all arrive at
+``POST /slack/events``. In both modes ``GET /healthz`` answers 200 while the
+database is reachable (and, in Socket Mode, the socket is connected).
+SIGTERM and SIGINT stop the bot: in-flight requests and the Slack calls
+that follow them finish, then the database is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot.app import build_app
+from bot.clock import Clock, SystemClock
+from bot.container import Services
+from bot.inventory import resolve_email_holders
+from bot.service import BenefitsService
+from bot.settings import Settings
+from storage import Store, open_store
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def web_application(
+    *,
+    app: AsyncApp | None,
+    store: Store,
+    socket_connected: Callable[[], Awaitable[bool]] | None = None,
+) -> web.Application:
+    """The aiohttp application: Slack's endpoint (HTTP mode) and the health check."""
+    web_app = web.Application(client_max_size=1024 * 1024)
+
+    async def health(_: web.Request) -> web.Response:
+        database = await store.ping()
+        socket = True if socket_connected is None else await socket_connected()
+        ok = database and socket
+        body = {"status": "ok" if ok else "unavailable", "database": database}
+        if socket_connected is not None:
+            body["socket"] = socket
+        return web.json_response(body, status=200 if ok else 503)
+
+    web_app.router.add_get(HEALTH_PATH, health)
+    if app is not None:
+
+        async def events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await app.async_dispatch(await to_bolt_request(request))
+            )
+
+        web_app.router.add_post(EVENTS_PATH, events)
+    return web_app
+
+
+@dataclass
+class RunningBot:
+    """A started bot; ``stop()`` shuts it down in order."""
+
+    services: Services
+    store: Store
+    app: AsyncApp
+    runner: web.AppRunner
+    port: int
+    socket_handler: AsyncSocketModeHandler | None = None
+    _stopped: bool = field(default=False, init=False)
+
+    async def stop(self, *, timeout: float = 10.0) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.socket_handler is not None:
+            with suppress(Exception):
+                await self.socket_handler.close_async()
+        await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
+        await self.services.background.drain(timeout)
+        await self.store.close()
+
+
+async def start_bot(settings: Settings, *, clock: Clock | None = None) -> RunningBot:
+    """Open the database, build the app and start serving; returns once listening."""
+    store = await open_store(settings.database_url)
+    services = Services(
+        benefits=BenefitsService(store, clock=clock or SystemClock()),
+        admin_channel=settings.benefits_admin_channel,
+    )
+    app = build_app(
+        bot_token=settings.slack_bot_token.get_secret_value(),
+        signing_secret=(
+            None
+            if settings.socket_mode or settings.slack_signing_secret is None
+            else settings.slack_signing_secret.get_secret_value()
+        ),
+        api_url=settings.slack_api_url,
+        services=services,
+    )
+    socket_handler: AsyncSocketModeHandler | None = None
+    if settings.socket_mode:
+        assert settings.slack_app_token is not None
+        socket_handler = AsyncSocketModeHandler(
+            app, settings.slack_app_token.get_secret_value(), web_client=app.client
+        )
+        handler = socket_handler
+        web_app = web_application(
+            app=None, store=store, socket_connected=lambda: handler.client.is_connected()
+        )
+    else:
+        web_app = web_application(app=app, store=store)
+    runner = web.AppRunner(
+        web_app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host=settings.benefits_host, port=settings.port)
+    await site.start()
+    port = settings.port
+    server = getattr(site, "_server", None)
+    if server is not None and server.sockets:
+        port = server.sockets[0].getsockname()[1]
+    if socket_handler is not None:
+        await socket_handler.connect_async()
+    bot = RunningBot(services, store, app, runner, port, socket_handler)
+    services.background.spawn(_resolve_holders(bot), name="resolve email holders")
+    mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
+    log.info("benefits bot running (%s)", mode)
+    return bot
+
+
+async def _resolve_holders(bot: RunningBot) -> None:
+    """Turn holders imported by email into Slack users, via users.lookupByEmail."""
+
+    async def lookup(email: str) -> str | None:
+        try:
+            response = await bot.app.client.users_lookupByEmail(email=email)
+        except SlackApiError as error:
+            if error.response.get("error") != "users_not_found":
+                log.warning("users.lookupByEmail failed: %s", error.response.get("error"))
+            return None
+        user = response.get("user") or {}
+        user_id = user.get("id")
+        return str(user_id) if user_id else None
+
+    resolved = await resolve_email_holders(bot.store, lookup)
+    if resolved:
+        log.info("resolved %d holders imported by email", resolved)
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    bot = await start_bot(settings)
+    try:
+        await stop.wait()
+        log.info("stopping: finishing in-flight work")
+    finally:
+        await bot.stop(timeout=settings.shutdown_timeout)
+    log.info("stopped")

@@ -1,0 +1,154 @@
+"""Settings, read once at start-up from the environment (and an optional .env).
+
+A missing or malformed setting stops start-up with one line per problem that
+names the variable and where to find its value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+HINTS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": (
+        "the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page, "
+        "after creating the app from app.yaml and installing it to your workspace"
+    ),
+    "SLACK_SIGNING_SECRET": (
+        "the Signing Secret from your app's Basic Information page (App Credentials)"
+    ),
+    "SLACK_APP_TOKEN": (
+        "an app-level token (xapp-…) with the connections:write scope, made under Basic "
+        "Information → App-Level Tokens; leave it unset to receive requests over HTTP"
+    ),
+    "SLACK_API_URL": "the Slack Web API base URL, e.g. https://slack.com/api/",
+    "DATABASE_URL": "sqlite:///benefits.db (a file path after sqlite:///) or memory://",
+    "PORT": "a TCP port number such as 3000",
+    "BENEFITS_HOST": "the address to listen on, e.g. 0.0.0.0 or 127.0.0.1",
+    "BENEFITS_ADMIN_CHANNEL": (
+        "a channel ID such as C0123ABCD (channel details → About); leave it unset to send "
+        "approval requests to each Global admin by DM"
+    ),
+    "BENEFITS_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+}
+
+
+class StorageSettings(BaseSettings):
+    """What the shell commands that only touch the database need."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///benefits.db"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not (value.startswith("sqlite:///") or value == "memory://"):
+            raise ValueError("must start with sqlite:/// (or be memory://)")
+        if value.startswith("sqlite:///") and len(value) == len("sqlite:///"):
+            raise ValueError("names no file after sqlite:///")
+        return value
+
+
+class Settings(StorageSettings):
+    """Everything `benefits-bot run` needs."""
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_API_URL
+    port: int = Field(default=3000, ge=0, le=65535)
+    benefits_host: str = "0.0.0.0"
+    benefits_admin_channel: str | None = None
+    benefits_log_level: str = "INFO"
+    shutdown_timeout: float = 10.0
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("is not a bot token (it starts with xoxb-)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("is not an app-level token (it starts with xapp-)")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("is not an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("benefits_admin_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value[:1] not in ("C", "G") or not value.isalnum() or not value.isupper():
+            raise ValueError("is not a channel ID (like C0123ABCD)")
+        return value
+
+    @field_validator("benefits_log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("is not a log level")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _signing_secret_for_http(self) -> Settings:
+        if self.slack_app_token is None and not (
+            self.slack_signing_secret and self.slack_signing_secret.get_secret_value()
+        ):
+            raise ValueError("SLACK_SIGNING_SECRET is missing")
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+
+class SettingsError(Exception):
+    """Settings that can't start the bot; ``lines`` say which and how to fix them."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def describe(error: ValidationError) -> list[str]:
+    """One line per bad variable: its name, what is wrong, where its value comes from."""
+    lines: list[str] = []
+    for problem in error.errors():
+        location = [str(part) for part in problem.get("loc", ())]
+        message = str(problem.get("msg", "is invalid"))
+        if not location:  # a model-level check names its variable in its message
+            variable = message.removeprefix("Value error, ").split(" ", 1)[0]
+            lines.append(f"{variable} is missing: set it to {HINTS.get(variable, 'a value')}.")
+            continue
+        variable = location[0].upper()
+        if problem.get("type") == "missing":
+            what = "is missing"
+        else:
+            what = message.removeprefix("Value error, ")
+        lines.append(f"{variable} {what}: set it to {HINTS.get(variable, 'a valid value')}.")
+    return lines
+
+
+def load_settings(cls: type[StorageSettings] = Settings, **overrides: Any) -> Any:
+    """Read and validate settings, raising :class:`SettingsError` with clear lines."""
+    try:
+        return cls(**overrides)
+    except ValidationError as error:
+        raise SettingsError(describe(error)) from None
