@@ -25,7 +25,7 @@ from bot.domain import (
     RequestStatus,
     Role,
 )
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.permissions import Action, allowed
 from bot.service import Decision, Details, Mine
 
@@ -187,18 +187,18 @@ def notice(text: str) -> Message:
 # -- help -----------------------------------------------------------------
 
 _MEMBER_COMMANDS = (
-    ("list [category]", "the inventory with seats left; categories: {categories}"),
-    ("mine", "your benefits and pending requests"),
-    ("request <benefit> [reason]", "ask a Global admin for a seat of a benefit"),
-    ("help", "this list"),
+    ("list [category]", N_("the inventory with seats left; categories: {categories}")),
+    ("mine", N_("your benefits and pending requests")),
+    ("request <benefit> [reason]", N_("ask a Global admin for a seat of a benefit")),
+    ("help", N_("this list")),
 )
 _ADMIN_COMMANDS: tuple[tuple[Action, str, str], ...] = (
-    (Action.DECIDE, "assign <benefit> @user", "give someone a seat"),
-    (Action.DECIDE, "unassign <benefit> @user", "free someone's seat"),
-    (Action.ADD_USER, "adduser @user", "add someone to the bot's directory"),
-    (Action.MANAGE_ROLES, "grant @user <role>", "give a role: {roles}"),
-    (Action.MANAGE_ROLES, "revoke @user <role>", "take a role away"),
-    (Action.MANAGE_ROLES, "roles", "who holds which role"),
+    (Action.DECIDE, "assign <benefit> @user", N_("give someone a seat")),
+    (Action.DECIDE, "unassign <benefit> @user", N_("free someone's seat")),
+    (Action.ADD_USER, "adduser @user", N_("add someone to the bot's directory")),
+    (Action.MANAGE_ROLES, "grant @user <role>", N_("give a role: {roles}")),
+    (Action.MANAGE_ROLES, "revoke @user <role>", N_("take a role away")),
+    (Action.MANAGE_ROLES, "roles", N_("who holds which role")),
 )
 
 

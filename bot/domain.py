@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from bot.i18n import N_
+
 T = TypeVar("T")
 
 
@@ -24,10 +26,10 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS: dict[Role, str] = {
-    Role.GLOBAL_ADMIN: "Global admin",
-    Role.MPN_PARTNER_ADMIN: "MPN partner admin",
-    Role.USER_ADMIN: "User management admin",
-    Role.ADMIN_AGENT: "Admin agent",
+    Role.GLOBAL_ADMIN: N_("Global admin"),
+    Role.MPN_PARTNER_ADMIN: N_("MPN partner admin"),
+    Role.USER_ADMIN: N_("User management admin"),
+    Role.ADMIN_AGENT: N_("Admin agent"),
 }
 
 
@@ -42,11 +44,11 @@ class Category(enum.StrEnum):
 
 
 CATEGORY_LABELS: dict[Category, str] = {
-    Category.SOFTWARE: "Software",
-    Category.CLOUD: "Cloud services",
-    Category.VISUAL_STUDIO: "Visual Studio subscriptions",
-    Category.TECHNICAL: "Technical benefits",
-    Category.GTM: "Go-to-market offers",
+    Category.SOFTWARE: N_("Software"),
+    Category.CLOUD: N_("Cloud services"),
+    Category.VISUAL_STUDIO: N_("Visual Studio subscriptions"),
+    Category.TECHNICAL: N_("Technical benefits"),
+    Category.GTM: N_("Go-to-market offers"),
 }
 
 

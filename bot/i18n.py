@@ -51,6 +51,11 @@ def available_languages() -> list[str]:
     return sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())
 
 
+def N_(msgid: str) -> str:
+    """Mark a string kept in a table for extraction; it is translated where shown."""
+    return msgid
+
+
 def t(msgid: str, locale: str | None = None, /, **params: Any) -> str:
     """Translate ``msgid`` into the language of ``locale`` and fill its placeholders.
 
