@@ -84,7 +84,7 @@ class RunningBot:
         self._stopped = True
         if self.socket_handler is not None:
             with suppress(Exception):
-                await self.socket_handler.close_async()
+                await self.socket_handler.close_async()  # type: ignore[no-untyped-call]
         await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
         await self.services.background.drain(timeout)
         await self.store.close()
@@ -130,7 +130,7 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
     if server is not None and server.sockets:
         port = server.sockets[0].getsockname()[1]
     if socket_handler is not None:
-        await socket_handler.connect_async()
+        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     bot = RunningBot(services, store, app, runner, port, socket_handler)
     services.background.spawn(_resolve_holders(bot), name="resolve email holders")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
