@@ -96,7 +96,7 @@ async def _import(storage: StorageSettings, path: Path, console: Console) -> int
         return 1
     finally:
         await store.close()
-    console.print(f"{path}: {report.summary()}", markup=False, soft_wrap=True)
+    Console(highlight=False).print(f"{path}: {report.summary()}", markup=False, soft_wrap=True)
     return 0
 
 
@@ -141,7 +141,7 @@ async def _role(
         return 1
     finally:
         await store.close()
-    console.print(done, markup=False)
+    Console(highlight=False).print(done, markup=False)
     return 0
 
 

@@ -1,0 +1,95 @@
+"""app.yaml is a valid Slack manifest, and everything it declares has a listener."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from bot import ids
+from tests.slack.harness import SlackHarness
+from tests.slack_fakes.signing import sign, slash_command_body
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "app.yaml").read_text())
+    return loaded
+
+
+def test_the_manifest_validates_against_slacks_official_schema(manifest: dict[str, Any]) -> None:
+    schema = json.loads(SCHEMA.read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(manifest)]
+    assert errors == []
+
+
+def test_the_schema_check_rejects_a_broken_manifest(manifest: dict[str, Any]) -> None:
+    schema = json.loads(SCHEMA.read_text())
+    broken = {**manifest, "display_information": {}}
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    assert list(validator.iter_errors(broken))
+
+
+def test_the_slash_command_escapes_mentions_and_matches_the_listener(
+    manifest: dict[str, Any],
+) -> None:
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == [ids.COMMAND]
+    assert all(c["should_escape"] is True for c in commands)
+
+
+def test_the_manifest_asks_for_the_scopes_the_bot_uses_and_no_more(
+    manifest: dict[str, Any],
+) -> None:
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert scopes == {"commands", "chat:write", "users:read", "users:read.email"}
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert "socket_mode_enabled" in manifest["settings"]
+
+
+async def _command_status(h: SlackHarness, command: str) -> int:
+    body = slash_command_body(
+        text="help", user_id="UMEMBER01", command=command, response_url=h.slack.response_url("m")
+    )
+    return (await h.post(body, headers=sign(body, h.secret))).status
+
+
+async def test_every_declared_command_has_a_listener(
+    harness: SlackHarness, manifest: dict[str, Any]
+) -> None:
+    for command in manifest["features"]["slash_commands"]:
+        assert await _command_status(harness, command["command"]) == 200
+    # The check can fail: an undeclared command finds no listener.
+    assert await _command_status(harness, "/not-a-command") == 404
+
+
+async def test_every_declared_bot_event_has_a_listener(
+    harness: SlackHarness, manifest: dict[str, Any]
+) -> None:
+    for event_type in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        ack = await harness.event({"type": event_type, "user": "UMEMBER01", "tab": "home"})
+        assert ack.status == 200, event_type
+    unknown = await harness.event({"type": "reaction_added", "user": "UMEMBER01"})
+    assert unknown.status == 404
+
+
+async def test_every_action_and_view_callback_the_builders_use_has_a_listener(
+    harness: SlackHarness,
+) -> None:
+    for action_id in sorted(ids.ACTION_IDS):
+        ack = await harness.click("UMEMBER01", action_id, "all|0")
+        assert ack.status == 200, action_id
+    for callback_id in sorted(ids.VIEW_CALLBACK_IDS):
+        ack = await harness.submit("UMEMBER01", callback_id, {}, private_metadata="1")
+        assert ack.status == 200, callback_id
+    unknown = await harness.click("UMEMBER01", "no_such_action", "x")
+    assert unknown.status == 404
