@@ -1,0 +1,795 @@
+"""The SQLite store: one file, WAL mode, one writer and a small pool of readers.
+
+Every call goes through aiosqlite's worker thread, one thread per connection.
+
+* ``write()`` is one ``BEGIN IMMEDIATE`` transaction on the single writer
+  connection. An :class:`asyncio.Lock` queues the writers of this process;
+  writers of other processes wait on SQLite's lock (``busy_timeout``), and
+  ``BEGIN IMMEDIATE`` is retried a few times should "database is locked" still
+  surface.
+* ``read()`` borrows a connection from a pool of ``query_only`` readers and
+  wraps the block in a deferred transaction, so all its queries see one
+  committed snapshot and never wait for the writer.
+
+Datetimes are stored as fixed-width ISO-8601 text in UTC (so text order is time
+order), dates as ISO text and enums as their values. Names are compared and
+ordered with Python's ``str.casefold`` (registered as the SQL function
+``py_casefold``, used by queries only, never by the schema) so the order and the
+prefix search agree with :mod:`storage.memory` beyond ASCII.
+
+The schema grows by appending scripts to :data:`MIGRATIONS`; ``PRAGMA
+user_version`` records how many have run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager, suppress
+from datetime import UTC, date, datetime
+from typing import Final
+
+import aiosqlite
+
+from bot.domain import (
+    Assignment,
+    AuditEntry,
+    Benefit,
+    BenefitRow,
+    Category,
+    DirectoryUser,
+    Level,
+    Membership,
+    MessageRef,
+    Request,
+    RequestStatus,
+    Role,
+)
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteRepository", "SqliteStore", "open_sqlite"]
+
+# -- schema ------------------------------------------------------------------
+
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE membership (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        level TEXT NOT NULL,
+        purchase_date TEXT NOT NULL,
+        end_date TEXT NOT NULL,
+        account_email TEXT NOT NULL,
+        managed_in_pmc INTEGER NOT NULL DEFAULT 0
+    );
+
+    CREATE TABLE benefits (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        seats INTEGER,
+        description TEXT NOT NULL DEFAULT '',
+        instructions TEXT NOT NULL DEFAULT '',
+        extra TEXT NOT NULL DEFAULT '{}'
+    );
+
+    CREATE TABLE assignments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        benefit_id TEXT NOT NULL REFERENCES benefits (id),
+        user_id TEXT,
+        holder_email TEXT,
+        assigned_at TEXT NOT NULL,
+        assigned_by TEXT NOT NULL,
+        released_at TEXT
+    );
+    CREATE UNIQUE INDEX assignments_one_active_seat_per_user
+        ON assignments (benefit_id, user_id)
+        WHERE released_at IS NULL AND user_id IS NOT NULL;
+    CREATE INDEX assignments_active_by_benefit
+        ON assignments (benefit_id, assigned_at)
+        WHERE released_at IS NULL;
+    CREATE INDEX assignments_active_by_user
+        ON assignments (user_id, assigned_at)
+        WHERE released_at IS NULL;
+
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        benefit_id TEXT NOT NULL REFERENCES benefits (id),
+        requester_id TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        decision_note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX requests_by_requester ON requests (requester_id, status);
+    CREATE UNIQUE INDEX requests_one_pending
+        ON requests (requester_id, benefit_id)
+        WHERE status = 'pending';
+
+    CREATE TABLE request_messages (
+        request_id INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        PRIMARY KEY (request_id, channel, ts)
+    );
+
+    CREATE TABLE roles (
+        user_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        granted_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, role)
+    ) WITHOUT ROWID;
+    CREATE INDEX roles_by_role ON roles (role, user_id);
+
+    CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT ''
+    );
+
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
+)
+
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+DEFAULT_READERS: Final = 2
+BUSY_TIMEOUT_MS: Final = 10_000
+BEGIN_ATTEMPTS: Final = 5
+BEGIN_RETRY_DELAY: Final = 0.05  # seconds, times the attempt number
+
+_WRITER_PRAGMAS: Final = (
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+)
+_READER_PRAGMAS: Final = (
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA query_only = ON",
+)
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _rank(column: str, values: Iterable[str]) -> str:
+    """A CASE expression giving each value its declaration position."""
+    whens = " ".join(f"WHEN {_sql_literal(v)} THEN {i}" for i, v in enumerate(values))
+    return f"CASE {column} {whens} ELSE 999 END"
+
+
+_CATEGORY_RANK: Final = _rank("category", [c.value for c in Category])
+_ROLE_RANK: Final = _rank("role", [r.value for r in Role])
+_BENEFIT_ORDER: Final = f"{_CATEGORY_RANK}, py_casefold(name), id"
+
+_BENEFIT_COLUMNS: Final = "id, name, category, seats, description, instructions"
+_ASSIGNMENT_COLUMNS: Final = (
+    "id, benefit_id, user_id, assigned_at, assigned_by, holder_email, released_at"
+)
+_REQUEST_COLUMNS: Final = (
+    "id, benefit_id, requester_id, reason, status, created_at, decided_by, decided_at, "
+    "decision_note"
+)
+_ACTIVE_ORDER: Final = "assigned_at, id"
+
+_Row = sqlite3.Row  # what aiosqlite declares; without a row factory they are tuples
+
+
+# -- conversions -------------------------------------------------------------
+
+
+def _ts(moment: datetime) -> str:
+    """Fixed-width ISO-8601 text in UTC, so that text order is time order."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: the store keeps timezone-aware times")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _opt_dt(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _casefold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _benefit(row: _Row) -> Benefit:
+    return Benefit(
+        id=row[0],
+        name=row[1],
+        category=Category(row[2]),
+        seats=row[3],
+        description=row[4],
+        instructions=row[5],
+    )
+
+
+def _assignment(row: _Row) -> Assignment:
+    return Assignment(
+        id=row[0],
+        benefit_id=row[1],
+        user_id=row[2],
+        assigned_at=_dt(row[3]),
+        assigned_by=row[4],
+        holder_email=row[5],
+        released_at=_opt_dt(row[6]),
+    )
+
+
+def _request(row: _Row) -> Request:
+    return Request(
+        id=row[0],
+        benefit_id=row[1],
+        requester_id=row[2],
+        reason=row[3],
+        status=RequestStatus(row[4]),
+        created_at=_dt(row[5]),
+        decided_by=row[6],
+        decided_at=_opt_dt(row[7]),
+        decision_note=row[8],
+    )
+
+
+# -- repository ----------------------------------------------------------------
+
+
+class SqliteRepository:
+    """A :class:`storage.base.Repository` on one connection, inside one transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def _rows(self, sql: str, params: Sequence[object] = ()) -> list[_Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def _one(self, sql: str, params: Sequence[object] = ()) -> _Row | None:
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
+
+    # -- membership -------------------------------------------------------
+
+    async def get_membership(self) -> Membership | None:
+        row = await self._one(
+            "SELECT level, purchase_date, end_date, account_email, managed_in_pmc "
+            "FROM membership WHERE id = 1"
+        )
+        if row is None:
+            return None
+        return Membership(
+            level=Level(row[0]),
+            purchase_date=date.fromisoformat(row[1]),
+            end_date=date.fromisoformat(row[2]),
+            account_email=row[3],
+            managed_in_pmc=bool(row[4]),
+        )
+
+    async def put_membership(self, membership: Membership) -> None:
+        await self._rows(
+            "INSERT INTO membership "
+            "(id, level, purchase_date, end_date, account_email, managed_in_pmc) "
+            "VALUES (1, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET level = excluded.level, "
+            "purchase_date = excluded.purchase_date, end_date = excluded.end_date, "
+            "account_email = excluded.account_email, managed_in_pmc = excluded.managed_in_pmc",
+            (
+                membership.level.value,
+                membership.purchase_date.isoformat(),
+                membership.end_date.isoformat(),
+                membership.account_email,
+                int(membership.managed_in_pmc),
+            ),
+        )
+
+    # -- benefits ---------------------------------------------------------
+
+    async def get_benefit(self, benefit_id: str) -> Benefit | None:
+        row = await self._one(
+            f"SELECT {_BENEFIT_COLUMNS} FROM benefits WHERE id = ?", (benefit_id,)
+        )
+        return None if row is None else _benefit(row)
+
+    async def put_benefit(self, benefit: Benefit) -> None:
+        # An upsert, not INSERT OR REPLACE: the row stays, and so do its assignments.
+        await self._rows(
+            "INSERT INTO benefits (id, name, category, seats, description, instructions) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+            "category = excluded.category, seats = excluded.seats, "
+            "description = excluded.description, instructions = excluded.instructions",
+            (
+                benefit.id,
+                benefit.name,
+                benefit.category.value,
+                benefit.seats,
+                benefit.description,
+                benefit.instructions,
+            ),
+        )
+
+    async def benefits_by_name_prefix(self, prefix: str, *, limit: int) -> list[Benefit]:
+        if limit <= 0:
+            return []
+        rows = await self._rows(
+            f"SELECT {_BENEFIT_COLUMNS} FROM benefits "
+            "WHERE py_casefold(id) LIKE ?1 ESCAPE '\\' OR py_casefold(name) LIKE ?1 ESCAPE '\\' "
+            f"ORDER BY {_BENEFIT_ORDER} LIMIT ?2",
+            (_like_prefix(prefix.casefold()), limit),
+        )
+        return [_benefit(r) for r in rows]
+
+    async def all_benefits(self) -> list[Benefit]:
+        rows = await self._rows(
+            f"SELECT {_BENEFIT_COLUMNS} FROM benefits ORDER BY {_BENEFIT_ORDER}"
+        )
+        return [_benefit(r) for r in rows]
+
+    async def benefit_rows(
+        self, *, category: Category | None, offset: int, limit: int
+    ) -> list[BenefitRow]:
+        if limit <= 0:
+            return []
+        where, params = _category_filter(category)
+        rows = await self._rows(
+            f"SELECT {_BENEFIT_COLUMNS}, "
+            "(SELECT COUNT(*) FROM assignments AS a "
+            " WHERE a.benefit_id = benefits.id AND a.released_at IS NULL) "
+            f"FROM benefits {where} ORDER BY {_BENEFIT_ORDER} LIMIT ? OFFSET ?",
+            (*params, limit, max(offset, 0)),
+        )
+        return [BenefitRow(_benefit(r), r[6]) for r in rows]
+
+    async def count_benefits(self, *, category: Category | None) -> int:
+        where, params = _category_filter(category)
+        row = await self._one(f"SELECT COUNT(*) FROM benefits {where}", params)
+        assert row is not None
+        return int(row[0])
+
+    # -- assignments ------------------------------------------------------
+
+    async def add_assignment(
+        self,
+        *,
+        benefit_id: str,
+        user_id: str | None,
+        assigned_at: datetime,
+        assigned_by: str,
+        holder_email: str | None = None,
+    ) -> Assignment:
+        row = await self._one(
+            "INSERT INTO assignments (benefit_id, user_id, holder_email, assigned_at, assigned_by) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (benefit_id, user_id, holder_email, _ts(assigned_at), assigned_by),
+        )
+        assert row is not None
+        return Assignment(
+            id=row[0],
+            benefit_id=benefit_id,
+            user_id=user_id,
+            assigned_at=assigned_at,
+            assigned_by=assigned_by,
+            holder_email=holder_email,
+        )
+
+    async def release_assignment(self, assignment_id: int, *, at: datetime) -> None:
+        row = await self._one(
+            "UPDATE assignments SET released_at = ? WHERE id = ? RETURNING id",
+            (_ts(at), assignment_id),
+        )
+        if row is None:
+            raise KeyError(assignment_id)
+
+    async def active_assignment(self, benefit_id: str, user_id: str) -> Assignment | None:
+        # At most one row: the partial unique index on (benefit_id, user_id) says so.
+        row = await self._one(
+            f"SELECT {_ASSIGNMENT_COLUMNS} FROM assignments "
+            "WHERE benefit_id = ? AND user_id = ? AND released_at IS NULL LIMIT 1",
+            (benefit_id, user_id),
+        )
+        return None if row is None else _assignment(row)
+
+    async def active_assignments(self, benefit_id: str) -> list[Assignment]:
+        rows = await self._rows(
+            f"SELECT {_ASSIGNMENT_COLUMNS} FROM assignments "
+            f"WHERE benefit_id = ? AND released_at IS NULL ORDER BY {_ACTIVE_ORDER}",
+            (benefit_id,),
+        )
+        return [_assignment(r) for r in rows]
+
+    async def count_active_assignments(self, benefit_id: str) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM assignments WHERE benefit_id = ? AND released_at IS NULL",
+            (benefit_id,),
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def user_assignments(self, user_id: str) -> list[Assignment]:
+        rows = await self._rows(
+            f"SELECT {_ASSIGNMENT_COLUMNS} FROM assignments "
+            f"WHERE user_id = ? AND released_at IS NULL ORDER BY {_ACTIVE_ORDER}",
+            (user_id,),
+        )
+        return [_assignment(r) for r in rows]
+
+    async def unresolved_holders(self) -> list[Assignment]:
+        rows = await self._rows(
+            f"SELECT {_ASSIGNMENT_COLUMNS} FROM assignments "
+            f"WHERE user_id IS NULL AND released_at IS NULL ORDER BY {_ACTIVE_ORDER}"
+        )
+        return [_assignment(r) for r in rows]
+
+    async def resolve_holder(self, assignment_id: int, user_id: str) -> None:
+        row = await self._one(
+            "UPDATE assignments SET user_id = ? WHERE id = ? RETURNING id",
+            (user_id, assignment_id),
+        )
+        if row is None:
+            raise KeyError(assignment_id)
+
+    # -- requests ---------------------------------------------------------
+
+    async def add_request(
+        self, *, benefit_id: str, requester_id: str, reason: str, created_at: datetime
+    ) -> Request:
+        row = await self._one(
+            "INSERT INTO requests (benefit_id, requester_id, reason, status, created_at) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (benefit_id, requester_id, reason, RequestStatus.PENDING.value, _ts(created_at)),
+        )
+        assert row is not None
+        return Request(
+            id=row[0],
+            benefit_id=benefit_id,
+            requester_id=requester_id,
+            reason=reason,
+            status=RequestStatus.PENDING,
+            created_at=created_at,
+        )
+
+    async def get_request(self, request_id: int) -> Request | None:
+        row = await self._one(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,)
+        )
+        return None if row is None else _request(row)
+
+    async def pending_request(self, requester_id: str, benefit_id: str) -> Request | None:
+        # The literal 'pending' (not a parameter) lets SQLite use the partial unique index,
+        # which also guarantees at most one row.
+        row = await self._one(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests "
+            "WHERE requester_id = ? AND benefit_id = ? AND status = 'pending' LIMIT 1",
+            (requester_id, benefit_id),
+        )
+        return None if row is None else _request(row)
+
+    async def user_requests(self, requester_id: str, *, status: RequestStatus) -> list[Request]:
+        rows = await self._rows(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests "
+            "WHERE requester_id = ? AND status = ? ORDER BY id",
+            (requester_id, status.value),
+        )
+        return [_request(r) for r in rows]
+
+    async def decide_request(
+        self,
+        request_id: int,
+        *,
+        status: RequestStatus,
+        decided_by: str,
+        decided_at: datetime,
+        note: str = "",
+    ) -> bool:
+        rows = await self._rows(
+            "UPDATE requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? "
+            "WHERE id = ? AND status = 'pending' RETURNING id",
+            (status.value, decided_by, _ts(decided_at), note, request_id),
+        )
+        return bool(rows)
+
+    async def add_request_messages(self, request_id: int, refs: Sequence[MessageRef]) -> None:
+        if not refs:
+            return
+        await self._conn.executemany(
+            "INSERT INTO request_messages (request_id, channel, ts) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [(request_id, ref.channel, ref.ts) for ref in refs],
+        )
+
+    async def request_messages(self, request_id: int) -> list[MessageRef]:
+        rows = await self._rows(
+            "SELECT channel, ts FROM request_messages WHERE request_id = ? ORDER BY rowid",
+            (request_id,),
+        )
+        return [MessageRef(channel=r[0], ts=r[1]) for r in rows]
+
+    # -- roles and directory ----------------------------------------------
+
+    async def grant_role(self, user_id: str, role: Role, *, at: datetime) -> bool:
+        rows = await self._rows(
+            "INSERT INTO roles (user_id, role, granted_at) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING 1",
+            (user_id, role.value, _ts(at)),
+        )
+        return bool(rows)
+
+    async def revoke_role(self, user_id: str, role: Role) -> bool:
+        rows = await self._rows(
+            "DELETE FROM roles WHERE user_id = ? AND role = ? RETURNING 1", (user_id, role.value)
+        )
+        return bool(rows)
+
+    async def roles_of(self, user_id: str) -> frozenset[Role]:
+        rows = await self._rows("SELECT role FROM roles WHERE user_id = ?", (user_id,))
+        return frozenset(Role(r[0]) for r in rows)
+
+    async def role_holders(self, role: Role) -> list[str]:
+        rows = await self._rows(
+            "SELECT user_id FROM roles WHERE role = ? ORDER BY user_id", (role.value,)
+        )
+        return [r[0] for r in rows]
+
+    async def all_roles(self) -> list[tuple[str, Role]]:
+        rows = await self._rows(f"SELECT user_id, role FROM roles ORDER BY {_ROLE_RANK}, user_id")
+        return [(r[0], Role(r[1])) for r in rows]
+
+    async def get_user(self, user_id: str) -> DirectoryUser | None:
+        row = await self._one(
+            "SELECT user_id, name, email FROM users WHERE user_id = ?", (user_id,)
+        )
+        return None if row is None else DirectoryUser(user_id=row[0], name=row[1], email=row[2])
+
+    async def put_user(self, user: DirectoryUser) -> None:
+        await self._rows(
+            "INSERT INTO users (user_id, name, email) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, email = excluded.email",
+            (user.user_id, user.name, user.email),
+        )
+
+    # -- audit ------------------------------------------------------------
+
+    async def add_audit(self, entry: AuditEntry) -> None:
+        await self._rows(
+            "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            (_ts(entry.at), entry.actor, entry.action, entry.subject, entry.detail),
+        )
+
+    async def recent_audit(self, limit: int) -> list[AuditEntry]:
+        if limit <= 0:
+            return []
+        rows = await self._rows(
+            "SELECT id, at, actor, action, subject, detail FROM audit ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            AuditEntry(id=r[0], at=_dt(r[1]), actor=r[2], action=r[3], subject=r[4], detail=r[5])
+            for r in rows
+        ]
+
+
+def _category_filter(category: Category | None) -> tuple[str, tuple[str, ...]]:
+    if category is None:
+        return "", ()
+    return "WHERE category = ?", (category.value,)
+
+
+# -- store -------------------------------------------------------------------
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    return "database is locked" in str(error)
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would COMMIT)."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            code = re.sub(r"--[^\n]*", "", pending).strip(" \t\r\n;")
+            if code:
+                statements.append(pending.strip())
+            pending = ""
+    if re.sub(r"--[^\n]*", "", pending).strip(" \t\r\n;"):
+        raise ValueError(f"incomplete SQL statement in a migration: {pending.strip()[:80]!r}")
+    return statements
+
+
+async def _connect(path: str, pragmas: Iterable[str]) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        for pragma in pragmas:
+            await conn.execute_fetchall(pragma)
+        await conn.create_function("py_casefold", 1, _casefold, deterministic=True)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def _begin_immediate(conn: aiosqlite.Connection) -> None:
+    await _rollback_quietly(conn)  # a backstop: nothing should be left open here
+    for attempt in range(1, BEGIN_ATTEMPTS + 1):
+        try:
+            await conn.execute_fetchall("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if attempt == BEGIN_ATTEMPTS or not _is_locked(error):
+                raise
+        await asyncio.sleep(BEGIN_RETRY_DELAY * attempt)
+
+
+async def _rollback_quietly(conn: aiosqlite.Connection) -> None:
+    """Roll back the open transaction, if any; never raises but for cancellation.
+
+    It tolerates "no transaction is active" (a COMMIT queued before it may have
+    ended the transaction meanwhile) and a connection closed under it.
+    """
+    with suppress(sqlite3.OperationalError, ValueError):
+        if conn.in_transaction:
+            await conn.execute_fetchall("ROLLBACK")
+
+
+async def _migrate(conn: aiosqlite.Connection) -> None:
+    await _begin_immediate(conn)
+    try:
+        row = next(iter(await conn.execute_fetchall("PRAGMA user_version")))
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"the database has schema version {version}, newer than this code "
+                f"({SCHEMA_VERSION}); upgrade the bot"
+            )
+        for script in MIGRATIONS[version:]:
+            for statement in _split_statements(script):
+                await conn.execute_fetchall(statement)
+        if version < SCHEMA_VERSION:
+            await conn.execute_fetchall(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        await _rollback_quietly(conn)
+        raise
+    await conn.execute_fetchall("COMMIT")
+
+
+class SqliteStore:
+    """A :class:`storage.base.Store` on one SQLite file; make one with :func:`open_sqlite`."""
+
+    def __init__(
+        self, path: str, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
+    ) -> None:
+        if not readers:
+            raise ValueError("a SqliteStore needs at least one reader connection")
+        self.path = path
+        self._writer = writer
+        self._write_lock = asyncio.Lock()
+        self._connections = [writer, *readers]
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for conn in readers:
+            self._readers.put_nowait(conn)
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls, path: str | os.PathLike[str], *, readers: int = DEFAULT_READERS
+    ) -> SqliteStore:
+        """Open the file (creating it if needed) and bring its schema up to date."""
+        if readers < 1:
+            raise ValueError("readers must be at least 1")
+        location = os.fspath(path)
+        opened: list[aiosqlite.Connection] = []
+        try:
+            writer = await _connect(location, _WRITER_PRAGMAS)
+            opened.append(writer)
+            mode = next(iter(await writer.execute_fetchall("PRAGMA journal_mode")))[0]
+            if str(mode).lower() != "wal":
+                raise RuntimeError(f"could not put {location} in WAL mode (journal_mode={mode})")
+            await _migrate(writer)
+            for _ in range(readers):
+                opened.append(await _connect(location, _READER_PRAGMAS))
+        except BaseException:
+            for conn in opened:
+                with suppress(Exception):
+                    await conn.close()
+            raise
+        return cls(location, opened[0], opened[1:])
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the store is closed")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqliteRepository]:
+        """A repository over one committed snapshot; it never waits for writers."""
+        self._ensure_open()
+        conn = await self._readers.get()
+        try:
+            self._ensure_open()
+            await conn.execute_fetchall("BEGIN")
+            try:
+                yield SqliteRepository(conn)
+            finally:
+                await _rollback_quietly(conn)  # a read-only transaction: nothing to keep
+        finally:
+            self._readers.put_nowait(conn)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[SqliteRepository]:
+        """One ``BEGIN IMMEDIATE`` transaction: committed at the end, rolled back on error."""
+        self._ensure_open()
+        async with self._write_lock:
+            self._ensure_open()
+            conn = self._writer
+            try:
+                await _begin_immediate(conn)
+            except BaseException:
+                # A cancelled BEGIN still runs in the worker thread, perhaps waiting for
+                # another process's lock. Let it finish (a no-op query queues behind it),
+                # then undo it, before the next writer of this process may start.
+                with suppress(Exception):
+                    await conn.execute_fetchall("SELECT 1")
+                await _rollback_quietly(conn)
+                raise
+            try:
+                yield SqliteRepository(conn)
+                await conn.execute_fetchall("COMMIT")
+            except BaseException:
+                await _rollback_quietly(conn)
+                raise
+
+    async def ping(self) -> bool:
+        """True when the file answers ``SELECT 1``; never raises."""
+        if self._closed:
+            return False
+        try:
+            conn = await self._readers.get()
+            try:
+                rows = list(await conn.execute_fetchall("SELECT 1"))
+            finally:
+                self._readers.put_nowait(conn)
+        except Exception:
+            return False
+        return bool(rows) and rows[0][0] == 1
+
+    async def close(self) -> None:
+        """Close every connection, after the write in progress (if any); idempotent.
+
+        Don't call it from inside ``write()``: it waits for that block to end.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        async with self._write_lock:
+            # Readers first: the writer, closing last, checkpoints the WAL into the file.
+            for conn in reversed(self._connections):
+                with suppress(Exception):
+                    await conn.close()
+
+
+async def open_sqlite(
+    path: str | os.PathLike[str], *, readers: int = DEFAULT_READERS
+) -> SqliteStore:
+    """Open a :class:`SqliteStore` on ``path``, creating and migrating the schema."""
+    return await SqliteStore.open(path, readers=readers)

@@ -1,0 +1,332 @@
+"""What only the SQLite store promises: WAL, locking, isolation, the file and its schema."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.domain import AuditEntry, Benefit, Category, RequestStatus, Role
+from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_sqlite
+
+T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+COUNTER = Benefit("counter", "Counter", Category.TECHNICAL, seats=0)
+VS = Benefit("vs-ent", "Visual Studio Enterprise", Category.VISUAL_STUDIO, seats=2)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "bot.db"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await open_sqlite(db_path)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def raw_query(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """Look at the file with the standard library, as an operator would."""
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+async def increment(store: SqliteStore) -> None:
+    """A read-modify-write that would lose updates if two of them interleaved."""
+    async with store.write() as repo:
+        benefit = await repo.get_benefit(COUNTER.id)
+        assert benefit is not None
+        assert benefit.seats is not None
+        await asyncio.sleep(0)  # give every other writer a chance to barge in
+        await repo.put_benefit(replace(benefit, seats=benefit.seats + 1))
+
+
+async def counter_value(store: SqliteStore) -> int | None:
+    async with store.read() as repo:
+        benefit = await repo.get_benefit(COUNTER.id)
+    assert benefit is not None
+    return benefit.seats
+
+
+async def test_the_database_is_in_wal_mode(store: SqliteStore, db_path: Path) -> None:
+    assert raw_query(db_path, "PRAGMA journal_mode") == [("wal",)]
+
+
+async def test_the_writer_uses_normal_sync_foreign_keys_and_a_ten_second_busy_timeout(
+    store: SqliteStore,
+) -> None:
+    writer = store._writer
+    answers = [
+        next(iter(await writer.execute_fetchall(f"PRAGMA {name}")))[0]
+        for name in ("synchronous", "foreign_keys", "busy_timeout")
+    ]
+    assert answers == [1, 1, 10_000]  # synchronous=1 is NORMAL
+
+
+async def test_twenty_concurrent_writers_queue_and_lose_no_update(store: SqliteStore) -> None:
+    async with store.write() as repo:
+        await repo.put_benefit(COUNTER)
+    await asyncio.gather(*(increment(store) for _ in range(20)))
+    assert await counter_value(store) == 20
+
+
+async def test_two_stores_on_one_file_write_concurrently_without_errors_or_lost_updates(
+    db_path: Path,
+) -> None:
+    first = await open_sqlite(db_path)
+    second = await open_sqlite(db_path)
+    try:
+        async with first.write() as repo:
+            await repo.put_benefit(COUNTER)
+        writes = [increment(store) for _ in range(50) for store in (first, second)]
+        results = await asyncio.gather(*writes, return_exceptions=True)
+        assert [r for r in results if r is not None] == []
+        assert await counter_value(first) == 100
+        assert await counter_value(second) == 100
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_reader_does_not_see_a_writers_uncommitted_rows(store: SqliteStore) -> None:
+    async with store.write() as repo:
+        await repo.put_benefit(VS)
+        await repo.grant_role("U1", Role.GLOBAL_ADMIN, at=T0)
+        async with asyncio.timeout(5):  # reading must not wait for the writer
+            async with store.read() as reader:
+                assert await reader.get_benefit(VS.id) is None
+                assert await reader.role_holders(Role.GLOBAL_ADMIN) == []
+    async with store.read() as reader:
+        assert await reader.get_benefit(VS.id) == VS
+        assert await reader.role_holders(Role.GLOBAL_ADMIN) == ["U1"]
+
+
+async def test_a_read_block_sees_one_snapshot_even_when_a_write_commits_meanwhile(
+    store: SqliteStore,
+) -> None:
+    async with store.read() as reader:
+        assert await reader.count_benefits(category=None) == 0
+        async with store.write() as repo:
+            await repo.put_benefit(VS)
+        assert await reader.count_benefits(category=None) == 0
+        assert await reader.get_benefit(VS.id) is None
+    async with store.read() as reader:
+        assert await reader.count_benefits(category=None) == 1
+
+
+async def test_a_read_block_cannot_write(store: SqliteStore) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        async with store.read() as reader:
+            await reader.put_benefit(VS)
+    async with store.read() as reader:
+        assert await reader.get_benefit(VS.id) is None
+
+
+async def test_a_cancelled_write_rolls_back_and_the_next_write_works(store: SqliteStore) -> None:
+    inside = asyncio.Event()
+
+    async def stuck_writer() -> None:
+        async with store.write() as repo:
+            await repo.put_benefit(VS)
+            inside.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(stuck_writer())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with store.write() as repo:
+        assert await repo.get_benefit(VS.id) is None
+        await repo.put_benefit(COUNTER)
+    async with store.read() as reader:
+        assert [b.id for b in await reader.all_benefits()] == [COUNTER.id]
+
+
+async def test_reopening_the_file_keeps_the_data_and_the_schema_version(db_path: Path) -> None:
+    store = await open_sqlite(db_path)
+    async with store.write() as repo:
+        await repo.put_benefit(VS)
+        await repo.add_assignment(
+            benefit_id=VS.id, user_id="U1", assigned_at=T0, assigned_by="UADMIN"
+        )
+    await store.close()
+    assert raw_query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+    reopened = await open_sqlite(db_path)
+    try:
+        async with reopened.read() as repo:
+            assert await repo.get_benefit(VS.id) == VS
+            held = await repo.active_assignment(VS.id, "U1")
+        assert held is not None
+        assert held.assigned_at == T0
+    finally:
+        await reopened.close()
+    assert SCHEMA_VERSION == len(MIGRATIONS) >= 1
+    assert raw_query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert raw_query(db_path, "PRAGMA journal_mode") == [("wal",)]
+
+
+async def test_a_file_from_a_newer_version_of_the_bot_is_refused(db_path: Path) -> None:
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(RuntimeError, match="newer"):
+        await open_sqlite(db_path)
+
+
+async def test_ping_is_true_while_open_and_false_after_close(store: SqliteStore) -> None:
+    assert await store.ping() is True
+    await store.close()
+    await store.close()  # closing twice is harmless
+    assert await store.ping() is False
+    with pytest.raises(RuntimeError, match="closed"):
+        async with store.read():
+            pass
+
+
+async def test_times_are_stored_as_utc_iso_text_and_enums_as_their_values(
+    store: SqliteStore, db_path: Path
+) -> None:
+    local = datetime(2026, 2, 1, 10, 30, 15, 123456, tzinfo=timezone(timedelta(hours=1)))
+    async with store.write() as repo:
+        await repo.put_benefit(VS)
+        request = await repo.add_request(
+            benefit_id=VS.id, requester_id="U1", reason="", created_at=local
+        )
+        await repo.decide_request(
+            request.id, status=RequestStatus.DENIED, decided_by="U2", decided_at=local
+        )
+    assert raw_query(db_path, "SELECT status, created_at, decided_at FROM requests") == [
+        ("denied", "2026-02-01T09:30:15.123456+00:00", "2026-02-01T09:30:15.123456+00:00")
+    ]
+    assert raw_query(db_path, "SELECT category FROM benefits") == [("visual_studio",)]
+
+
+async def test_a_naive_datetime_is_refused_and_nothing_is_written(store: SqliteStore) -> None:
+    async def write_with_a_naive_time() -> None:
+        async with store.write() as repo:
+            await repo.grant_role("U1", Role.GLOBAL_ADMIN, at=T0)
+            await repo.add_audit(AuditEntry(datetime(2026, 1, 1), "U1", "a", "s"))
+
+    with pytest.raises(ValueError, match="naive"):
+        await write_with_a_naive_time()
+    async with store.read() as repo:
+        assert await repo.roles_of("U1") == frozenset()
+
+
+async def test_a_second_active_seat_for_the_same_person_is_an_integrity_error(
+    store: SqliteStore,
+) -> None:
+    async with store.write() as repo:
+        await repo.put_benefit(VS)
+        await repo.add_assignment(benefit_id=VS.id, user_id="U1", assigned_at=T0, assigned_by="A")
+    with pytest.raises(sqlite3.IntegrityError):
+        async with store.write() as repo:
+            await repo.add_assignment(
+                benefit_id=VS.id, user_id="U1", assigned_at=T0, assigned_by="A"
+            )
+    async with store.read() as repo:
+        assert await repo.count_active_assignments(VS.id) == 1
+
+
+async def test_many_email_only_holders_may_share_a_benefit_until_resolved_to_one_person(
+    store: SqliteStore,
+) -> None:
+    async with store.write() as repo:
+        await repo.put_benefit(VS)
+        first = await repo.add_assignment(
+            benefit_id=VS.id, user_id=None, assigned_at=T0, assigned_by="A", holder_email="a@x"
+        )
+        second = await repo.add_assignment(
+            benefit_id=VS.id, user_id=None, assigned_at=T0, assigned_by="A", holder_email="b@x"
+        )
+        await repo.resolve_holder(first.id, "U1")
+    with pytest.raises(sqlite3.IntegrityError):
+        async with store.write() as repo:
+            await repo.resolve_holder(second.id, "U1")
+    async with store.read() as repo:
+        assert [a.id for a in await repo.unresolved_holders()] == [second.id]
+
+
+async def test_a_second_pending_request_for_the_same_benefit_is_an_integrity_error(
+    store: SqliteStore,
+) -> None:
+    async with store.write() as repo:
+        await repo.put_benefit(VS)
+        await repo.add_request(benefit_id=VS.id, requester_id="U1", reason="", created_at=T0)
+    with pytest.raises(sqlite3.IntegrityError):
+        async with store.write() as repo:
+            await repo.add_request(benefit_id=VS.id, requester_id="U1", reason="", created_at=T0)
+    async with store.read() as repo:
+        assert len(await repo.user_requests("U1", status=RequestStatus.PENDING)) == 1
+
+
+async def test_an_assignment_of_an_unknown_benefit_is_refused_by_the_foreign_key(
+    store: SqliteStore,
+) -> None:
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        async with store.write() as repo:
+            await repo.add_assignment(
+                benefit_id="ghost", user_id="U1", assigned_at=T0, assigned_by="A"
+            )
+
+
+async def test_benefit_rows_take_a_single_statement_whatever_the_page_size(
+    store: SqliteStore,
+) -> None:
+    statements: list[str] = []
+    async with store.write() as repo:
+        for i in range(6):
+            await repo.put_benefit(Benefit(f"b{i}", f"Benefit {i}", Category.CLOUD, seats=3))
+            await repo.add_assignment(
+                benefit_id=f"b{i}", user_id="U1", assigned_at=T0, assigned_by="A"
+            )
+        await store._writer.set_trace_callback(statements.append)
+        rows = await repo.benefit_rows(category=None, offset=0, limit=10)
+        traced = len(statements)  # the COMMIT comes later
+    assert [r.seats_used for r in rows] == [1] * 6
+    assert traced == 1
+
+
+async def test_begin_immediate_is_retried_when_a_lock_outlasts_the_busy_timeout(
+    store: SqliteStore, db_path: Path
+) -> None:
+    await store._writer.execute_fetchall("PRAGMA busy_timeout = 0")  # fail fast, then retry
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
+        asyncio.get_running_loop().call_later(0.1, other.execute, "COMMIT")  # ... briefly
+        async with store.write() as repo:
+            await repo.put_benefit(VS)
+    async with store.read() as repo:
+        assert await repo.get_benefit(VS.id) == VS
+
+
+async def test_a_write_cancelled_while_waiting_for_another_process_leaves_no_transaction_open(
+    store: SqliteStore, db_path: Path
+) -> None:
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+
+        async def waiting_writer() -> None:
+            async with store.write() as repo:
+                await repo.put_benefit(COUNTER)
+
+        task = asyncio.create_task(waiting_writer())
+        await asyncio.sleep(0.05)  # its BEGIN IMMEDIATE now waits in SQLite's busy handler
+        task.cancel()
+        asyncio.get_running_loop().call_later(0.1, other.execute, "COMMIT")
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    async with store.write() as repo:
+        await repo.put_benefit(VS)
+    async with store.read() as repo:
+        assert [b.id for b in await repo.all_benefits()] == [VS.id]
