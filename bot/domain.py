@@ -60,6 +60,20 @@ class Level(enum.StrEnum):
     GOLD = "gold"
 
 
+class SupportKind(enum.StrEnum):
+    """The kinds of technical support a membership level entitles to."""
+
+    SIGNATURE_CLOUD = "signature_cloud"
+    PRODUCT_INCIDENTS = "product_incidents"
+    ADVISORY_HOURS = "advisory_hours"
+
+
+class ActivationStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+
+
 class RequestStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -74,16 +88,94 @@ class Membership:
     end_date: date
     account_email: str
     managed_in_pmc: bool = False
+    cloud_competency: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """Where one language and operating system of a software product is downloaded."""
+
+    language: str
+    os: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
 class Benefit:
+    """One benefit of the inventory.
+
+    Product keys are not part of it: they live encrypted in storage and are
+    read only to reveal them to someone entitled.
+    """
+
     id: str
     name: str
     category: Category
     seats: int | None = None
     description: str = ""
     instructions: str = ""
+    languages: tuple[str, ...] = ()
+    operating_systems: tuple[str, ...] = ()
+    downloads: tuple[Download, ...] = ()
+    expires_on: date | None = None
+    usage_based: bool = False  # cloud: an Azure credit the member assigns to themselves
+    monthly: bool = False  # cloud: a monthly credit (reassignable at most 5 times)
+    needs_approval: bool = False  # cloud: self-activation waits for a Global admin
+    support_kind: SupportKind | None = None  # technical benefits
+
+
+@dataclass(frozen=True, slots=True)
+class Activation:
+    """A technical benefit or go-to-market offer asked to be activated, and its outcome."""
+
+    benefit_id: str
+    status: ActivationStatus
+    requested_by: str
+    requested_at: datetime
+    completed_by: str | None = None
+    completed_at: datetime | None = None
+    access_id: str = ""
+    contract_id: str = ""
+    expires_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketingContact:
+    user_id: str
+    email: str
+    phone: str  # E.164
+    language: str
+    set_by: str
+    set_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryRequest:
+    id: int
+    benefit_id: str
+    user_id: str
+    hours: int
+    topic: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class KeyReveal:
+    benefit_id: str
+    user_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRequest:
+    """A request filed with Microsoft through Partner Center, e.g. a cancellation."""
+
+    id: int
+    kind: str
+    status: str
+    created_by: str
+    created_at: datetime
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,17 +14,23 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain import (
+    Activation,
+    ActivationStatus,
+    AdvisoryRequest,
     Assignment,
     AuditEntry,
     Benefit,
     BenefitRow,
     Category,
     DirectoryUser,
+    KeyReveal,
+    MarketingContact,
     Membership,
     MessageRef,
     Request,
     RequestStatus,
     Role,
+    ServiceRequest,
 )
 
 
@@ -76,6 +82,48 @@ class Repository(Protocol):
         ...
 
     async def resolve_holder(self, assignment_id: int, user_id: str) -> None: ...
+    async def first_assignment(self, categories: Sequence[Category]) -> Assignment | None:
+        """The earliest assignment ever made (released or not) of a benefit in ``categories``."""
+        ...
+
+    async def count_released_assignments(self, benefit_id: str) -> int: ...
+
+    # -- product keys (opaque ciphertexts) and their reveals ---------------
+    async def put_keys(self, benefit_id: str, ciphertexts: Sequence[str]) -> None:
+        """Replace the benefit's keys, in order."""
+        ...
+
+    async def key_ciphertexts(self, benefit_id: str) -> list[str]: ...
+    async def count_keys(self, benefit_id: str) -> int: ...
+    async def all_key_ciphertexts(self) -> list[tuple[str, int, str]]:
+        """Every stored key as (benefit id, position, ciphertext)."""
+        ...
+
+    async def update_key_ciphertext(
+        self, benefit_id: str, position: int, ciphertext: str
+    ) -> None: ...
+    async def add_key_reveal(self, reveal: KeyReveal) -> None: ...
+    async def first_key_reveal(self) -> KeyReveal | None: ...
+
+    # -- activations, marketing contact, advisory hours, service requests --
+    async def get_activation(self, benefit_id: str) -> Activation | None: ...
+    async def put_activation(self, activation: Activation) -> None: ...
+    async def activations(self, *, status: ActivationStatus | None = None) -> list[Activation]:
+        """Activations ordered by request time."""
+        ...
+
+    async def get_marketing_contact(self) -> MarketingContact | None: ...
+    async def put_marketing_contact(self, contact: MarketingContact) -> None: ...
+    async def add_advisory_request(
+        self, *, benefit_id: str, user_id: str, hours: int, topic: str, created_at: datetime
+    ) -> AdvisoryRequest: ...
+
+    async def advisory_hours_used(self, benefit_id: str) -> int: ...
+    async def add_service_request(
+        self, *, kind: str, created_by: str, created_at: datetime, detail: str = ""
+    ) -> ServiceRequest: ...
+
+    async def service_requests(self) -> list[ServiceRequest]: ...
 
     # -- requests ---------------------------------------------------------
     async def add_request(
@@ -120,6 +168,10 @@ class Repository(Protocol):
     async def add_audit(self, entry: AuditEntry) -> None: ...
     async def recent_audit(self, limit: int) -> list[AuditEntry]:
         """The latest entries, newest first."""
+        ...
+
+    async def audit_entries(self, *, after_id: int, limit: int) -> list[AuditEntry]:
+        """Entries with an id above ``after_id``, oldest first (for exports)."""
         ...
 
 

@@ -14,17 +14,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.domain import (
+    Activation,
+    ActivationStatus,
+    AdvisoryRequest,
     Assignment,
     AuditEntry,
     Benefit,
     BenefitRow,
     Category,
     DirectoryUser,
+    KeyReveal,
+    MarketingContact,
     Membership,
     MessageRef,
     Request,
     RequestStatus,
     Role,
+    ServiceRequest,
 )
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
@@ -40,6 +46,12 @@ class _State:
     roles: dict[tuple[str, Role], datetime] = field(default_factory=dict)
     users: dict[str, DirectoryUser] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    key_reveals: list[KeyReveal] = field(default_factory=list)
+    activations: dict[str, Activation] = field(default_factory=dict)
+    marketing_contact: MarketingContact | None = None
+    advisory: list[AdvisoryRequest] = field(default_factory=list)
+    service_requests: list[ServiceRequest] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -141,6 +153,102 @@ class MemoryRepository:
         a = self._s.assignments[assignment_id]
         self._s.assignments[assignment_id] = replace(a, user_id=user_id)
 
+    async def first_assignment(self, categories: Sequence[Category]) -> Assignment | None:
+        wanted = set(categories)
+        found = sorted(
+            (
+                a
+                for a in self._s.assignments.values()
+                if (b := self._s.benefits.get(a.benefit_id)) is not None and b.category in wanted
+            ),
+            key=lambda a: (a.assigned_at, a.id),
+        )
+        return found[0] if found else None
+
+    async def count_released_assignments(self, benefit_id: str) -> int:
+        return sum(
+            1
+            for a in self._s.assignments.values()
+            if a.benefit_id == benefit_id and a.released_at is not None
+        )
+
+    async def put_keys(self, benefit_id: str, ciphertexts: Sequence[str]) -> None:
+        self._s.keys[benefit_id] = list(ciphertexts)
+
+    async def key_ciphertexts(self, benefit_id: str) -> list[str]:
+        return list(self._s.keys.get(benefit_id, []))
+
+    async def count_keys(self, benefit_id: str) -> int:
+        return len(self._s.keys.get(benefit_id, []))
+
+    async def all_key_ciphertexts(self) -> list[tuple[str, int, str]]:
+        return [
+            (benefit_id, position, text)
+            for benefit_id in sorted(self._s.keys)
+            for position, text in enumerate(self._s.keys[benefit_id])
+        ]
+
+    async def update_key_ciphertext(self, benefit_id: str, position: int, ciphertext: str) -> None:
+        self._s.keys[benefit_id][position] = ciphertext
+
+    async def add_key_reveal(self, reveal: KeyReveal) -> None:
+        self._s.key_reveals.append(reveal)
+
+    async def first_key_reveal(self) -> KeyReveal | None:
+        return min(self._s.key_reveals, key=lambda r: r.at, default=None)
+
+    async def get_activation(self, benefit_id: str) -> Activation | None:
+        return self._s.activations.get(benefit_id)
+
+    async def put_activation(self, activation: Activation) -> None:
+        self._s.activations[activation.benefit_id] = activation
+
+    async def activations(self, *, status: ActivationStatus | None = None) -> list[Activation]:
+        return sorted(
+            (a for a in self._s.activations.values() if status in (None, a.status)),
+            key=lambda a: (a.requested_at, a.benefit_id),
+        )
+
+    async def get_marketing_contact(self) -> MarketingContact | None:
+        return self._s.marketing_contact
+
+    async def put_marketing_contact(self, contact: MarketingContact) -> None:
+        self._s.marketing_contact = contact
+
+    async def add_advisory_request(
+        self, *, benefit_id: str, user_id: str, hours: int, topic: str, created_at: datetime
+    ) -> AdvisoryRequest:
+        request = AdvisoryRequest(
+            id=self._s.new_id(),
+            benefit_id=benefit_id,
+            user_id=user_id,
+            hours=hours,
+            topic=topic,
+            created_at=created_at,
+        )
+        self._s.advisory.append(request)
+        return request
+
+    async def advisory_hours_used(self, benefit_id: str) -> int:
+        return sum(r.hours for r in self._s.advisory if r.benefit_id == benefit_id)
+
+    async def add_service_request(
+        self, *, kind: str, created_by: str, created_at: datetime, detail: str = ""
+    ) -> ServiceRequest:
+        request = ServiceRequest(
+            id=self._s.new_id(),
+            kind=kind,
+            status="open",
+            created_by=created_by,
+            created_at=created_at,
+            detail=detail,
+        )
+        self._s.service_requests.append(request)
+        return request
+
+    async def service_requests(self) -> list[ServiceRequest]:
+        return list(self._s.service_requests)
+
     async def add_request(
         self, *, benefit_id: str, requester_id: str, reason: str, created_at: datetime
     ) -> Request:
@@ -231,6 +339,9 @@ class MemoryRepository:
 
     async def recent_audit(self, limit: int) -> list[AuditEntry]:
         return list(reversed(self._s.audit[-limit:])) if limit > 0 else []
+
+    async def audit_entries(self, *, after_id: int, limit: int) -> list[AuditEntry]:
+        return [e for e in self._s.audit if e.id > after_id][: max(limit, 0)]
 
 
 class MemoryStore:

@@ -24,6 +24,7 @@ user_version`` records how many have run.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sqlite3
@@ -35,18 +36,26 @@ from typing import Final
 import aiosqlite
 
 from bot.domain import (
+    Activation,
+    ActivationStatus,
+    AdvisoryRequest,
     Assignment,
     AuditEntry,
     Benefit,
     BenefitRow,
     Category,
     DirectoryUser,
+    Download,
+    KeyReveal,
     Level,
+    MarketingContact,
     Membership,
     MessageRef,
     Request,
     RequestStatus,
     Role,
+    ServiceRequest,
+    SupportKind,
 )
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteRepository", "SqliteStore", "open_sqlite"]
@@ -140,6 +149,73 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         detail TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 2: every kind of benefit: details, keys, activations, contact, advisory hours.
+    """
+    ALTER TABLE membership ADD COLUMN cloud_competency INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE benefits ADD COLUMN expires_on TEXT;
+    CREATE INDEX benefits_by_expiry ON benefits (expires_on) WHERE expires_on IS NOT NULL;
+    CREATE INDEX assignments_released_by_benefit
+        ON assignments (benefit_id) WHERE released_at IS NOT NULL;
+    CREATE INDEX assignments_by_time ON assignments (assigned_at);
+
+    CREATE TABLE product_keys (
+        benefit_id TEXT NOT NULL REFERENCES benefits (id),
+        position INTEGER NOT NULL,
+        ciphertext TEXT NOT NULL,
+        PRIMARY KEY (benefit_id, position)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE key_reveals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        benefit_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX key_reveals_by_time ON key_reveals (at);
+
+    CREATE TABLE activations (
+        benefit_id TEXT PRIMARY KEY REFERENCES benefits (id),
+        status TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        completed_by TEXT,
+        completed_at TEXT,
+        access_id TEXT NOT NULL DEFAULT '',
+        contract_id TEXT NOT NULL DEFAULT '',
+        expires_on TEXT
+    );
+    CREATE INDEX activations_by_status ON activations (status, requested_at);
+    CREATE INDEX activations_by_expiry ON activations (expires_on) WHERE expires_on IS NOT NULL;
+
+    CREATE TABLE marketing_contact (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        user_id TEXT NOT NULL,
+        email TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        language TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL
+    );
+
+    CREATE TABLE advisory_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        benefit_id TEXT NOT NULL REFERENCES benefits (id),
+        user_id TEXT NOT NULL,
+        hours INTEGER NOT NULL CHECK (hours > 0),
+        topic TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX advisory_by_benefit ON advisory_requests (benefit_id);
+
+    CREATE TABLE service_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -176,7 +252,8 @@ _CATEGORY_RANK: Final = _rank("category", [c.value for c in Category])
 _ROLE_RANK: Final = _rank("role", [r.value for r in Role])
 _BENEFIT_ORDER: Final = f"{_CATEGORY_RANK}, py_casefold(name), id"
 
-_BENEFIT_COLUMNS: Final = "id, name, category, seats, description, instructions"
+_BENEFIT_COLUMNS: Final = "id, name, category, seats, description, instructions, extra, expires_on"
+_BENEFIT_WIDTH: Final = 8
 _ASSIGNMENT_COLUMNS: Final = (
     "id, benefit_id, user_id, assigned_at, assigned_by, holder_email, released_at"
 )
@@ -217,6 +294,8 @@ def _like_prefix(prefix: str) -> str:
 
 
 def _benefit(row: _Row) -> Benefit:
+    extra = json.loads(row[6]) if row[6] and row[6] != "{}" else {}
+    kind = extra.get("support_kind")
     return Benefit(
         id=row[0],
         name=row[1],
@@ -224,7 +303,58 @@ def _benefit(row: _Row) -> Benefit:
         seats=row[3],
         description=row[4],
         instructions=row[5],
+        languages=tuple(extra.get("languages", ())),
+        operating_systems=tuple(extra.get("operating_systems", ())),
+        downloads=tuple(Download(**d) for d in extra.get("downloads", ())),
+        expires_on=_opt_date(row[7]),
+        usage_based=bool(extra.get("usage_based", False)),
+        monthly=bool(extra.get("monthly", False)),
+        needs_approval=bool(extra.get("needs_approval", False)),
+        support_kind=None if kind is None else SupportKind(kind),
     )
+
+
+def _benefit_extra(benefit: Benefit) -> str:
+    """The benefit's details that no query filters on, as compact JSON."""
+    extra: dict[str, object] = {}
+    if benefit.languages:
+        extra["languages"] = list(benefit.languages)
+    if benefit.operating_systems:
+        extra["operating_systems"] = list(benefit.operating_systems)
+    if benefit.downloads:
+        extra["downloads"] = [
+            {"language": d.language, "os": d.os, "url": d.url} for d in benefit.downloads
+        ]
+    for flag in ("usage_based", "monthly", "needs_approval"):
+        if getattr(benefit, flag):
+            extra[flag] = True
+    if benefit.support_kind is not None:
+        extra["support_kind"] = benefit.support_kind.value
+    return json.dumps(extra, separators=(",", ":"), sort_keys=True)
+
+
+def _opt_date(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _activation(row: _Row) -> Activation:
+    return Activation(
+        benefit_id=row[0],
+        status=ActivationStatus(row[1]),
+        requested_by=row[2],
+        requested_at=_dt(row[3]),
+        completed_by=row[4],
+        completed_at=_opt_dt(row[5]),
+        access_id=row[6],
+        contract_id=row[7],
+        expires_on=_opt_date(row[8]),
+    )
+
+
+_ACTIVATION_COLUMNS: Final = (
+    "benefit_id, status, requested_by, requested_at, completed_by, completed_at, "
+    "access_id, contract_id, expires_on"
+)
 
 
 def _assignment(row: _Row) -> Assignment:
@@ -273,8 +403,8 @@ class SqliteRepository:
 
     async def get_membership(self) -> Membership | None:
         row = await self._one(
-            "SELECT level, purchase_date, end_date, account_email, managed_in_pmc "
-            "FROM membership WHERE id = 1"
+            "SELECT level, purchase_date, end_date, account_email, managed_in_pmc, "
+            "cloud_competency FROM membership WHERE id = 1"
         )
         if row is None:
             return None
@@ -284,22 +414,25 @@ class SqliteRepository:
             end_date=date.fromisoformat(row[2]),
             account_email=row[3],
             managed_in_pmc=bool(row[4]),
+            cloud_competency=bool(row[5]),
         )
 
     async def put_membership(self, membership: Membership) -> None:
         await self._rows(
             "INSERT INTO membership "
-            "(id, level, purchase_date, end_date, account_email, managed_in_pmc) "
-            "VALUES (1, ?, ?, ?, ?, ?) "
+            "(id, level, purchase_date, end_date, account_email, managed_in_pmc, "
+            "cloud_competency) VALUES (1, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET level = excluded.level, "
             "purchase_date = excluded.purchase_date, end_date = excluded.end_date, "
-            "account_email = excluded.account_email, managed_in_pmc = excluded.managed_in_pmc",
+            "account_email = excluded.account_email, managed_in_pmc = excluded.managed_in_pmc, "
+            "cloud_competency = excluded.cloud_competency",
             (
                 membership.level.value,
                 membership.purchase_date.isoformat(),
                 membership.end_date.isoformat(),
                 membership.account_email,
                 int(membership.managed_in_pmc),
+                int(membership.cloud_competency),
             ),
         )
 
@@ -314,11 +447,13 @@ class SqliteRepository:
     async def put_benefit(self, benefit: Benefit) -> None:
         # An upsert, not INSERT OR REPLACE: the row stays, and so do its assignments.
         await self._rows(
-            "INSERT INTO benefits (id, name, category, seats, description, instructions) "
-            "VALUES (?, ?, ?, ?, ?, ?) "
+            "INSERT INTO benefits "
+            "(id, name, category, seats, description, instructions, extra, expires_on) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
             "category = excluded.category, seats = excluded.seats, "
-            "description = excluded.description, instructions = excluded.instructions",
+            "description = excluded.description, instructions = excluded.instructions, "
+            "extra = excluded.extra, expires_on = excluded.expires_on",
             (
                 benefit.id,
                 benefit.name,
@@ -326,6 +461,8 @@ class SqliteRepository:
                 benefit.seats,
                 benefit.description,
                 benefit.instructions,
+                _benefit_extra(benefit),
+                None if benefit.expires_on is None else benefit.expires_on.isoformat(),
             ),
         )
 
@@ -359,7 +496,7 @@ class SqliteRepository:
             f"FROM benefits {where} ORDER BY {_BENEFIT_ORDER} LIMIT ? OFFSET ?",
             (*params, limit, max(offset, 0)),
         )
-        return [BenefitRow(_benefit(r), r[6]) for r in rows]
+        return [BenefitRow(_benefit(r), r[_BENEFIT_WIDTH]) for r in rows]
 
     async def count_benefits(self, *, category: Category | None) -> int:
         where, params = _category_filter(category)
@@ -448,6 +585,173 @@ class SqliteRepository:
         )
         if row is None:
             raise KeyError(assignment_id)
+
+    async def first_assignment(self, categories: Sequence[Category]) -> Assignment | None:
+        if not categories:
+            return None
+        marks = ", ".join("?" for _ in categories)
+        row = await self._one(
+            f"SELECT {', '.join('a.' + c.strip() for c in _ASSIGNMENT_COLUMNS.split(','))} "
+            "FROM assignments AS a JOIN benefits AS b ON b.id = a.benefit_id "
+            f"WHERE b.category IN ({marks}) ORDER BY a.assigned_at, a.id LIMIT 1",
+            [c.value for c in categories],
+        )
+        return None if row is None else _assignment(row)
+
+    async def count_released_assignments(self, benefit_id: str) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM assignments WHERE benefit_id = ? AND released_at IS NOT NULL",
+            (benefit_id,),
+        )
+        assert row is not None
+        return int(row[0])
+
+    # -- product keys -----------------------------------------------------
+
+    async def put_keys(self, benefit_id: str, ciphertexts: Sequence[str]) -> None:
+        await self._rows("DELETE FROM product_keys WHERE benefit_id = ?", (benefit_id,))
+        if ciphertexts:
+            await self._conn.executemany(
+                "INSERT INTO product_keys (benefit_id, position, ciphertext) VALUES (?, ?, ?)",
+                [(benefit_id, i, text) for i, text in enumerate(ciphertexts)],
+            )
+
+    async def key_ciphertexts(self, benefit_id: str) -> list[str]:
+        rows = await self._rows(
+            "SELECT ciphertext FROM product_keys WHERE benefit_id = ? ORDER BY position",
+            (benefit_id,),
+        )
+        return [r[0] for r in rows]
+
+    async def count_keys(self, benefit_id: str) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM product_keys WHERE benefit_id = ?", (benefit_id,)
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def all_key_ciphertexts(self) -> list[tuple[str, int, str]]:
+        rows = await self._rows(
+            "SELECT benefit_id, position, ciphertext FROM product_keys "
+            "ORDER BY benefit_id, position"
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def update_key_ciphertext(self, benefit_id: str, position: int, ciphertext: str) -> None:
+        row = await self._one(
+            "UPDATE product_keys SET ciphertext = ? WHERE benefit_id = ? AND position = ? "
+            "RETURNING 1",
+            (ciphertext, benefit_id, position),
+        )
+        if row is None:
+            raise KeyError((benefit_id, position))
+
+    async def add_key_reveal(self, reveal: KeyReveal) -> None:
+        await self._rows(
+            "INSERT INTO key_reveals (benefit_id, user_id, at) VALUES (?, ?, ?)",
+            (reveal.benefit_id, reveal.user_id, _ts(reveal.at)),
+        )
+
+    async def first_key_reveal(self) -> KeyReveal | None:
+        row = await self._one(
+            "SELECT benefit_id, user_id, at FROM key_reveals ORDER BY at, id LIMIT 1"
+        )
+        return None if row is None else KeyReveal(row[0], row[1], _dt(row[2]))
+
+    # -- activations, contact, advisory hours, service requests -----------
+
+    async def get_activation(self, benefit_id: str) -> Activation | None:
+        row = await self._one(
+            f"SELECT {_ACTIVATION_COLUMNS} FROM activations WHERE benefit_id = ?", (benefit_id,)
+        )
+        return None if row is None else _activation(row)
+
+    async def put_activation(self, activation: Activation) -> None:
+        a = activation
+        await self._rows(
+            f"INSERT INTO activations ({_ACTIVATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (benefit_id) DO UPDATE SET status = excluded.status, "
+            "requested_by = excluded.requested_by, requested_at = excluded.requested_at, "
+            "completed_by = excluded.completed_by, completed_at = excluded.completed_at, "
+            "access_id = excluded.access_id, contract_id = excluded.contract_id, "
+            "expires_on = excluded.expires_on",
+            (
+                a.benefit_id,
+                a.status.value,
+                a.requested_by,
+                _ts(a.requested_at),
+                a.completed_by,
+                None if a.completed_at is None else _ts(a.completed_at),
+                a.access_id,
+                a.contract_id,
+                None if a.expires_on is None else a.expires_on.isoformat(),
+            ),
+        )
+
+    async def activations(self, *, status: ActivationStatus | None = None) -> list[Activation]:
+        where, params = ("", ()) if status is None else ("WHERE status = ?", (status.value,))
+        rows = await self._rows(
+            f"SELECT {_ACTIVATION_COLUMNS} FROM activations {where} "
+            "ORDER BY requested_at, benefit_id",
+            params,
+        )
+        return [_activation(r) for r in rows]
+
+    async def get_marketing_contact(self) -> MarketingContact | None:
+        row = await self._one(
+            "SELECT user_id, email, phone, language, set_by, set_at FROM marketing_contact "
+            "WHERE id = 1"
+        )
+        if row is None:
+            return None
+        return MarketingContact(row[0], row[1], row[2], row[3], row[4], _dt(row[5]))
+
+    async def put_marketing_contact(self, contact: MarketingContact) -> None:
+        c = contact
+        await self._rows(
+            "INSERT INTO marketing_contact (id, user_id, email, phone, language, set_by, set_at) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "user_id = excluded.user_id, email = excluded.email, phone = excluded.phone, "
+            "language = excluded.language, set_by = excluded.set_by, set_at = excluded.set_at",
+            (c.user_id, c.email, c.phone, c.language, c.set_by, _ts(c.set_at)),
+        )
+
+    async def add_advisory_request(
+        self, *, benefit_id: str, user_id: str, hours: int, topic: str, created_at: datetime
+    ) -> AdvisoryRequest:
+        row = await self._one(
+            "INSERT INTO advisory_requests (benefit_id, user_id, hours, topic, created_at) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (benefit_id, user_id, hours, topic, _ts(created_at)),
+        )
+        assert row is not None
+        return AdvisoryRequest(row[0], benefit_id, user_id, hours, topic, created_at)
+
+    async def advisory_hours_used(self, benefit_id: str) -> int:
+        row = await self._one(
+            "SELECT COALESCE(SUM(hours), 0) FROM advisory_requests WHERE benefit_id = ?",
+            (benefit_id,),
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def add_service_request(
+        self, *, kind: str, created_by: str, created_at: datetime, detail: str = ""
+    ) -> ServiceRequest:
+        row = await self._one(
+            "INSERT INTO service_requests (kind, status, created_by, created_at, detail) "
+            "VALUES (?, 'open', ?, ?, ?) RETURNING id",
+            (kind, created_by, _ts(created_at), detail),
+        )
+        assert row is not None
+        return ServiceRequest(row[0], kind, "open", created_by, created_at, detail)
+
+    async def service_requests(self) -> list[ServiceRequest]:
+        rows = await self._rows(
+            "SELECT id, kind, status, created_by, created_at, detail FROM service_requests "
+            "ORDER BY id"
+        )
+        return [ServiceRequest(r[0], r[1], r[2], r[3], _dt(r[4]), r[5]) for r in rows]
 
     # -- requests ---------------------------------------------------------
 
@@ -583,10 +887,21 @@ class SqliteRepository:
             "SELECT id, at, actor, action, subject, detail FROM audit ORDER BY id DESC LIMIT ?",
             (limit,),
         )
-        return [
-            AuditEntry(id=r[0], at=_dt(r[1]), actor=r[2], action=r[3], subject=r[4], detail=r[5])
-            for r in rows
-        ]
+        return [_audit_entry(r) for r in rows]
+
+    async def audit_entries(self, *, after_id: int, limit: int) -> list[AuditEntry]:
+        if limit <= 0:
+            return []
+        rows = await self._rows(
+            "SELECT id, at, actor, action, subject, detail FROM audit WHERE id > ? "
+            "ORDER BY id LIMIT ?",
+            (after_id, limit),
+        )
+        return [_audit_entry(r) for r in rows]
+
+
+def _audit_entry(r: _Row) -> AuditEntry:
+    return AuditEntry(id=r[0], at=_dt(r[1]), actor=r[2], action=r[3], subject=r[4], detail=r[5])
 
 
 def _category_filter(category: Category | None) -> tuple[str, tuple[str, ...]]:
