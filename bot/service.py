@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot import events
 from bot.clock import Clock
 from bot.domain import (
     Assignment,
@@ -31,6 +32,7 @@ from bot.domain import (
     RequestStatus,
     Role,
 )
+from bot.events import Event, EventSink
 from bot.permissions import Action, allowed, roles_for
 from storage.base import Repository, Store
 
@@ -89,12 +91,134 @@ class AssignmentChange:
     seats_left: int | None
 
 
-class BenefitsService:
-    """Use cases of the benefits bot, one method each."""
+class ServiceCore:
+    """What every part of the benefits service shares: storage, time, the
+    permission check, benefit lookup, the PMC guard, the audit log and events.
 
-    def __init__(self, store: Store, *, clock: Clock, page_size: int = PAGE_SIZE) -> None:
+    Events are handed to the registered sinks inside the same unit of work as
+    the change that caused them, so an outbox written by a sink commits or
+    rolls back with it.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock,
+        events: Sequence[EventSink] = (),
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._sinks = list(events)
+
+    def subscribe(self, sink: EventSink) -> None:
+        """Hand every later event to ``sink`` (in the transaction that raised it)."""
+        self._sinks.append(sink)
+
+    async def _emit(self, repo: Repository, event: Event) -> None:
+        for sink in self._sinks:
+            await sink(repo, event)
+
+    async def _find(self, repo: Repository, query: str) -> Benefit:
+        text = " ".join(query.split())
+        if not text:
+            raise InvalidInput("Name a benefit: its id or the start of its name.")
+        if len(text) > MAX_QUERY:
+            raise InvalidInput(
+                "That benefit name is too long ({length} characters, at most {limit}).",
+                length=len(text),
+                limit=MAX_QUERY,
+            )
+        exact = await repo.get_benefit(text.casefold())
+        if exact is not None:
+            return exact
+        starts = await repo.benefits_by_name_prefix(text, limit=MATCHES_SHOWN + 1)
+        same_name = [b for b in starts if b.name.casefold() == text.casefold()]
+        if len(same_name) == 1:
+            return same_name[0]
+        if len(starts) == 1:
+            return starts[0]
+        if starts:
+            raise NoMatch(
+                "`{query}` matches several benefits. Which one did you mean?",
+                query=text,
+                candidates=starts[:MATCHES_SHOWN],
+            )
+        everything = await repo.all_benefits()
+        by_key: dict[str, Benefit] = {}
+        for b in everything:
+            by_key[b.id] = b
+            by_key[b.name.casefold()] = b
+        close = difflib.get_close_matches(
+            text.casefold(), list(by_key), n=MATCHES_SHOWN, cutoff=0.5
+        )
+        candidates = list(dict.fromkeys(by_key[k] for k in close))
+        raise NoMatch(
+            "No benefit matches `{query}`.",
+            query=text,
+            candidates=candidates,
+        )
+
+    async def _require(self, repo: Repository, actor: str, action: Action) -> frozenset[Role]:
+        roles = await repo.roles_of(actor)
+        if allowed(action, roles):
+            return roles
+        needed = roles_for(action)
+        holders: list[str] = []
+        for role in needed:
+            holders.extend(u for u in await repo.role_holders(role) if u not in holders)
+        role_names = " or ".join(role.value for role in needed)
+        if holders:
+            raise Forbidden(
+                "This needs the {roles} role. Ask someone who has it: {holder_users}.",
+                roles=role_names,
+                holder_users=tuple(holders),
+            )
+        raise Forbidden(
+            "This needs the {roles} role, and nobody holds it yet. The operator can grant it "
+            "with `benefits-bot grant USER_ID global_admin`.",
+            roles=role_names,
+        )
+
+    async def _require_known_user(self, repo: Repository, user_id: str) -> None:
+        if await repo.get_user(user_id) is None:
+            raise NotFound(
+                "{unknown_user} is not in the bot's directory yet. A User management admin or "
+                "Global admin must add them first with `/benefits adduser @user`.",
+                unknown_user=user_id,
+            )
+
+    async def _ensure_changeable(self, repo: Repository) -> None:
+        membership = await repo.get_membership()
+        if membership is not None and membership.managed_in_pmc:
+            raise Forbidden(
+                "The membership is still managed in the Partner Membership Center (PMC): make "
+                "this change there (technical benefits through Partner Frontline). The bot "
+                "changed nothing."
+            )
+
+    async def _audit(
+        self, repo: Repository, actor: str, action: str, subject: str, detail: str = ""
+    ) -> None:
+        await repo.add_audit(
+            AuditEntry(
+                at=self._clock.now(), actor=actor, action=action, subject=subject, detail=detail
+            )
+        )
+
+
+class BenefitsService(ServiceCore):
+    """Requests, assignments, roles and the directory: one method per use case."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock,
+        page_size: int = PAGE_SIZE,
+        events: Sequence[EventSink] = (),
+    ) -> None:
+        super().__init__(store, clock=clock, events=events)
         self.page_size = page_size
 
     # -- reading -----------------------------------------------------------
@@ -169,46 +293,6 @@ class BenefitsService:
             await self._find(repo, text)  # raises with the closest matches
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _find(self, repo: Repository, query: str) -> Benefit:
-        text = " ".join(query.split())
-        if not text:
-            raise InvalidInput("Name a benefit: its id or the start of its name.")
-        if len(text) > MAX_QUERY:
-            raise InvalidInput(
-                "That benefit name is too long ({length} characters, at most {limit}).",
-                length=len(text),
-                limit=MAX_QUERY,
-            )
-        exact = await repo.get_benefit(text.casefold())
-        if exact is not None:
-            return exact
-        starts = await repo.benefits_by_name_prefix(text, limit=MATCHES_SHOWN + 1)
-        same_name = [b for b in starts if b.name.casefold() == text.casefold()]
-        if len(same_name) == 1:
-            return same_name[0]
-        if len(starts) == 1:
-            return starts[0]
-        if starts:
-            raise NoMatch(
-                "`{query}` matches several benefits. Which one did you mean?",
-                query=text,
-                candidates=starts[:MATCHES_SHOWN],
-            )
-        everything = await repo.all_benefits()
-        by_key: dict[str, Benefit] = {}
-        for b in everything:
-            by_key[b.id] = b
-            by_key[b.name.casefold()] = b
-        close = difflib.get_close_matches(
-            text.casefold(), list(by_key), n=MATCHES_SHOWN, cutoff=0.5
-        )
-        candidates = list(dict.fromkeys(by_key[k] for k in close))
-        raise NoMatch(
-            "No benefit matches `{query}`.",
-            query=text,
-            candidates=candidates,
-        )
-
     # -- requests ----------------------------------------------------------
 
     async def request_benefit(
@@ -267,6 +351,7 @@ class BenefitsService:
             )
             used = await repo.count_active_assignments(benefit.id)
             await self._audit(repo, actor, "request.create", f"request:{request.id}", benefit.id)
+            await self._emit(repo, events.RequestCreated(request, benefit))
         return RequestCreated(
             request=request,
             benefit=benefit,
@@ -322,8 +407,9 @@ class BenefitsService:
                 repo, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
             )
             decided = await repo.get_request(request.id)
+            assert decided is not None
+            await self._emit(repo, events.RequestDecided(decided, benefit, now))
             messages = await repo.request_messages(request.id)
-        assert decided is not None
         return Decision(
             request=decided,
             benefit=benefit,
@@ -381,9 +467,10 @@ class BenefitsService:
                 repo, actor, "request.deny", f"request:{request.id}", f"{benefit.id}: {reason}"
             )
             decided = await repo.get_request(request.id)
+            assert decided is not None
+            await self._emit(repo, events.RequestDecided(decided, benefit, now))
             messages = await repo.request_messages(request.id)
             used = await repo.count_active_assignments(benefit.id)
-        assert decided is not None
         return Decision(
             request=decided,
             benefit=benefit,
@@ -541,55 +628,6 @@ class BenefitsService:
     async def global_admins(self) -> list[str]:
         async with self._store.read() as repo:
             return await repo.role_holders(Role.GLOBAL_ADMIN)
-
-    # -- helpers -----------------------------------------------------------
-
-    async def _require(self, repo: Repository, actor: str, action: Action) -> frozenset[Role]:
-        roles = await repo.roles_of(actor)
-        if allowed(action, roles):
-            return roles
-        needed = roles_for(action)
-        holders: list[str] = []
-        for role in needed:
-            holders.extend(u for u in await repo.role_holders(role) if u not in holders)
-        role_names = " or ".join(role.value for role in needed)
-        if holders:
-            raise Forbidden(
-                "This needs the {roles} role. Ask someone who has it: {holder_users}.",
-                roles=role_names,
-                holder_users=tuple(holders),
-            )
-        raise Forbidden(
-            "This needs the {roles} role, and nobody holds it yet. The operator can grant it "
-            "with `benefits-bot grant USER_ID global_admin`.",
-            roles=role_names,
-        )
-
-    async def _require_known_user(self, repo: Repository, user_id: str) -> None:
-        if await repo.get_user(user_id) is None:
-            raise NotFound(
-                "{unknown_user} is not in the bot's directory yet. A User management admin or "
-                "Global admin must add them first with `/benefits adduser @user`.",
-                unknown_user=user_id,
-            )
-
-    async def _ensure_changeable(self, repo: Repository) -> None:
-        membership = await repo.get_membership()
-        if membership is not None and membership.managed_in_pmc:
-            raise Forbidden(
-                "The membership is still managed in the Partner Membership Center (PMC): make "
-                "this change there (technical benefits through Partner Frontline). The bot "
-                "changed nothing."
-            )
-
-    async def _audit(
-        self, repo: Repository, actor: str, action: str, subject: str, detail: str = ""
-    ) -> None:
-        await repo.add_audit(
-            AuditEntry(
-                at=self._clock.now(), actor=actor, action=action, subject=subject, detail=detail
-            )
-        )
 
 
 def _seats_left(benefit: Benefit, used: int) -> int | None:
