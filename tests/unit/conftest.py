@@ -1,0 +1,160 @@
+"""Fixtures for the unit tests: an in-memory store, a fake clock and the service.
+
+State is built only through the service and the repository API, never by
+reaching into a store's internals, so the tests pin behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from bot.blocks import render_error
+from bot.clock import FakeClock
+from bot.domain import (
+    Assignment,
+    AuditEntry,
+    Benefit,
+    BenefitRow,
+    Category,
+    DirectoryUser,
+    DomainError,
+    Level,
+    Membership,
+    Request,
+    RequestStatus,
+    Role,
+)
+from bot.service import BenefitsService
+from storage.memory import MemoryStore
+
+ADMIN = "UADMIN001"
+ADMIN2 = "UADMIN002"
+MEMBER = "UMEMBER01"
+MEMBER2 = "UMEMBER02"
+MEMBER3 = "UMEMBER03"
+STRANGER = "USTRANGER"  # never in the directory
+
+DIRECTORY = (
+    DirectoryUser(MEMBER, "Mia Member", "mia@example.com"),
+    DirectoryUser(MEMBER2, "Max Member", "max@example.com"),
+    DirectoryUser(MEMBER3, "Mo Member", "mo@example.com"),
+)
+
+VS_ENT = Benefit("vs-ent", "Visual Studio Enterprise", Category.VISUAL_STUDIO, seats=2)
+VS_PRO = Benefit("vs-pro", "Visual Studio Professional", Category.VISUAL_STUDIO, seats=5)
+AZURE = Benefit("azure-credit", "Azure monthly credit", Category.CLOUD, seats=3)
+M365 = Benefit(
+    "m365-e3",
+    "Microsoft 365 E3",
+    Category.SOFTWARE,
+    seats=5,
+    description="Office apps and services",
+    instructions="Use the key once, then follow the setup guide.",
+)
+SUPPORT = Benefit("psi", "Product support incidents", Category.TECHNICAL)
+CO_SELL = Benefit("gtm-cosell", "ISV co-sell ready", Category.GTM)
+BENEFITS = (VS_ENT, VS_PRO, AZURE, M365, SUPPORT, CO_SELL)
+
+MEMBERSHIP = Membership(
+    level=Level.SILVER,
+    purchase_date=date(2025, 6, 1),
+    end_date=date(2026, 5, 31),
+    account_email="partner@example.com",
+)
+
+KNOWN_USERS = (ADMIN, ADMIN2, MEMBER, MEMBER2, MEMBER3, STRANGER)
+
+AddBenefits = Callable[..., Awaitable[None]]
+
+
+async def put_benefits(store: MemoryStore, *benefits: Benefit) -> None:
+    """Put benefits into the inventory through the repository API."""
+    async with store.write() as repo:
+        for benefit in benefits:
+            await repo.put_benefit(benefit)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the repository API shows about the known users and benefits."""
+
+    audit: list[AuditEntry]
+    roles: list[tuple[str, Role]]
+    rows: list[BenefitRow]
+    holders: dict[str, list[Assignment]]
+    requests: dict[tuple[str, RequestStatus], list[Request]]
+    users: dict[str, DirectoryUser | None]
+
+
+async def snapshot(store: MemoryStore) -> Snapshot:
+    """The observable state, to compare before and after a refusal."""
+    async with store.read() as repo:
+        total = await repo.count_benefits(category=None)
+        rows = await repo.benefit_rows(category=None, offset=0, limit=total)
+        return Snapshot(
+            audit=await repo.recent_audit(100_000),
+            roles=await repo.all_roles(),
+            rows=rows,
+            holders={r.benefit.id: await repo.active_assignments(r.benefit.id) for r in rows},
+            requests={
+                (user, status): await repo.user_requests(user, status=status)
+                for user in KNOWN_USERS
+                for status in RequestStatus
+            },
+            users={user: await repo.get_user(user) for user in KNOWN_USERS},
+        )
+
+
+async def audit_log(store: MemoryStore) -> list[AuditEntry]:
+    """The whole audit log, oldest first."""
+    async with store.read() as repo:
+        return list(reversed(await repo.recent_audit(100_000)))
+
+
+def rendered(error: DomainError) -> str:
+    """The refusal as a person reads it; raises when a placeholder has no value."""
+    return render_error(error, None)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def store() -> MemoryStore:
+    """A Silver membership, the benefits above and three directory users; no roles."""
+    fresh = MemoryStore()
+    async with fresh.write() as repo:
+        await repo.put_membership(MEMBERSHIP)
+        for user in DIRECTORY:
+            await repo.put_user(user)
+    await put_benefits(fresh, *BENEFITS)
+    return fresh
+
+
+@pytest.fixture
+def bare_service(store: MemoryStore, clock: FakeClock) -> BenefitsService:
+    """The service over ``store`` before anybody holds a role."""
+    return BenefitsService(store, clock=clock)
+
+
+@pytest.fixture
+async def service(bare_service: BenefitsService) -> BenefitsService:
+    """The service with one Global admin, ``ADMIN``, granted by the operator."""
+    assert await bare_service.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
+    return bare_service
+
+
+@pytest.fixture
+def add_benefits(store: MemoryStore) -> AddBenefits:
+    """Add more benefits to the inventory of ``store``."""
+
+    async def add(*benefits: Benefit) -> None:
+        await put_benefits(store, *benefits)
+
+    return add
