@@ -48,6 +48,11 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def escape(text: str) -> str:
+    """User-typed text made inert in mrkdwn: no mentions, links or @channel pings."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
 
@@ -407,7 +412,7 @@ def _request_summary(
         ),
         fields_section(
             [
-                (t("Reason", locale), request.reason or t("(none given)", locale)),
+                (t("Reason", locale), escape(request.reason) or t("(none given)", locale)),
                 (t("Seats left", locale), left),
                 (t("Category", locale), category_label(benefit.category, locale)),
                 (t("Request", locale), f"#{request.id} · {day(request.created_at)}"),
@@ -461,7 +466,7 @@ def outcome_line(request: Request, locale: str | None) -> str:
             locale,
             decider=mention(request.decided_by),
             when=when,
-            reason=request.decision_note,
+            reason=escape(request.decision_note),
         )
     return t("Closed.", locale)
 
@@ -498,7 +503,7 @@ def outcome_dm(decision: Decision, locale: str | None) -> Message:
             locale,
             benefit=decision.benefit.name,
             decider=mention(r.decided_by),
-            reason=r.decision_note,
+            reason=escape(r.decision_note),
         )
     return message(text, [section(text)])
 

@@ -126,10 +126,9 @@ def parse(text: str) -> Command:
             length=len(text),
             limit=MAX_TEXT,
         )
-    text = text.strip()
-    verb, _, rest = text.partition(" ")
-    verb = verb.casefold()
-    rest = rest.strip()
+    parts = text.strip().split(maxsplit=1)
+    verb = parts[0].casefold() if parts else ""
+    rest = parts[1].strip() if len(parts) > 1 else ""
     match verb:
         case "" | "help":
             return Help()

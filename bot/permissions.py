@@ -51,6 +51,6 @@ def allowed(action: Action, roles: frozenset[Role]) -> bool:
 
 
 def roles_for(action: Action) -> list[Role]:
-    """The roles that may perform ``action``, most powerful last, in table order."""
+    """The roles that may perform ``action``, in the order ``Role`` declares them."""
     needed = PERMISSIONS[action]
     return [role for role in Role if needed is None or role in needed]

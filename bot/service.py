@@ -8,6 +8,7 @@ person can act on. It knows nothing of Slack.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -132,10 +133,10 @@ class ServiceCore:
         exact = await repo.get_benefit(text.casefold())
         if exact is not None:
             return exact
+        named = await repo.benefits_named(text)
+        if len(named) == 1:
+            return named[0]
         starts = await repo.benefits_by_name_prefix(text, limit=MATCHES_SHOWN + 1)
-        same_name = [b for b in starts if b.name.casefold() == text.casefold()]
-        if len(same_name) == 1:
-            return same_name[0]
         if len(starts) == 1:
             return starts[0]
         if starts:
@@ -276,18 +277,18 @@ class BenefitsService(ServiceCore):
 
     async def _split_benefit(self, text: str) -> tuple[str, str]:
         """The longest leading words of ``text`` that name one benefit, and the rest."""
-        words = text.split()
+        words = list(re.finditer(r"\S+", text))
         first_error: NoMatch | None = None
         async with self._store.read() as repo:
             for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
-                query = " ".join(words[:n])
+                query = " ".join(w.group() for w in words[:n])
                 try:
                     benefit = await self._find(repo, query)
                 except NoMatch as error:
                     if first_error is None and error.candidates:
                         first_error = error
                     continue
-                return benefit.id, " ".join(words[n:])
+                return benefit.id, text[words[n - 1].end() :].strip()
             if first_error is not None:
                 raise first_error
             await self._find(repo, text)  # raises with the closest matches
@@ -362,10 +363,10 @@ class BenefitsService(ServiceCore):
     async def add_request_messages(self, request_id: int, refs: Sequence[MessageRef]) -> Request:
         """Remember where the approval request was posted; returns its current state."""
         async with self._store.write() as repo:
-            await repo.add_request_messages(request_id, refs)
             request = await repo.get_request(request_id)
-        if request is None:
-            raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
+            if request is None:
+                raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
+            await repo.add_request_messages(request_id, refs)
         return request
 
     async def request_messages(self, request_id: int) -> list[MessageRef]:
@@ -455,6 +456,7 @@ class BenefitsService(ServiceCore):
             )
         now = self._clock.now()
         async with self._store.write() as repo:
+            await self._ensure_changeable(repo)
             request, benefit = await self._pending_for_decision(repo, actor, request_id)
             await repo.decide_request(
                 request.id,
@@ -488,6 +490,11 @@ class BenefitsService(ServiceCore):
             raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
         if request.requester_id == actor:
             others = [u for u in await repo.role_holders(Role.GLOBAL_ADMIN) if u != actor]
+            if not others:
+                raise Forbidden(
+                    "You can't decide your own request, and you are the only Global admin. "
+                    "Grant the role to someone else with `/benefits grant @user global_admin`."
+                )
             raise Forbidden(
                 "You can't decide your own request. Another Global admin must: {admin_users}.",
                 admin_users=tuple(others),

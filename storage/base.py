@@ -49,6 +49,10 @@ class Repository(Protocol):
         """Benefits whose id or name starts with ``prefix`` (case-insensitive)."""
         ...
 
+    async def benefits_named(self, name: str) -> list[Benefit]:
+        """Benefits whose name is ``name``, compared case-insensitively."""
+        ...
+
     async def all_benefits(self) -> list[Benefit]: ...
     async def benefit_rows(
         self, *, category: Category | None, offset: int, limit: int

@@ -85,6 +85,10 @@ class MemoryRepository:
         ]
         return found[:limit]
 
+    async def benefits_named(self, name: str) -> list[Benefit]:
+        wanted = name.casefold()
+        return [b for b in self._sorted_benefits(None) if b.name.casefold() == wanted]
+
     async def all_benefits(self) -> list[Benefit]:
         return self._sorted_benefits(None)
 

@@ -477,6 +477,14 @@ class SqliteRepository:
         )
         return [_benefit(r) for r in rows]
 
+    async def benefits_named(self, name: str) -> list[Benefit]:
+        rows = await self._rows(
+            f"SELECT {_BENEFIT_COLUMNS} FROM benefits WHERE py_casefold(name) = ? "
+            f"ORDER BY {_BENEFIT_ORDER}",
+            (name.casefold(),),
+        )
+        return [_benefit(r) for r in rows]
+
     async def all_benefits(self) -> list[Benefit]:
         rows = await self._rows(
             f"SELECT {_BENEFIT_COLUMNS} FROM benefits ORDER BY {_BENEFIT_ORDER}"

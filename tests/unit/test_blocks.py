@@ -121,12 +121,6 @@ async def test_an_approval_request_has_exactly_an_approve_and_a_deny_button_for_
     assert "for the new project" in text
 
 
-@pytest.mark.xfail(
-    reason="bot.blocks._request_summary puts the requester's reason unescaped into a mrkdwn "
-    "field, so a reason holding <!channel> or <!here> (what Slack sends for a typed @channel "
-    "in an escaped slash command) notifies everybody in the approvers' channel",
-    strict=True,
-)
 async def test_a_reason_cannot_notify_the_whole_approvers_channel(
     service: BenefitsService,
 ) -> None:

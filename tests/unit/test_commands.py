@@ -247,11 +247,6 @@ def test_an_unclosed_quote_is_refused_with_the_usage(text: str) -> None:
     assert refusal(text).params["usage"] == USAGE["request"]
 
 
-@pytest.mark.xfail(
-    reason="bot.commands.parse splits the verb with text.partition(' '), so a verb followed "
-    "by a line break or a tab instead of a space is read as an unknown verb",
-    strict=True,
-)
 @pytest.mark.parametrize("separator", ["\n", "\t"])
 def test_a_verb_followed_by_a_line_break_or_tab_is_still_recognised(separator: str) -> None:
     assert parse(f"request{separator}vs-ent for the project") == RequestBenefit(

@@ -563,12 +563,6 @@ async def test_an_over_long_benefit_name_is_invalid_input(
     assert caught.value.params == {"length": length, "limit": MAX_QUERY}
 
 
-@pytest.mark.xfail(
-    reason="BenefitsService._find asks the repository for only MATCHES_SHOWN + 1 prefix "
-    "matches and looks for an exact name only among those, so a benefit whose full name is "
-    "the query is missed when six or more benefits that sort before it start with the same text",
-    strict=True,
-)
 async def test_a_benefit_named_exactly_as_the_query_is_found_even_when_many_others_start_with_it(
     service: BenefitsService, add_benefits: AddBenefits
 ) -> None:
@@ -649,11 +643,6 @@ async def test_request_text_that_names_no_benefit_is_refused_with_candidates(
     assert await snapshot(store) == before
 
 
-@pytest.mark.xfail(
-    reason="BenefitsService._split_benefit rebuilds the reason with ' '.join(text.split()), "
-    "so line breaks and repeated spaces of a multi-line reason are lost",
-    strict=True,
-)
 async def test_a_reason_after_the_benefit_name_keeps_its_line_breaks(
     service: BenefitsService,
 ) -> None:
@@ -1218,11 +1207,6 @@ async def test_check_can_decide_refuses_what_a_decision_would_refuse(
         await service.check_can_decide(ADMIN, created.request.id)
 
 
-@pytest.mark.xfail(
-    reason="BenefitsService.add_request_messages stores the message refs before it checks "
-    "that the request exists, and raises NotFound only after the write was committed",
-    strict=True,
-)
 async def test_adding_messages_to_an_unknown_request_is_refused_and_stores_nothing(
     service: BenefitsService,
 ) -> None:
