@@ -193,7 +193,10 @@ class MemoryRepository:
         ]
 
     async def update_key_ciphertext(self, benefit_id: str, position: int, ciphertext: str) -> None:
-        self._s.keys[benefit_id][position] = ciphertext
+        keys = self._s.keys.get(benefit_id, [])
+        if not 0 <= position < len(keys):  # a negative index would pick a key from the end
+            raise KeyError((benefit_id, position))
+        keys[position] = ciphertext
 
     async def add_key_reveal(self, reveal: KeyReveal) -> None:
         self._s.key_reveals.append(reveal)
