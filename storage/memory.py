@@ -11,7 +11,7 @@ import copy
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain import (
     Activation,
@@ -32,6 +32,7 @@ from bot.domain import (
     Role,
     ServiceRequest,
 )
+from bot.outbox import NewPing, Ping, PingState
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
 
@@ -52,6 +53,9 @@ class _State:
     marketing_contact: MarketingContact | None = None
     advisory: list[AdvisoryRequest] = field(default_factory=list)
     service_requests: list[ServiceRequest] = field(default_factory=list)
+    pings: dict[int, Ping] = field(default_factory=dict)
+    ping_keys: dict[tuple[str, str], int] = field(default_factory=dict)
+    watermarks: dict[str, datetime] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -349,6 +353,181 @@ class MemoryRepository:
 
     async def audit_entries(self, *, after_id: int, limit: int) -> list[AuditEntry]:
         return [e for e in self._s.audit if e.id > after_id][: max(limit, 0)]
+
+    # -- outbox -----------------------------------------------------------
+
+    async def enqueue_pings(self, pings: Sequence[NewPing], *, at: datetime) -> int:
+        queued = 0
+        for new in pings:
+            if (new.key, new.recipient) in self._s.ping_keys:
+                continue
+            ping = Ping(
+                id=self._s.new_id(),
+                key=new.key,
+                recipient=new.recipient,
+                kind=new.kind,
+                params=dict(new.params),
+                state=PingState.QUEUED,
+                created_at=at,
+                due_at=new.due_at or at,
+            )
+            self._s.pings[ping.id] = ping
+            self._s.ping_keys[(new.key, new.recipient)] = ping.id
+            queued += 1
+        return queued
+
+    def _held(self, ping_id: int, owner: str) -> Ping | None:
+        p = self._s.pings.get(ping_id)
+        if p is None or p.state is not PingState.QUEUED or p.claimed_by != owner:
+            return None
+        return p
+
+    async def claim_pings(
+        self, *, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Ping]:
+        free = sorted(
+            (
+                p
+                for p in self._s.pings.values()
+                if p.state is PingState.QUEUED
+                and p.due_at <= now
+                and (p.claimed_until is None or p.claimed_until <= now)
+            ),
+            key=lambda p: (p.due_at, p.id),
+        )[: max(limit, 0)]
+        claimed = [replace(p, claimed_by=owner, claimed_until=until) for p in free]
+        for p in claimed:
+            self._s.pings[p.id] = p
+        return claimed
+
+    async def extend_claims(
+        self, ping_ids: Sequence[int], *, owner: str, until: datetime
+    ) -> list[int]:
+        kept: list[int] = []
+        for ping_id in ping_ids:
+            if (p := self._held(ping_id, owner)) is not None:
+                self._s.pings[ping_id] = replace(p, claimed_until=until)
+                kept.append(ping_id)
+        return kept
+
+    async def release_pings(
+        self, ping_ids: Sequence[int], *, owner: str, due_at: datetime | None = None
+    ) -> None:
+        for ping_id in ping_ids:
+            if (p := self._held(ping_id, owner)) is not None:
+                self._s.pings[ping_id] = replace(
+                    p, claimed_by=None, claimed_until=None, due_at=due_at or p.due_at
+                )
+
+    async def mark_ping_sent(self, ping_id: int, *, at: datetime, channel: str, ts: str) -> bool:
+        p = self._s.pings.get(ping_id)
+        if p is None or p.state is not PingState.QUEUED:
+            return False
+        self._s.pings[ping_id] = replace(
+            p,
+            state=PingState.SENT,
+            attempts=p.attempts + 1,
+            sent_at=at,
+            channel=channel,
+            ts=ts,
+            claimed_until=None,
+        )
+        return True
+
+    async def retry_ping(self, ping_id: int, *, owner: str, due_at: datetime, error: str) -> bool:
+        if (p := self._held(ping_id, owner)) is None:
+            return False
+        self._s.pings[ping_id] = replace(
+            p,
+            attempts=p.attempts + 1,
+            last_error=error,
+            due_at=due_at,
+            claimed_by=None,
+            claimed_until=None,
+        )
+        return True
+
+    async def park_ping(self, ping_id: int, *, owner: str, error: str) -> bool:
+        if (p := self._held(ping_id, owner)) is None:
+            return False
+        self._s.pings[ping_id] = replace(
+            p, state=PingState.PARKED, attempts=p.attempts + 1, last_error=error, claimed_until=None
+        )
+        return True
+
+    async def cancel_ping(self, ping_id: int, *, reason: str) -> bool:
+        p = self._s.pings.get(ping_id)
+        if p is None or p.state is not PingState.QUEUED:
+            return False
+        self._s.pings[ping_id] = replace(
+            p, state=PingState.CANCELLED, last_error=reason, claimed_until=None
+        )
+        return True
+
+    async def get_ping(self, ping_id: int) -> Ping | None:
+        return self._s.pings.get(ping_id)
+
+    async def pings(self, *, state: PingState | None, offset: int, limit: int) -> list[Ping]:
+        chosen = [p for _, p in sorted(self._s.pings.items()) if state in (None, p.state)]
+        return chosen[max(offset, 0) : max(offset, 0) + max(limit, 0)]
+
+    async def count_pings(self, *, state: PingState | None) -> int:
+        return sum(1 for p in self._s.pings.values() if state in (None, p.state))
+
+    async def get_watermark(self, name: str) -> datetime | None:
+        return self._s.watermarks.get(name)
+
+    async def set_watermark(self, name: str, at: datetime) -> None:
+        self._s.watermarks[name] = at
+
+    async def benefits_expiring(self, first: date, last: date) -> list[Benefit]:
+        return sorted(
+            (
+                b
+                for b in self._s.benefits.values()
+                if b.expires_on is not None and first <= b.expires_on <= last
+            ),
+            key=lambda b: (b.expires_on, b.id),
+        )
+
+    async def activations_expiring(self, first: date, last: date) -> list[Activation]:
+        return sorted(
+            (
+                a
+                for a in self._s.activations.values()
+                if a.status is ActivationStatus.ACTIVE
+                and a.expires_on is not None
+                and first <= a.expires_on <= last
+            ),
+            key=lambda a: (a.expires_on, a.benefit_id),
+        )
+
+    async def activations_requested(
+        self, *, status: ActivationStatus, after: datetime, until: datetime
+    ) -> list[Activation]:
+        return [a for a in await self.activations(status=status) if after < a.requested_at <= until]
+
+    async def pending_requests_before(self, until: datetime) -> list[Request]:
+        return sorted(
+            (
+                r
+                for r in self._s.requests.values()
+                if r.status is RequestStatus.PENDING and r.created_at <= until
+            ),
+            key=lambda r: (r.created_at, r.id),
+        )
+
+    async def assignments_made(
+        self, *, categories: Sequence[Category], after: datetime, until: datetime
+    ) -> list[Assignment]:
+        wanted = set(categories)
+        return [
+            a
+            for a in self._active()
+            if after < a.assigned_at <= until
+            and (b := self._s.benefits.get(a.benefit_id)) is not None
+            and b.category in wanted
+        ]
 
 
 class MemoryStore:

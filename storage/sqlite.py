@@ -57,6 +57,7 @@ from bot.domain import (
     ServiceRequest,
     SupportKind,
 )
+from bot.outbox import NewPing, Ping, PingState
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteRepository", "SqliteStore", "open_sqlite"]
 
@@ -215,6 +216,39 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         created_at TEXT NOT NULL,
         detail TEXT NOT NULL DEFAULT ''
     );
+    """,
+    # 3: reminders: the outbox of pings, sweep watermarks, and the indexes the sweeps use.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        params TEXT NOT NULL DEFAULT '{}',
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'sent', 'parked', 'cancelled')),
+        created_at TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        claimed_by TEXT,
+        claimed_until TEXT,
+        sent_at TEXT,
+        channel TEXT,
+        ts TEXT,
+        UNIQUE (key, recipient)
+    );
+    CREATE INDEX outbox_queued_by_due ON outbox (due_at, id) WHERE state = 'queued';
+    CREATE INDEX outbox_by_state ON outbox (state, id);
+
+    CREATE TABLE sweep_watermarks (
+        name TEXT PRIMARY KEY,
+        watermark TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE INDEX requests_pending_by_age ON requests (created_at) WHERE status = 'pending';
+    CREATE INDEX activations_active_by_expiry
+        ON activations (expires_on) WHERE status = 'active' AND expires_on IS NOT NULL;
     """,
 )
 
@@ -906,6 +940,226 @@ class SqliteRepository:
             (after_id, limit),
         )
         return [_audit_entry(r) for r in rows]
+
+    # -- outbox -----------------------------------------------------------
+
+    async def enqueue_pings(self, pings: Sequence[NewPing], *, at: datetime) -> int:
+        if not pings:
+            return 0
+        before = await self._total_changes()
+        await self._conn.executemany(
+            "INSERT INTO outbox (key, recipient, kind, params, created_at, due_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key, recipient) DO NOTHING",
+            [
+                (
+                    p.key,
+                    p.recipient,
+                    p.kind,
+                    json.dumps(dict(p.params), separators=(",", ":"), sort_keys=True),
+                    _ts(at),
+                    _ts(p.due_at or at),
+                )
+                for p in pings
+            ],
+        )
+        return await self._total_changes() - before
+
+    async def _total_changes(self) -> int:
+        row = await self._one("SELECT total_changes()")
+        assert row is not None
+        return int(row[0])
+
+    async def claim_pings(
+        self, *, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Ping]:
+        if limit <= 0:
+            return []
+        # One UPDATE inside the write transaction: two processes never lease the same row.
+        rows = await self._rows(
+            "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 WHERE id IN ("
+            " SELECT id FROM outbox WHERE state = 'queued' AND due_at <= ?3"
+            " AND (claimed_until IS NULL OR claimed_until <= ?3)"
+            " ORDER BY due_at, id LIMIT ?4"
+            f") RETURNING {_PING_COLUMNS}",
+            (owner, _ts(until), _ts(now), limit),
+        )
+        return sorted((_ping(r) for r in rows), key=lambda p: (p.due_at, p.id))
+
+    async def extend_claims(
+        self, ping_ids: Sequence[int], *, owner: str, until: datetime
+    ) -> list[int]:
+        kept: list[int] = []
+        for chunk in _chunks(ping_ids):
+            marks = ", ".join("?" for _ in chunk)
+            rows = await self._rows(
+                f"UPDATE outbox SET claimed_until = ? WHERE id IN ({marks}) "
+                "AND state = 'queued' AND claimed_by = ? RETURNING id",
+                (_ts(until), *chunk, owner),
+            )
+            kept.extend(r[0] for r in rows)
+        return sorted(kept)
+
+    async def release_pings(
+        self, ping_ids: Sequence[int], *, owner: str, due_at: datetime | None = None
+    ) -> None:
+        for chunk in _chunks(ping_ids):
+            marks = ", ".join("?" for _ in chunk)
+            await self._rows(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, "
+                f"due_at = COALESCE(?, due_at) WHERE id IN ({marks}) "
+                "AND state = 'queued' AND claimed_by = ?",
+                (None if due_at is None else _ts(due_at), *chunk, owner),
+            )
+
+    async def mark_ping_sent(self, ping_id: int, *, at: datetime, channel: str, ts: str) -> bool:
+        rows = await self._rows(
+            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, "
+            "channel = ?, ts = ?, claimed_until = NULL WHERE id = ? AND state = 'queued' "
+            "RETURNING id",
+            (_ts(at), channel, ts, ping_id),
+        )
+        return bool(rows)
+
+    async def retry_ping(self, ping_id: int, *, owner: str, due_at: datetime, error: str) -> bool:
+        rows = await self._rows(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ?, "
+            "claimed_by = NULL, claimed_until = NULL "
+            "WHERE id = ? AND state = 'queued' AND claimed_by = ? RETURNING id",
+            (error, _ts(due_at), ping_id, owner),
+        )
+        return bool(rows)
+
+    async def park_ping(self, ping_id: int, *, owner: str, error: str) -> bool:
+        rows = await self._rows(
+            "UPDATE outbox SET state = 'parked', attempts = attempts + 1, last_error = ?, "
+            "claimed_until = NULL WHERE id = ? AND state = 'queued' AND claimed_by = ? "
+            "RETURNING id",
+            (error, ping_id, owner),
+        )
+        return bool(rows)
+
+    async def cancel_ping(self, ping_id: int, *, reason: str) -> bool:
+        rows = await self._rows(
+            "UPDATE outbox SET state = 'cancelled', last_error = ?, claimed_until = NULL "
+            "WHERE id = ? AND state = 'queued' RETURNING id",
+            (reason, ping_id),
+        )
+        return bool(rows)
+
+    async def get_ping(self, ping_id: int) -> Ping | None:
+        row = await self._one(f"SELECT {_PING_COLUMNS} FROM outbox WHERE id = ?", (ping_id,))
+        return None if row is None else _ping(row)
+
+    async def pings(self, *, state: PingState | None, offset: int, limit: int) -> list[Ping]:
+        if limit <= 0:
+            return []
+        where, params = ("", ()) if state is None else ("WHERE state = ?", (state.value,))
+        rows = await self._rows(
+            f"SELECT {_PING_COLUMNS} FROM outbox {where} ORDER BY id LIMIT ? OFFSET ?",
+            (*params, limit, max(offset, 0)),
+        )
+        return [_ping(r) for r in rows]
+
+    async def count_pings(self, *, state: PingState | None) -> int:
+        where, params = ("", ()) if state is None else ("WHERE state = ?", (state.value,))
+        row = await self._one(f"SELECT COUNT(*) FROM outbox {where}", params)
+        assert row is not None
+        return int(row[0])
+
+    async def get_watermark(self, name: str) -> datetime | None:
+        row = await self._one("SELECT watermark FROM sweep_watermarks WHERE name = ?", (name,))
+        return None if row is None else _dt(row[0])
+
+    async def set_watermark(self, name: str, at: datetime) -> None:
+        await self._rows(
+            "INSERT INTO sweep_watermarks (name, watermark) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET watermark = excluded.watermark",
+            (name, _ts(at)),
+        )
+
+    async def benefits_expiring(self, first: date, last: date) -> list[Benefit]:
+        rows = await self._rows(
+            f"SELECT {_BENEFIT_COLUMNS} FROM benefits "
+            "WHERE expires_on IS NOT NULL AND expires_on BETWEEN ? AND ? ORDER BY expires_on, id",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [_benefit(r) for r in rows]
+
+    async def activations_expiring(self, first: date, last: date) -> list[Activation]:
+        rows = await self._rows(
+            f"SELECT {_ACTIVATION_COLUMNS} FROM activations WHERE status = 'active' "
+            "AND expires_on IS NOT NULL AND expires_on BETWEEN ? AND ? "
+            "ORDER BY expires_on, benefit_id",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [_activation(r) for r in rows]
+
+    async def activations_requested(
+        self, *, status: ActivationStatus, after: datetime, until: datetime
+    ) -> list[Activation]:
+        rows = await self._rows(
+            f"SELECT {_ACTIVATION_COLUMNS} FROM activations "
+            "WHERE status = ? AND requested_at > ? AND requested_at <= ? "
+            "ORDER BY requested_at, benefit_id",
+            (status.value, _ts(after), _ts(until)),
+        )
+        return [_activation(r) for r in rows]
+
+    async def pending_requests_before(self, until: datetime) -> list[Request]:
+        rows = await self._rows(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests "
+            "WHERE status = 'pending' AND created_at <= ? ORDER BY created_at, id",
+            (_ts(until),),
+        )
+        return [_request(r) for r in rows]
+
+    async def assignments_made(
+        self, *, categories: Sequence[Category], after: datetime, until: datetime
+    ) -> list[Assignment]:
+        if not categories:
+            return []
+        marks = ", ".join("?" for _ in categories)
+        columns = ", ".join("a." + c.strip() for c in _ASSIGNMENT_COLUMNS.split(","))
+        rows = await self._rows(
+            f"SELECT {columns} FROM assignments AS a INDEXED BY assignments_by_time "
+            "JOIN benefits AS b ON b.id = a.benefit_id "
+            "WHERE a.assigned_at > ? AND a.assigned_at <= ? AND a.released_at IS NULL "
+            f"AND b.category IN ({marks}) ORDER BY a.assigned_at, a.id",
+            (_ts(after), _ts(until), *(c.value for c in categories)),
+        )
+        return [_assignment(r) for r in rows]
+
+
+_PING_COLUMNS: Final = (
+    "id, key, recipient, kind, params, state, created_at, due_at, attempts, last_error, "
+    "claimed_by, claimed_until, sent_at, channel, ts"
+)
+_CHUNK: Final = 500  # ids per statement, well under SQLite's limit on parameters
+
+
+def _ping(r: _Row) -> Ping:
+    return Ping(
+        id=r[0],
+        key=r[1],
+        recipient=r[2],
+        kind=r[3],
+        params=json.loads(r[4]),
+        state=PingState(r[5]),
+        created_at=_dt(r[6]),
+        due_at=_dt(r[7]),
+        attempts=r[8],
+        last_error=r[9],
+        claimed_by=r[10],
+        claimed_until=_opt_dt(r[11]),
+        sent_at=_opt_dt(r[12]),
+        channel=r[13],
+        ts=r[14],
+    )
+
+
+def _chunks(ids: Sequence[int]) -> list[list[int]]:
+    unique = sorted(set(ids))
+    return [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]
 
 
 def _audit_entry(r: _Row) -> AuditEntry:

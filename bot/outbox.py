@@ -1,0 +1,64 @@
+"""The outbox: every ping the bot owes somebody, written before it is sent.
+
+A ping is one direct message to one person. It is queued in storage in the
+same transaction as the change (or the sweep) that causes it, under a unique
+``(key, recipient)``: the key names what it is about, which item and which
+threshold (``expiry:offer:gtm-cosell:2026-03-31:7``), so the same reminder can
+never be queued twice. The delivery loop claims due pings with a lease, sends
+them, and records Slack's answer.
+
+::
+
+    queued ──sent (Slack answered ok, ts recorded)──▶ sent
+       │ └──failed, attempts left──▶ queued (due later: backoff)
+       ├──failed N times, or a permanent error──▶ parked (the admins are told)
+       └──no longer relevant when its turn came──▶ cancelled
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ParamValue = str | int | float | bool | None
+
+
+class PingState(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    PARKED = "parked"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class NewPing:
+    """A ping to queue; ``params`` fill the message when it is sent (JSON values)."""
+
+    key: str
+    recipient: str
+    kind: str
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+    due_at: datetime | None = None  # None: due at once
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    """A queued, sent, parked or cancelled ping, as storage keeps it."""
+
+    id: int
+    key: str
+    recipient: str
+    kind: str
+    params: Mapping[str, ParamValue]
+    state: PingState
+    created_at: datetime
+    due_at: datetime
+    attempts: int = 0
+    last_error: str = ""
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+    channel: str | None = None
+    ts: str | None = None
