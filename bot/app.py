@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.container import Services
 from bot.i18n import t
 from handlers import register_all
+from handlers.cloud import slack_user_email
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def build_app(
         process_before_response=True,
         logger=logging.getLogger("bot.bolt"),
     )
+    services.user_email = slack_user_email(client)
     register_all(app, services)
 
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:

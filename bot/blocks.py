@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from bot import ids
+from bot.cloud import AZURE_PORTAL_URL
 from bot.domain import (
     CATEGORY_LABELS,
+    ActivationStatus,
     Assignment,
     Benefit,
     BenefitRow,
@@ -27,7 +29,7 @@ from bot.domain import (
 )
 from bot.i18n import N_, t
 from bot.permissions import Action, allowed
-from bot.service import Decision, Details, Mine
+from bot.service import CloudActivation, Decision, Details, Mine
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -200,6 +202,13 @@ _MEMBER_COMMANDS = (
 _ADMIN_COMMANDS: tuple[tuple[Action, str, str], ...] = (
     (Action.DECIDE, "assign <benefit> @user", N_("give someone a seat")),
     (Action.DECIDE, "unassign <benefit> @user", N_("free someone's seat")),
+    (
+        Action.DECIDE,
+        "reassign <benefit> @from @to",
+        N_("move a seat to someone else (Visual Studio: 90 days after its assignment)"),
+    ),
+    (Action.CANCEL, "cancel", N_("check whether the package can be cancelled with a refund")),
+    (Action.READ_AUDIT, "audit [n]", N_("the latest n entries of the audit log (default 20)")),
     (Action.ADD_USER, "adduser @user", N_("add someone to the bot's directory")),
     (Action.MANAGE_ROLES, "grant @user <role>", N_("give a role: {roles}")),
     (Action.MANAGE_ROLES, "revoke @user <role>", N_("take a role away")),
@@ -306,27 +315,106 @@ def benefit_list_message(
     return message(f"{title} ({page.total})", blocks)
 
 
+_STATUS_LABELS: dict[ActivationStatus, str] = {
+    ActivationStatus.PENDING: N_("Pending"),
+    ActivationStatus.ACTIVE: N_("Active"),
+    ActivationStatus.EXPIRED: N_("Expired"),
+}
+LIST_ITEMS_SHOWN = 30
+
+
+def status_text(details: Details, locale: str | None) -> str:
+    """Pending (since when), Active, Expired, or not activated yet."""
+    if details.status is None:
+        return t("Not activated", locale)
+    label = t(_STATUS_LABELS[details.status], locale)
+    activation = details.activation
+    if details.status is ActivationStatus.PENDING and activation is not None:
+        return t(
+            "{status} (requested {date})", locale, status=label, date=day(activation.requested_at)
+        )
+    return label
+
+
+def _names(values: Sequence[str], locale: str | None) -> str:
+    shown = ", ".join(values[:LIST_ITEMS_SHOWN])
+    if len(values) > LIST_ITEMS_SHOWN:
+        shown += " " + t("and {count} more", locale, count=len(values) - LIST_ITEMS_SHOWN)
+    return shown
+
+
+def holders_page_value(benefit_id: str, page: int) -> str:
+    return f"{benefit_id}|{page}"
+
+
+def parse_holders_page_value(value: str) -> tuple[str, int]:
+    """The benefit id and page of a holders paging button; ValueError when broken."""
+    benefit_id, _, number = value.rpartition("|")
+    if not benefit_id or not (number.isascii() and number.isdigit()) or len(number) > 6:
+        raise ValueError(value)
+    return benefit_id, int(number)
+
+
 def details_view(details: Details, locale: str | None) -> Block:
+    """A benefit's details modal: what its category has, as Partner Center shows it.
+
+    Holders' names appear only when ``details.holders`` is set (admins), one
+    page at a time with Previous / Next buttons that update the modal.
+    """
     b = details.row.benefit
-    blocks: list[Block] = [
-        header(b.name),
-        fields_section(
-            [
-                (t("Category", locale), category_label(b.category, locale)),
-                (t("Seats", locale), seats_text(details.row, locale)),
-                (t("Id", locale), f"`{b.id}`"),
-            ]
-        ),
+    facts = [
+        (t("Category", locale), category_label(b.category, locale)),
+        (t("Seats", locale), seats_text(details.row, locale)),
+        (t("Status", locale), status_text(details, locale)),
+        (t("Id", locale), f"`{b.id}`"),
     ]
+    if details.expires_on is not None:
+        facts.append((t("Expires", locale), details.expires_on.isoformat()))
+    if b.languages:
+        facts.append((t("Languages", locale), _names(b.languages, locale)))
+    if b.operating_systems:
+        facts.append((t("Operating systems", locale), _names(b.operating_systems, locale)))
+    activation = details.activation
+    if (
+        b.category is Category.TECHNICAL
+        and activation is not None
+        and details.status is ActivationStatus.ACTIVE
+    ):
+        facts.append((t("Access ID", locale), f"`{activation.access_id or '—'}`"))
+        facts.append((t("Contract ID", locale), f"`{activation.contract_id or '—'}`"))
+    blocks: list[Block] = [header(b.name), fields_section(facts)]
     if b.description:
         blocks.append(section(b.description))
     if b.instructions:
         blocks.append(section(f"*{t('Special instructions', locale)}*\n{b.instructions}"))
+    buttons: list[Block] = []
+    if b.category is Category.CLOUD and b.usage_based:
+        buttons.append(
+            button(t("Activate", locale), action_id=ids.CLOUD_ACTIVATE, value=b.id, style="primary")
+        )
+    if buttons:
+        blocks.append(actions(buttons, block_id=ids.DETAILS_ACTIONS_BLOCK))
     if details.holders is not None:
         blocks.append(divider())
         if details.holders:
-            blocks.append(section(f"*{t('Holders', locale)}* ({len(details.holders)})"))
+            blocks.append(
+                section(
+                    f"*{t('Holders', locale)}* ({details.row.seats_used})"
+                    + (
+                        " · "
+                        + t(
+                            "page {page} of {pages}",
+                            locale,
+                            page=details.holders_page + 1,
+                            pages=details.holders_pages,
+                        )
+                        if details.holders_pages > 1
+                        else ""
+                    )
+                )
+            )
             blocks += packed_sections(holder_line(a) for a in details.holders)
+            blocks += _holders_nav(details, locale)
         else:
             blocks.append(section(t("Nobody holds a seat yet.", locale)))
     blocks.append(
@@ -342,10 +430,33 @@ def details_view(details: Details, locale: str | None) -> Block:
     return {
         "type": "modal",
         "callback_id": ids.DETAILS_VIEW,
+        "private_metadata": b.id,
         "title": plain(t("Benefit details", locale), 24),
         "close": plain(t("Close", locale), 24),
         "blocks": blocks[:MODAL_BLOCKS],
     }
+
+
+def _holders_nav(details: Details, locale: str | None) -> list[Block]:
+    b = details.row.benefit
+    nav: list[Block] = []
+    if details.holders_page > 0:
+        nav.append(
+            button(
+                t("‹ Previous", locale),
+                action_id=ids.DETAILS_HOLDERS_PREVIOUS,
+                value=holders_page_value(b.id, details.holders_page - 1),
+            )
+        )
+    if details.holders_page + 1 < details.holders_pages:
+        nav.append(
+            button(
+                t("Next ›", locale),
+                action_id=ids.DETAILS_HOLDERS_NEXT,
+                value=holders_page_value(b.id, details.holders_page + 1),
+            )
+        )
+    return [actions(nav, block_id=ids.DETAILS_HOLDERS_NAV_BLOCK)] if nav else []
 
 
 def holder_line(a: Assignment) -> str:
@@ -560,3 +671,36 @@ def home_view(roles: frozenset[Role], mine: Mine, locale: str | None) -> Block:
     blocks = [*mine_message(mine, locale)["blocks"][:40], divider()]
     blocks += help_message(roles, locale)["blocks"][1:]
     return {"type": "home", "blocks": blocks[:MODAL_BLOCKS]}
+
+
+# -- usage-based cloud credits ---------------------------------------------
+
+
+def cloud_activated(result: CloudActivation, locale: str | None) -> Message:
+    """The answer to activating an Azure credit: it is yours, or it waits for approval."""
+    b = result.benefit
+    if result.request is not None:
+        text = t(
+            ":hourglass_flowing_sand: *{benefit}* needs a Global admin's approval first: your "
+            "request #{request_id} was sent to them. Once it is approved, manage the credit in "
+            "the Azure portal as {email}.",
+            locale,
+            benefit=b.name,
+            request_id=result.request.request.id,
+            email=result.email,
+        )
+    else:
+        text = t(
+            ":white_check_mark: *{benefit}* is now yours, for {email}. Manage it in the Azure "
+            "portal.",
+            locale,
+            benefit=b.name,
+            email=result.email,
+        )
+    portal = button(
+        t("Open the Azure portal", locale),
+        action_id=ids.AZURE_PORTAL,
+        value=b.id,
+        url=AZURE_PORTAL_URL,
+    )
+    return message(text, [section(text, accessory=portal)])

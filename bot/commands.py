@@ -91,6 +91,23 @@ class AddUser:
     user_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class Reassign:
+    benefit: str
+    from_user: str
+    to_user: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ShowAudit:
+    limit: int | None = None
+
+
 Command = (
     Help
     | ListBenefits
@@ -102,6 +119,9 @@ Command = (
     | Revoke
     | ShowRoles
     | AddUser
+    | Reassign
+    | Cancel
+    | ShowAudit
 )
 
 USAGE: dict[str, str] = {
@@ -114,6 +134,9 @@ USAGE: dict[str, str] = {
     "revoke": "/benefits revoke @user <role>",
     "roles": "/benefits roles",
     "adduser": "/benefits adduser @user",
+    "reassign": "/benefits reassign <benefit> @from @to",
+    "cancel": "/benefits cancel",
+    "audit": "/benefits audit [number of entries]",
     "help": "/benefits help",
 }
 
@@ -156,6 +179,13 @@ def parse(text: str) -> Command:
             return ShowRoles()
         case "adduser":
             return AddUser(_only_user("adduser", rest))
+        case "reassign":
+            return _reassign(rest)
+        case "cancel":
+            _no_arguments("cancel", rest)
+            return Cancel()
+        case "audit":
+            return _audit(rest)
     raise InvalidInput(
         "I don't know the command `{verb}`. Try `/benefits help` to see what you can do.",
         verb=verb[:40],
@@ -198,6 +228,32 @@ def _request(rest: str) -> RequestBenefit:
 
 def _mentions(rest: str) -> list[str]:
     return _MENTION.findall(rest)
+
+
+def _reassign(rest: str) -> Reassign:
+    """``<benefit> @from @to``: the benefit first, then exactly two mentions."""
+    _check_no_raw_at("reassign", rest)
+    first = _MENTION.search(rest)
+    users = _mentions(rest)
+    if first is None or len(users) != 2 or _MENTION.sub("", rest[first.start() :]).strip():
+        raise _usage_error("reassign")
+    benefit = rest[: first.start()].strip()
+    if benefit and benefit[0] in _OPENING_QUOTES and benefit.endswith(_OPENING_QUOTES[benefit[0]]):
+        benefit = benefit[1:-1].strip()
+    if not benefit:
+        raise _usage_error("reassign")
+    return Reassign(benefit, users[0], users[1])
+
+
+def _audit(rest: str) -> ShowAudit:
+    if not rest:
+        return ShowAudit()
+    if not (rest.isascii() and rest.isdigit()) or len(rest) > 6:
+        raise InvalidInput(
+            "`audit` takes a number of entries, like `/benefits audit 50`. Usage: `{usage}`",
+            usage=USAGE["audit"],
+        )
+    return ShowAudit(int(rest))
 
 
 def _check_no_raw_at(command: str, rest: str) -> None:

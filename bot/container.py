@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.background import Background
 from bot.service import BenefitsService
+
+UserEmail = Callable[[str], Awaitable[str]]
+"""The email of a user's Slack profile ("" when it has none or Slack can't tell)."""
+
+
+async def no_user_email(user_id: str) -> str:
+    del user_id
+    return ""
 
 
 @dataclass
@@ -15,3 +24,4 @@ class Services:
     benefits: BenefitsService
     admin_channel: str | None = None
     background: Background = field(default_factory=Background)
+    user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

@@ -28,5 +28,23 @@ DETAILS_VIEW: Final = "benefit_details_view"
 REQUEST_ACTIONS_BLOCK: Final = "request_actions"
 LIST_NAV_BLOCK: Final = "list_nav"
 
-ACTION_IDS: Final = frozenset({APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT})
+# details: paging its holders; cloud credits; cancellation; the audit log
+DETAILS_HOLDERS_PREVIOUS: Final = "details_holders_previous"
+DETAILS_HOLDERS_NEXT: Final = "details_holders_next"
+DETAILS_ACTIONS_BLOCK: Final = "details_actions"
+DETAILS_HOLDERS_NAV_BLOCK: Final = "details_holders_nav"
+CLOUD_ACTIVATE: Final = "cloud_activate"
+AZURE_PORTAL: Final = "azure_portal_link"
+CLOUD_RESULT_VIEW: Final = "cloud_result_view"
+CANCEL_REQUEST: Final = "cancellation_request"
+CANCEL_ACTIONS_BLOCK: Final = "cancellation_actions"
+AUDIT_PREVIOUS: Final = "audit_previous"
+AUDIT_NEXT: Final = "audit_next"
+AUDIT_NAV_BLOCK: Final = "audit_nav"
+
+ACTION_IDS: Final = frozenset(
+    {APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT}
+    | {DETAILS_HOLDERS_PREVIOUS, DETAILS_HOLDERS_NEXT, CLOUD_ACTIVATE, AZURE_PORTAL}
+    | {CANCEL_REQUEST, AUDIT_PREVIOUS, AUDIT_NEXT}
+)
 VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW})

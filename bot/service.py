@@ -10,11 +10,22 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from bot import events
+from bot.cancellation import (
+    CANCELLATION,
+    CancellationCheck,
+    CancellationFiled,
+    CancellationRefused,
+    refund_blockers,
+)
 from bot.clock import Clock
+from bot.cloud import MAX_MONTHLY_REASSIGNMENTS, email_domain, is_free_mail, normalized_email
 from bot.domain import (
+    Activation,
+    ActivationStatus,
     Assignment,
     AuditEntry,
     Benefit,
@@ -42,6 +53,10 @@ MAX_QUERY = 100
 PAGE_SIZE = 15
 MATCHES_SHOWN = 5
 MAX_NAME_WORDS = 8
+HOLDERS_PAGE_SIZE = 50
+VS_REASSIGN_AFTER = timedelta(days=90)
+AUDIT_DEFAULT = 20
+AUDIT_MAX = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +96,47 @@ class Mine:
 
 @dataclass(frozen=True, slots=True)
 class Details:
+    """What Partner Center's expandable row shows of one benefit.
+
+    ``holders`` is one page of the seat holders, or None when the caller may
+    not see names (only Global admins and MPN partner admins may). ``status``
+    comes from the activation for technical benefits and go-to-market offers
+    (None: not activated yet) and from the expiry date otherwise.
+    """
+
     row: BenefitRow
-    holders: list[Assignment] | None  # None when the caller may not see names
+    holders: list[Assignment] | None
+    holders_page: int = 0
+    holders_page_size: int = HOLDERS_PAGE_SIZE
+    status: ActivationStatus | None = None
+    activation: Activation | None = None
+    expires_on: date | None = None
+
+    @property
+    def holders_pages(self) -> int:
+        return max((self.row.seats_used + self.holders_page_size - 1) // self.holders_page_size, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class CloudActivation:
+    """A usage-based cloud credit activated by its user, or a request for it filed.
+
+    ``assignment`` is set when the credit is now the caller's; ``request`` when
+    the inventory says a Global admin approves it first.
+    """
+
+    benefit: Benefit
+    email: str
+    assignment: Assignment | None = None
+    request: RequestCreated | None = None
+    seats_left: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reassignment:
+    benefit: Benefit
+    released: Assignment
+    assignment: Assignment
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +297,14 @@ class BenefitsService(ServiceCore):
             )
         return Page(items=rows, page=page, page_size=self.page_size, total=total)
 
-    async def details(self, actor: str, benefit_id: str) -> Details:
+    async def details(self, actor: str, benefit_id: str, *, holders_page: int = 0) -> Details:
+        """One benefit as Partner Center's expandable row shows it.
+
+        Args:
+            actor: Who looks; only Global admins and MPN partner admins see holders' names.
+            benefit_id: The benefit's id.
+            holders_page: Which page of holders (counting from 0; clamped to the last).
+        """
         async with self._store.read() as repo:
             benefit = await repo.get_benefit(benefit_id)
             if benefit is None:
@@ -252,10 +313,23 @@ class BenefitsService(ServiceCore):
                 )
             holders = await repo.active_assignments(benefit.id)
             roles = await repo.roles_of(actor)
+            activation = (
+                await repo.get_activation(benefit.id)
+                if benefit.category in (Category.TECHNICAL, Category.GTM)
+                else None
+            )
         is_admin = bool(roles & {Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN})
+        last = max((len(holders) - 1) // HOLDERS_PAGE_SIZE, 0)
+        page = min(max(holders_page, 0), last)
+        shown = holders[page * HOLDERS_PAGE_SIZE : (page + 1) * HOLDERS_PAGE_SIZE]
+        expires_on = (activation.expires_on if activation else None) or benefit.expires_on
         return Details(
             row=BenefitRow(benefit, len(holders)),
-            holders=holders if is_admin else None,
+            holders=shown if is_admin else None,
+            holders_page=page,
+            status=_status(benefit, activation, expires_on, self._clock.now().date()),
+            activation=activation,
+            expires_on=expires_on,
         )
 
     async def mine(self, actor: str) -> Mine:
@@ -319,40 +393,46 @@ class BenefitsService(ServiceCore):
                 length=len(reason),
                 limit=MAX_REASON,
             )
-        now = self._clock.now()
         async with self._store.write() as repo:
             await self._ensure_changeable(repo)
             benefit = await self._find(repo, benefit_query)
-            held = await repo.active_assignment(benefit.id, actor)
-            if held is not None:
-                raise Conflict(
-                    "You already hold *{benefit}* (since {since}).",
-                    benefit=benefit.name,
-                    since=held.assigned_at.date().isoformat(),
-                )
-            existing = await repo.pending_request(actor, benefit.id)
-            if existing is not None:
-                raise Conflict(
-                    "You already asked for *{benefit}*: request #{request_id} of {since} is "
-                    "still waiting for a Global admin. See `/benefits mine`.",
-                    benefit=benefit.name,
-                    request_id=existing.id,
-                    since=existing.created_at.date().isoformat(),
-                )
-            approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
-            if not approvers:
-                raise Conflict(
-                    "Nobody can approve requests yet: there is no Global admin. The operator "
-                    "can make one with `benefits-bot grant USER_ID global_admin`."
-                )
-            if await repo.get_user(actor) is None:
-                await repo.put_user(DirectoryUser(user_id=actor))
-            request = await repo.add_request(
-                benefit_id=benefit.id, requester_id=actor, reason=reason, created_at=now
+            return await self._file_request(repo, actor, benefit, reason)
+
+    async def _file_request(
+        self, repo: Repository, actor: str, benefit: Benefit, reason: str
+    ) -> RequestCreated:
+        """File ``actor``'s request for ``benefit`` inside the caller's unit of work."""
+        now = self._clock.now()
+        held = await repo.active_assignment(benefit.id, actor)
+        if held is not None:
+            raise Conflict(
+                "You already hold *{benefit}* (since {since}).",
+                benefit=benefit.name,
+                since=held.assigned_at.date().isoformat(),
             )
-            used = await repo.count_active_assignments(benefit.id)
-            await self._audit(repo, actor, "request.create", f"request:{request.id}", benefit.id)
-            await self._emit(repo, events.RequestCreated(request, benefit))
+        existing = await repo.pending_request(actor, benefit.id)
+        if existing is not None:
+            raise Conflict(
+                "You already asked for *{benefit}*: request #{request_id} of {since} is "
+                "still waiting for a Global admin. See `/benefits mine`.",
+                benefit=benefit.name,
+                request_id=existing.id,
+                since=existing.created_at.date().isoformat(),
+            )
+        approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
+        if not approvers:
+            raise Conflict(
+                "Nobody can approve requests yet: there is no Global admin. The operator "
+                "can make one with `benefits-bot grant USER_ID global_admin`."
+            )
+        if await repo.get_user(actor) is None:
+            await repo.put_user(DirectoryUser(user_id=actor))
+        request = await repo.add_request(
+            benefit_id=benefit.id, requester_id=actor, reason=reason, created_at=now
+        )
+        used = await repo.count_active_assignments(benefit.id)
+        await self._audit(repo, actor, "request.create", f"request:{request.id}", benefit.id)
+        await self._emit(repo, events.RequestCreated(request, benefit))
         return RequestCreated(
             request=request,
             benefit=benefit,
@@ -394,6 +474,7 @@ class BenefitsService(ServiceCore):
                     requester_user=request.requester_id,
                     benefit=benefit.name,
                 )
+            await self._check_cloud_credit(repo, benefit, request.requester_id)
             await repo.decide_request(
                 request.id, status=RequestStatus.APPROVED, decided_by=actor, decided_at=now
             )
@@ -537,6 +618,7 @@ class BenefitsService(ServiceCore):
                     used=used,
                     seats=benefit.seats,
                 )
+            await self._check_cloud_credit(repo, benefit, user_id)
             assignment = await repo.add_assignment(
                 benefit_id=benefit.id, user_id=user_id, assigned_at=now, assigned_by=actor
             )
@@ -560,6 +642,70 @@ class BenefitsService(ServiceCore):
             used = await repo.count_active_assignments(benefit.id)
             await self._audit(repo, actor, "assignment.release", f"user:{user_id}", benefit.id)
         return AssignmentChange(benefit, held, _seats_left(benefit, used))
+
+    async def reassign(self, actor: str, query: str, from_user: str, to_user: str) -> Reassignment:
+        """Move ``from_user``'s seat of a benefit to ``to_user`` in one transaction.
+
+        Only seat-based benefits (software, cloud, Visual Studio) are held by
+        people. A Visual Studio subscription moves only once 90 days have passed
+        since its assignment to ``from_user``; a usage-based cloud credit keeps
+        its own rules (one per person, at most 5 reassignments of a monthly one).
+        """
+        if from_user == to_user:
+            raise InvalidInput(
+                "Name two different people: the seat would go from {holder_user} to themselves.",
+                holder_user=from_user,
+            )
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await self._ensure_changeable(repo)
+            await self._require(repo, actor, Action.DECIDE)
+            benefit = await self._find(repo, query)
+            if benefit.category in (Category.TECHNICAL, Category.GTM):
+                raise InvalidInput(
+                    "*{benefit}* belongs to the whole company, so there is no seat to reassign. "
+                    "`reassign` is for software, cloud and Visual Studio benefits.",
+                    benefit=benefit.name,
+                )
+            held = await repo.active_assignment(benefit.id, from_user)
+            if held is None:
+                raise NotFound(
+                    "{holder_user} holds no seat of *{benefit}*.",
+                    holder_user=from_user,
+                    benefit=benefit.name,
+                )
+            if benefit.category is Category.VISUAL_STUDIO:
+                possible = held.assigned_at + VS_REASSIGN_AFTER
+                if now < possible:
+                    raise Conflict(
+                        "A Visual Studio subscription can be reassigned only 90 days after its "
+                        "assignment: {holder_user} got *{benefit}* on {since}, so it can move on "
+                        "{possible} at the earliest.",
+                        holder_user=from_user,
+                        benefit=benefit.name,
+                        since=held.assigned_at.date().isoformat(),
+                        possible=possible.date().isoformat(),
+                    )
+            await self._require_known_user(repo, to_user)
+            if await repo.active_assignment(benefit.id, to_user) is not None:
+                raise Conflict(
+                    "{holder_user} already holds *{benefit}*; one per person.",
+                    holder_user=to_user,
+                    benefit=benefit.name,
+                )
+            await repo.release_assignment(held.id, at=now)
+            await self._check_cloud_credit(repo, benefit, to_user)
+            assignment = await repo.add_assignment(
+                benefit_id=benefit.id, user_id=to_user, assigned_at=now, assigned_by=actor
+            )
+            await self._audit(
+                repo,
+                actor,
+                "assignment.reassign",
+                f"user:{to_user}",
+                f"{benefit.id} from user:{from_user}",
+            )
+        return Reassignment(benefit, held, assignment)
 
     # -- roles and directory -----------------------------------------------
 
@@ -636,19 +782,275 @@ class BenefitsService(ServiceCore):
         async with self._store.read() as repo:
             return await repo.role_holders(Role.GLOBAL_ADMIN)
 
+    # Roles (grant/revoke) and the directory (adduser) are the bot's own records, not
+    # Partner Center's, so they stay changeable while the membership is managed in PMC:
+    # they pass no ``_ensure_changeable``. Everything that changes a benefit does.
+
+    # -- usage-based cloud credits -------------------------------------------
+
+    async def directory_email(self, user_id: str) -> str:
+        """The email the directory knows for ``user_id`` (empty when none)."""
+        async with self._store.read() as repo:
+            user = await repo.get_user(user_id)
+        return user.email if user else ""
+
+    async def activate_cloud(
+        self, actor: str, query: str, *, email: str | None = None
+    ) -> CloudActivation:
+        """The caller assigns a usage-based cloud credit (an Azure credit) to themselves.
+
+        When the inventory says the credit needs approval, a request for a
+        Global admin is filed instead. One active usage-based credit per person;
+        a monthly credit is reassigned at most 5 times; the credit never goes to
+        an address on a free mail domain.
+
+        Args:
+            actor: The member, who becomes the credit's user.
+            query: The benefit's id or the start of its name.
+            email: The caller's email from their Slack profile, used (and kept
+                in the directory) when the directory knows none.
+        """
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await self._ensure_changeable(repo)
+            benefit = await self._find(repo, query)
+            if benefit.category is not Category.CLOUD or not benefit.usage_based:
+                raise InvalidInput(
+                    "*{benefit}* is not a usage-based cloud credit, so it can't be activated "
+                    "by assigning yourself. Ask for it with `/benefits request {id}`.",
+                    benefit=benefit.name,
+                    id=benefit.id,
+                )
+            address = await self._caller_email(repo, actor, email)
+            held = await repo.active_assignment(benefit.id, actor)
+            if held is not None:
+                raise Conflict(
+                    "You already hold *{benefit}* (since {since}). Manage it in the Azure portal.",
+                    benefit=benefit.name,
+                    since=held.assigned_at.date().isoformat(),
+                )
+            await self._check_cloud_credit(repo, benefit, actor, address)
+            if benefit.needs_approval:
+                created = await self._file_request(
+                    repo, actor, benefit, "Activation of the credit for " + address
+                )
+                await self._audit(
+                    repo, actor, "cloud.activate_request", f"user:{actor}", benefit.id
+                )
+                return CloudActivation(
+                    benefit, address, request=created, seats_left=created.seats_left
+                )
+            used = await repo.count_active_assignments(benefit.id)
+            if benefit.seats is not None and used >= benefit.seats:
+                raise Conflict(
+                    "No credit of *{benefit}* is left ({used} of {seats} in use).",
+                    benefit=benefit.name,
+                    used=used,
+                    seats=benefit.seats,
+                )
+            assignment = await repo.add_assignment(
+                benefit_id=benefit.id,
+                user_id=actor,
+                assigned_at=now,
+                assigned_by=actor,
+                holder_email=address,
+            )
+            await self._audit(repo, actor, "cloud.activate", f"user:{actor}", benefit.id)
+        return CloudActivation(
+            benefit, address, assignment=assignment, seats_left=_seats_left(benefit, used + 1)
+        )
+
+    async def _caller_email(self, repo: Repository, actor: str, email: str | None) -> str:
+        """The caller's email: the directory's, else ``email`` (then stored there)."""
+        user = await repo.get_user(actor)
+        if user is not None and user.email:
+            return user.email
+        if not email or not email.strip():
+            raise InvalidInput(
+                "I don't know your email address: it is neither in the bot's directory nor in "
+                "your Slack profile, and an Azure credit is tied to one. Add it to your Slack "
+                "profile, or ask a User management admin, then try again."
+            )
+        address = normalized_email(email)
+        if address is None:
+            raise InvalidInput(
+                "`{email}` is not a valid email address, so no Azure credit can be tied to it.",
+                email=email.strip()[:254],
+            )
+        await repo.put_user(
+            replace(user, email=address)
+            if user is not None
+            else DirectoryUser(user_id=actor, email=address)
+        )
+        await self._audit(repo, actor, "user.email", f"user:{actor}", "from the Slack profile")
+        return address
+
+    async def _check_cloud_credit(
+        self, repo: Repository, benefit: Benefit, user_id: str, email: str | None = None
+    ) -> None:
+        """Refuse a usage-based credit for ``user_id`` when a cloud rule forbids it.
+
+        Called inside the unit of work that assigns it, after any release that
+        is part of the same change. ``email`` defaults to the directory's; an
+        address the bot does not know is not refused here (a Global admin's
+        assignment or approval), only when the member activates it themselves.
+        """
+        if benefit.category is not Category.CLOUD or not benefit.usage_based:
+            return
+        for other in await repo.user_assignments(user_id):
+            if other.benefit_id == benefit.id:
+                continue
+            held = await repo.get_benefit(other.benefit_id)
+            if held is not None and held.category is Category.CLOUD and held.usage_based:
+                raise Conflict(
+                    "{holder_user} already has an active usage-based credit: *{other}* (since "
+                    "{since}). One credit per person; it must be released first.",
+                    holder_user=user_id,
+                    other=held.name,
+                    since=other.assigned_at.date().isoformat(),
+                )
+        if benefit.monthly:
+            moves = await repo.count_released_assignments(benefit.id)
+            if moves > MAX_MONTHLY_REASSIGNMENTS:
+                raise Conflict(
+                    "*{benefit}* is a monthly credit and has been reassigned {count} times "
+                    "already; Partner Center allows at most {limit}.",
+                    benefit=benefit.name,
+                    count=MAX_MONTHLY_REASSIGNMENTS,
+                    limit=MAX_MONTHLY_REASSIGNMENTS,
+                )
+        if email is None:
+            user = await repo.get_user(user_id)
+            email = user.email if user else ""
+        if email and is_free_mail(email):
+            raise Conflict(
+                "An Azure credit can't go to {email}: {domain} is a free mail domain. It needs "
+                "a company address; a User management admin can record one for {holder_user}.",
+                email=email,
+                domain=email_domain(email),
+                holder_user=user_id,
+            )
+
+    # -- cancellation of the package -------------------------------------------
+
+    async def cancellation_check(self, actor: str) -> CancellationCheck:
+        """Check today whether the package can be cancelled with a refund; changes nothing."""
+        async with self._store.read() as repo:
+            await self._ensure_changeable(repo)
+            await self._require(repo, actor, Action.CANCEL)
+            return await self._cancellation_check(repo)
+
+    async def request_cancellation(self, actor: str) -> CancellationFiled:
+        """File a cancellation service request when all three conditions hold.
+
+        Raises:
+            CancellationRefused: with the conditions that fail and since when.
+            Conflict: when a cancellation request is already open.
+        """
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await self._ensure_changeable(repo)
+            await self._require(repo, actor, Action.CANCEL)
+            check = await self._cancellation_check(repo)
+            if check.open_request is not None:
+                raise Conflict(
+                    "A cancellation request is already open: #{request_id}, filed by "
+                    "{creator_user} on {since}. Nothing new was filed.",
+                    request_id=check.open_request.id,
+                    creator_user=check.open_request.created_by,
+                    since=check.open_request.created_at.date().isoformat(),
+                )
+            if check.blockers:
+                raise CancellationRefused(check.blockers)
+            request = await repo.add_service_request(
+                kind=CANCELLATION,
+                created_by=actor,
+                created_at=now,
+                detail=f"membership purchased {check.membership.purchase_date.isoformat()}",
+            )
+            await self._audit(
+                repo, actor, "service_request.cancellation", f"service_request:{request.id}"
+            )
+            admins = await repo.role_holders(Role.GLOBAL_ADMIN)
+        return CancellationFiled(request=request, check=check, global_admins=admins)
+
+    async def _cancellation_check(self, repo: Repository) -> CancellationCheck:
+        membership = await repo.get_membership()
+        if membership is None:
+            raise NotFound(
+                "No membership is recorded yet, so there is no package to cancel. The operator "
+                "loads it with `benefits-bot import inventory.yaml`."
+            )
+        software = await repo.first_assignment([Category.SOFTWARE])
+        reveal = await repo.first_key_reveal()
+        blockers = refund_blockers(
+            membership,
+            self._clock.now().date(),
+            software=(software, await repo.get_benefit(software.benefit_id)) if software else None,
+            reveal=(reveal, await repo.get_benefit(reveal.benefit_id)) if reveal else None,
+        )
+        open_request = next(
+            (
+                r
+                for r in await repo.service_requests()
+                if r.kind == CANCELLATION and r.status == "open"
+            ),
+            None,
+        )
+        return CancellationCheck(
+            membership=membership,
+            today=self._clock.now().date(),
+            blockers=blockers,
+            open_request=open_request,
+        )
+
+    # -- the audit log -------------------------------------------------------
+
+    async def audit_log(self, actor: str, limit: int = AUDIT_DEFAULT) -> list[AuditEntry]:
+        """The latest ``limit`` entries of the audit log, newest first."""
+        async with self._store.read() as repo:
+            await self._require(repo, actor, Action.READ_AUDIT)
+            if not 1 <= limit <= AUDIT_MAX:
+                raise InvalidInput(
+                    "Ask for 1 to {limit} audit entries (you asked for {asked}); "
+                    "`benefits-bot audit --csv` exports them all.",
+                    limit=AUDIT_MAX,
+                    asked=limit,
+                )
+            return await repo.recent_audit(limit)
+
 
 def _seats_left(benefit: Benefit, used: int) -> int | None:
     return None if benefit.seats is None else max(benefit.seats - used, 0)
 
 
+def _status(
+    benefit: Benefit, activation: Activation | None, expires_on: date | None, today: date
+) -> ActivationStatus | None:
+    """Pending / active / expired: from the activation for technical benefits and
+    go-to-market offers (None before one is asked for), from the expiry date otherwise."""
+    if benefit.category in (Category.TECHNICAL, Category.GTM):
+        if activation is None:
+            return None
+        if activation.status is ActivationStatus.PENDING:
+            return ActivationStatus.PENDING
+    if expires_on is not None and expires_on < today:
+        return ActivationStatus.EXPIRED
+    if activation is not None:
+        return activation.status
+    return ActivationStatus.ACTIVE
+
+
 __all__ = [
     "AssignmentChange",
     "BenefitsService",
+    "CloudActivation",
     "Decision",
     "Details",
     "DomainError",
     "Holding",
     "Mine",
     "Pending",
+    "Reassignment",
     "RequestCreated",
 ]

@@ -14,11 +14,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, ids
+from bot import admin_blocks, blocks, ids
 from bot import commands as cmd
 from bot.container import Services
 from bot.domain import DomainError
 from bot.i18n import t
+from bot.service import AUDIT_DEFAULT
 from handlers.publish import post_approval_request
 
 FollowUp = Callable[[AsyncWebClient, AsyncRespond], Coroutine[Any, Any, None]]
@@ -119,6 +120,16 @@ async def run_command(
                 else t("{user} was already in the directory.", locale, user=blocks.mention(user_id))
             )
             return Reply(blocks.notice(text))
+        case cmd.Reassign(benefit, from_user, to_user):
+            moved = await service.reassign(actor, benefit, from_user, to_user)
+            return Reply(admin_blocks.reassigned_message(moved, locale))
+        case cmd.Cancel():
+            check = await service.cancellation_check(actor)
+            return Reply(admin_blocks.cancellation_check_message(check, locale))
+        case cmd.ShowAudit(limit):
+            count = AUDIT_DEFAULT if limit is None else limit
+            entries = await service.audit_log(actor, count)
+            return Reply(admin_blocks.audit_message(entries, count, 0, locale))
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
 
