@@ -168,6 +168,12 @@ def inventory_data(plan: Plan) -> dict[str, Any]:
                 "holders": [
                     {"user": user_id(i * plan.holders + h + 1)} for h in range(plan.holders)
                 ],
+                # the inventory requires a support kind on every technical benefit
+                **(
+                    {"support_kind": "product_incidents"}
+                    if categories[i % len(categories)] == "technical"
+                    else {}
+                ),
             }
             for i in range(plan.benefits)
         ],

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -37,8 +38,28 @@ from pydantic import (
     model_validator,
 )
 
+from bot.activation import (
+    ActivationService,
+    ImportedActivation,
+    ImportOutcome,
+    clean_support_id,
+)
+from bot.activation import Field as SupportIdField
 from bot.clock import Clock, SystemClock
-from bot.domain import AuditEntry, Benefit, Category, DirectoryUser, Level, Membership
+from bot.domain import (
+    ActivationStatus,
+    AuditEntry,
+    Benefit,
+    Category,
+    DirectoryUser,
+    DomainError,
+    Download,
+    Level,
+    Membership,
+    SupportKind,
+)
+from bot.events import EventSink
+from bot.i18n import t
 from storage.base import Store
 
 try:  # the libyaml parser is much faster; both are "safe" loaders
@@ -51,6 +72,9 @@ MAX_ID = 64
 MAX_NAME = 150
 MAX_TEXT = 2000
 MAX_EMAIL = 254
+MAX_CHOICE = 75  # a language or an operating system: the text of one option in a Slack select
+MAX_CHOICES = 100  # the options of one Slack select
+MAX_URL = 2000
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -168,11 +192,73 @@ def _none_as_empty_list(value: object) -> object:
     return [] if value is None else value
 
 
+def _check_https(value: str) -> str:
+    wrong = f"must be an https:// link, like https://example.com/download (got {_shown(value)})"
+    if len(value) > MAX_URL:
+        raise ValueError(f"must be at most {MAX_URL} characters (got {len(value)})")
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        raise ValueError(wrong) from None
+    if parts.scheme.lower() != "https" or not host or any(c.isspace() for c in value):
+        raise ValueError(wrong)
+    return value
+
+
+def _activation_status(value: object) -> object:
+    if value in (ActivationStatus.PENDING.value, ActivationStatus.ACTIVE.value):
+        return value
+    raise ValueError(
+        f"must be 'pending' or 'active' (got {_shown(value)}); an active offer whose "
+        "`expires_on` has passed is stored as expired"
+    )
+
+
+def _check_support_id(value: str, info: ValidationInfo) -> str:
+    """An Access ID or Contract ID, by the rules of the Slack **Mark active** modal."""
+    if not value:
+        return value
+    field = (
+        SupportIdField.CONTRACT_ID if info.field_name == "contract_id" else SupportIdField.ACCESS_ID
+    )
+    try:
+        return clean_support_id(field, value)
+    except DomainError as error:
+        raise ValueError(
+            f"{t(error.message, None, **error.params)} (got {_shown(value)})"
+        ) from None
+
+
+def _unique_choices(values: list[str], info: ValidationInfo) -> list[str]:
+    first: dict[str, int] = {}
+    for index, value in enumerate(values):
+        folded = value.casefold()
+        if folded in first:
+            raise _Located(
+                (index,),
+                f"{value!r} is listed twice (also {info.field_name}[{first[folded]}], "
+                "ignoring case)",
+            )
+        first[folded] = index
+    return values
+
+
 BenefitId = Annotated[str, AfterValidator(_check_id)]
 SlackUserId = Annotated[str, AfterValidator(_check_user)]
 Email = Annotated[str, AfterValidator(_check_email)]
 InventoryDate = Annotated[date, BeforeValidator(_as_date)]
 LongText = Annotated[str, BeforeValidator(_none_as_empty_text), Field(max_length=MAX_TEXT)]
+Choice = Annotated[str, Field(min_length=1, max_length=MAX_CHOICE)]
+Choices = Annotated[
+    list[Choice],
+    BeforeValidator(_none_as_empty_list),
+    Field(max_length=MAX_CHOICES),
+    AfterValidator(_unique_choices),
+]
+HttpsUrl = Annotated[str, AfterValidator(_check_https)]
+SupportId = Annotated[str, BeforeValidator(_none_as_empty_text), AfterValidator(_check_support_id)]
+ImportedStatus = Annotated[ActivationStatus, BeforeValidator(_activation_status)]
 
 
 # -- the file's models -------------------------------------------------------
@@ -218,6 +304,7 @@ class MembershipEntry(_Entry):
     end_date: InventoryDate
     account_email: Email
     managed_in_pmc: StrictBool = False
+    cloud_competency: StrictBool = False
 
     @field_validator("end_date")
     @classmethod
@@ -236,11 +323,74 @@ class MembershipEntry(_Entry):
             end_date=self.end_date,
             account_email=self.account_email,
             managed_in_pmc=self.managed_in_pmc,
+            cloud_competency=self.cloud_competency,
         )
 
 
+class DownloadEntry(_Entry):
+    """Where one language and operating system of a product is downloaded."""
+
+    language: Choice
+    os: Choice
+    url: HttpsUrl
+
+    def to_download(self) -> Download:
+        return Download(language=self.language, os=self.os, url=self.url)
+
+
+class ActivationEntry(_Entry):
+    """A technical benefit or go-to-market offer already asked to be activated."""
+
+    status: ImportedStatus
+    requested_by: SlackUserId | None = None
+    requested_at: InventoryDate | None = None
+    access_id: SupportId = ""
+    contract_id: SupportId = ""
+    expires_on: InventoryDate | None = None
+
+    @model_validator(mode="after")
+    def _fits_status(self) -> ActivationEntry:
+        if self.status is ActivationStatus.PENDING:
+            for name in ("access_id", "contract_id", "expires_on"):
+                if getattr(self, name):
+                    raise _Located(
+                        (name,),
+                        "is known only once the activation is complete; "
+                        "set `status: active` or remove it",
+                    )
+        requested = self.requested_at
+        if self.expires_on is not None and requested is not None and self.expires_on <= requested:
+            raise _Located(
+                ("expires_on",),
+                f"must be after requested_at {requested.isoformat()} "
+                f"(got {self.expires_on.isoformat()})",
+            )
+        return self
+
+    def to_imported(self) -> ImportedActivation:
+        """The activation as the activation service takes it from an import."""
+        requested = self.requested_at
+        return ImportedActivation(
+            status=self.status,
+            requested_by=self.requested_by or IMPORT_ACTOR,
+            requested_at=None
+            if requested is None
+            else datetime.combine(requested, time(), tzinfo=UTC),
+            access_id=self.access_id,
+            contract_id=self.contract_id,
+            expires_on=self.expires_on,
+        )
+
+
+_LICENSED = "software benefits and license-based cloud subscriptions"
+
+
 class BenefitEntry(_Entry):
-    """One benefit of the membership, with the people who already hold it."""
+    """One benefit of the membership, with the people who already hold it.
+
+    Some keys belong to one category only (see ``docs/inventory.md``); a key
+    given a value on a benefit of another category is an error.
+    """
 
     id: BenefitId
     name: Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
@@ -248,6 +398,17 @@ class BenefitEntry(_Entry):
     seats: Annotated[StrictInt, Field(ge=0)] | None = None
     description: LongText = ""
     instructions: LongText = ""
+    languages: Choices = Field(default_factory=list)
+    operating_systems: Choices = Field(default_factory=list)
+    downloads: Annotated[list[DownloadEntry], BeforeValidator(_none_as_empty_list)] = Field(
+        default_factory=list
+    )
+    expires_on: InventoryDate | None = None
+    usage_based: StrictBool = False
+    monthly: StrictBool = False
+    needs_approval: StrictBool = False
+    support_kind: SupportKind | None = None
+    activation: ActivationEntry | None = None
     holders: Annotated[list[HolderEntry], BeforeValidator(_none_as_empty_list)] = Field(
         default_factory=list
     )
@@ -273,6 +434,109 @@ class BenefitEntry(_Entry):
             )
         return holders
 
+    @model_validator(mode="after")
+    def _fits_category(self) -> BenefitEntry:
+        category = self.category
+        kind = f"{category.value} benefits"
+        cloud = category is Category.CLOUD
+        for name in ("languages", "operating_systems", "downloads"):
+            if not getattr(self, name):
+                continue
+            if cloud and self.usage_based:
+                raise _Located(
+                    (name,),
+                    f"applies only to {_LICENSED}; this cloud benefit is usage-based "
+                    "(`usage_based: true`), so remove it",
+                )
+            if category is not Category.SOFTWARE and not cloud:
+                raise _Located((name,), f"applies only to {_LICENSED}, not to {kind}; remove it")
+        if self.usage_based and not cloud:
+            raise _Located(("usage_based",), f"applies only to cloud benefits, not to {kind}")
+        for name in ("monthly", "needs_approval"):
+            if getattr(self, name) and not (cloud and self.usage_based):
+                raise _Located(
+                    (name,),
+                    "applies only to usage-based cloud benefits (Azure credit); "
+                    + ("add `usage_based: true` or remove it" if cloud else f"not to {kind}"),
+                )
+        if category is Category.TECHNICAL and self.support_kind is None:
+            kinds = ", ".join(repr(k.value) for k in SupportKind)
+            raise _Located(("support_kind",), f"is required for technical benefits: one of {kinds}")
+        if category is not Category.TECHNICAL and self.support_kind is not None:
+            raise _Located(("support_kind",), f"applies only to technical benefits, not to {kind}")
+        if self.activation is not None:
+            self._activation_fits(self.activation)
+        self._downloads_fit()
+        return self
+
+    def _downloads_fit(self) -> None:
+        """Each link is for a listed language and OS, and for a pair no other link has."""
+        first: dict[tuple[str, str], int] = {}
+        for index, download in enumerate(self.downloads):
+            for name, value, key in (
+                ("language", download.language, "languages"),
+                ("os", download.os, "operating_systems"),
+            ):
+                listed: list[str] = getattr(self, key)
+                if value not in listed:
+                    known = ", ".join(repr(v) for v in listed) if listed else "none"
+                    raise _Located(
+                        ("downloads", index, name),
+                        f"{value!r} is not among this benefit's {key} ({known}); "
+                        f"add it to `{key}` or fix the spelling",
+                    )
+            pair = (download.language, download.os)
+            if pair in first:
+                raise _Located(
+                    ("downloads", index),
+                    f"a second link for {download.language} on {download.os} "
+                    f"(also downloads[{first[pair]}])",
+                )
+            first[pair] = index
+
+    def _activation_fits(self, activation: ActivationEntry) -> None:
+        category = self.category
+        if category not in (Category.TECHNICAL, Category.GTM):
+            raise _Located(
+                ("activation",),
+                "applies only to technical benefits and go-to-market offers, "
+                f"not to {category.value} benefits",
+            )
+        if self.support_kind is SupportKind.ADVISORY_HOURS:
+            raise _Located(
+                ("activation",),
+                "advisory hours need no activation: any member files a request; remove it",
+            )
+        technical = category is Category.TECHNICAL
+        for name in ("access_id", "contract_id"):
+            if getattr(activation, name) and not technical:
+                raise _Located(
+                    ("activation", name),
+                    "applies only to technical benefits; a go-to-market offer has "
+                    "`expires_on` instead",
+                )
+        if activation.expires_on is not None and technical:
+            raise _Located(
+                ("activation", "expires_on"),
+                "applies only to go-to-market offers; a technical benefit has "
+                "`access_id` and `contract_id` instead",
+            )
+        if activation.status is not ActivationStatus.ACTIVE:
+            return
+        if technical:
+            for name, label in (("access_id", "Access ID"), ("contract_id", "Contract ID")):
+                if not getattr(activation, name):
+                    raise _Located(
+                        ("activation", name),
+                        f"is required once a technical benefit is active: the {label} "
+                        "that Partner Center shows",
+                    )
+        elif activation.expires_on is None:
+            raise _Located(
+                ("activation", "expires_on"),
+                "is required once a go-to-market offer is active: the date it expires",
+            )
+
     def to_benefit(self) -> Benefit:
         return Benefit(
             id=self.id,
@@ -281,6 +545,14 @@ class BenefitEntry(_Entry):
             seats=self.seats,
             description=self.description,
             instructions=self.instructions,
+            languages=tuple(self.languages),
+            operating_systems=tuple(self.operating_systems),
+            downloads=tuple(d.to_download() for d in self.downloads),
+            expires_on=self.expires_on,
+            usage_based=self.usage_based,
+            monthly=self.monthly,
+            needs_approval=self.needs_approval,
+            support_kind=self.support_kind,
         )
 
 
@@ -315,6 +587,8 @@ _MODELS_BELOW: dict[str, type[BaseModel]] = {
     "membership": MembershipEntry,
     "benefits": BenefitEntry,
     "holders": HolderEntry,
+    "downloads": DownloadEntry,
+    "activation": ActivationEntry,
 }
 
 
@@ -480,6 +754,8 @@ def _problem(error: Any, loc: tuple[str | int, ...]) -> str:
         return f"must be at most {ctx.get('max_length')} characters (got {len(value)})"
     if kind == "greater_than_equal":
         return f"must be {ctx.get('ge')} or more (got {_shown(value)})"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} items (got {ctx.get('actual_length')})"
     simple = {
         "string_type": "must be text",
         "int_type": "must be a whole number",
@@ -489,6 +765,8 @@ def _problem(error: Any, loc: tuple[str | int, ...]) -> str:
         "model_attributes_type": "must be a mapping of keys to values",
         "dict_type": "must be a mapping of keys to values",
     }
+    if kind == "string_type" and isinstance(value, int | float | bool | date):
+        return f"must be text (got {_shown(value)}); put it in quotes, like '{value}'"
     if kind in simple:
         return f"{simple[kind]} (got {_shown(value)})"
     return str(error.get("msg", "is not valid"))
@@ -549,6 +827,8 @@ class ImportReport:
     holders_pending: int
     users_added: int = 0
     membership_changed: bool = False
+    activations_written: int = 0
+    activations_completed: int = 0
 
     @property
     def changed(self) -> bool:
@@ -559,6 +839,7 @@ class ImportReport:
             or self.assignments_created
             or self.users_added
             or self.membership_changed
+            or self.activations_written
         )
 
     def summary(self) -> str:
@@ -567,7 +848,8 @@ class ImportReport:
             f"benefits: {self.benefits_created} created, {self.benefits_updated} updated, "
             f"{self.benefits_unchanged} unchanged; assignments: {self.assignments_created} "
             f"created; holders pending email resolution: {self.holders_pending}; "
-            f"users added: {self.users_added}; membership "
+            f"users added: {self.users_added}; activations: {self.activations_written} "
+            f"written, {self.activations_completed} of them completed; membership "
             f"{'updated' if self.membership_changed else 'unchanged'}"
         )
 
@@ -578,6 +860,7 @@ async def import_inventory(
     *,
     clock: Clock,
     progress: Callable[[int, int], None] | None = None,
+    events: Sequence[EventSink] = (),
 ) -> ImportReport:
     """Apply an inventory to the store in one all-or-nothing transaction.
 
@@ -591,11 +874,20 @@ async def import_inventory(
     entry (``inventory.import``) records the import, even when it changed
     nothing.
 
+    A benefit's ``activation`` goes through
+    :meth:`bot.activation.ActivationService.record_imported`, in the import's
+    transaction: the same rules as in Slack, an audit entry for each change,
+    and, when the file completes an activation (as **Mark active** does in
+    Slack), an :class:`bot.events.ActivationCompleted` to every sink in
+    ``events``.
+
     Args:
         store: Where to import.
         inventory: A validated inventory, usually from :func:`load_inventory`.
         clock: The time source; gives the import day and the audit time.
         progress: Called with ``(done, total)`` after each benefit.
+        events: Sinks for the completions the import records (e.g. the
+            reminders' outbox). A sink that raises undoes the whole import.
 
     Returns:
         Counts of what was created, updated or left unchanged.
@@ -608,6 +900,8 @@ async def import_inventory(
     today_midnight = datetime.combine(now.date(), time(), tzinfo=UTC)
     total = len(inventory.benefits)
     created = updated = unchanged = assigned = pending = users_added = 0
+    activations_written = activations_completed = 0
+    activations = ActivationService(store, clock=clock, events=events)
     async with store.write() as repo:
         membership = inventory.membership.to_membership()
         membership_changed = await repo.get_membership() != membership
@@ -665,6 +959,23 @@ async def import_inventory(
             in_use = len(active) + added_here
             if benefit.seats is not None and in_use > benefit.seats:
                 raise _over_seats(inventory, index, benefit, len(active), added_here)
+            if entry.activation is not None:
+                # The same rules, audit and ActivationCompleted event as "Mark active" in Slack.
+                try:
+                    outcome = await activations.record_imported(
+                        repo, benefit, entry.activation.to_imported()
+                    )
+                except DomainError as error:
+                    raise InventoryError(
+                        t(error.message, None, **error.params) + " Nothing was imported.",
+                        path=inventory.source,
+                        entry=f"benefits[{index}] (id: {benefit.id})",
+                        field="activation",
+                    ) from None
+                if outcome is not ImportOutcome.UNCHANGED:
+                    activations_written += 1
+                if outcome is ImportOutcome.COMPLETED:
+                    activations_completed += 1
             if progress is not None:
                 progress(index + 1, total)
         report = ImportReport(
@@ -675,6 +986,8 @@ async def import_inventory(
             holders_pending=pending,
             users_added=users_added,
             membership_changed=membership_changed,
+            activations_written=activations_written,
+            activations_completed=activations_completed,
         )
         source = inventory.source
         await repo.add_audit(
@@ -776,7 +1089,9 @@ async def resolve_email_holders(
 
 
 __all__ = [
+    "ActivationEntry",
     "BenefitEntry",
+    "DownloadEntry",
     "HolderEntry",
     "ImportReport",
     "Inventory",

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain import Assignment, Benefit, Category, DirectoryUser, Level, Membership
+from bot.domain import (
+    Activation,
+    ActivationStatus,
+    Assignment,
+    AuditEntry,
+    Benefit,
+    Category,
+    DirectoryUser,
+    Download,
+    Level,
+    Membership,
+    SupportKind,
+)
+from bot.events import ActivationCompleted, Event
 from bot.inventory import (
     ImportReport,
     Inventory,
@@ -19,7 +33,9 @@ from bot.inventory import (
     load_inventory,
     resolve_email_holders,
 )
+from storage.base import Repository
 from storage.memory import MemoryStore
+from storage.sqlite import open_sqlite
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "inventory.yaml"
 NOW = datetime(2026, 3, 20, 14, 30, tzinfo=UTC)
@@ -558,7 +574,10 @@ async def test_progress_is_reported_for_every_benefit(store: MemoryStore, clock:
     calls: list[tuple[int, int]] = []
 
     await import_inventory(
-        store, inventory, clock=clock, progress=lambda done, total: calls.append((done, total))
+        store,
+        inventory,
+        clock=clock,
+        progress=lambda done, total: calls.append((done, total)),
     )
 
     total = len(inventory.benefits)
@@ -667,13 +686,16 @@ def big_inventory_text(benefits: int, holders_each: int) -> str:
         "benefits:",
     ]
     for b in range(benefits):
+        category = list(Category)[b % 5]
         lines += [
             f"  - id: benefit-{b:04d}",
             f"    name: Benefit number {b}",
-            f"    category: {list(Category)[b % 5].value}",
+            f"    category: {category.value}",
             f"    seats: {holders_each + b % 3}",
-            "    holders:",
         ]
+        if category is Category.TECHNICAL:
+            lines.append("    support_kind: product_incidents")
+        lines.append("    holders:")
         for h in range(holders_each):
             person = (b * holders_each + h) % 2500
             if h % 2:
@@ -729,3 +751,816 @@ def test_the_models_can_be_built_without_a_file() -> None:
     )
     assert inventory.benefits[0].to_benefit() == Benefit("a", "A", Category.GTM)
     assert inventory.benefits[0].holders == []
+
+
+# -- every kind of benefit ------------------------------------------------------------
+
+# Line numbers matter: the bad-file cases below expect errors on these lines.
+KINDS = """\
+membership:
+  level: silver
+  purchase_date: 2026-03-01
+  end_date: 2027-02-28
+  account_email: partner-admin@contoso.com
+  cloud_competency: true
+benefits:
+  - id: windows-11
+    name: Windows 11 Enterprise
+    category: software
+    seats: 5
+    languages: [English, Dutch]
+    operating_systems: [x64, arm64]
+    downloads:
+      - language: English
+        os: x64
+        url: https://downloads.contoso.com/w11/en/x64.iso
+      - language: Dutch
+        os: arm64
+        url: https://downloads.contoso.com/w11/nl/arm64.iso
+    expires_on: 2027-02-28
+  - id: azure-credit
+    name: Monthly Azure credit
+    category: cloud
+    seats: 10
+    usage_based: true
+    monthly: true
+    needs_approval: true
+  - id: dynamics
+    name: Dynamics 365 Sales
+    category: cloud
+    seats: 3
+    languages: [English]
+    operating_systems: [Web]
+  - id: vs-enterprise
+    name: Visual Studio Enterprise
+    category: visual_studio
+    seats: 2
+    expires_on: 2026-12-31
+  - id: signature
+    name: Signature cloud support
+    category: technical
+    support_kind: signature_cloud
+    activation:
+      status: active
+      requested_by: U0MPN
+      requested_at: 2026-03-02
+      access_id: '1234567'
+      contract_id: SRX-2026-00042
+  - id: incidents
+    name: Product support incidents
+    category: technical
+    support_kind: product_incidents
+    activation:
+      status: pending
+      requested_by: U0MPN
+      requested_at: 2026-03-16
+  - id: advisory
+    name: Advisory hours
+    category: technical
+    support_kind: advisory_hours
+  - id: gold-core
+    name: Gold core
+    category: gtm
+    activation:
+      status: active
+      requested_by: U0MPN
+      requested_at: 2026-03-05
+      expires_on: 2027-02-28
+"""
+
+KIND_BENEFITS = [
+    Benefit(
+        "windows-11",
+        "Windows 11 Enterprise",
+        Category.SOFTWARE,
+        seats=5,
+        languages=("English", "Dutch"),
+        operating_systems=("x64", "arm64"),
+        downloads=(
+            Download("English", "x64", "https://downloads.contoso.com/w11/en/x64.iso"),
+            Download("Dutch", "arm64", "https://downloads.contoso.com/w11/nl/arm64.iso"),
+        ),
+        expires_on=date(2027, 2, 28),
+    ),
+    Benefit(
+        "azure-credit",
+        "Monthly Azure credit",
+        Category.CLOUD,
+        seats=10,
+        usage_based=True,
+        monthly=True,
+        needs_approval=True,
+    ),
+    Benefit(
+        "dynamics",
+        "Dynamics 365 Sales",
+        Category.CLOUD,
+        seats=3,
+        languages=("English",),
+        operating_systems=("Web",),
+    ),
+    Benefit(
+        "vs-enterprise",
+        "Visual Studio Enterprise",
+        Category.VISUAL_STUDIO,
+        seats=2,
+        expires_on=date(2026, 12, 31),
+    ),
+    Benefit(
+        "signature",
+        "Signature cloud support",
+        Category.TECHNICAL,
+        support_kind=SupportKind.SIGNATURE_CLOUD,
+    ),
+    Benefit(
+        "incidents",
+        "Product support incidents",
+        Category.TECHNICAL,
+        support_kind=SupportKind.PRODUCT_INCIDENTS,
+    ),
+    Benefit(
+        "advisory", "Advisory hours", Category.TECHNICAL, support_kind=SupportKind.ADVISORY_HOURS
+    ),
+    Benefit("gold-core", "Gold core", Category.GTM),
+]
+
+INCIDENTS_ACTIVE = KINDS.replace(
+    "      status: pending\n      requested_by: U0MPN\n      requested_at: 2026-03-16\n",
+    "      status: active\n      requested_by: U0MPN\n      requested_at: 2026-03-16\n"
+    "      access_id: '7654321'\n      contract_id: SRX-2026-00077\n",
+)
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+
+class RecordingSink:
+    """An event sink that remembers every event and the repository it came with."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    async def __call__(self, repo: Repository, event: Event) -> None:
+        self.events.append(event)
+
+
+class FailingSink:
+    async def __call__(self, repo: Repository, event: Event) -> None:
+        raise RuntimeError("the outbox is full")
+
+
+async def everything(store: MemoryStore) -> tuple[Snapshot, list[Activation], list[AuditEntry]]:
+    """What an import can change, with the activations and the audit log."""
+    async with store.read() as repo:
+        activations = await repo.activations()
+        audit = await repo.recent_audit(1000)
+    return await snapshot(store), activations, audit
+
+
+async def test_every_field_of_every_kind_of_benefit_is_imported(
+    store: MemoryStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    report = await load_and_import(store, write(tmp_path, KINDS), clock)
+
+    assert report.benefits_created == len(KIND_BENEFITS)
+    async with store.read() as repo:
+        for expected in KIND_BENEFITS:
+            assert await repo.get_benefit(expected.id) == expected
+        membership = await repo.get_membership()
+    assert membership is not None
+    assert membership.cloud_competency is True
+
+
+async def test_the_cloud_competency_is_false_unless_the_file_says_so(
+    store: MemoryStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    await load_and_import(store, write(tmp_path, BASE), clock)
+
+    async with store.read() as repo:
+        membership = await repo.get_membership()
+
+    assert membership is not None
+    assert membership.cloud_competency is False
+
+
+async def test_imported_activations_are_stored_with_their_ids_expiry_and_requester(
+    store: MemoryStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    report = await load_and_import(store, write(tmp_path, KINDS), clock)
+
+    async with store.read() as repo:
+        signature = await repo.get_activation("signature")
+        incidents = await repo.get_activation("incidents")
+        offer = await repo.get_activation("gold-core")
+        advisory = await repo.get_activation("advisory")
+    assert signature == Activation(
+        "signature",
+        ActivationStatus.ACTIVE,
+        "U0MPN",
+        midnight(date(2026, 3, 2)),
+        completed_by="import",
+        completed_at=NOW,
+        access_id="1234567",
+        contract_id="SRX-2026-00042",
+    )
+    assert incidents == Activation(
+        "incidents", ActivationStatus.PENDING, "U0MPN", midnight(date(2026, 3, 16))
+    )
+    assert offer is not None
+    assert (offer.status, offer.expires_on, offer.access_id) == (
+        ActivationStatus.ACTIVE,
+        date(2027, 2, 28),
+        "",
+    )
+    assert advisory is None
+    assert report.activations_written == 3
+
+
+async def test_re_importing_every_kind_changes_nothing_and_emits_nothing(
+    store: MemoryStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = write(tmp_path, KINDS)
+    await load_and_import(store, path, clock)
+    before_snapshot, before_activations, before_audit = await everything(store)
+    sink = RecordingSink()
+    clock.advance(timedelta(days=3))
+
+    again = await import_inventory(store, load_inventory(path), clock=clock, events=[sink])
+
+    after_snapshot, after_activations, after_audit = await everything(store)
+    assert after_snapshot == before_snapshot
+    assert after_activations == before_activations
+    assert [e.action for e in after_audit[: -len(before_audit)]] == ["inventory.import"]
+    assert sink.events == []
+    assert (again.benefits_updated, again.activations_written, again.activations_completed) == (
+        0,
+        0,
+        0,
+    )
+    assert not again.changed
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "benefit_id", "changed"),
+    [
+        pytest.param(
+            "languages: [English, Dutch]",
+            "languages: [English, Dutch, German]",
+            "windows-11",
+            {"languages": ("English", "Dutch", "German")},
+            id="languages",
+        ),
+        pytest.param(
+            "operating_systems: [Web]",
+            "operating_systems: [Web, Windows]",
+            "dynamics",
+            {"operating_systems": ("Web", "Windows")},
+            id="operating systems",
+        ),
+        pytest.param(
+            "https://downloads.contoso.com/w11/nl/arm64.iso",
+            "https://mirror.contoso.com/w11/nl/arm64.iso",
+            "windows-11",
+            {
+                "downloads": (
+                    Download("English", "x64", "https://downloads.contoso.com/w11/en/x64.iso"),
+                    Download("Dutch", "arm64", "https://mirror.contoso.com/w11/nl/arm64.iso"),
+                )
+            },
+            id="download link",
+        ),
+        pytest.param(
+            "expires_on: 2026-12-31",
+            "expires_on: 2027-06-30",
+            "vs-enterprise",
+            {"expires_on": date(2027, 6, 30)},
+            id="expiry",
+        ),
+        pytest.param(
+            "    monthly: true\n    needs_approval: true\n",
+            "",
+            "azure-credit",
+            {"monthly": False, "needs_approval": False},
+            id="cloud flags",
+        ),
+        pytest.param(
+            "support_kind: advisory_hours",
+            "support_kind: product_incidents",
+            "advisory",
+            {"support_kind": SupportKind.PRODUCT_INCIDENTS},
+            id="support kind",
+        ),
+    ],
+)
+async def test_a_changed_detail_updates_the_benefit_in_place(
+    store: MemoryStore,
+    clock: FakeClock,
+    tmp_path: Path,
+    old: str,
+    new: str,
+    benefit_id: str,
+    changed: dict[str, Any],
+) -> None:
+    await load_and_import(store, write(tmp_path, KINDS), clock)
+    async with store.write() as repo:
+        await repo.add_assignment(
+            benefit_id=benefit_id, user_id="U0HELD", assigned_at=NOW, assigned_by="U0ADMIN"
+        )
+    assert old in KINDS
+
+    report = await load_and_import(
+        store, write(tmp_path, KINDS.replace(old, new, 1), "changed.yaml"), clock
+    )
+
+    expected = next(b for b in KIND_BENEFITS if b.id == benefit_id)
+    async with store.read() as repo:
+        assert await repo.get_benefit(benefit_id) == replace(expected, **changed)
+        assert await repo.active_assignment(benefit_id, "U0HELD") is not None
+    assert (report.benefits_created, report.benefits_updated) == (0, 1)
+
+
+async def test_an_import_that_completes_a_pending_activation_emits_one_activation_completed(
+    store: MemoryStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    await load_and_import(store, write(tmp_path, KINDS), clock)
+    sink = RecordingSink()
+    clock.advance(timedelta(days=4))
+    path = write(tmp_path, INCIDENTS_ACTIVE, "completed.yaml")
+
+    report = await import_inventory(store, load_inventory(path), clock=clock, events=[sink])
+
+    assert len(sink.events) == 1
+    event = sink.events[0]
+    assert isinstance(event, ActivationCompleted)
+    assert event.benefit == next(b for b in KIND_BENEFITS if b.id == "incidents")
+    assert event.activation == Activation(
+        "incidents",
+        ActivationStatus.ACTIVE,
+        "U0MPN",
+        midnight(date(2026, 3, 16)),
+        completed_by="import",
+        completed_at=NOW + timedelta(days=4),
+        access_id="7654321",
+        contract_id="SRX-2026-00077",
+    )
+    async with store.read() as repo:
+        assert await repo.get_activation("incidents") == event.activation
+        audit = await repo.recent_audit(2)
+    assert (audit[1].action, audit[1].subject, audit[1].actor) == (
+        "activation.complete",
+        "benefit:incidents",
+        "import",
+    )
+    assert (report.activations_written, report.activations_completed) == (1, 1)
+    assert "1 of them completed" in report.summary()
+
+    again = RecordingSink()
+    await import_inventory(store, load_inventory(path), clock=clock, events=[again])
+
+    assert again.events == []
+
+
+async def test_a_file_written_before_a_completion_does_not_take_the_activation_back(
+    store: MemoryStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    await load_and_import(store, write(tmp_path, INCIDENTS_ACTIVE, "completed.yaml"), clock)
+    async with store.read() as repo:
+        completed = await repo.get_activation("incidents")
+    sink = RecordingSink()
+
+    stale = await import_inventory(
+        store, load_inventory(write(tmp_path, KINDS, "stale.yaml")), clock=clock, events=[sink]
+    )
+
+    async with store.read() as repo:
+        assert await repo.get_activation("incidents") == completed
+    assert completed is not None
+    assert completed.status is ActivationStatus.ACTIVE
+    assert stale.activations_written == 0
+    assert sink.events == []
+
+
+async def test_an_activation_without_requester_or_date_is_requested_by_import_on_the_import_day(
+    store: MemoryStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    bare = KINDS.replace("      requested_by: U0MPN\n      requested_at: 2026-03-16\n", "")
+
+    await load_and_import(store, write(tmp_path, bare), clock)
+
+    async with store.read() as repo:
+        incidents = await repo.get_activation("incidents")
+    assert incidents is not None
+    assert (incidents.status, incidents.requested_by) == (ActivationStatus.PENDING, "import")
+    assert incidents.requested_at.date() == NOW.date()
+
+
+async def test_a_sink_that_fails_undoes_the_whole_import(
+    store: MemoryStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    await load_and_import(store, write(tmp_path, KINDS), clock)
+    before = await everything(store)
+    path = write(tmp_path, INCIDENTS_ACTIVE.replace("seats: 5", "seats: 6"), "completed.yaml")
+
+    with pytest.raises(RuntimeError, match="the outbox is full"):
+        await import_inventory(store, load_inventory(path), clock=clock, events=[FailingSink()])
+
+    assert await everything(store) == before
+
+
+async def test_every_kind_imports_into_sqlite_exactly_as_into_memory(
+    store: MemoryStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    inventory = load_inventory(write(tmp_path, KINDS))
+    sqlite = await open_sqlite(tmp_path / "kinds.db")
+    try:
+        await import_inventory(sqlite, inventory, clock=clock)
+        await import_inventory(store, inventory, clock=clock)
+        async with sqlite.read() as repo:
+            in_sqlite = (
+                await repo.get_membership(),
+                await repo.all_benefits(),
+                await repo.activations(),
+            )
+    finally:
+        await sqlite.close()
+    async with store.read() as repo:
+        in_memory = (
+            await repo.get_membership(),
+            await repo.all_benefits(),
+            await repo.activations(),
+        )
+
+    assert in_sqlite == in_memory
+    assert set(in_sqlite[1]) == set(KIND_BENEFITS)
+
+
+WINDOWS = "benefits[0] (id: windows-11)"
+AZURE = "benefits[1] (id: azure-credit)"
+DYNAMICS = "benefits[2] (id: dynamics)"
+VS = "benefits[3] (id: vs-enterprise)"
+SIGNATURE = "benefits[4] (id: signature)"
+INCIDENTS = "benefits[5] (id: incidents)"
+ADVISORY = "benefits[6] (id: advisory)"
+GOLD_CORE = "benefits[7] (id: gold-core)"
+
+BAD_KINDS: list[tuple[str, str, str, str, str, int, str]] = [
+    # (case, old text, new text, entry, field, line, words in the problem)
+    (
+        "cloud competency not a boolean",
+        "cloud_competency: true",
+        "cloud_competency: 'yes'",
+        "membership",
+        "cloud_competency",
+        6,
+        "must be true or false",
+    ),
+    (
+        "languages on a Visual Studio subscription",
+        "    expires_on: 2026-12-31\n",
+        "    expires_on: 2026-12-31\n    languages: [English]\n",
+        VS,
+        "languages",
+        40,
+        "applies only to software benefits and license-based cloud subscriptions, "
+        "not to visual_studio benefits",
+    ),
+    (
+        "operating systems on a technical benefit",
+        "    support_kind: advisory_hours\n",
+        "    support_kind: advisory_hours\n    operating_systems: [x64]\n",
+        ADVISORY,
+        "operating_systems",
+        62,
+        "not to technical benefits",
+    ),
+    (
+        "downloads on a go-to-market offer",
+        "    category: gtm\n",
+        "    category: gtm\n    downloads: [{language: a, os: b, url: 'https://x.example/c'}]\n",
+        GOLD_CORE,
+        "downloads",
+        65,
+        "not to gtm benefits",
+    ),
+    (
+        "languages on a usage-based credit",
+        "    needs_approval: true\n",
+        "    needs_approval: true\n    languages: [English]\n",
+        AZURE,
+        "languages",
+        29,
+        "this cloud benefit is usage-based",
+    ),
+    (
+        "a language listed twice",
+        "languages: [English, Dutch]",
+        "languages: [English, Dutch, english]",
+        WINDOWS,
+        "languages[2]",
+        12,
+        "'english' is listed twice (also languages[0], ignoring case)",
+    ),
+    (
+        "a language too long for a Slack option",
+        "languages: [English, Dutch]",
+        f"languages: [English, Dutch, {'x' * 76}]",
+        WINDOWS,
+        "languages[2]",
+        12,
+        "at most 75 characters",
+    ),
+    (
+        "an empty operating system",
+        "operating_systems: [x64, arm64]",
+        "operating_systems: [x64, arm64, '']",
+        WINDOWS,
+        "operating_systems[2]",
+        13,
+        "must not be empty",
+    ),
+    (
+        "a download in a language the benefit does not list",
+        "      - language: Dutch\n",
+        "      - language: German\n",
+        WINDOWS,
+        "downloads[1].language",
+        18,
+        "'German' is not among this benefit's languages ('English', 'Dutch')",
+    ),
+    (
+        "a download for an operating system the benefit does not list",
+        "        os: arm64\n",
+        "        os: x86\n",
+        WINDOWS,
+        "downloads[1].os",
+        19,
+        "'x86' is not among this benefit's operating_systems",
+    ),
+    (
+        "a download link that is not https",
+        "https://downloads.contoso.com/w11/nl/arm64.iso",
+        "http://downloads.contoso.com/w11/nl/arm64.iso",
+        WINDOWS,
+        "downloads[1].url",
+        20,
+        "must be an https:// link",
+    ),
+    (
+        "a download link that is not a link",
+        "https://downloads.contoso.com/w11/nl/arm64.iso",
+        "see the intranet",
+        WINDOWS,
+        "downloads[1].url",
+        20,
+        "must be an https:// link",
+    ),
+    (
+        "two links for one language and OS",
+        "      - language: Dutch\n        os: arm64\n",
+        "      - language: English\n        os: x64\n",
+        WINDOWS,
+        "downloads[1]",
+        18,
+        "a second link for English on x64 (also downloads[0])",
+    ),
+    (
+        "a download with an unknown key",
+        "        url: https://downloads.contoso.com/w11/en/x64.iso",
+        "        uri: https://downloads.contoso.com/w11/en/x64.iso",
+        WINDOWS,
+        "downloads[0].uri",
+        17,
+        'unknown key (did you mean "url"?)',
+    ),
+    (
+        "an expiry that is not a date",
+        "expires_on: 2026-12-31",
+        "expires_on: next year",
+        VS,
+        "expires_on",
+        39,
+        "must be a date",
+    ),
+    (
+        "usage-based software",
+        "    seats: 5\n",
+        "    seats: 5\n    usage_based: true\n",
+        WINDOWS,
+        "usage_based",
+        12,
+        "applies only to cloud benefits, not to software benefits",
+    ),
+    (
+        "a monthly license-based subscription",
+        "    seats: 3\n",
+        "    seats: 3\n    monthly: true\n",
+        DYNAMICS,
+        "monthly",
+        33,
+        "applies only to usage-based cloud benefits (Azure credit); add `usage_based: true`",
+    ),
+    (
+        "an offer that needs approval",
+        "    category: gtm\n",
+        "    category: gtm\n    needs_approval: true\n",
+        GOLD_CORE,
+        "needs_approval",
+        65,
+        "applies only to usage-based cloud benefits (Azure credit); not to gtm benefits",
+    ),
+    (
+        "usage-based as text",
+        "usage_based: true",
+        "usage_based: 'true'",
+        AZURE,
+        "usage_based",
+        26,
+        "must be true or false",
+    ),
+    (
+        "a technical benefit without support kind",
+        "    support_kind: advisory_hours\n",
+        "",
+        ADVISORY,
+        "support_kind",
+        58,
+        "is required for technical benefits: one of 'signature_cloud', 'product_incidents', "
+        "'advisory_hours'",
+    ),
+    (
+        "an unknown support kind",
+        "support_kind: advisory_hours",
+        "support_kind: phone",
+        ADVISORY,
+        "support_kind",
+        61,
+        "must be one of",
+    ),
+    (
+        "a support kind on an offer",
+        "    category: gtm\n",
+        "    category: gtm\n    support_kind: advisory_hours\n",
+        GOLD_CORE,
+        "support_kind",
+        65,
+        "applies only to technical benefits, not to gtm benefits",
+    ),
+    (
+        "an activation of software",
+        "    seats: 5\n",
+        "    seats: 5\n    activation: {status: pending}\n",
+        WINDOWS,
+        "activation",
+        12,
+        "applies only to technical benefits and go-to-market offers, not to software",
+    ),
+    (
+        "an activation of advisory hours",
+        "    support_kind: advisory_hours\n",
+        "    support_kind: advisory_hours\n    activation: {status: pending}\n",
+        ADVISORY,
+        "activation",
+        62,
+        "advisory hours need no activation",
+    ),
+    (
+        "an expired status",
+        "      status: pending\n",
+        "      status: expired\n",
+        INCIDENTS,
+        "activation.status",
+        55,
+        "must be 'pending' or 'active' (got 'expired')",
+    ),
+    (
+        "an activation with an unknown key",
+        "      requested_at: 2026-03-16\n",
+        "      requsted_at: 2026-03-16\n",
+        INCIDENTS,
+        "activation.requsted_at",
+        57,
+        'unknown key (did you mean "requested_at"?)',
+    ),
+    (
+        "a requester who is not a Slack user",
+        "      requested_by: U0MPN\n      requested_at: 2026-03-16\n",
+        "      requested_by: ada\n      requested_at: 2026-03-16\n",
+        INCIDENTS,
+        "activation.requested_by",
+        56,
+        "must be a Slack user ID",
+    ),
+    (
+        "IDs on a pending activation",
+        "      requested_at: 2026-03-16\n",
+        "      requested_at: 2026-03-16\n      access_id: '1'\n",
+        INCIDENTS,
+        "activation.access_id",
+        58,
+        "is known only once the activation is complete",
+    ),
+    (
+        "an active technical benefit without contract ID",
+        "      contract_id: SRX-2026-00042\n",
+        "",
+        SIGNATURE,
+        "activation.contract_id",
+        45,
+        "is required once a technical benefit is active: the Contract ID",
+    ),
+    (
+        "an active technical benefit with an empty access ID",
+        "access_id: '1234567'",
+        "access_id: ''",
+        SIGNATURE,
+        "activation.access_id",
+        48,
+        "is required once a technical benefit is active: the Access ID",
+    ),
+    (
+        "an access ID with spaces",
+        "access_id: '1234567'",
+        "access_id: 12 34 567",
+        SIGNATURE,
+        "activation.access_id",
+        48,
+        "may contain only letters, digits",
+    ),
+    (
+        "an access ID written as a number",
+        "access_id: '1234567'",
+        "access_id: 1234567",
+        SIGNATURE,
+        "activation.access_id",
+        48,
+        "put it in quotes, like '1234567'",
+    ),
+    (
+        "an expiry on a technical activation",
+        "      contract_id: SRX-2026-00042\n",
+        "      contract_id: SRX-2026-00042\n      expires_on: 2027-01-01\n",
+        SIGNATURE,
+        "activation.expires_on",
+        50,
+        "applies only to go-to-market offers",
+    ),
+    (
+        "IDs on an offer",
+        "      expires_on: 2027-02-28\n",
+        "      expires_on: 2027-02-28\n      contract_id: X1\n",
+        GOLD_CORE,
+        "activation.contract_id",
+        70,
+        "applies only to technical benefits; a go-to-market offer has `expires_on` instead",
+    ),
+    (
+        "an active offer without expiry",
+        "      expires_on: 2027-02-28\n",
+        "",
+        GOLD_CORE,
+        "activation.expires_on",
+        66,
+        "is required once a go-to-market offer is active: the date it expires",
+    ),
+    (
+        "an offer expiring before it was requested",
+        "      expires_on: 2027-02-28\n",
+        "      expires_on: 2026-03-01\n",
+        GOLD_CORE,
+        "activation.expires_on",
+        69,
+        "must be after requested_at 2026-03-05",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "entry", "field", "line", "words"),
+    [pytest.param(*case[1:], id=case[0]) for case in BAD_KINDS],
+)
+async def test_a_kind_specific_mistake_names_the_file_entry_and_field_and_imports_nothing(
+    store: MemoryStore,
+    clock: FakeClock,
+    tmp_path: Path,
+    old: str,
+    new: str,
+    entry: str,
+    field: str,
+    line: int,
+    words: str,
+) -> None:
+    await load_and_import(store, write(tmp_path, KINDS), clock)
+    before = await everything(store)
+    assert old in KINDS
+    path = write(tmp_path, KINDS.replace(old, new, 1), "bad.yaml")
+
+    with pytest.raises(InventoryError) as caught:
+        await load_and_import(store, path, clock)
+
+    message = str(caught.value)
+    assert message.startswith(f"{path}, line {line}: {entry}, "), message
+    assert f'field "{field}"' in message
+    assert words in message
+    assert "\n" not in message
+    assert await everything(store) == before
