@@ -509,7 +509,10 @@ async def benchmark(plan: Plan, *, profile: Path | None, use_cprofile: bool) -> 
         f"{plan.concurrent} at {plan.concurrency} in flight, in {plan.rounds} rounds taking "
         f"turns; kinds: {', '.join(plan.kinds)}"
     )
-    out(f"python {platform.python_version()}, {os.cpu_count()} cores")
+    out(
+        f"python {platform.python_version()}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f} at the start"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-ack-") as tmp:
         workdir = Path(tmp)
         database = workdir / "benefits.db"
@@ -522,6 +525,7 @@ async def benchmark(plan: Plan, *, profile: Path | None, use_cprofile: bool) -> 
         except RuntimeError as error:
             report.errors.append(f"the run stopped: {error}")
     print_report(report)
+    out(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine skews runs)")
     if profile is not None:
         out(f"\nprofile reports: {profile / 'bot.txt'}, {profile / 'floor.txt'}")
     return 1 if report.errors else 0
