@@ -28,6 +28,7 @@ from bot.domain import (
     Role,
 )
 from bot.i18n import N_, t
+from bot.keys import keys_possible
 from bot.permissions import Action, allowed
 from bot.service import CloudActivation, Decision, Details, Mine
 
@@ -197,6 +198,10 @@ _MEMBER_COMMANDS = (
     ("list [category]", N_("the inventory with seats left; categories: {categories}")),
     ("mine", N_("your benefits and pending requests")),
     ("request <benefit> [reason]", N_("ask a Global admin for a seat of a benefit")),
+    (
+        "keys <benefit>",
+        N_("the download link and product keys of software or a cloud license you hold"),
+    ),
     ("help", N_("this list")),
 )
 _ADMIN_COMMANDS: tuple[tuple[Action, str, str], ...] = (
@@ -392,6 +397,8 @@ def details_view(details: Details, locale: str | None) -> Block:
         buttons.append(
             button(t("Activate", locale), action_id=ids.CLOUD_ACTIVATE, value=b.id, style="primary")
         )
+    if details.key_count and keys_possible(b):
+        buttons.append(button(t("Get keys", locale), action_id=ids.KEYS_BUTTON, value=b.id))
     if buttons:
         blocks.append(actions(buttons, block_id=ids.DETAILS_ACTIONS_BLOCK))
     if details.holders is not None:

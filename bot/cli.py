@@ -30,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
     imp = sub.add_parser("import", help="load an inventory file (YAML) into the database")
     imp.add_argument("path", type=Path, help="the inventory file, e.g. examples/inventory.yaml")
+    sub.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored product key under the first key of BENEFITS_ENCRYPTION_KEY",
+    )
     roles = ", ".join(r.value for r in Role)
     for name, what in (("grant", "give"), ("revoke", "take away")):
         cmd = sub.add_parser(name, help=f"{what} a role, e.g. the first Global admin")
@@ -50,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for extra in (settings.slack_signing_secret, settings.slack_app_token):
                 if extra is not None:
                     secrets.append(extra.get_secret_value())
+            secrets += settings.encryption_keys()
             configure_logging(settings.benefits_log_level, secrets)
             from bot.server import serve
 
@@ -58,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         storage: StorageSettings = load_settings(StorageSettings)
         if args.command == "import":
             return asyncio.run(_import(storage, args.path, console))
+        if args.command == "rotate-key":
+            return asyncio.run(_rotate_key(storage, console))
         return asyncio.run(_role(storage, args.command, args.user_id, args.role, console))
     except SettingsError as error:
         for line in error.lines:
@@ -67,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _import(storage: StorageSettings, path: Path, console: Console) -> int:
     from bot.inventory import InventoryError, import_inventory, load_inventory
+    from bot.keys import KeyVault
 
     try:
         inventory = load_inventory(path)
@@ -90,13 +98,58 @@ async def _import(storage: StorageSettings, path: Path, console: Console) -> int
             def advance(done: int, _total: int) -> None:
                 progress.update(task, completed=done)
 
-            report = await import_inventory(store, inventory, clock=SystemClock(), progress=advance)
+            report = await import_inventory(
+                store,
+                inventory,
+                clock=SystemClock(),
+                progress=advance,
+                vault=KeyVault.from_settings(storage),
+            )
     except InventoryError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         return 1
     finally:
         await store.close()
     Console(highlight=False).print(f"{path}: {report.summary()}", markup=False, soft_wrap=True)
+    return 0
+
+
+async def _rotate_key(storage: StorageSettings, console: Console) -> int:
+    from bot.keys import SETTING, KeysUnreadable, KeyVault, rotate_keys
+
+    vault = KeyVault.from_settings(storage)
+    if vault is None:
+        console.print(
+            f"error: {SETTING} is not set: set it to the new key, a comma, then the old key "
+            '(make a new one with `python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"`)',
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
+    store = await open_store(storage.database_url)
+    try:
+        async with store.read() as repo:
+            total = len(await repo.all_key_ciphertexts())
+        columns = (TextColumn("re-encrypting"), BarColumn(), MofNCompleteColumn())
+        with Progress(
+            *columns, console=console, transient=True, disable=total < PROGRESS_THRESHOLD
+        ) as progress:
+            task = progress.add_task("rotate", total=total)
+
+            def advance(done: int, _total: int) -> None:
+                progress.update(task, completed=done)
+
+            count = await rotate_keys(store, vault, clock=SystemClock(), progress=advance)
+    except KeysUnreadable as error:
+        console.print(f"error: {error}; nothing was changed", markup=False, soft_wrap=True)
+        return 1
+    finally:
+        await store.close()
+    done = f"re-encrypted {count} product key{'' if count == 1 else 's'} under the first key of {SETTING}"
+    if vault.key_count > 1:
+        done += "; the older keys can now be dropped from it (restart the bot after changing it)"
+    Console(highlight=False).print(done, markup=False, soft_wrap=True)
     return 0
 
 

@@ -108,6 +108,13 @@ class ShowAudit:
     limit: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ShowKeys:
+    """``benefit`` is the text naming a software or license-based cloud benefit."""
+
+    benefit: str
+
+
 Command = (
     Help
     | ListBenefits
@@ -122,6 +129,7 @@ Command = (
     | Reassign
     | Cancel
     | ShowAudit
+    | ShowKeys
 )
 
 USAGE: dict[str, str] = {
@@ -137,6 +145,7 @@ USAGE: dict[str, str] = {
     "reassign": "/benefits reassign <benefit> @from @to",
     "cancel": "/benefits cancel",
     "audit": "/benefits audit [number of entries]",
+    "keys": "/benefits keys <benefit>",
     "help": "/benefits help",
 }
 
@@ -186,6 +195,8 @@ def parse(text: str) -> Command:
             return Cancel()
         case "audit":
             return _audit(rest)
+        case "keys":
+            return ShowKeys(_unquoted("keys", rest))
     raise InvalidInput(
         "I don't know the command `{verb}`. Try `/benefits help` to see what you can do.",
         verb=verb[:40],
@@ -224,6 +235,15 @@ def _request(rest: str) -> RequestBenefit:
             raise InvalidInput("A quote is not closed. Usage: `{usage}`", usage=USAGE["request"])
         return RequestBenefit(rest[1:end], rest[end + 1 :].strip())
     return RequestBenefit(rest, None)
+
+
+def _unquoted(command: str, rest: str) -> str:
+    """``rest``, without quotes around it (`keys "Windows 11"`); a usage error when empty."""
+    if rest and rest[0] in _OPENING_QUOTES and rest.endswith(_OPENING_QUOTES[rest[0]]):
+        rest = rest[1:-1].strip()
+    if not rest:
+        raise _usage_error(command)
+    return rest
 
 
 def _mentions(rest: str) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.background import Background
+from bot.keys import KeyService
 from bot.service import BenefitsService
 
 UserEmail = Callable[[str], Awaitable[str]]
@@ -23,5 +24,6 @@ class Services:
 
     benefits: BenefitsService
     admin_channel: str | None = None
+    keys: KeyService | None = None
     background: Background = field(default_factory=Background)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

@@ -42,9 +42,21 @@ AUDIT_PREVIOUS: Final = "audit_previous"
 AUDIT_NEXT: Final = "audit_next"
 AUDIT_NAV_BLOCK: Final = "audit_nav"
 
+# product keys: a button on the details, a modal to pick language and OS, paging
+KEYS_BUTTON: Final = "benefit_keys"
+KEYS_PREVIOUS: Final = "keys_previous"
+KEYS_NEXT: Final = "keys_next"
+KEYS_VIEW: Final = "benefit_keys_view"
+KEYS_LANGUAGE_BLOCK: Final = "keys_language"
+KEYS_LANGUAGE_INPUT: Final = "language"
+KEYS_OS_BLOCK: Final = "keys_os"
+KEYS_OS_INPUT: Final = "os"
+KEYS_RESULT_VIEW: Final = "benefit_keys_result_view"
+KEYS_NAV_BLOCK: Final = "keys_nav"
+
 ACTION_IDS: Final = frozenset(
-    {APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT}
+    {APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT, KEYS_BUTTON, KEYS_PREVIOUS, KEYS_NEXT}
     | {DETAILS_HOLDERS_PREVIOUS, DETAILS_HOLDERS_NEXT, CLOUD_ACTIVATE, AZURE_PORTAL}
     | {CANCEL_REQUEST, AUDIT_PREVIOUS, AUDIT_NEXT}
 )
-VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW})
+VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW, KEYS_VIEW})

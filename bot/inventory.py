@@ -30,6 +30,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    SecretStr,
     StrictBool,
     StrictInt,
     ValidationError,
@@ -60,6 +61,9 @@ from bot.domain import (
 )
 from bot.events import EventSink
 from bot.i18n import t
+from bot.keys import SETTING as KEY_SETTING
+from bot.keys import KeysUnreadable, KeyVault, store_keys
+from bot.settings import HINTS
 from storage.base import Store
 
 try:  # the libyaml parser is much faster; both are "safe" loaders
@@ -261,6 +265,43 @@ SupportId = Annotated[str, BeforeValidator(_none_as_empty_text), AfterValidator(
 ImportedStatus = Annotated[ActivationStatus, BeforeValidator(_activation_status)]
 
 
+MAX_PRODUCT_KEY = 200
+MAX_PRODUCT_KEYS = 10_000
+
+
+def _check_keys(value: object) -> object:
+    """Product keys: text, one line each, no repeats. Messages never quote a key."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise ValueError("must be a list of product keys (lines starting with `-`)")
+    if len(value) > MAX_PRODUCT_KEYS:
+        raise ValueError(f"lists {len(value)} keys; at most {MAX_PRODUCT_KEYS} are allowed")
+    keys: list[str] = []
+    first: dict[str, int] = {}
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise _Located((index,), "must be text: put the key in quotes")
+        key = item.strip()
+        if not key:
+            raise _Located((index,), "must not be empty")
+        if len(key) > MAX_PRODUCT_KEY:
+            raise _Located(
+                (index,), f"must be at most {MAX_PRODUCT_KEY} characters (got {len(key)})"
+            )
+        if any(not c.isprintable() for c in key):
+            raise _Located((index,), "must be one line of printable text")
+        if key in first:
+            raise _Located((index,), f"is the same key as keys[{first[key]}]")
+        first[key] = index
+        keys.append(key)
+    return keys
+
+
+# Secret strings: a repr or an error report of an entry never shows a key.
+ProductKeys = Annotated[list[SecretStr] | None, BeforeValidator(_check_keys)]
+
+
 # -- the file's models -------------------------------------------------------
 
 
@@ -408,6 +449,7 @@ class BenefitEntry(_Entry):
     monthly: StrictBool = False
     needs_approval: StrictBool = False
     support_kind: SupportKind | None = None
+    keys: ProductKeys = None  # product keys; stored encrypted, never shown by the import
     activation: ActivationEntry | None = None
     holders: Annotated[list[HolderEntry], BeforeValidator(_none_as_empty_list)] = Field(
         default_factory=list
@@ -536,6 +578,23 @@ class BenefitEntry(_Entry):
                 ("activation", "expires_on"),
                 "is required once a go-to-market offer is active: the date it expires",
             )
+
+    @model_validator(mode="after")
+    def _keys_fit_category(self) -> BenefitEntry:
+        if not self.keys:
+            return self
+        if self.category is Category.CLOUD and self.usage_based:
+            raise _Located(
+                ("keys",),
+                f"applies only to {_LICENSED}; this cloud benefit is usage-based "
+                "(`usage_based: true`), so remove it",
+            )
+        if self.category not in (Category.SOFTWARE, Category.CLOUD):
+            raise _Located(
+                ("keys",),
+                f"applies only to {_LICENSED}, not to {self.category.value} benefits; remove it",
+            )
+        return self
 
     def to_benefit(self) -> Benefit:
         return Benefit(
@@ -829,6 +888,7 @@ class ImportReport:
     membership_changed: bool = False
     activations_written: int = 0
     activations_completed: int = 0
+    keys_updated: int = 0  # benefits whose product keys were (re)stored
 
     @property
     def changed(self) -> bool:
@@ -840,6 +900,7 @@ class ImportReport:
             or self.users_added
             or self.membership_changed
             or self.activations_written
+            or self.keys_updated
         )
 
     def summary(self) -> str:
@@ -849,7 +910,8 @@ class ImportReport:
             f"{self.benefits_unchanged} unchanged; assignments: {self.assignments_created} "
             f"created; holders pending email resolution: {self.holders_pending}; "
             f"users added: {self.users_added}; activations: {self.activations_written} "
-            f"written, {self.activations_completed} of them completed; membership "
+            f"written, {self.activations_completed} of them completed; product keys: "
+            f"{self.keys_updated} benefits updated; membership "
             f"{'updated' if self.membership_changed else 'unchanged'}"
         )
 
@@ -861,6 +923,7 @@ async def import_inventory(
     clock: Clock,
     progress: Callable[[int, int], None] | None = None,
     events: Sequence[EventSink] = (),
+    vault: KeyVault | None = None,
 ) -> ImportReport:
     """Apply an inventory to the store in one all-or-nothing transaction.
 
@@ -888,6 +951,9 @@ async def import_inventory(
         progress: Called with ``(done, total)`` after each benefit.
         events: Sinks for the completions the import records (e.g. the
             reminders' outbox). A sink that raises undoes the whole import.
+        vault: Encrypts the benefits' ``keys`` (from ``BENEFITS_ENCRYPTION_KEY``);
+            needed when the file lists any. Keys equal to the stored ones
+            (compared decrypted) are left alone.
 
     Returns:
         Counts of what was created, updated or left unchanged.
@@ -902,6 +968,17 @@ async def import_inventory(
     created = updated = unchanged = assigned = pending = users_added = 0
     activations_written = activations_completed = 0
     activations = ActivationService(store, clock=clock, events=events)
+    keys_updated = 0
+    with_keys = [(i, e) for i, e in enumerate(inventory.benefits) if e.keys]
+    if with_keys and vault is None:
+        index, first = with_keys[0]
+        raise InventoryError(
+            f"the file lists product keys, but {KEY_SETTING} is not set, so they cannot be "
+            f"stored encrypted: set it to {HINTS[KEY_SETTING]}. Nothing was imported.",
+            path=inventory.source,
+            entry=f"benefits[{index}] (id: {first.id})",
+            field="keys",
+        )
     async with store.write() as repo:
         membership = inventory.membership.to_membership()
         membership_changed = await repo.get_membership() != membership
@@ -976,6 +1053,23 @@ async def import_inventory(
                     activations_written += 1
                 if outcome is ImportOutcome.COMPLETED:
                     activations_completed += 1
+            if entry.keys is not None:
+                wanted = [key.get_secret_value() for key in entry.keys]
+                try:
+                    if vault is not None:
+                        keys_updated += await store_keys(repo, vault, benefit.id, wanted)
+                    elif await repo.count_keys(benefit.id):  # `keys: []` removes them
+                        await repo.put_keys(benefit.id, [])
+                        keys_updated += 1
+                except KeysUnreadable:
+                    raise InventoryError(
+                        f"the product keys stored for this benefit cannot be decrypted with "
+                        f"{KEY_SETTING}: set it to the key they were imported with (when "
+                        "rotating, the new key first, then the old one). Nothing was imported.",
+                        path=inventory.source,
+                        entry=f"benefits[{index}] (id: {benefit.id})",
+                        field="keys",
+                    ) from None
             if progress is not None:
                 progress(index + 1, total)
         report = ImportReport(
@@ -988,6 +1082,7 @@ async def import_inventory(
             membership_changed=membership_changed,
             activations_written=activations_written,
             activations_completed=activations_completed,
+            keys_updated=keys_updated,
         )
         source = inventory.source
         await repo.add_audit(

@@ -40,6 +40,7 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # The SDK's debug lines echo request bodies; they stay off even at DEBUG.
-    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, root.level))
-    logging.getLogger("slack_bolt").setLevel(max(logging.INFO, root.level))
+    # The SDK's debug lines echo request and response bodies (a modal may hold product
+    # keys); they stay off even at DEBUG. "bot.bolt" is the logger the app gives Bolt.
+    for name in ("slack_sdk", "slack_bolt", "bot.bolt"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

@@ -26,6 +26,7 @@ from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.container import Services
 from bot.inventory import resolve_email_holders
+from bot.keys import KeyService, KeyVault, ensure_keys_readable
 from bot.service import BenefitsService
 from bot.settings import Settings
 from storage import Store, open_store
@@ -93,9 +94,16 @@ class RunningBot:
 async def start_bot(settings: Settings, *, clock: Clock | None = None) -> RunningBot:
     """Open the database, build the app and start serving; returns once listening."""
     store = await open_store(settings.database_url)
+    vault = KeyVault.from_settings(settings)
+    try:
+        await ensure_keys_readable(store, vault)  # SettingsError: no key, or the wrong one
+    except BaseException:
+        await store.close()
+        raise
     services = Services(
         benefits=BenefitsService(store, clock=clock or SystemClock()),
         admin_channel=settings.benefits_admin_channel,
+        keys=KeyService(store, clock=clock or SystemClock(), vault=vault),
     )
     app = build_app(
         bot_token=settings.slack_bot_token.get_secret_value(),

@@ -111,6 +111,7 @@ class Details:
     status: ActivationStatus | None = None
     activation: Activation | None = None
     expires_on: date | None = None
+    key_count: int = 0  # product keys stored for the benefit
 
     @property
     def holders_pages(self) -> int:
@@ -312,6 +313,7 @@ class BenefitsService(ServiceCore):
                     "There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id
                 )
             holders = await repo.active_assignments(benefit.id)
+            key_count = await repo.count_keys(benefit.id)
             roles = await repo.roles_of(actor)
             activation = (
                 await repo.get_activation(benefit.id)
@@ -330,6 +332,7 @@ class BenefitsService(ServiceCore):
             status=_status(benefit, activation, expires_on, self._clock.now().date()),
             activation=activation,
             expires_on=expires_on,
+            key_count=key_count,
         )
 
     async def mine(self, actor: str) -> Mine:

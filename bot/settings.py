@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -34,6 +35,11 @@ HINTS: dict[str, str] = {
         "approval requests to each Global admin by DM"
     ),
     "BENEFITS_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "BENEFITS_ENCRYPTION_KEY": (
+        "one or more Fernet keys, comma-separated, newest first (product keys are encrypted "
+        'with the first); make one with `python -c "from cryptography.fernet import Fernet; '
+        'print(Fernet.generate_key().decode())"` and keep it safe'
+    ),
 }
 
 
@@ -43,6 +49,7 @@ class StorageSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///benefits.db"
+    benefits_encryption_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -52,6 +59,29 @@ class StorageSettings(BaseSettings):
         if value.startswith("sqlite:///") and len(value) == len("sqlite:///"):
             raise ValueError("names no file after sqlite:///")
         return value
+
+    @field_validator("benefits_encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parts = [p.strip() for p in value.get_secret_value().split(",") if p.strip()]
+        for position, part in enumerate(parts, start=1):
+            try:
+                Fernet(part)
+            except ValueError:
+                raise ValueError(  # never the value itself: it is a secret
+                    f"has a part that is not a Fernet key (part {position} of {len(parts)}; "
+                    "a Fernet key is 44 characters of url-safe base64)"
+                ) from None
+        return value
+
+    def encryption_keys(self) -> list[str]:
+        """The Fernet keys of ``BENEFITS_ENCRYPTION_KEY``, newest first (none when unset)."""
+        if self.benefits_encryption_key is None:
+            return []
+        value = self.benefits_encryption_key.get_secret_value()
+        return [p.strip() for p in value.split(",") if p.strip()]
 
 
 class Settings(StorageSettings):

@@ -20,6 +20,7 @@ from bot.container import Services
 from bot.domain import DomainError
 from bot.i18n import t
 from bot.service import AUDIT_DEFAULT
+from handlers.keys import choice_view
 from handlers.publish import post_approval_request
 
 FollowUp = Callable[[AsyncWebClient, AsyncRespond], Coroutine[Any, Any, None]]
@@ -29,6 +30,7 @@ FollowUp = Callable[[AsyncWebClient, AsyncRespond], Coroutine[Any, Any, None]]
 class Reply:
     message: blocks.Message
     follow_up: FollowUp | None = None
+    view: blocks.Block | None = None  # a modal to open instead of answering with ``message``
 
 
 async def run_command(
@@ -120,6 +122,8 @@ async def run_command(
                 else t("{user} was already in the directory.", locale, user=blocks.mention(user_id))
             )
             return Reply(blocks.notice(text))
+        case cmd.ShowKeys(benefit):
+            return Reply({}, view=await choice_view(services, actor, benefit, locale))
         case cmd.Reassign(benefit, from_user, to_user):
             moved = await service.reassign(actor, benefit, from_user, to_user)
             return Reply(admin_blocks.reassigned_message(moved, locale))
@@ -143,6 +147,13 @@ def register(app: AsyncApp, services: Services) -> None:
             reply = await run_command(cmd.parse(command.get("text", "")), actor, services, locale)
         except DomainError as error:
             await ack(response_type="ephemeral", **blocks.error_message(error, locale))
+            return
+        if reply.view is not None:
+            await ack()
+            services.background.spawn(
+                client.views_open(trigger_id=command.get("trigger_id", ""), view=reply.view),
+                name="command modal",
+            )
             return
         await ack(response_type="ephemeral", **reply.message)
         if reply.follow_up is not None:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.domain import Role
+from bot.keys import KeyVault
 from bot.service import BenefitsService
 from storage.sqlite import open_sqlite
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET
@@ -85,7 +86,10 @@ async def test_a_bad_database_url_is_named(tmp_path: Path) -> None:
 async def test_the_example_inventory_imports_once_and_a_second_import_changes_nothing(
     tmp_path: Path,
 ) -> None:
-    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+    env = clean_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}",
+        BENEFITS_ENCRYPTION_KEY=KeyVault.generate_key(),  # the example lists product keys
+    )
     code, out, err = await run_cli("import", str(EXAMPLE), cwd=tmp_path, env=env)
     assert code == 0, err
     first = out + err

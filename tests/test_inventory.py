@@ -33,12 +33,14 @@ from bot.inventory import (
     load_inventory,
     resolve_email_holders,
 )
+from bot.keys import KeyVault
 from storage.base import Repository
 from storage.memory import MemoryStore
 from storage.sqlite import open_sqlite
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "inventory.yaml"
 NOW = datetime(2026, 3, 20, 14, 30, tzinfo=UTC)
+VAULT = KeyVault([KeyVault.generate_key()])  # the example file lists product keys
 
 # Line numbers matter: the bad-file cases below expect errors on these lines.
 BASE = """\
@@ -89,7 +91,7 @@ def write(tmp_path: Path, text: str, name: str = "inventory.yaml") -> Path:
 
 
 async def load_and_import(store: MemoryStore, path: Path, clock: FakeClock) -> ImportReport:
-    return await import_inventory(store, load_inventory(path), clock=clock)
+    return await import_inventory(store, load_inventory(path), clock=clock, vault=VAULT)
 
 
 async def snapshot(store: MemoryStore, *user_ids: str) -> Snapshot:
@@ -120,7 +122,7 @@ async def import_audit(store: MemoryStore) -> list[str]:
 async def test_the_example_file_loads_and_imports(store: MemoryStore, clock: FakeClock) -> None:
     inventory = load_inventory(EXAMPLE)
 
-    report = await import_inventory(store, inventory, clock=clock)
+    report = await import_inventory(store, inventory, clock=clock, vault=VAULT)
 
     assert inventory.source == EXAMPLE
     assert report.benefits_created == len(inventory.benefits)
@@ -578,6 +580,7 @@ async def test_progress_is_reported_for_every_benefit(store: MemoryStore, clock:
         inventory,
         clock=clock,
         progress=lambda done, total: calls.append((done, total)),
+        vault=VAULT,
     )
 
     total = len(inventory.benefits)
