@@ -202,6 +202,12 @@ _MEMBER_COMMANDS = (
         "keys <benefit>",
         N_("the download link and product keys of software or a cloud license you hold"),
     ),
+    ("activate <benefit>", N_("assign an Azure credit to yourself")),
+    (
+        "support [cloud|on-premises|advice]",
+        N_("which support to use, what is left of it and the IDs to quote"),
+    ),
+    ("advisory <hours> <topic>", N_("ask for presales or deployment advisory hours")),
     ("help", N_("this list")),
 )
 _ADMIN_COMMANDS: tuple[tuple[Action, str, str], ...] = (
@@ -212,6 +218,12 @@ _ADMIN_COMMANDS: tuple[tuple[Action, str, str], ...] = (
         "reassign <benefit> @from @to",
         N_("move a seat to someone else (Visual Studio: 90 days after its assignment)"),
     ),
+    (
+        Action.ACTIVATE_TECHNICAL,
+        "activate <benefit>",
+        N_("activate a technical benefit or go-to-market offer"),
+    ),
+    (Action.MANAGE_GTM, "contact", N_("set the marketing contact for go-to-market offers")),
     (Action.CANCEL, "cancel", N_("check whether the package can be cancelled with a refund")),
     (Action.READ_AUDIT, "audit [n]", N_("the latest n entries of the audit log (default 20)")),
     (Action.ADD_USER, "adduser @user", N_("add someone to the bot's directory")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.activation import Problem, parse_problem
 from bot.domain import Category, InvalidInput, Role
 
 MAX_TEXT = 2000
@@ -115,6 +116,33 @@ class ShowKeys:
     benefit: str
 
 
+@dataclass(frozen=True, slots=True)
+class Activate:
+    """``benefit`` names a technical benefit, go-to-market offer or cloud credit."""
+
+    benefit: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowSupport:
+    """``problem`` is None when the caller is still to be asked what it is about."""
+
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileAdvisory:
+    """``hours`` as typed; the service checks it is a positive whole number."""
+
+    hours: str
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetContact:
+    pass
+
+
 Command = (
     Help
     | ListBenefits
@@ -130,6 +158,10 @@ Command = (
     | Cancel
     | ShowAudit
     | ShowKeys
+    | Activate
+    | ShowSupport
+    | FileAdvisory
+    | SetContact
 )
 
 USAGE: dict[str, str] = {
@@ -146,6 +178,10 @@ USAGE: dict[str, str] = {
     "cancel": "/benefits cancel",
     "audit": "/benefits audit [number of entries]",
     "keys": "/benefits keys <benefit>",
+    "activate": "/benefits activate <benefit>",
+    "support": "/benefits support [cloud|on-premises|advice]",
+    "advisory": "/benefits advisory <hours> <topic>",
+    "contact": "/benefits contact",
     "help": "/benefits help",
 }
 
@@ -195,6 +231,18 @@ def parse(text: str) -> Command:
             return Cancel()
         case "audit":
             return _audit(rest)
+        case "activate":
+            return Activate(_unquoted("activate", rest))
+        case "support":
+            return ShowSupport(parse_problem(rest) if rest else None)
+        case "advisory":
+            words = rest.split(None, 1)
+            if not words:
+                raise _usage_error("advisory")
+            return FileAdvisory(words[0], words[1].strip() if len(words) > 1 else "")
+        case "contact":
+            _no_arguments("contact", rest)
+            return SetContact()
         case "keys":
             return ShowKeys(_unquoted("keys", rest))
     raise InvalidInput(

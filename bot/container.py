@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.activation import ActivationService
 from bot.background import Background
 from bot.keys import KeyService
 from bot.service import BenefitsService
@@ -25,5 +26,6 @@ class Services:
     benefits: BenefitsService
     admin_channel: str | None = None
     keys: KeyService | None = None
+    activation: ActivationService | None = None  # technical benefits, offers, support
     background: Background = field(default_factory=Background)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

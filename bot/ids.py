@@ -54,9 +54,37 @@ KEYS_OS_INPUT: Final = "os"
 KEYS_RESULT_VIEW: Final = "benefit_keys_result_view"
 KEYS_NAV_BLOCK: Final = "keys_nav"
 
+# technical benefits and go-to-market offers (bot.activation_blocks): Activate and Mark
+# active buttons, the Mark active modal, support questions, the marketing contact modal
+ACTIVATE: Final = "activation_activate"
+MARK_ACTIVE: Final = "activation_mark_active"
+ACTIVATION_ACTIONS_BLOCK: Final = "activation_actions"
+ACTIVATION_VIEW: Final = "activation_complete_view"
+ACCESS_ID_BLOCK: Final = "activation_access_id"
+ACCESS_ID_INPUT: Final = "access_id"
+CONTRACT_ID_BLOCK: Final = "activation_contract_id"
+CONTRACT_ID_INPUT: Final = "contract_id"
+EXPIRES_BLOCK: Final = "activation_expires"
+EXPIRES_INPUT: Final = "expires_on"
+ACTIVATION_DONE_VIEW: Final = "activation_done_view"
+SUPPORT_CLOUD: Final = "support_cloud"
+SUPPORT_ON_PREMISES: Final = "support_on_premises"
+SUPPORT_ADVICE: Final = "support_advice"
+SUPPORT_ACTIONS_BLOCK: Final = "support_actions"
+CONTACT_VIEW: Final = "marketing_contact_view"
+CONTACT_USER_BLOCK: Final = "contact_user"
+CONTACT_USER_INPUT: Final = "user"
+CONTACT_EMAIL_BLOCK: Final = "contact_email"
+CONTACT_EMAIL_INPUT: Final = "email"
+CONTACT_PHONE_BLOCK: Final = "contact_phone"
+CONTACT_PHONE_INPUT: Final = "phone"
+CONTACT_LANGUAGE_BLOCK: Final = "contact_language"
+CONTACT_LANGUAGE_INPUT: Final = "language"
+
 ACTION_IDS: Final = frozenset(
     {APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT, KEYS_BUTTON, KEYS_PREVIOUS, KEYS_NEXT}
     | {DETAILS_HOLDERS_PREVIOUS, DETAILS_HOLDERS_NEXT, CLOUD_ACTIVATE, AZURE_PORTAL}
     | {CANCEL_REQUEST, AUDIT_PREVIOUS, AUDIT_NEXT}
+    | {ACTIVATE, MARK_ACTIVE, SUPPORT_CLOUD, SUPPORT_ON_PREMISES, SUPPORT_ADVICE}
 )
-VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW, KEYS_VIEW})
+VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW})

@@ -22,6 +22,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.activation import ActivationService
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.container import Services
@@ -104,6 +105,9 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
         benefits=BenefitsService(store, clock=clock or SystemClock()),
         admin_channel=settings.benefits_admin_channel,
         keys=KeyService(store, clock=clock or SystemClock(), vault=vault),
+        activation=ActivationService(
+            store, clock=clock or SystemClock(), phone_region=settings.benefits_phone_region
+        ),
     )
     app = build_app(
         bot_token=settings.slack_bot_token.get_secret_value(),

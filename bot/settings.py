@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,10 @@ HINTS: dict[str, str] = {
         "approval requests to each Global admin by DM"
     ),
     "BENEFITS_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "BENEFITS_PHONE_REGION": (
+        "a two-letter country code such as US or NL: the country of phone numbers typed "
+        "without a leading +"
+    ),
     "BENEFITS_ENCRYPTION_KEY": (
         "one or more Fernet keys, comma-separated, newest first (product keys are encrypted "
         'with the first); make one with `python -c "from cryptography.fernet import Fernet; '
@@ -95,6 +100,7 @@ class Settings(StorageSettings):
     benefits_host: str = "0.0.0.0"
     benefits_admin_channel: str | None = None
     benefits_log_level: str = "INFO"
+    benefits_phone_region: str = "US"
     shutdown_timeout: float = 10.0
 
     @field_validator("slack_bot_token")
@@ -119,6 +125,14 @@ class Settings(StorageSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("is not an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("benefits_phone_region")
+    @classmethod
+    def _phone_region(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError("is not a two-letter country code with phone numbers")
+        return region
 
     @field_validator("benefits_admin_channel")
     @classmethod

@@ -12,8 +12,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks, ids
+from bot.activation import ACTIVATED_CATEGORIES
 from bot.container import Services
 from bot.domain import DomainError, InvalidInput
+from handlers import activation
 from handlers.publish import publish_decision
 
 
@@ -99,13 +101,16 @@ def register(app: AsyncApp, services: Services) -> None:
         except ValueError:
             refuse(respond, InvalidInput("This button is broken: it names no page."))
             return
-        page = await service.list_benefits(body["user"]["id"], category=category, page=number)
+        if category in ACTIVATED_CATEGORIES:
+            assert category is not None
+            listing = await activation.list_message(
+                services, body["user"]["id"], category, number, None
+            )
+        else:
+            page = await service.list_benefits(body["user"]["id"], category=category, page=number)
+            listing = blocks.benefit_list_message(page, category, None)
         services.background.spawn(
-            respond(
-                replace_original=True,
-                response_type="ephemeral",
-                **blocks.benefit_list_message(page, category, None),
-            ),
+            respond(replace_original=True, response_type="ephemeral", **listing),
             name="list page",
         )
 

@@ -16,10 +16,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import admin_blocks, blocks, ids
 from bot import commands as cmd
+from bot.activation import ACTIVATED_CATEGORIES
 from bot.container import Services
 from bot.domain import DomainError
 from bot.i18n import t
 from bot.service import AUDIT_DEFAULT
+from handlers import activation
 from handlers.keys import choice_view
 from handlers.publish import post_approval_request
 
@@ -41,6 +43,9 @@ async def run_command(
     match command:
         case cmd.Help():
             return Reply(blocks.help_message(await service.roles_of(actor), locale))
+        case cmd.ListBenefits(category) if category in ACTIVATED_CATEGORIES:
+            assert category is not None
+            return Reply(await activation.list_message(services, actor, category, 0, locale))
         case cmd.ListBenefits(category):
             page = await service.list_benefits(actor, category=category)
             return Reply(blocks.benefit_list_message(page, category, locale))
@@ -134,6 +139,9 @@ async def run_command(
             count = AUDIT_DEFAULT if limit is None else limit
             entries = await service.audit_log(actor, count)
             return Reply(admin_blocks.audit_message(entries, count, 0, locale))
+        case cmd.Activate() | cmd.ShowSupport() | cmd.FileAdvisory() | cmd.SetContact():
+            done = await activation.run_activation_command(command, actor, services, locale)
+            return Reply(done.message, done.follow_up, view=done.view)
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
 

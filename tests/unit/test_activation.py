@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import events
+from bot import events, ids
 from bot.activation import (
     ENTITLEMENTS,
     MAX_ID,
@@ -25,6 +25,7 @@ from bot.activation import (
     entitlement,
     parse_problem,
 )
+from bot.activation_blocks import Origin, completion_view, contact_view, overview_message
 from bot.clock import FakeClock
 from bot.domain import (
     Activation,
@@ -45,6 +46,7 @@ from bot.events import Event
 from bot.service import BenefitsService
 from storage.base import Repository
 from storage.memory import MemoryStore
+from tests.slack_fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
     CO_SELL,
@@ -927,3 +929,60 @@ async def test_an_import_with_a_bad_activation_is_refused(
     with pytest.raises(InvalidInput):
         await import_activation(activations, store, benefit, imported)
     assert await observed(store) == before
+
+
+# -- builders: within Block Kit's limits at their largest -----------------------------
+
+
+async def test_a_full_page_of_pending_benefits_for_an_admin_stays_within_block_kit_limits(
+    store: MemoryStore, clock: FakeClock, service: BenefitsService, add_benefits: AddBenefits
+) -> None:
+    many = [
+        Benefit(f"tech-{n:03}", f"Technical benefit {n:03} " + "x" * 140, Category.TECHNICAL)
+        for n in range(40)
+    ]
+    await add_benefits(*many)
+    activations = ActivationService(store, clock=clock)
+    for benefit in many:
+        await activations.activate(ADMIN, benefit.id)
+
+    overview = await activations.overview(ADMIN, Category.TECHNICAL, page=1)
+    payload = overview_message(overview, None)
+
+    assert block_kit_violations(payload, surface="message") == []
+    marks = [
+        e
+        for b in payload["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == ids.MARK_ACTIVE
+    ]
+    assert len(marks) == overview.page.page_size == 15
+    nav = [b for b in payload["blocks"] if b.get("block_id") == ids.LIST_NAV_BLOCK]
+    assert [e["action_id"] for e in nav[0]["elements"]] == [ids.LIST_PREVIOUS, ids.LIST_NEXT]
+
+
+async def test_the_contact_form_is_filled_with_the_current_contact(
+    activations: ActivationService,
+) -> None:
+    await with_contact(activations)
+    view = contact_view(await activations.contact_form(ADMIN), None)
+
+    assert block_kit_violations(view, surface="modal") == []
+    elements = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert elements[ids.CONTACT_USER_BLOCK]["initial_user"] == MEMBER
+    assert elements[ids.CONTACT_PHONE_BLOCK]["initial_value"] == "+31201234567"
+    assert elements[ids.CONTACT_LANGUAGE_BLOCK]["initial_option"]["value"] == "nl"
+    assert MEMBERSHIP.account_email in str(view)
+
+
+async def test_the_mark_active_form_asks_for_ids_or_an_expiry_by_category(
+    activations: ActivationService,
+) -> None:
+    await with_contact(activations)
+    for benefit, wanted in ((SIG_CLOUD, ["plain_text_input"] * 2), (GOLD_CORE, ["datepicker"])):
+        requested = await activations.activate(ADMIN, benefit.id)
+        view = completion_view(benefit, requested.activation, Origin(benefit.id), None)
+        assert block_kit_violations(view, surface="modal") == []
+        assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == wanted
+        assert Origin.load(view["private_metadata"]) == Origin(benefit.id)
