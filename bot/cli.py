@@ -19,6 +19,7 @@ from bot.settings import Settings, SettingsError, StorageSettings, load_settings
 from storage import open_store
 
 PROGRESS_THRESHOLD = 50
+AUDIT_PROGRESS_THRESHOLD = 2000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
     imp = sub.add_parser("import", help="load an inventory file (YAML) into the database")
     imp.add_argument("path", type=Path, help="the inventory file, e.g. examples/inventory.yaml")
+    audit = sub.add_parser("audit", help="export the whole audit log")
+    audit.add_argument(
+        "--csv",
+        action="store_true",
+        required=True,
+        help="write it as CSV to standard output (progress goes to standard error)",
+    )
     sub.add_parser(
         "rotate-key",
         help="re-encrypt every stored product key under the first key of BENEFITS_ENCRYPTION_KEY",
@@ -63,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         storage: StorageSettings = load_settings(StorageSettings)
         if args.command == "import":
             return asyncio.run(_import(storage, args.path, console))
+        if args.command == "audit":
+            return asyncio.run(_audit_csv(storage, console))
         if args.command == "rotate-key":
             return asyncio.run(_rotate_key(storage, console))
         return asyncio.run(_role(storage, args.command, args.user_id, args.role, console))
@@ -195,6 +205,29 @@ async def _role(
     finally:
         await store.close()
     Console(highlight=False).print(done, markup=False)
+    return 0
+
+
+async def _audit_csv(storage: StorageSettings, console: Console) -> int:
+    from bot.audit_export import count_audit_entries, export_audit_csv
+
+    store = await open_store(storage.database_url)
+    try:
+        total = await count_audit_entries(store)
+        columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn())
+        with Progress(
+            *columns, console=console, transient=True, disable=total < AUDIT_PROGRESS_THRESHOLD
+        ) as progress:
+            task = progress.add_task("audit", total=total)
+
+            def advance(done: int, expected: int) -> None:
+                progress.update(task, completed=done, total=expected)
+
+            written = await export_audit_csv(store, sys.stdout, progress=advance)
+    finally:
+        await store.close()
+    sys.stdout.flush()
+    console.print(f"{written} audit entries exported", markup=False)
     return 0
 
 
