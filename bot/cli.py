@@ -15,10 +15,12 @@ from bot.clock import SystemClock
 from bot.domain import DomainError, Role
 from bot.i18n import t
 from bot.logs import configure_logging
+from bot.outbox import PingState
 from bot.settings import Settings, SettingsError, StorageSettings, load_settings
 from storage import open_store
 
 PROGRESS_THRESHOLD = 50
+REMINDER_STATES = ("all", *(state.value for state in PingState))
 AUDIT_PROGRESS_THRESHOLD = 2000
 
 
@@ -42,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         "rotate-key",
         help="re-encrypt every stored product key under the first key of BENEFITS_ENCRYPTION_KEY",
     )
+    rem = sub.add_parser("reminders", help="list the reminders queued, sent, parked or cancelled")
+    rem.add_argument(
+        "--state", default="all", choices=REMINDER_STATES, help="which ones (default: all)"
+    )
+    rem.add_argument("--page", type=int, default=1, help="page number, from 1 (default: 1)")
+    rem.add_argument("--limit", type=int, default=50, help="rows per page (default: 50)")
     roles = ", ".join(r.value for r in Role)
     for name, what in (("grant", "give"), ("revoke", "take away")):
         cmd = sub.add_parser(name, help=f"{what} a role, e.g. the first Global admin")
@@ -71,6 +79,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         storage: StorageSettings = load_settings(StorageSettings)
         if args.command == "import":
             return asyncio.run(_import(storage, args.path, console))
+        if args.command == "reminders":
+            from bot.reminder_cli import list_reminders
+
+            return asyncio.run(
+                list_reminders(
+                    storage,
+                    state=args.state,
+                    page=max(args.page, 1),
+                    limit=min(max(args.limit, 1), 500),
+                    console=Console(highlight=False, width=max(Console().width, 160)),
+                )
+            )
         if args.command == "audit":
             return asyncio.run(_audit_csv(storage, console))
         if args.command == "rotate-key":

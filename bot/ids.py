@@ -54,6 +54,9 @@ KEYS_OS_INPUT: Final = "os"
 KEYS_RESULT_VIEW: Final = "benefit_keys_result_view"
 KEYS_NAV_BLOCK: Final = "keys_nav"
 
+# reminders (bot.reminder_blocks): a link button, e.g. to Partner Center
+REMINDER_LINK: Final = "reminder_link"
+
 # technical benefits and go-to-market offers (bot.activation_blocks): Activate and Mark
 # active buttons, the Mark active modal, support questions, the marketing contact modal
 ACTIVATE: Final = "activation_activate"
@@ -85,6 +88,7 @@ ACTION_IDS: Final = frozenset(
     {APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT, KEYS_BUTTON, KEYS_PREVIOUS, KEYS_NEXT}
     | {DETAILS_HOLDERS_PREVIOUS, DETAILS_HOLDERS_NEXT, CLOUD_ACTIVATE, AZURE_PORTAL}
     | {CANCEL_REQUEST, AUDIT_PREVIOUS, AUDIT_NEXT}
+    | {REMINDER_LINK}
     | {ACTIVATE, MARK_ACTIVE, SUPPORT_CLOUD, SUPPORT_ON_PREMISES, SUPPORT_ADVICE}
 )
 VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW})

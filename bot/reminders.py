@@ -220,18 +220,17 @@ class ReminderService:
         self, repo: Repository, after: datetime, until: datetime
     ) -> list[NewPing]:
         today = until.astimezone(UTC).date()
-        chosen: dict[str, tuple[Activation, int]] = {}
+        chosen: dict[str, tuple[Benefit, Activation, int]] = {}
         for n, first, last in self._thresholds_crossed(self.rules.expiry_days, after, until):
-            for activation in await repo.activations_expiring(first, last):
-                chosen.setdefault(activation.benefit_id, (activation, n))
+            for benefit, activation in await repo.activations_expiring(first, last):
+                chosen.setdefault(benefit.id, (benefit, activation, n))
         if not chosen:
             return []
         admins = await _admins(repo)
         contact = await repo.get_marketing_contact()
         found: list[NewPing] = []
-        for activation, n in chosen.values():
-            benefit = await repo.get_benefit(activation.benefit_id)
-            if benefit is None or activation.expires_on is None:
+        for benefit, activation, n in chosen.values():
+            if activation.expires_on is None:
                 continue
             recipients: list[tuple[str, As]] = []
             if benefit.category is Category.GTM and contact is not None:
@@ -389,9 +388,12 @@ class ReminderService:
         if not made:
             return []
         admins = await repo.role_holders(Role.GLOBAL_ADMIN)
+        benefits: dict[str, Benefit | None] = {}
         found: list[NewPing] = []
         for assignment in made:
-            benefit = await repo.get_benefit(assignment.benefit_id)
+            if assignment.benefit_id not in benefits:
+                benefits[assignment.benefit_id] = await repo.get_benefit(assignment.benefit_id)
+            benefit = benefits[assignment.benefit_id]
             if benefit is None:
                 continue
             found += _pings(

@@ -28,6 +28,12 @@ from bot.clock import Clock, SystemClock
 from bot.container import Services
 from bot.inventory import resolve_email_holders
 from bot.keys import KeyService, KeyVault, ensure_keys_readable
+from bot.scheduler import (
+    ReminderRuntime,
+    reminder_service,
+    start_reminders,
+    subscribe_everywhere,
+)
 from bot.service import BenefitsService
 from bot.settings import Settings
 from storage import Store, open_store
@@ -78,6 +84,7 @@ class RunningBot:
     runner: web.AppRunner
     port: int
     socket_handler: AsyncSocketModeHandler | None = None
+    reminders: ReminderRuntime | None = None
     _stopped: bool = field(default=False, init=False)
 
     async def stop(self, *, timeout: float = 10.0) -> None:
@@ -89,6 +96,8 @@ class RunningBot:
                 await self.socket_handler.close_async()  # type: ignore[no-untyped-call]
         await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
         await self.services.background.drain(timeout)
+        if self.reminders is not None:
+            await self.reminders.stop(timeout=timeout)
         await self.store.close()
 
 
@@ -109,6 +118,8 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
             store, clock=clock or SystemClock(), phone_region=settings.benefits_phone_region
         ),
     )
+    reminders = reminder_service(settings, store, clock=clock or SystemClock())
+    subscribe_everywhere(reminders, services)
     app = build_app(
         bot_token=settings.slack_bot_token.get_secret_value(),
         signing_secret=(
@@ -144,6 +155,7 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
     if socket_handler is not None:
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     bot = RunningBot(services, store, app, runner, port, socket_handler)
+    bot.reminders = start_reminders(settings, reminders)
     services.background.spawn(_resolve_holders(bot), name="resolve email holders")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
     log.info("benefits bot running (%s)", mode)

@@ -6,12 +6,12 @@ names the variable and where to find its value.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import phonenumbers
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -40,6 +40,9 @@ HINTS: dict[str, str] = {
         "a two-letter country code such as US or NL: the country of phone numbers typed "
         "without a leading +"
     ),
+    "BENEFITS_EXPIRY_REMINDER_DAYS": "days before an end date, comma-separated, e.g. 30,7,1",
+    "BENEFITS_MEMBERSHIP_END_REMINDER_DAYS": "days before the membership ends, e.g. 30,15",
+    "BENEFITS_REMINDER_HOUR": "the hour (UTC, 0-23) at which date reminders go out, e.g. 9",
     "BENEFITS_ENCRYPTION_KEY": (
         "one or more Fernet keys, comma-separated, newest first (product keys are encrypted "
         'with the first); make one with `python -c "from cryptography.fernet import Fernet; '
@@ -102,6 +105,42 @@ class Settings(StorageSettings):
     benefits_log_level: str = "INFO"
     benefits_phone_region: str = "US"
     shutdown_timeout: float = 10.0
+    # reminders: when they fall due (bot.reminders), then how they are delivered (bot.delivery)
+    benefits_reminder_hour: int = Field(default=9, ge=0, le=23)
+    benefits_expiry_reminder_days: Annotated[tuple[int, ...], NoDecode] = (30, 7, 1)
+    benefits_approval_reminder_hours: float = Field(default=24.0, gt=0)
+    benefits_activation_pending_days: int = Field(default=7, ge=1)
+    benefits_refund_reminder_days: int = Field(default=5, ge=1, le=29)
+    benefits_membership_end_reminder_days: Annotated[tuple[int, ...], NoDecode] = (30, 15)
+    benefits_remind_vs_reassignable: bool = False
+    benefits_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    benefits_delivery_max_attempts: int = Field(default=5, ge=1)
+    benefits_delivery_backoff_seconds: float = Field(default=30.0, gt=0)
+    benefits_delivery_lease_seconds: float = Field(default=120.0, ge=1)
+    benefits_delivery_batch: int = Field(default=1000, ge=1)
+    benefits_delivery_poll_seconds: float = Field(default=1.0, gt=0)
+    benefits_slack_messages_per_second: float = Field(default=1.0, gt=0)
+    benefits_slack_burst: int = Field(default=3, ge=1)
+
+    @field_validator(
+        "benefits_expiry_reminder_days", "benefits_membership_end_reminder_days", mode="before"
+    )
+    @classmethod
+    def _day_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.strip().strip("[]").split(",") if p.strip()]
+            try:
+                value = [int(p) for p in parts]
+            except ValueError:
+                raise ValueError("is not a list of whole days like 30,7,1") from None
+        return value
+
+    @field_validator("benefits_expiry_reminder_days", "benefits_membership_end_reminder_days")
+    @classmethod
+    def _positive_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day < 1 for day in value):
+            raise ValueError("must list whole days of at least 1, like 30,7,1")
+        return tuple(sorted(set(value), reverse=True))
 
     @field_validator("slack_bot_token")
     @classmethod

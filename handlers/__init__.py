@@ -10,9 +10,19 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Services
-from handlers import actions, activation, admin, cloud, commands, events, keys, views
+from handlers import (
+    actions,
+    activation,
+    admin,
+    cloud,
+    commands,
+    events,
+    keys,
+    reminders,
+    views,
+)
 
 
 def register_all(app: AsyncApp, services: Services) -> None:
-    for module in (commands, actions, views, events, keys, cloud, admin, activation):
+    for module in (commands, actions, views, events, keys, cloud, admin, activation, reminders):
         module.register(app, services)

@@ -243,8 +243,10 @@ class Repository(Protocol):
         """Benefits whose end date is in ``[first, last]``, by end date then id."""
         ...
 
-    async def activations_expiring(self, first: date, last: date) -> list[Activation]:
-        """Active activations whose end date is in ``[first, last]``, by end date then id."""
+    async def activations_expiring(
+        self, first: date, last: date
+    ) -> list[tuple[Benefit, Activation]]:
+        """Active activations ending in ``[first, last]`` with their benefits, by end date."""
         ...
 
     async def activations_requested(

@@ -490,8 +490,10 @@ class MemoryRepository:
             key=lambda b: (b.expires_on, b.id),
         )
 
-    async def activations_expiring(self, first: date, last: date) -> list[Activation]:
-        return sorted(
+    async def activations_expiring(
+        self, first: date, last: date
+    ) -> list[tuple[Benefit, Activation]]:
+        found = sorted(
             (
                 a
                 for a in self._s.activations.values()
@@ -501,6 +503,7 @@ class MemoryRepository:
             ),
             key=lambda a: (a.expires_on, a.benefit_id),
         )
+        return [(self._s.benefits[a.benefit_id], a) for a in found]
 
     async def activations_requested(
         self, *, status: ActivationStatus, after: datetime, until: datetime

@@ -285,7 +285,7 @@ async def test_benefits_and_active_offers_expiring_in_a_date_range(store: Store)
         benefits = await repo.benefits_expiring(d, d + timedelta(days=2))
         offers = await repo.activations_expiring(d - timedelta(days=5), d + timedelta(days=5))
     assert [b.id for b in benefits] == ["b1", "b2"]
-    assert [a.benefit_id for a in offers] == ["o0", "o1"]  # o2 is not active yet
+    assert [(b.id, a.benefit_id) for b, a in offers] == [("o0", "o0"), ("o1", "o1")]  # o2: pending
 
 
 async def test_activations_requested_in_a_window_by_status(store: Store) -> None:
