@@ -184,6 +184,12 @@ async def test_an_mpn_partner_admin_activates_a_technical_benefit_and_marks_it_a
 
     support = await h.command(MEMBER, "support cloud")
     assert "Access ID `1234567` · Contract ID `SR-2026-42`" in support.text
+    await h.click(MEMBER, ids.DETAILS, SIG_CLOUD.id)
+    details = await h.slack.wait_for(
+        "views.open", where=lambda c: c.args["view"]["callback_id"] == ids.DETAILS_VIEW
+    )
+    assert "`1234567`" in call_text(details[0])
+    assert "`SR-2026-42`" in call_text(details[0])
 
 
 @pytest.mark.parametrize(
