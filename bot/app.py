@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,6 +23,7 @@ def build_app(
     signing_secret: str | None,
     api_url: str,
     services: Services,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncApp:
     """A Bolt ``AsyncApp`` with every listener registered.
 
@@ -31,8 +33,10 @@ def build_app(
             Slack's requests arrive over the app's own websocket.
         api_url: The Web API base URL (tests point it at a fake Slack).
         services: What the listeners call.
+        session: One HTTP session for every Web API call, so connections are
+            reused instead of opened per call; the caller closes it.
     """
-    client = AsyncWebClient(token=bot_token, base_url=api_url)
+    client = AsyncWebClient(token=bot_token, base_url=api_url, session=session)
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -85,6 +86,7 @@ class RunningBot:
     port: int
     socket_handler: AsyncSocketModeHandler | None = None
     reminders: ReminderRuntime | None = None
+    http: aiohttp.ClientSession | None = None
     _stopped: bool = field(default=False, init=False)
 
     async def stop(self, *, timeout: float = 10.0) -> None:
@@ -98,6 +100,8 @@ class RunningBot:
         await self.services.background.drain(timeout)
         if self.reminders is not None:
             await self.reminders.stop(timeout=timeout)
+        if self.http is not None:
+            await self.http.close()
         await self.store.close()
 
 
@@ -110,15 +114,17 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
     except BaseException:
         await store.close()
         raise
+    clock = clock or SystemClock()
     services = Services(
-        benefits=BenefitsService(store, clock=clock or SystemClock()),
+        benefits=BenefitsService(store, clock=clock),
         admin_channel=settings.benefits_admin_channel,
-        keys=KeyService(store, clock=clock or SystemClock(), vault=vault),
+        keys=KeyService(store, clock=clock, vault=vault),
         activation=ActivationService(
-            store, clock=clock or SystemClock(), phone_region=settings.benefits_phone_region
+            store, clock=clock, phone_region=settings.benefits_phone_region
         ),
     )
-    reminders = reminder_service(settings, store, clock=clock or SystemClock())
+    reminders = reminder_service(settings, store, clock=clock)
+    http = aiohttp.ClientSession()
     subscribe_everywhere(reminders, services)
     app = build_app(
         bot_token=settings.slack_bot_token.get_secret_value(),
@@ -129,6 +135,7 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
         ),
         api_url=settings.slack_api_url,
         services=services,
+        session=http,
     )
     socket_handler: AsyncSocketModeHandler | None = None
     if settings.socket_mode:
@@ -154,7 +161,7 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
         port = server.sockets[0].getsockname()[1]
     if socket_handler is not None:
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
-    bot = RunningBot(services, store, app, runner, port, socket_handler)
+    bot = RunningBot(services, store, app, runner, port, socket_handler, http=http)
     bot.reminders = start_reminders(settings, reminders)
     services.background.spawn(_resolve_holders(bot), name="resolve email holders")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"

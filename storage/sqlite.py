@@ -28,7 +28,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, date, datetime
 from typing import Final, cast
@@ -250,6 +250,16 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX activations_active_by_expiry
         ON activations (expires_on) WHERE status = 'active' AND expires_on IS NOT NULL;
     """,
+    # 4: a stored sort key, so the inventory is listed in order through an index
+    # (no Python function called per row, no sort).
+    """
+    ALTER TABLE benefits ADD COLUMN category_rank INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE benefits ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+    UPDATE benefits SET name_key = py_casefold(name),
+        category_rank = CASE category WHEN 'software' THEN 0 WHEN 'cloud' THEN 1 WHEN 'visual_studio' THEN 2 WHEN 'technical' THEN 3 WHEN 'gtm' THEN 4 ELSE 999 END;
+    CREATE INDEX benefits_in_order ON benefits (category_rank, name_key, id);
+    CREATE INDEX benefits_by_name_key ON benefits (name_key);
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -259,14 +269,27 @@ BUSY_TIMEOUT_MS: Final = 10_000
 BEGIN_ATTEMPTS: Final = 5
 BEGIN_RETRY_DELAY: Final = 0.05  # seconds, times the attempt number
 
-_WRITER_PRAGMAS: Final = (
+LOCK_POLL_FIRST: Final = 0.001  # seconds; doubles up to LOCK_POLL_MAX
+LOCK_POLL_MAX: Final = 0.05
+CHECKPOINT_EVERY: Final = 200  # commits between passive WAL checkpoints
+
+_MAINTENANCE_PRAGMAS: Final = (
     f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
 )
+# The writer never waits inside SQLite (busy_timeout 0): _begin_immediate_inline
+# polls for another process's lock with asyncio.sleep, and checkpoints run on the
+# maintenance thread, not inside a commit.
+_WRITER_PRAGMAS: Final = (
+    "PRAGMA busy_timeout = 0",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA wal_autocheckpoint = 0",
+)
 _READER_PRAGMAS: Final = (
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA busy_timeout = 100",
     "PRAGMA foreign_keys = ON",
     "PRAGMA query_only = ON",
 )
@@ -282,9 +305,10 @@ def _rank(column: str, values: Iterable[str]) -> str:
     return f"CASE {column} {whens} ELSE 999 END"
 
 
-_CATEGORY_RANK: Final = _rank("category", [c.value for c in Category])
 _ROLE_RANK: Final = _rank("role", [r.value for r in Role])
-_BENEFIT_ORDER: Final = f"{_CATEGORY_RANK}, py_casefold(name), id"
+_BENEFIT_ORDER: Final = "category_rank, name_key, id"
+_CATEGORY_RANKS: Final = {c: i for i, c in enumerate(Category)}
+_MAX_CHAR: Final = chr(0x10FFFF)
 
 _BENEFIT_COLUMNS: Final = "id, name, category, seats, description, instructions, extra, expires_on"
 _BENEFIT_WIDTH: Final = 8
@@ -420,18 +444,43 @@ def _request(row: _Row) -> Request:
 # -- repository ----------------------------------------------------------------
 
 
+class _Inline:
+    """A sqlite3 connection whose statements run in place, on the event loop.
+
+    An indexed statement on a local WAL file takes microseconds; a hop to a
+    worker thread and back costs ten to a hundred times that under load. So
+    statements inside a unit of work run inline, and only what can wait long
+    (waiting for another process's write lock, checkpoints, migrations) leaves
+    the loop: lock waits by polling with ``asyncio.sleep``, the rest on the
+    aiosqlite maintenance connection's thread.
+    """
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    async def execute_fetchall(
+        self, sql: str, params: Sequence[object] | Mapping[str, object] = ()
+    ) -> list[_Row]:
+        return self.raw.execute(sql, params).fetchall()
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        self.raw.executemany(sql, rows)
+
+
 class SqliteRepository:
     """A :class:`storage.base.Repository` on one connection, inside one transaction."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._raw = conn
+        self._conn = _Inline(conn)
 
     async def _rows(self, sql: str, params: Sequence[object] = ()) -> list[_Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
+        return self._raw.execute(sql, params).fetchall()
 
     async def _one(self, sql: str, params: Sequence[object] = ()) -> _Row | None:
-        rows = await self._conn.execute_fetchall(sql, params)
-        return next(iter(rows), None)
+        return self._raw.execute(sql, params).fetchone()  # type: ignore[no-any-return]
 
     # -- membership -------------------------------------------------------
 
@@ -481,10 +530,11 @@ class SqliteRepository:
     async def put_benefit(self, benefit: Benefit) -> None:
         # An upsert, not INSERT OR REPLACE: the row stays, and so do its assignments.
         await self._rows(
-            "INSERT INTO benefits "
-            "(id, name, category, seats, description, instructions, extra, expires_on) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO benefits (id, name, category, seats, description, instructions, "
+            "extra, expires_on, name_key, category_rank) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+            "name_key = excluded.name_key, category_rank = excluded.category_rank, "
             "category = excluded.category, seats = excluded.seats, "
             "description = excluded.description, instructions = excluded.instructions, "
             "extra = excluded.extra, expires_on = excluded.expires_on",
@@ -497,24 +547,27 @@ class SqliteRepository:
                 benefit.instructions,
                 _benefit_extra(benefit),
                 None if benefit.expires_on is None else benefit.expires_on.isoformat(),
+                benefit.name.casefold(),
+                _CATEGORY_RANKS[benefit.category],
             ),
         )
 
     async def benefits_by_name_prefix(self, prefix: str, *, limit: int) -> list[Benefit]:
         if limit <= 0:
             return []
+        key = prefix.casefold()
         rows = await self._rows(
             f"SELECT {_BENEFIT_COLUMNS} FROM benefits "
-            "WHERE py_casefold(id) LIKE ?1 ESCAPE '\\' OR py_casefold(name) LIKE ?1 ESCAPE '\\' "
-            f"ORDER BY {_BENEFIT_ORDER} LIMIT ?2",
-            (_like_prefix(prefix.casefold()), limit),
+            "WHERE (id >= ?1 AND id < ?2) OR (name_key >= ?1 AND name_key < ?2) "
+            "OR (id <> py_casefold(id) AND py_casefold(id) LIKE ?3 ESCAPE '\\') "
+            f"ORDER BY {_BENEFIT_ORDER} LIMIT ?4",
+            (key, key + _MAX_CHAR, _like_prefix(key), limit),
         )
         return [_benefit(r) for r in rows]
 
     async def benefits_named(self, name: str) -> list[Benefit]:
         rows = await self._rows(
-            f"SELECT {_BENEFIT_COLUMNS} FROM benefits WHERE py_casefold(name) = ? "
-            f"ORDER BY {_BENEFIT_ORDER}",
+            f"SELECT {_BENEFIT_COLUMNS} FROM benefits WHERE name_key = ? ORDER BY {_BENEFIT_ORDER}",
             (name.casefold(),),
         )
         return [_benefit(r) for r in rows]
@@ -1172,10 +1225,10 @@ def _audit_entry(r: _Row) -> AuditEntry:
     return AuditEntry(id=r[0], at=_dt(r[1]), actor=r[2], action=r[3], subject=r[4], detail=r[5])
 
 
-def _category_filter(category: Category | None) -> tuple[str, tuple[str, ...]]:
+def _category_filter(category: Category | None) -> tuple[str, tuple[int, ...]]:
     if category is None:
         return "", ()
-    return "WHERE category = ?", (category.value,)
+    return "WHERE category_rank = ?", (_CATEGORY_RANKS[category],)
 
 
 # -- store -------------------------------------------------------------------
@@ -1201,10 +1254,11 @@ def _split_statements(script: str) -> list[str]:
     return statements
 
 
-async def _connect(path: str, pragmas: Iterable[str]) -> aiosqlite.Connection:
+async def _connect_maintenance(path: str) -> aiosqlite.Connection:
+    """The aiosqlite connection for slow work in a thread: migrations, checkpoints."""
     conn = await aiosqlite.connect(path, isolation_level=None)
     try:
-        for pragma in pragmas:
+        for pragma in _MAINTENANCE_PRAGMAS:
             await conn.execute_fetchall(pragma)
         await conn.create_function("py_casefold", 1, _casefold, deterministic=True)
     except BaseException:
@@ -1213,7 +1267,21 @@ async def _connect(path: str, pragmas: Iterable[str]) -> aiosqlite.Connection:
     return conn
 
 
+def _connect_inline(path: str, pragmas: Iterable[str]) -> sqlite3.Connection:
+    """A connection used from the event loop thread only (statements run inline)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        for pragma in pragmas:
+            conn.execute(pragma).fetchall()
+        conn.create_function("py_casefold", 1, _casefold, deterministic=True)  # type: ignore[arg-type]
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 async def _begin_immediate(conn: aiosqlite.Connection) -> None:
+    """BEGIN IMMEDIATE on the maintenance connection (it may wait in its thread)."""
     await _rollback_quietly(conn)  # a backstop: nothing should be left open here
     for attempt in range(1, BEGIN_ATTEMPTS + 1):
         try:
@@ -1223,6 +1291,30 @@ async def _begin_immediate(conn: aiosqlite.Connection) -> None:
             if attempt == BEGIN_ATTEMPTS or not _is_locked(error):
                 raise
         await asyncio.sleep(BEGIN_RETRY_DELAY * attempt)
+
+
+async def _begin_immediate_inline(conn: sqlite3.Connection, *, timeout: float) -> None:
+    """BEGIN IMMEDIATE without blocking the loop: the connection's busy timeout is
+    zero, so while another process holds the write lock this polls with sleeps."""
+    _rollback_inline(conn)  # a backstop: nothing should be left open here
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    delay = LOCK_POLL_FIRST
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if not _is_locked(error) or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, LOCK_POLL_MAX)
+
+
+def _rollback_inline(conn: sqlite3.Connection) -> None:
+    with suppress(sqlite3.OperationalError, sqlite3.ProgrammingError):
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
 
 
 async def _rollback_quietly(conn: aiosqlite.Connection) -> None:
@@ -1258,20 +1350,35 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
 
 
 class SqliteStore:
-    """A :class:`storage.base.Store` on one SQLite file; make one with :func:`open_sqlite`."""
+    """A :class:`storage.base.Store` on one SQLite file; make one with :func:`open_sqlite`.
+
+    Statements run inline on the event loop (see :class:`_Inline`): one writer
+    connection behind an :class:`asyncio.Lock`, and reader connections handed
+    out one per ``read()`` block. WAL checkpoints, which fsync, run on the
+    aiosqlite maintenance connection's thread every :data:`CHECKPOINT_EVERY`
+    commits instead of inside a commit.
+    """
 
     def __init__(
-        self, path: str, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
+        self,
+        path: str,
+        maintenance: aiosqlite.Connection,
+        writer: sqlite3.Connection,
+        readers: Sequence[sqlite3.Connection],
+        *,
+        lock_timeout: float = BUSY_TIMEOUT_MS / 1000,
     ) -> None:
         if not readers:
             raise ValueError("a SqliteStore needs at least one reader connection")
         self.path = path
+        self._maintenance = maintenance
         self._writer = writer
         self._write_lock = asyncio.Lock()
-        self._connections = [writer, *readers]
-        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        for conn in readers:
-            self._readers.put_nowait(conn)
+        self._readers: list[sqlite3.Connection] = list(readers)
+        self._all_readers: list[sqlite3.Connection] = list(readers)
+        self._lock_timeout = lock_timeout
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
         self._closed = False
 
     @classmethod
@@ -1282,22 +1389,23 @@ class SqliteStore:
         if readers < 1:
             raise ValueError("readers must be at least 1")
         location = os.fspath(path)
-        opened: list[aiosqlite.Connection] = []
+        maintenance = await _connect_maintenance(location)
+        opened: list[sqlite3.Connection] = []
         try:
-            writer = await _connect(location, _WRITER_PRAGMAS)
-            opened.append(writer)
-            mode = next(iter(await writer.execute_fetchall("PRAGMA journal_mode")))[0]
+            mode = next(iter(await maintenance.execute_fetchall("PRAGMA journal_mode")))[0]
             if str(mode).lower() != "wal":
                 raise RuntimeError(f"could not put {location} in WAL mode (journal_mode={mode})")
-            await _migrate(writer)
+            await _migrate(maintenance)
+            opened.append(_connect_inline(location, _WRITER_PRAGMAS))
             for _ in range(readers):
-                opened.append(await _connect(location, _READER_PRAGMAS))
+                opened.append(_connect_inline(location, _READER_PRAGMAS))
         except BaseException:
             for conn in opened:
-                with suppress(Exception):
-                    await conn.close()
+                conn.close()
+            with suppress(Exception):
+                await maintenance.close()
             raise
-        return cls(location, opened[0], opened[1:])
+        return cls(location, maintenance, opened[0], opened[1:])
 
     def _ensure_open(self) -> None:
         if self._closed:
@@ -1307,16 +1415,20 @@ class SqliteStore:
     async def read(self) -> AsyncIterator[SqliteRepository]:
         """A repository over one committed snapshot; it never waits for writers."""
         self._ensure_open()
-        conn = await self._readers.get()
+        if self._readers:
+            conn = self._readers.pop()
+        else:  # more reads in flight than connections: open one more, keep it
+            conn = _connect_inline(self.path, _READER_PRAGMAS)
+            self._all_readers.append(conn)
         try:
-            self._ensure_open()
-            await conn.execute_fetchall("BEGIN")
+            conn.execute("BEGIN")
             try:
                 yield SqliteRepository(conn)
             finally:
-                await _rollback_quietly(conn)  # a read-only transaction: nothing to keep
+                _rollback_inline(conn)  # a read-only transaction: nothing to keep
         finally:
-            self._readers.put_nowait(conn)
+            if not self._closed:
+                self._readers.append(conn)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqliteRepository]:
@@ -1325,33 +1437,31 @@ class SqliteStore:
         async with self._write_lock:
             self._ensure_open()
             conn = self._writer
-            try:
-                await _begin_immediate(conn)
-            except BaseException:
-                # A cancelled BEGIN still runs in the worker thread, perhaps waiting for
-                # another process's lock. Let it finish (a no-op query queues behind it),
-                # then undo it, before the next writer of this process may start.
-                with suppress(Exception):
-                    await conn.execute_fetchall("SELECT 1")
-                await _rollback_quietly(conn)
-                raise
+            await _begin_immediate_inline(conn, timeout=self._lock_timeout)
             try:
                 yield SqliteRepository(conn)
-                await conn.execute_fetchall("COMMIT")
+                conn.execute("COMMIT")
             except BaseException:
-                await _rollback_quietly(conn)
+                _rollback_inline(conn)
                 raise
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0:
+            self._start_checkpoint()
+
+    def _start_checkpoint(self) -> None:
+        if self._checkpoint is None or self._checkpoint.done():
+            self._checkpoint = asyncio.create_task(self._run_checkpoint("PASSIVE"))
+
+    async def _run_checkpoint(self, mode: str) -> None:
+        with suppress(sqlite3.Error, ValueError):
+            await self._maintenance.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
 
     async def ping(self) -> bool:
         """True when the file answers ``SELECT 1``; never raises."""
         if self._closed:
             return False
         try:
-            conn = await self._readers.get()
-            try:
-                rows = list(await conn.execute_fetchall("SELECT 1"))
-            finally:
-                self._readers.put_nowait(conn)
+            rows = list(await self._maintenance.execute_fetchall("SELECT 1"))
         except Exception:
             return False
         return bool(rows) and rows[0][0] == 1
@@ -1365,10 +1475,16 @@ class SqliteStore:
             return
         self._closed = True
         async with self._write_lock:
-            # Readers first: the writer, closing last, checkpoints the WAL into the file.
-            for conn in reversed(self._connections):
+            if self._checkpoint is not None:
                 with suppress(Exception):
-                    await conn.close()
+                    await self._checkpoint
+            for conn in [*self._all_readers, self._writer]:
+                with suppress(Exception):
+                    conn.close()
+            # The maintenance connection closes last and checkpoints the WAL into the file.
+            await self._run_checkpoint("TRUNCATE")
+            with suppress(Exception):
+                await self._maintenance.close()
 
 
 async def open_sqlite(

@@ -61,15 +61,31 @@ async def test_the_database_is_in_wal_mode(store: SqliteStore, db_path: Path) ->
     assert raw_query(db_path, "PRAGMA journal_mode") == [("wal",)]
 
 
-async def test_the_writer_uses_normal_sync_foreign_keys_and_a_ten_second_busy_timeout(
+async def test_the_writer_uses_normal_sync_and_foreign_keys_and_never_waits_inside_sqlite(
     store: SqliteStore,
 ) -> None:
     writer = store._writer
     answers = [
-        next(iter(await writer.execute_fetchall(f"PRAGMA {name}")))[0]
-        for name in ("synchronous", "foreign_keys", "busy_timeout")
+        writer.execute(f"PRAGMA {name}").fetchone()[0]
+        for name in ("synchronous", "foreign_keys", "busy_timeout", "wal_autocheckpoint")
     ]
-    assert answers == [1, 1, 10_000]  # synchronous=1 is NORMAL
+    # synchronous=1 is NORMAL; lock waits poll on the loop and checkpoints run apart.
+    assert answers == [1, 1, 0, 0]
+
+
+async def test_the_wal_is_checkpointed_apart_from_commits(
+    store: SqliteStore, db_path: Path
+) -> None:
+    from storage.sqlite import CHECKPOINT_EVERY
+
+    for i in range(CHECKPOINT_EVERY):
+        async with store.write() as repo:
+            await repo.put_benefit(Benefit(f"c{i}", f"C {i}", Category.CLOUD, seats=1))
+    assert store._checkpoint is not None
+    await store._checkpoint
+    busy, log_frames, checkpointed = raw_query(db_path, "PRAGMA wal_checkpoint(PASSIVE)")[0]
+    assert busy == 0
+    assert checkpointed == log_frames
 
 
 async def test_twenty_concurrent_writers_queue_and_lose_no_update(store: SqliteStore) -> None:
@@ -290,24 +306,34 @@ async def test_benefit_rows_take_a_single_statement_whatever_the_page_size(
             await repo.add_assignment(
                 benefit_id=f"b{i}", user_id="U1", assigned_at=T0, assigned_by="A"
             )
-        await store._writer.set_trace_callback(statements.append)
+        store._writer.set_trace_callback(statements.append)
         rows = await repo.benefit_rows(category=None, offset=0, limit=10)
         traced = len(statements)  # the COMMIT comes later
     assert [r.seats_used for r in rows] == [1] * 6
     assert traced == 1
 
 
-async def test_begin_immediate_is_retried_when_a_lock_outlasts_the_busy_timeout(
+async def test_a_writer_waits_for_another_process_without_blocking_the_event_loop(
     store: SqliteStore, db_path: Path
 ) -> None:
-    await store._writer.execute_fetchall("PRAGMA busy_timeout = 0")  # fail fast, then retry
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    beat = asyncio.create_task(ticker())
     with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
         other.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
         asyncio.get_running_loop().call_later(0.1, other.execute, "COMMIT")  # ... briefly
         async with store.write() as repo:
             await repo.put_benefit(VS)
+    beat.cancel()
     async with store.read() as repo:
         assert await repo.get_benefit(VS.id) == VS
+    assert ticks >= 10  # the loop kept running while the writer waited
 
 
 async def test_a_write_cancelled_while_waiting_for_another_process_leaves_no_transaction_open(
@@ -321,7 +347,7 @@ async def test_a_write_cancelled_while_waiting_for_another_process_leaves_no_tra
                 await repo.put_benefit(COUNTER)
 
         task = asyncio.create_task(waiting_writer())
-        await asyncio.sleep(0.05)  # its BEGIN IMMEDIATE now waits in SQLite's busy handler
+        await asyncio.sleep(0.05)  # its BEGIN IMMEDIATE now polls for the lock
         task.cancel()
         asyncio.get_running_loop().call_later(0.1, other.execute, "COMMIT")
         with pytest.raises(asyncio.CancelledError):
