@@ -1,26 +1,68 @@
-"""Work that runs after Slack has been answered, tracked so shutdown can wait for it."""
+"""Work that runs after Slack has been answered, tracked so shutdown can wait for it.
+
+Acknowledgements come first. Notifications that nobody waits for (updating
+every copy of a decided request, the requester's DM, posting a new request
+to the admins) can be *deferred*: they wait until the bot has had no new
+request for ``quiet`` seconds, or at most ``max_delay`` seconds, so that under
+a burst of clicks the acknowledgements are not queued behind Web API calls.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
 
+QUIET = 0.005  # seconds without a new request before deferred work starts
+MAX_DELAY = 1.0  # seconds deferred work waits at most
+
 
 class Background:
-    """A set of running tasks: Slack calls made after the acknowledgement."""
+    """Tasks made after the acknowledgement: Slack calls, posted or deferred."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, quiet: float = QUIET, max_delay: float = MAX_DELAY) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._deferred: deque[tuple[float, str, Coroutine[Any, Any, Any]]] = deque()
+        self._releaser: asyncio.Task[None] | None = None
+        self._quiet = quiet
+        self._max_delay = max_delay
+        self._last_request = 0.0
+        self._flushing = False
 
-    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str = "") -> asyncio.Task[Any]:
+    def spawn(
+        self, work: Coroutine[Any, Any, Any], *, name: str = "", deferred: bool = False
+    ) -> None:
+        """Run ``work`` now, or (``deferred``) once requests quieten down."""
+        if deferred and not self._flushing:
+            loop = asyncio.get_running_loop()
+            self._deferred.append((loop.time(), name, work))
+            if self._releaser is None or self._releaser.done():
+                self._releaser = loop.create_task(self._release(), name="deferred work")
+            return
         task = asyncio.create_task(work, name=name or None)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
-        return task
+
+    def request_arrived(self) -> None:
+        """Note an incoming request: deferred work waits for a quiet moment."""
+        self._last_request = asyncio.get_running_loop().time()
+
+    async def _release(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._deferred:
+            now = loop.time()
+            oldest = self._deferred[0][0]
+            wait = min(self._last_request + self._quiet - now, oldest + self._max_delay - now)
+            if wait > 0 and not self._flushing:
+                await asyncio.sleep(wait)
+                continue
+            while self._deferred:
+                _, name, work = self._deferred.popleft()
+                self.spawn(work, name=name)
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -34,14 +76,22 @@ class Background:
 
     @property
     def pending(self) -> int:
-        return len(self._tasks)
+        return len(self._tasks) + len(self._deferred)
 
     async def drain(self, timeout: float | None = None) -> None:
-        """Wait until every task (and any task they start) is done, or ``timeout`` passes."""
+        """Start deferred work now and wait until every task (and any task they
+        start) is done, or ``timeout`` passes."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
-        while self._tasks:
-            remaining = None if deadline is None else deadline - loop.time()
-            if remaining is not None and remaining <= 0:
-                break
-            await asyncio.wait(set(self._tasks), timeout=remaining)
+        self._flushing = True
+        try:
+            while self._deferred or self._tasks:
+                while self._deferred:
+                    _, name, work = self._deferred.popleft()
+                    self.spawn(work, name=name)
+                remaining = None if deadline is None else deadline - loop.time()
+                if remaining is not None and remaining <= 0:
+                    break
+                await asyncio.wait(set(self._tasks), timeout=remaining)
+        finally:
+            self._flushing = False

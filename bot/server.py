@@ -50,6 +50,7 @@ def web_application(
     app: AsyncApp | None,
     store: Store,
     socket_connected: Callable[[], Awaitable[bool]] | None = None,
+    on_request: Callable[[], None] | None = None,
 ) -> web.Application:
     """The aiohttp application: Slack's endpoint (HTTP mode) and the health check."""
     web_app = web.Application(client_max_size=1024 * 1024)
@@ -67,6 +68,8 @@ def web_application(
     if app is not None:
 
         async def events(request: web.Request) -> web.Response:
+            if on_request is not None:
+                on_request()
             return await to_aiohttp_response(
                 await app.async_dispatch(await to_bolt_request(request))
             )
@@ -148,7 +151,9 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
             app=None, store=store, socket_connected=lambda: handler.client.is_connected()
         )
     else:
-        web_app = web_application(app=app, store=store)
+        web_app = web_application(
+            app=app, store=store, on_request=services.background.request_arrived
+        )
     runner = web.AppRunner(
         web_app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False
     )

@@ -53,7 +53,9 @@ def register(app: AsyncApp, services: Services) -> None:
             refuse(respond, error)
             return
         await ack()
-        services.background.spawn(publish_decision(client, services, decision), name="approval")
+        services.background.spawn(
+            publish_decision(client, services, decision), name="approval", deferred=True
+        )
 
     async def on_deny(
         ack: AsyncAck,

@@ -165,6 +165,8 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         await ack(response_type="ephemeral", **reply.message)
         if reply.follow_up is not None:
-            services.background.spawn(reply.follow_up(client, respond), name="command follow-up")
+            services.background.spawn(
+                reply.follow_up(client, respond), name="command follow-up", deferred=True
+            )
 
     app.command(ids.COMMAND)(on_benefits)

@@ -31,6 +31,8 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_action="errors", errors={ids.DENY_REASON_BLOCK: text})
             return
         await ack()
-        services.background.spawn(publish_decision(client, services, decision), name="denial")
+        services.background.spawn(
+            publish_decision(client, services, decision), name="denial", deferred=True
+        )
 
     app.view(ids.DENY_VIEW)(on_deny_submitted)
