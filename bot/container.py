@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.activation import ActivationService
 from bot.background import Background
 from bot.keys import KeyService
+from bot.rendered import RenderedPages
 from bot.service import BenefitsService
 
 UserEmail = Callable[[str], Awaitable[str]]
@@ -28,4 +29,5 @@ class Services:
     keys: KeyService | None = None
     activation: ActivationService | None = None  # technical benefits, offers, support
     background: Background = field(default_factory=Background)
+    rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

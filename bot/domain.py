@@ -249,6 +249,7 @@ class Page(Generic[T]):
     page: int
     page_size: int
     total: int
+    version: int | None = None  # the store's version it was read at, when known
 
     @property
     def pages(self) -> int:

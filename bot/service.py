@@ -53,6 +53,7 @@ MAX_QUERY = 100
 PAGE_SIZE = 15
 MATCHES_SHOWN = 5
 MAX_NAME_WORDS = 8
+PAGES_KEPT = 256  # inventory pages kept between changes
 HOLDERS_PAGE_SIZE = 50
 VS_REASSIGN_AFTER = timedelta(days=90)
 AUDIT_DEFAULT = 20
@@ -276,6 +277,8 @@ class BenefitsService(ServiceCore):
     ) -> None:
         super().__init__(store, clock=clock, events=events)
         self.page_size = page_size
+        self._pages: dict[tuple[Category | None, int], Page[BenefitRow]] = {}
+        self._pages_version: int | None = None
 
     # -- reading -----------------------------------------------------------
 
@@ -286,17 +289,36 @@ class BenefitsService(ServiceCore):
     async def list_benefits(
         self, actor: str, *, category: Category | None = None, page: int = 0
     ) -> Page[BenefitRow]:
-        """One page of the inventory with seats used and total."""
+        """One page of the inventory with seats used and total.
+
+        Pages are kept until anyone commits a change to the store, so a busy
+        team listing the same inventory doesn't read it again each time.
+        """
         del actor  # every member may list
         page = max(page, 0)
+        version = await self._store.version()
+        if version != self._pages_version:
+            self._pages.clear()
+            self._pages_version = version
+        cached = self._pages.get((category, page))
+        if cached is not None:
+            return cached
         async with self._store.read() as repo:
             total = await repo.count_benefits(category=category)
             last = max((total - 1) // self.page_size, 0)
-            page = min(page, last)
             rows = await repo.benefit_rows(
-                category=category, offset=page * self.page_size, limit=self.page_size
+                category=category, offset=min(page, last) * self.page_size, limit=self.page_size
             )
-        return Page(items=rows, page=page, page_size=self.page_size, total=total)
+        result = Page(
+            items=rows,
+            page=min(page, last),
+            page_size=self.page_size,
+            total=total,
+            version=version,
+        )
+        if len(self._pages) < PAGES_KEPT:
+            self._pages[(category, page)] = result
+        return result
 
     async def details(self, actor: str, benefit_id: str, *, holders_page: int = 0) -> Details:
         """One benefit as Partner Center's expandable row shows it.

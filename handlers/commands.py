@@ -48,7 +48,7 @@ async def run_command(
             return Reply(await activation.list_message(services, actor, category, 0, locale))
         case cmd.ListBenefits(category):
             page = await service.list_benefits(actor, category=category)
-            return Reply(blocks.benefit_list_message(page, category, locale))
+            return Reply(services.rendered.list_message(page, category, locale))
         case cmd.ShowMine():
             return Reply(blocks.mine_message(await service.mine(actor), locale))
         case cmd.RequestBenefit(benefit, reason):

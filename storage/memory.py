@@ -539,6 +539,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._state = _State()
         self._lock = asyncio.Lock()
+        self._version = 0
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[MemoryRepository]:
@@ -550,9 +551,13 @@ class MemoryStore:
             draft = copy.deepcopy(self._state)
             yield MemoryRepository(draft)
             self._state = draft
+            self._version += 1
 
     async def ping(self) -> bool:
         return True
+
+    async def version(self) -> int:
+        return self._version
 
     async def close(self) -> None:
         return None

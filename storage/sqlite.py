@@ -1374,6 +1374,7 @@ class SqliteStore:
         self._maintenance = maintenance
         self._writer = writer
         self._write_lock = asyncio.Lock()
+        self._version_conn = _connect_inline(path, _READER_PRAGMAS)  # never writes
         self._readers: list[sqlite3.Connection] = list(readers)
         self._all_readers: list[sqlite3.Connection] = list(readers)
         self._lock_timeout = lock_timeout
@@ -1456,6 +1457,12 @@ class SqliteStore:
         with suppress(sqlite3.Error, ValueError):
             await self._maintenance.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
 
+    async def version(self) -> int:
+        """``PRAGMA data_version`` of a connection that never writes: it changes
+        whenever any other connection, of this process or another, commits."""
+        self._ensure_open()
+        return int(self._version_conn.execute("PRAGMA data_version").fetchone()[0])
+
     async def ping(self) -> bool:
         """True when the file answers ``SELECT 1``; never raises."""
         if self._closed:
@@ -1478,7 +1485,7 @@ class SqliteStore:
             if self._checkpoint is not None:
                 with suppress(Exception):
                     await self._checkpoint
-            for conn in [*self._all_readers, self._writer]:
+            for conn in [*self._all_readers, self._version_conn, self._writer]:
                 with suppress(Exception):
                     conn.close()
             # The maintenance connection closes last and checkpoints the WAL into the file.

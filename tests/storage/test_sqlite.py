@@ -356,3 +356,34 @@ async def test_a_write_cancelled_while_waiting_for_another_process_leaves_no_tra
         await repo.put_benefit(VS)
     async with store.read() as repo:
         assert [b.id for b in await repo.all_benefits()] == [VS.id]
+
+
+async def test_the_version_changes_with_every_commit_of_this_store_or_another_process(
+    store: SqliteStore, db_path: Path
+) -> None:
+    first = await store.version()
+    assert await store.version() == first  # nothing committed: same token
+    async with store.write() as repo:
+        await repo.put_benefit(VS)
+    second = await store.version()
+    assert second != first
+    other = await open_sqlite(db_path)  # as another process would
+    try:
+        async with other.write() as repo:
+            await repo.put_benefit(COUNTER)
+    finally:
+        await other.close()
+    assert await store.version() != second
+
+
+async def test_a_write_that_rolls_back_leaves_the_version_alone(store: SqliteStore) -> None:
+    before = await store.version()
+
+    async def change_of_mind() -> None:
+        async with store.write() as repo:
+            await repo.put_benefit(VS)
+            raise RuntimeError("changed my mind")
+
+    with pytest.raises(RuntimeError):
+        await change_of_mind()
+    assert await store.version() == before
