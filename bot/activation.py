@@ -853,7 +853,10 @@ class ActivationService(ServiceCore):
         await self._audit(
             repo, actor, "activation.complete", f"benefit:{benefit.id}", _detail(activation)
         )
-        await self._emit(repo, events.ActivationCompleted(benefit, activation))
+        if current is not None and current.status is ActivationStatus.PENDING:
+            # A completion the bot saw coming; an activation that arrives already
+            # active (a company moving its spreadsheet in) is history, not news.
+            await self._emit(repo, events.ActivationCompleted(benefit, activation))
         return ImportOutcome.COMPLETED
 
     # -- support ---------------------------------------------------------------

@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _import(storage: StorageSettings, path: Path, console: Console) -> int:
     from bot.inventory import InventoryError, import_inventory, load_inventory
+    from bot.reminders import ReminderService
     from bot.keys import KeyVault
 
     try:
@@ -128,12 +129,17 @@ async def _import(storage: StorageSettings, path: Path, console: Console) -> int
             def advance(done: int, _total: int) -> None:
                 progress.update(task, completed=done)
 
+            clock = SystemClock()
+            # Completions an import records are queued as reminders in the same
+            # transaction; the running bot delivers them.
+            reminders = ReminderService(store, clock=clock)
             report = await import_inventory(
                 store,
                 inventory,
-                clock=SystemClock(),
+                clock=clock,
                 progress=advance,
                 vault=KeyVault.from_settings(storage),
+                events=[reminders.on_event],
             )
     except InventoryError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
