@@ -104,8 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _import(storage: StorageSettings, path: Path, console: Console) -> int:
     from bot.inventory import InventoryError, import_inventory, load_inventory
-    from bot.reminders import ReminderService
     from bot.keys import KeyVault
+    from bot.reminders import ReminderService
 
     try:
         inventory = load_inventory(path)
