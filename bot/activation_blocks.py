@@ -45,9 +45,9 @@ from bot.blocks import (
     escape,
     fields_section,
     header,
+    list_nav,
     mention,
     message,
-    page_value,
     plain,
     render_error,
     section,
@@ -254,25 +254,7 @@ def overview_message(overview: Overview, locale: str | None) -> Message:
             )
         )
     )
-    nav: list[Block] = []
-    if page.has_previous:
-        nav.append(
-            button(
-                t("‹ Previous", locale),
-                action_id=ids.LIST_PREVIOUS,
-                value=page_value(category, page.page - 1),
-            )
-        )
-    if page.has_next:
-        nav.append(
-            button(
-                t("Next ›", locale),
-                action_id=ids.LIST_NEXT,
-                value=page_value(category, page.page + 1),
-            )
-        )
-    if nav:
-        blocks.append(actions(nav, block_id=ids.LIST_NAV_BLOCK))
+    blocks += list_nav(page, category, locale)
     return message(f"{title} ({page.total})", blocks)
 
 

@@ -310,6 +310,12 @@ def benefit_list_message(
             )
         )
     )
+    blocks += list_nav(page, category, locale)
+    return message(f"{title} ({page.total})", blocks)
+
+
+def list_nav(page: Page[Any], category: Category | None, locale: str | None) -> list[Block]:
+    """The Previous and Next buttons of an inventory list page (none on a single page)."""
     nav: list[Block] = []
     if page.has_previous:
         nav.append(
@@ -327,9 +333,7 @@ def benefit_list_message(
                 value=page_value(category, page.page + 1),
             )
         )
-    if nav:
-        blocks.append(actions(nav, block_id=ids.LIST_NAV_BLOCK))
-    return message(f"{title} ({page.total})", blocks)
+    return [actions(nav, block_id=ids.LIST_NAV_BLOCK)] if nav else []
 
 
 _STATUS_LABELS: dict[ActivationStatus, str] = {
