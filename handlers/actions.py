@@ -15,7 +15,7 @@ from bot import blocks, ids
 from bot.activation import ACTIVATED_CATEGORIES
 from bot.container import Services
 from bot.domain import DomainError, InvalidInput
-from handlers import activation
+from handlers import activation, replies
 from handlers.publish import publish_decision
 
 
@@ -30,14 +30,7 @@ def register(app: AsyncApp, services: Services) -> None:
     service = services.benefits
 
     def refuse(respond: AsyncRespond, error: DomainError) -> None:
-        services.background.spawn(
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                **blocks.error_message(error, None),
-            ),
-            name="refusal",
-        )
+        replies.refuse(services, respond, error)
 
     async def on_approve(
         ack: AsyncAck,

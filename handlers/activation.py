@@ -26,7 +26,7 @@ from bot.activation import ActivationRequested, ActivationService, AdvisoryFiled
 from bot.container import Services
 from bot.domain import Category, DomainError, InvalidInput
 from bot.i18n import t
-from handlers import cloud
+from handlers import cloud, replies
 
 log = logging.getLogger(__name__)
 
@@ -163,10 +163,7 @@ def register(app: AsyncApp, services: Services) -> None:
     service = activation_service(services)
 
     def answer(respond: AsyncRespond, payload: blocks.Message, *, replace: bool = False) -> None:
-        services.background.spawn(
-            respond(response_type="ephemeral", replace_original=replace, **payload),
-            name="activation answer",
-        )
+        replies.answer(services, respond, payload, replace=replace, name="activation answer")
 
     async def on_activate(
         ack: AsyncAck,

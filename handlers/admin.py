@@ -16,6 +16,7 @@ from bot import admin_blocks, blocks, ids
 from bot.cancellation import CancellationFiled, CancellationRefused
 from bot.container import Services
 from bot.domain import Conflict, DomainError, InvalidInput
+from handlers import replies
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,7 @@ def register(app: AsyncApp, services: Services) -> None:
     service = services.benefits
 
     def answer(respond: AsyncRespond, payload: blocks.Message, *, replace: bool) -> None:
-        services.background.spawn(
-            respond(response_type="ephemeral", replace_original=replace, **payload),
-            name="admin answer",
-        )
+        replies.answer(services, respond, payload, replace=replace, name="admin answer")
 
     async def on_holders_page(
         ack: AsyncAck,

@@ -21,6 +21,7 @@ from bot import admin_blocks, blocks, ids
 from bot.container import Services, UserEmail
 from bot.domain import DomainError
 from bot.service import RequestCreated
+from handlers import replies
 from handlers.publish import post_approval_request
 
 log = logging.getLogger(__name__)
@@ -99,10 +100,7 @@ def register(app: AsyncApp, services: Services) -> None:
                 name="cloud activation",
             )
         else:
-            services.background.spawn(
-                respond(response_type="ephemeral", replace_original=False, **answer),
-                name="cloud activation",
-            )
+            replies.answer(services, respond, answer, name="cloud activation")
         if follow_up is not None:
             services.background.spawn(follow_up(client, respond), name="cloud request")
 
