@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from bot.cancellation import refund_deadline
 from bot.clock import Clock
 from bot.domain import (
     Activation,
@@ -43,6 +44,7 @@ from bot.domain import (
 )
 from bot.events import ActivationCompleted, Event
 from bot.outbox import NewPing, ParamValue, Ping, PingState
+from bot.service import VS_REASSIGN_AFTER
 from storage.base import Repository, Store
 
 if TYPE_CHECKING:
@@ -50,8 +52,6 @@ if TYPE_CHECKING:
 
 SWEEP = "reminders"
 FIRST_LOOKBACK = timedelta(days=1)  # how far the very first sweep looks back
-VS_REASSIGN_AFTER = timedelta(days=90)  # DOMAIN.md: Visual Studio, reassignable after 90 days
-REFUND_WINDOW = timedelta(days=30)  # DOMAIN.md: a refund within 30 days of purchase
 APPROVAL_REPEAT = timedelta(days=1)  # then once a day until decided
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -336,7 +336,7 @@ class ReminderService:
         days = self._days_in(after, until)
         if membership is None or days is None:
             return []
-        closes = membership.purchase_date + REFUND_WINDOW
+        closes = refund_deadline(membership)
         warn = closes - timedelta(days=self.rules.refund_warning_days)
         if not days[0] <= warn <= days[1] or until.astimezone(UTC).date() > closes:
             return []
