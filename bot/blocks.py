@@ -623,21 +623,32 @@ def decided_request_message(decision: Decision, locale: str | None) -> Message:
 def outcome_dm(decision: Decision, locale: str | None) -> Message:
     """What the requester reads when their request is decided."""
     r = decision.request
-    if r.status is RequestStatus.APPROVED:
+    return outcome_message(r.status, decision.benefit.name, r.decided_by, r.decision_note, locale)
+
+
+def outcome_message(
+    status: RequestStatus,
+    benefit: str,
+    decider: str | None,
+    note: str,
+    locale: str | None,
+) -> Message:
+    """The requester's DM about a decision, from its plain facts (the outbox keeps those)."""
+    if status is RequestStatus.APPROVED:
         text = t(
             ":white_check_mark: Your request for *{benefit}* was approved by {decider}. The seat is yours; see `{command} mine`.",
             locale,
-            benefit=decision.benefit.name,
-            decider=mention(r.decided_by),
+            benefit=benefit,
+            decider=mention(decider),
             command=ids.COMMAND,
         )
     else:
         text = t(
             ":x: Your request for *{benefit}* was denied by {decider}: {reason}",
             locale,
-            benefit=decision.benefit.name,
-            decider=mention(r.decided_by),
-            reason=escape(r.decision_note),
+            benefit=benefit,
+            decider=mention(decider),
+            reason=escape(note),
         )
     return message(text, [section(text)])
 

@@ -21,9 +21,10 @@ from bot.blocks import (
     fields_section,
     mention,
     message,
+    outcome_message,
     section,
 )
-from bot.domain import Level
+from bot.domain import Level, RequestStatus
 from bot.i18n import t
 from bot.outbox import ParamValue, Ping
 from bot.reminders import As, Kind
@@ -272,7 +273,18 @@ def delivery_parked(params: Params, locale: str | None) -> Message:
     return _dm(text, [section(text)])
 
 
+def request_decided(params: Params, locale: str | None) -> Message:
+    try:
+        status = RequestStatus(_s(params, "status"))
+    except ValueError:
+        status = RequestStatus.CLOSED
+    return outcome_message(
+        status, _s(params, "benefit"), _s(params, "decided_by") or None, _s(params, "note"), locale
+    )
+
+
 _BUILDERS: dict[str, Callable[[Params, str | None], Message]] = {
+    Kind.REQUEST_DECIDED: request_decided,
     Kind.ACTIVATION_COMPLETED: activation_completed,
     Kind.OFFER_EXPIRING: expiring,
     Kind.BENEFIT_EXPIRING: expiring,

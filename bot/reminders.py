@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -42,7 +42,7 @@ from bot.domain import (
     RequestStatus,
     Role,
 )
-from bot.events import ActivationCompleted, Event
+from bot.events import ActivationCompleted, Event, RequestDecided
 from bot.outbox import NewPing, ParamValue, Ping, PingState
 from bot.service import VS_REASSIGN_AFTER
 from storage.base import Repository, Store
@@ -69,6 +69,7 @@ class Kind(enum.StrEnum):
     MEMBERSHIP_ENDING = "membership_ending"
     VS_REASSIGNABLE = "vs_reassignable"
     DELIVERY_PARKED = "delivery_parked"
+    REQUEST_DECIDED = "request_decided"
 
 
 class As(enum.StrEnum):
@@ -122,6 +123,7 @@ class ReminderService:
     def __init__(self, store: Store, *, clock: Clock, rules: ReminderRules | None = None) -> None:
         self._store = store
         self._clock = clock
+        self.queued: Callable[[], None] | None = None  # told when an event queued pings
         self.rules = rules or ReminderRules()
 
     # -- the event sink ----------------------------------------------------
@@ -132,6 +134,29 @@ class ReminderService:
             await repo.enqueue_pings(
                 await self._activation_completed(repo, event), at=self._clock.now()
             )
+        elif isinstance(event, RequestDecided):
+            # The requester's DM goes through the outbox, committed with the decision,
+            # so a crash right after an approval can't lose it.
+            request = event.request
+            await repo.enqueue_pings(
+                _pings(
+                    f"decision:{request.id}",
+                    Kind.REQUEST_DECIDED,
+                    [(request.requester_id, As.REQUESTER)],
+                    {
+                        **_about(event.benefit),
+                        "request_id": request.id,
+                        "status": request.status.value,
+                        "decided_by": request.decided_by,
+                        "note": request.decision_note,
+                    },
+                ),
+                at=self._clock.now(),
+            )
+        else:
+            return
+        if self.queued is not None:
+            self.queued()  # its claim waits for this transaction to commit
 
     async def _activation_completed(
         self, repo: Repository, event: ActivationCompleted

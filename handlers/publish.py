@@ -51,32 +51,24 @@ async def post_approval_request(
     request = await services.benefits.add_request_messages(created.request.id, refs)
     if request.status is not RequestStatus.PENDING:
         # Decided while the copies were being posted: bring them up to date.
-        await publish_decision(
-            client, services, await services.benefits.decision(request.id), dm=False
-        )
+        await publish_decision(client, services, await services.benefits.decision(request.id))
     return refs
 
 
-async def publish_decision(
-    client: AsyncWebClient, services: Services, decision: Decision, *, dm: bool = True
-) -> None:
-    """Show the outcome in every copy of the request and tell the requester."""
+async def publish_decision(client: AsyncWebClient, services: Services, decision: Decision) -> None:
+    """Show the outcome in every copy of the request.
+
+    The requester's DM is not sent here: the decision queued it in the outbox
+    in its own transaction, and the delivery loop sends it.
+    """
     del services
     updated = blocks.decided_request_message(decision, None)
-    calls = [
-        _call(
-            f"update request #{decision.request.id} in {ref.channel}",
-            client.chat_update(channel=ref.channel, ts=ref.ts, **updated),
-        )
-        for ref in decision.messages
-    ]
-    if dm:
-        calls.append(
+    await asyncio.gather(
+        *(
             _call(
-                f"tell the requester of #{decision.request.id}",
-                client.chat_postMessage(
-                    channel=decision.request.requester_id, **blocks.outcome_dm(decision, None)
-                ),
+                f"update request #{decision.request.id} in {ref.channel}",
+                client.chat_update(channel=ref.channel, ts=ref.ts, **updated),
             )
+            for ref in decision.messages
         )
-    await asyncio.gather(*calls)
+    )

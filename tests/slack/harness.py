@@ -9,6 +9,7 @@ checks every payload the bot sends to the Web API.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import aiohttp
 
 from bot.clock import FakeClock
 from bot.domain import Benefit, Category, Role
+from bot.outbox import PingState
 from bot.server import EVENTS_PATH, RunningBot
 from tests.slack_fakes.blockkit import block_kit_violations
 from tests.slack_fakes.signing import (
@@ -161,9 +163,23 @@ class SlackHarness:
 
     # -- state ---------------------------------------------------------------
 
-    async def settle(self) -> None:
-        """Wait until the Slack calls that follow the acknowledgements are done."""
-        await self.bot.services.background.drain(10)
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the Slack calls that follow the acknowledgements are done:
+        the background work, then every ping the outbox holds that is due now."""
+        await self.bot.services.background.drain(timeout)
+        if not await self.bot.store.ping():  # stopped or closed by the test itself
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            async with self.bot.store.read() as repo:
+                queued = await repo.pings(state=PingState.QUEUED, offset=0, limit=10_000)
+            now = self.clock.now()
+            if not any(p.due_at <= now for p in queued):
+                return
+            if loop.time() > deadline:
+                raise AssertionError(f"{len(queued)} pings still queued:\n{self.slack.summary()}")
+            await asyncio.sleep(0.01)
 
     async def add_benefit(
         self,

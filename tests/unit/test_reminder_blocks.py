@@ -74,6 +74,16 @@ SAMPLES: dict[Kind, tuple[dict[str, ParamValue], str]] = {
         },
         "A reminder for <@UGONE0001> could not be delivered after 5 attempts",
     ),
+    Kind.REQUEST_DECIDED: (
+        {
+            **BENEFIT,
+            "request_id": 12,
+            "status": "denied",
+            "decided_by": "UADMIN001",
+            "note": "Seats are for <!channel> sales",
+        },
+        "was denied by <@UADMIN001>: Seats are for &lt;!channel&gt; sales",
+    ),
 }
 
 
