@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -123,7 +123,6 @@ class ReminderService:
     def __init__(self, store: Store, *, clock: Clock, rules: ReminderRules | None = None) -> None:
         self._store = store
         self._clock = clock
-        self.queued: Callable[[], None] | None = None  # told when an event queued pings
         self.rules = rules or ReminderRules()
 
     # -- the event sink ----------------------------------------------------
@@ -136,7 +135,8 @@ class ReminderService:
             )
         elif isinstance(event, RequestDecided):
             # The requester's DM goes through the outbox, committed with the decision,
-            # so a crash right after an approval can't lose it.
+            # so a crash right after an approval can't lose it; the delivery loop
+            # sends it at its next poll (a second at most), after the acknowledgements.
             request = event.request
             await repo.enqueue_pings(
                 _pings(
@@ -153,10 +153,6 @@ class ReminderService:
                 ),
                 at=self._clock.now(),
             )
-        else:
-            return
-        if self.queued is not None:
-            self.queued()  # its claim waits for this transaction to commit
 
     async def _activation_completed(
         self, repo: Repository, event: ActivationCompleted

@@ -160,6 +160,5 @@ def start_reminders(settings: Settings, reminders: ReminderService) -> ReminderR
     scheduler = ReminderScheduler(
         reminders, delivery, sweep_every=settings.benefits_sweep_interval_seconds
     )
-    reminders.queued = delivery.wake
     scheduler.start()
     return ReminderRuntime(service=reminders, scheduler=scheduler, session=session)
