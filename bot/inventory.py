@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -82,13 +83,6 @@ MAX_URL = 2000
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
-# The HTML "valid email address" syntax, with at least one dot in the domain.
-# (The email-validator package is not a dependency, so no DNS or IDN checks.)
-_EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -170,9 +164,16 @@ def _check_user(value: str) -> str:
 
 
 def _check_email(value: str) -> str:
-    if len(value) > MAX_EMAIL or not _EMAIL_RE.fullmatch(value):
+    """The address's syntax, checked by email-validator (no DNS look-up), in lower case."""
+    if len(value) > MAX_EMAIL:
         raise ValueError(f"must be an email address like name@example.com (got {_shown(value)})")
-    return value.lower()
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError(
+            f"must be an email address like name@example.com (got {_shown(value)})"
+        ) from None
+    return checked.normalized.lower()
 
 
 def _as_date(value: object) -> object:
