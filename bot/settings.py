@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import phonenumbers
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -96,8 +96,9 @@ class Settings(StorageSettings):
     """Everything `benefits-bot run` needs."""
 
     slack_bot_token: SecretStr
-    slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # After the app token: its check reads whether Socket Mode is on.
+    slack_signing_secret: SecretStr | None = Field(default=None, validate_default=True)
     slack_api_url: str = DEFAULT_API_URL
     port: int = Field(default=3000, ge=0, le=65535)
     benefits_host: str = "0.0.0.0"
@@ -189,13 +190,16 @@ class Settings(StorageSettings):
             raise ValueError("is not a log level")
         return value.upper()
 
-    @model_validator(mode="after")
-    def _signing_secret_for_http(self) -> Settings:
-        if self.slack_app_token is None and not (
-            self.slack_signing_secret and self.slack_signing_secret.get_secret_value()
-        ):
-            raise ValueError("SLACK_SIGNING_SECRET is missing")
-        return self
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret_for_http(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            value = None
+        if value is None and info.data.get("slack_app_token") is None:
+            raise ValueError("is missing")
+        return value
 
     @property
     def socket_mode(self) -> bool:
@@ -216,11 +220,7 @@ def describe(error: ValidationError) -> list[str]:
     for problem in error.errors():
         location = [str(part) for part in problem.get("loc", ())]
         message = str(problem.get("msg", "is invalid"))
-        if not location:  # a model-level check names its variable in its message
-            variable = message.removeprefix("Value error, ").split(" ", 1)[0]
-            lines.append(f"{variable} is missing: set it to {HINTS.get(variable, 'a value')}.")
-            continue
-        variable = location[0].upper()
+        variable = location[0].upper() if location else "A setting"
         if problem.get("type") == "missing":
             what = "is missing"
         else:

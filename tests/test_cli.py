@@ -59,6 +59,8 @@ async def test_run_without_settings_says_which_variables_are_missing_without_a_t
     lines = [line for line in err.splitlines() if line.strip()]
     assert any(line.startswith("error: SLACK_BOT_TOKEN is missing") for line in lines)
     assert any("OAuth & Permissions" in line for line in lines)
+    # Every problem at once, not one per attempt.
+    assert any(line.startswith("error: SLACK_SIGNING_SECRET is missing") for line in lines)
 
 
 async def test_run_with_a_malformed_token_names_it_and_does_not_echo_it(tmp_path: Path) -> None:
