@@ -15,6 +15,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -37,12 +38,15 @@ from bot.scheduler import (
 )
 from bot.service import BenefitsService
 from bot.settings import Settings
+from handlers.publish import post_approval_request
 from storage import Store, open_store
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# A pending request never posted and older than this was cut off by a stop.
+ANNOUNCE_GRACE = timedelta(minutes=1)
 
 
 def web_application(
@@ -169,9 +173,20 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
     bot = RunningBot(services, store, app, runner, port, socket_handler, http=http)
     bot.reminders = start_reminders(settings, reminders)
     services.background.spawn(_resolve_holders(bot), name="resolve email holders")
+    services.background.spawn(_announce_missed(bot), name="announce missed requests")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
     log.info("benefits bot running (%s)", mode)
     return bot
+
+
+async def _announce_missed(bot: RunningBot) -> None:
+    """Post the requests filed just before the bot last stopped, which never
+    reached the admins (they were saved, but the bot died before posting)."""
+    missed = await bot.services.benefits.unannounced(older_than=ANNOUNCE_GRACE)
+    for created in missed:
+        await post_approval_request(bot.app.client, bot.services, created)
+    if missed:
+        log.info("posted %d requests that had not reached the admins", len(missed))
 
 
 async def _resolve_holders(bot: RunningBot) -> None:

@@ -474,6 +474,26 @@ class BenefitsService(ServiceCore):
             await repo.add_request_messages(request_id, refs)
         return request
 
+    async def unannounced(self, *, older_than: timedelta, limit: int = 100) -> list[RequestCreated]:
+        """Pending requests never posted to the admins (the bot stopped first), so
+        that they can be posted now; only those older than ``older_than``, whose
+        posting can no longer be on its way."""
+        async with self._store.read() as repo:
+            pending = await repo.unannounced_requests(
+                created_before=self._clock.now() - older_than, limit=limit
+            )
+            approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
+            found: list[RequestCreated] = []
+            for request in pending:
+                benefit = await repo.get_benefit(request.benefit_id)
+                if benefit is None:  # pragma: no cover - benefits are never deleted
+                    continue
+                used = await repo.count_active_assignments(benefit.id)
+                found.append(
+                    RequestCreated(request, benefit, _seats_left(benefit, used), approvers)
+                )
+        return found
+
     async def request_messages(self, request_id: int) -> list[MessageRef]:
         async with self._store.read() as repo:
             return await repo.request_messages(request_id)

@@ -152,6 +152,10 @@ class Repository(Protocol):
 
     async def add_request_messages(self, request_id: int, refs: Sequence[MessageRef]) -> None: ...
     async def request_messages(self, request_id: int) -> list[MessageRef]: ...
+    async def unannounced_requests(self, *, created_before: datetime, limit: int) -> list[Request]:
+        """Pending requests created before ``created_before`` that were never posted
+        anywhere (no message recorded), oldest first."""
+        ...
 
     # -- roles and directory ----------------------------------------------
     async def grant_role(self, user_id: str, role: Role, *, at: datetime) -> bool:

@@ -321,6 +321,16 @@ class MemoryRepository:
     async def request_messages(self, request_id: int) -> list[MessageRef]:
         return list(self._s.request_messages.get(request_id, []))
 
+    async def unannounced_requests(self, *, created_before: datetime, limit: int) -> list[Request]:
+        found = [
+            r
+            for r in sorted(self._s.requests.values(), key=lambda r: r.id)
+            if r.status is RequestStatus.PENDING
+            and r.created_at < created_before
+            and not self._s.request_messages.get(r.id)
+        ]
+        return found[: max(limit, 0)]
+
     async def grant_role(self, user_id: str, role: Role, *, at: datetime) -> bool:
         if (user_id, role) in self._s.roles:
             return False

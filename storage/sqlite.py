@@ -917,6 +917,18 @@ class SqliteRepository:
             [(request_id, ref.channel, ref.ts) for ref in refs],
         )
 
+    async def unannounced_requests(self, *, created_before: datetime, limit: int) -> list[Request]:
+        if limit <= 0:
+            return []
+        rows = await self._rows(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests AS r "
+            "WHERE status = 'pending' AND created_at < ? AND NOT EXISTS "
+            "(SELECT 1 FROM request_messages AS m WHERE m.request_id = r.id) "
+            "ORDER BY id LIMIT ?",
+            (_ts(created_before), limit),
+        )
+        return [_request(r) for r in rows]
+
     async def request_messages(self, request_id: int) -> list[MessageRef]:
         rows = await self._rows(
             "SELECT channel, ts FROM request_messages WHERE request_id = ? ORDER BY rowid",

@@ -645,3 +645,27 @@ async def test_times_read_back_equal_and_timezone_aware_whatever_zone_they_were_
 
 async def test_a_working_store_answers_ping(store: Store) -> None:
     assert await store.ping() is True
+
+
+async def test_unannounced_requests_are_the_pending_old_ones_never_posted(store: Store) -> None:
+    async with store.write() as repo:
+        await repo.put_benefit(VS)
+        posted = await repo.add_request(
+            benefit_id=VS.id, requester_id="U1", reason="", created_at=T0
+        )
+        await repo.add_request_messages(posted.id, [MessageRef("D1", "1.1")])
+        lost = await repo.add_request(benefit_id=VS.id, requester_id="U2", reason="", created_at=T0)
+        decided = await repo.add_request(
+            benefit_id=VS.id, requester_id="U3", reason="", created_at=T0
+        )
+        await repo.decide_request(
+            decided.id, status=RequestStatus.DENIED, decided_by="A", decided_at=T0
+        )
+        await repo.add_request(
+            benefit_id=VS.id, requester_id="U4", reason="", created_at=T0 + timedelta(hours=1)
+        )
+    async with store.read() as repo:
+        found = await repo.unannounced_requests(created_before=T0 + timedelta(minutes=1), limit=10)
+        none = await repo.unannounced_requests(created_before=T0 + timedelta(minutes=1), limit=0)
+    assert [r.id for r in found] == [lost.id]
+    assert none == []

@@ -1,0 +1,64 @@
+"""A request saved just before the bot stopped still reaches the admins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot import ids
+from bot.clock import FakeClock
+from bot.domain import Benefit, Category, Role
+from bot.server import start_bot
+from bot.service import BenefitsService
+from storage.sqlite import open_sqlite
+from tests.slack.conftest import make_settings
+from tests.slack_fakes.web_api import FakeSlackWebApi
+
+ADMIN = "UADMIN001"
+MEMBER = "UMEMBER01"
+
+
+async def test_a_request_the_bot_saved_but_never_posted_is_posted_after_a_restart(
+    slack: FakeSlackWebApi, tmp_path: Path
+) -> None:
+    database = tmp_path / "restart.db"
+    clock = FakeClock()
+    # The bot filed the request, then died before posting it: no message recorded.
+    store = await open_sqlite(database)
+    try:
+        async with store.write() as repo:
+            await repo.put_benefit(Benefit("win11", "Windows 11 Enterprise", Category.SOFTWARE, 2))
+        service = BenefitsService(store, clock=clock)
+        await service.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
+        created = await service.request_benefit(MEMBER, "win11", "for the lab")
+    finally:
+        await store.close()
+    clock.advance(timedelta(minutes=5))
+
+    bot = await start_bot(make_settings(slack.api_url, database), clock=clock)
+    try:
+        posted = await slack.wait_for(
+            "chat.postMessage", where=lambda c: c.args.get("channel") == ADMIN
+        )
+        buttons = [
+            e for b in posted[0].args["blocks"] if b["type"] == "actions" for e in b["elements"]
+        ]
+        assert [e["action_id"] for e in buttons] == [ids.APPROVE, ids.DENY]
+        assert buttons[0]["value"] == str(created.request.id)
+        await bot.services.background.drain(5)
+        assert await bot.services.benefits.request_messages(created.request.id)
+    finally:
+        await bot.stop()
+
+    # Posted once: a second start finds nothing left to announce.
+    bot = await start_bot(make_settings(slack.api_url, database), clock=clock)
+    try:
+        await bot.services.background.drain(5)
+    finally:
+        await bot.stop()
+    approvals = [
+        c
+        for c in slack.calls_to("chat.postMessage")
+        if any(b.get("type") == "actions" for b in c.args.get("blocks", []))
+    ]
+    assert len(approvals) == 1
