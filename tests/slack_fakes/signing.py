@@ -14,9 +14,11 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec
 from urllib.parse import urlencode
+
+P = ParamSpec("P")
 
 TEAM_ID = "T0001"
 TEAM_DOMAIN = "test"
@@ -28,6 +30,22 @@ VERIFICATION_TOKEN = "fakeVerificationToken"
 UNSET_RESPONSE_URL = "http://127.0.0.1:9/response/unset"
 
 _counter = itertools.count(1)
+
+
+def _json(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def _encoded(
+    build: Callable[P, Mapping[str, Any]], encode: Callable[[Mapping[str, Any]], str]
+) -> Callable[P, str]:
+    """The HTTP body builder for a payload builder: same arguments, encoded as Slack sends it."""
+
+    def body(*args: P.args, **kwargs: P.kwargs) -> str:
+        return encode(build(*args, **kwargs))
+
+    body.__doc__ = f"The HTTP body of :func:`{build.__name__}`, encoded as Slack sends it."
+    return body
 
 
 def _next() -> int:
@@ -109,36 +127,7 @@ def slash_command_payload(
     }
 
 
-def slash_command_body(
-    *,
-    text: str,
-    user_id: str,
-    response_url: str,
-    command: str = "/benefits",
-    user_name: str = "tester",
-    channel_id: str = "C0001",
-    channel_name: str = "general",
-    team_id: str = TEAM_ID,
-    team_domain: str = TEAM_DOMAIN,
-    trigger_id: str | None = None,
-    api_app_id: str = API_APP_ID,
-) -> str:
-    """A slash command form body as Slack POSTs it (``command=%2Fbenefits&text=a+b...``)."""
-    return urlencode(
-        slash_command_payload(
-            text=text,
-            user_id=user_id,
-            response_url=response_url,
-            command=command,
-            user_name=user_name,
-            channel_id=channel_id,
-            channel_name=channel_name,
-            team_id=team_id,
-            team_domain=team_domain,
-            trigger_id=trigger_id,
-            api_app_id=api_app_id,
-        )
-    )
+slash_command_body = _encoded(slash_command_payload, urlencode)
 
 
 # -- interactivity ----------------------------------------------------------------------------
@@ -228,50 +217,7 @@ def block_actions_payload(
     return payload
 
 
-def block_actions_body(
-    *,
-    user_id: str,
-    action_id: str,
-    value: str,
-    block_id: str = "b",
-    message: Mapping[str, Any] | None = None,
-    channel_id: str = "C0001",
-    channel_name: str = "general",
-    container: Mapping[str, Any] | None = None,
-    response_url: str = UNSET_RESPONSE_URL,
-    trigger_id: str | None = None,
-    view: Mapping[str, Any] | None = None,
-    action_type: str = "button",
-    action_text: str = "Button",
-    state_values: Mapping[str, Any] | None = None,
-    user_name: str = "tester",
-    team_id: str = TEAM_ID,
-    team_domain: str = TEAM_DOMAIN,
-    api_app_id: str = API_APP_ID,
-) -> str:
-    """``payload=<url-encoded JSON>`` of :func:`block_actions_payload`."""
-    return _form_payload(
-        block_actions_payload(
-            user_id=user_id,
-            action_id=action_id,
-            value=value,
-            block_id=block_id,
-            message=message,
-            channel_id=channel_id,
-            channel_name=channel_name,
-            container=container,
-            response_url=response_url,
-            trigger_id=trigger_id,
-            view=view,
-            action_type=action_type,
-            action_text=action_text,
-            state_values=state_values,
-            user_name=user_name,
-            team_id=team_id,
-            team_domain=team_domain,
-            api_app_id=api_app_id,
-        )
-    )
+block_actions_body = _encoded(block_actions_payload, _form_payload)
 
 
 def state_values(values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -344,42 +290,7 @@ def view_submission_payload(
     }
 
 
-def view_submission_body(
-    *,
-    user_id: str,
-    callback_id: str,
-    values: Mapping[str, Mapping[str, Any]],
-    private_metadata: str = "",
-    view_id: str = "V0001",
-    blocks: list[dict[str, Any]] | None = None,
-    title: str = "Modal",
-    external_id: str = "",
-    trigger_id: str | None = None,
-    user_name: str = "tester",
-    team_id: str = TEAM_ID,
-    team_domain: str = TEAM_DOMAIN,
-    api_app_id: str = API_APP_ID,
-    bot_id: str = "BBOT",
-) -> str:
-    """``payload=<url-encoded JSON>`` of :func:`view_submission_payload`."""
-    return _form_payload(
-        view_submission_payload(
-            user_id=user_id,
-            callback_id=callback_id,
-            values=values,
-            private_metadata=private_metadata,
-            view_id=view_id,
-            blocks=blocks,
-            title=title,
-            external_id=external_id,
-            trigger_id=trigger_id,
-            user_name=user_name,
-            team_id=team_id,
-            team_domain=team_domain,
-            api_app_id=api_app_id,
-            bot_id=bot_id,
-        )
-    )
+view_submission_body = _encoded(view_submission_payload, _form_payload)
 
 
 # -- Events API -------------------------------------------------------------------------------
@@ -420,24 +331,4 @@ def event_payload(
     }
 
 
-def event_body(
-    event: Mapping[str, Any],
-    *,
-    event_id: str | None = None,
-    event_time: int | None = None,
-    team_id: str = TEAM_ID,
-    api_app_id: str = API_APP_ID,
-    bot_user_id: str = BOT_USER_ID,
-) -> str:
-    """The JSON body of an Events API request."""
-    return json.dumps(
-        event_payload(
-            event,
-            event_id=event_id,
-            event_time=event_time,
-            team_id=team_id,
-            api_app_id=api_app_id,
-            bot_user_id=bot_user_id,
-        ),
-        separators=(",", ":"),
-    )
+event_body = _encoded(event_payload, _json)
