@@ -16,20 +16,24 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from aiohttp import WSCloseCode, WSMsgType, web
+
+from tests.slack_fakes.loopback import LoopbackServer
 
 _END_OF_STREAM = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR})
 
 EnvelopeType = Literal["slash_commands", "interactive", "events_api"]
 
 
-class FakeSocketModeServer:
+class FakeSocketModeServer(LoopbackServer):
     """An aiohttp WebSocket server on 127.0.0.1 speaking Slack's Socket Mode protocol."""
 
+    scheme = "ws"
+
     def __init__(self, *, app_id: str = "A0001", send_hello: bool = True) -> None:
+        super().__init__()
         self.app_id = app_id
         self.send_hello = send_hello
         self.received: list[dict[str, Any]] = []
@@ -39,41 +43,14 @@ class FakeSocketModeServer:
         self._connections: list[web.WebSocketResponse] = []
         self._changed = asyncio.Condition()
         self._envelope_ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._root: str | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            return
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_get("/link/", self._handle_ws)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        self._runner = runner
-        self._root = f"ws://{host}:{port}"
 
-    async def stop(self) -> None:
+    async def _before_stop(self) -> None:
         await self.close_connections()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:

@@ -18,10 +18,11 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.slack_fakes.loopback import LoopbackServer
 
 from .blockkit import Surface, block_kit_violations
 
@@ -90,7 +91,7 @@ class _TokenBucket:
         return (1.0 - tokens) / self.rate
 
 
-class FakeSlackWebApi:
+class FakeSlackWebApi(LoopbackServer):
     """An aiohttp server on 127.0.0.1 answering Slack Web API methods realistically.
 
     Use ``async with FakeSlackWebApi() as slack:`` (or ``await start()`` / ``await stop()``).
@@ -109,6 +110,7 @@ class FakeSlackWebApi:
         reject_invalid_blocks: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__()
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.bot_name = bot_name
@@ -129,41 +131,12 @@ class FakeSlackWebApi:
         self._view_counter = 0
         self._views_by_external_id: dict[str, str] = {}
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self._root: str | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            return
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_route("POST", "/response/{name}", self._handle_response_url)
         app.router.add_route("*", "/api/{method}", self._handle_api)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        self._runner = runner
-        self._root = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def base_root(self) -> str:
