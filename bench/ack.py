@@ -53,8 +53,8 @@ from typing import Any, Final, TextIO, cast
 import aiohttp
 from aiohttp import web
 
-from tests.slack_fakes.signing import block_actions_body, sign, slash_command_body
-from tests.slack_fakes.web_api import FakeSlackWebApi
+from tests.fakes.signing import block_actions_body, sign, slash_command_body
+from tests.fakes.web_api import FakeSlackWebApi
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 SIGNING_SECRET: Final = "bench-signing-secret-0123456789"
@@ -190,11 +190,11 @@ class PendingRequest:
 
 async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
     """Import the inventory, make the Global admin and file the pending requests."""
-    from bot import blocks
-    from bot.clock import SystemClock
-    from bot.domain import MessageRef, Role
-    from bot.inventory import Inventory, import_inventory
-    from bot.service import BenefitsService
+    from bot.blocks import benefits as blocks
+    from bot.domain.clock import SystemClock
+    from bot.domain.model import MessageRef, Role
+    from bot.services.benefits import BenefitsService
+    from bot.services.inventory.importer import Inventory, import_inventory
     from storage import open_store
 
     inventory = Inventory.model_validate(inventory_data(plan))
@@ -267,7 +267,7 @@ class Bodies:
         pending = next(self._pool, None)
         if pending is None:
             raise RuntimeError("the pool of pending requests is empty")
-        from bot import ids
+        from bot.blocks import ids
 
         return block_actions_body(
             user_id=ADMIN,
@@ -775,8 +775,8 @@ async def serve_slack() -> None:
 async def serve_bot(args: argparse.Namespace, probe: Probe | None) -> None:
     from pydantic import SecretStr
 
-    from bot.clock import SystemClock
-    from bot.server import start_bot
+    from bot.domain.clock import SystemClock
+    from bot.runtime.server import start_bot
     from bot.settings import Settings
 
     settings = Settings(
@@ -803,8 +803,8 @@ async def serve_floor(args: argparse.Namespace, probe: Probe | None) -> None:
     from slack_bolt.async_app import AsyncAck, AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot import ids
-    from bot.server import web_application
+    from bot.blocks import ids
+    from bot.runtime.server import web_application
     from storage.memory import MemoryStore
 
     app = AsyncApp(
@@ -932,9 +932,9 @@ class Probe:
         import aiosqlite
         from slack_bolt.adapter import aiohttp as adapter
 
-        import bot.server as server_module
-        from bot import blocks
-        from bot.service import BenefitsService
+        import bot.runtime.server as server_module
+        from bot.blocks import benefits as blocks
+        from bot.services.benefits import BenefitsService
 
         probe = self
         parse_request = adapter.to_bolt_request
@@ -1140,7 +1140,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from bot.logs import configure_logging
+    from bot.runtime.logs import configure_logging
 
     configure_logging("INFO", [BOT_TOKEN, SIGNING_SECRET])
     probe = (

@@ -40,12 +40,12 @@ from pathlib import Path
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import FakeClock
-from bot.delivery import Delivery
-from bot.outbox import NewPing
-from bot.reminders import SWEEP, Kind, ReminderRules, ReminderService
+from bot.domain.clock import FakeClock
+from bot.domain.outbox import NewPing
+from bot.runtime.delivery import Delivery
+from bot.services.reminders import SWEEP, Kind, ReminderRules, ReminderService
 from storage.sqlite import open_sqlite
-from tests.slack_fakes.web_api import FakeSlackWebApi
+from tests.fakes.web_api import FakeSlackWebApi
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 WATERMARK = NOW - timedelta(hours=1)

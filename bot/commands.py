@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.activation import Problem, parse_problem
-from bot.domain import Category, InvalidInput, Role
+from bot.domain.model import Category, InvalidInput, Role
+from bot.services.activation import Problem, parse_problem
 
 MAX_TEXT = 2000
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.container import Services
+from bot.runtime.container import Services
 from handlers import (
     actions,
     activation,

@@ -11,10 +11,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, ids
-from bot.activation import ACTIVATED_CATEGORIES
-from bot.container import Services
-from bot.domain import DomainError, InvalidInput
+from bot.blocks import benefits as blocks
+from bot.blocks import ids
+from bot.domain.model import DomainError, InvalidInput
+from bot.runtime.container import Services
+from bot.services.activation import ACTIVATED_CATEGORIES
 from handlers import activation, replies
 from handlers.publish import publish_decision
 

@@ -3,7 +3,7 @@ marketing contact: the `activate`, `support`, `advisory` and `contact` commands,
 the **Activate** / **Mark active** / support buttons and the two modals.
 
 Thin, like every listener: acknowledge, call one ActivationService method,
-render with :mod:`bot.activation_blocks`, send. Postings to the admins run
+render with :mod:`bot.blocks.activation`, send. Postings to the admins run
 after the acknowledgement.
 """
 
@@ -19,13 +19,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import activation_blocks as ab
-from bot import blocks, ids
 from bot import commands as cmd
-from bot.activation import ActivationRequested, ActivationService, AdvisoryFiled, Problem
-from bot.container import Services
-from bot.domain import Category, DomainError, InvalidInput
-from bot.i18n import t
+from bot.blocks import activation as ab
+from bot.blocks import benefits as blocks
+from bot.blocks import ids
+from bot.domain.model import Category, DomainError, InvalidInput
+from bot.i18n.translate import t
+from bot.runtime.container import Services
+from bot.services.activation import ActivationRequested, ActivationService, AdvisoryFiled, Problem
 from handlers import cloud, replies
 
 log = logging.getLogger(__name__)

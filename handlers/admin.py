@@ -12,10 +12,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import admin_blocks, blocks, ids
-from bot.cancellation import CancellationFiled, CancellationRefused
-from bot.container import Services
-from bot.domain import Conflict, DomainError, InvalidInput
+from bot.blocks import admin as admin_blocks
+from bot.blocks import benefits as blocks
+from bot.blocks import ids
+from bot.domain.cancellation import CancellationFiled, CancellationRefused
+from bot.domain.model import Conflict, DomainError, InvalidInput
+from bot.runtime.container import Services
 from handlers import replies
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import admin_blocks, blocks, ids
-from bot.container import Services, UserEmail
-from bot.domain import DomainError
-from bot.service import RequestCreated
+from bot.blocks import admin as admin_blocks
+from bot.blocks import benefits as blocks
+from bot.blocks import ids
+from bot.domain.model import DomainError
+from bot.runtime.container import Services, UserEmail
+from bot.services.benefits import RequestCreated
 from handlers import replies
 from handlers.publish import post_approval_request
 

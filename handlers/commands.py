@@ -14,13 +14,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import admin_blocks, blocks, ids
 from bot import commands as cmd
-from bot.activation import ACTIVATED_CATEGORIES
-from bot.container import Services
-from bot.domain import DomainError
-from bot.i18n import t
-from bot.service import AUDIT_DEFAULT
+from bot.blocks import admin as admin_blocks
+from bot.blocks import benefits as blocks
+from bot.blocks import ids
+from bot.domain.model import DomainError
+from bot.i18n.translate import t
+from bot.runtime.container import Services
+from bot.services.activation import ACTIVATED_CATEGORIES
+from bot.services.benefits import AUDIT_DEFAULT
 from handlers import activation
 from handlers.keys import choice_view
 from handlers.publish import post_approval_request

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks
-from bot.container import Services
+from bot.blocks import benefits as blocks
+from bot.runtime.container import Services
 
 
 def register(app: AsyncApp, services: Services) -> None:

@@ -17,10 +17,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, ids, key_views
-from bot.container import Services
-from bot.domain import Conflict, DomainError, InvalidInput
-from bot.keys import InvalidChoice, KeyService
+from bot.blocks import benefits as blocks
+from bot.blocks import ids
+from bot.blocks import keys as key_views
+from bot.domain.model import Conflict, DomainError, InvalidInput
+from bot.runtime.container import Services
+from bot.services.keys import InvalidChoice, KeyService
 
 log = logging.getLogger(__name__)
 

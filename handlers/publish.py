@@ -13,10 +13,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks
-from bot.container import Services
-from bot.domain import MessageRef, RequestStatus
-from bot.service import Decision, RequestCreated
+from bot.blocks import benefits as blocks
+from bot.domain.model import MessageRef, RequestStatus
+from bot.runtime.container import Services
+from bot.services.benefits import Decision, RequestCreated
 
 log = logging.getLogger(__name__)
 

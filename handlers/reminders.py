@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import ids
-from bot.container import Services
+from bot.blocks import ids
+from bot.runtime.container import Services
 
 
 def register(app: AsyncApp, services: Services) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncRespond
 
-from bot import blocks
-from bot.container import Services
-from bot.domain import DomainError
+from bot.blocks import benefits as blocks
+from bot.domain.model import DomainError
+from bot.runtime.container import Services
 
 
 def answer(

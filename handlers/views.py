@@ -7,9 +7,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, ids
-from bot.container import Services
-from bot.domain import DomainError
+from bot.blocks import benefits as blocks
+from bot.blocks import ids
+from bot.domain.model import DomainError
+from bot.runtime.container import Services
 from handlers.publish import publish_decision
 
 ERROR_LIMIT = 2000

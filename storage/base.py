@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.domain import (
+from bot.domain.model import (
     Activation,
     ActivationStatus,
     AdvisoryRequest,
@@ -32,7 +32,7 @@ from bot.domain import (
     Role,
     ServiceRequest,
 )
-from bot.outbox import NewPing, Ping, PingState
+from bot.domain.outbox import NewPing, Ping, PingState
 
 
 class Repository(Protocol):

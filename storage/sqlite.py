@@ -35,7 +35,7 @@ from typing import Final, cast
 
 import aiosqlite
 
-from bot.domain import (
+from bot.domain.model import (
     Activation,
     ActivationStatus,
     AdvisoryRequest,
@@ -57,7 +57,7 @@ from bot.domain import (
     ServiceRequest,
     SupportKind,
 )
-from bot.outbox import NewPing, Ping, PingState
+from bot.domain.outbox import NewPing, Ping, PingState
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqliteRepository", "SqliteStore", "open_sqlite"]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.clock import FakeClock
-from bot.server import start_bot
+from bot.domain.clock import FakeClock
+from bot.runtime.server import start_bot
 from bot.settings import Settings
+from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackHarness
-from tests.slack_fakes.web_api import FakeSlackWebApi
 
 
 def make_settings(api_url: str, database: Path, **overrides: object) -> Settings:

@@ -18,19 +18,19 @@ from urllib.parse import parse_qs
 
 import aiohttp
 
-from bot.clock import FakeClock
-from bot.domain import Benefit, Category, Role
-from bot.outbox import PingState
-from bot.server import EVENTS_PATH, RunningBot
-from tests.slack_fakes.blockkit import block_kit_violations
-from tests.slack_fakes.signing import (
+from bot.domain.clock import FakeClock
+from bot.domain.model import Benefit, Category, Role
+from bot.domain.outbox import PingState
+from bot.runtime.server import EVENTS_PATH, RunningBot
+from tests.fakes.blockkit import block_kit_violations
+from tests.fakes.signing import (
     block_actions_body,
     event_body,
     sign,
     slash_command_body,
     view_submission_body,
 )
-from tests.slack_fakes.web_api import FakeSlackWebApi, RecordedCall
+from tests.fakes.web_api import FakeSlackWebApi, RecordedCall
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot import ids
-from bot.domain import (
+from bot.blocks import ids
+from bot.domain.model import (
     Activation,
     ActivationStatus,
     Benefit,
@@ -22,8 +22,8 @@ from bot.domain import (
     Role,
     SupportKind,
 )
+from tests.fakes.web_api import RecordedCall
 from tests.slack.harness import SlackHarness, call_text
-from tests.slack_fakes.web_api import RecordedCall
 
 MEMBER = "UMEMBER01"
 ADMIN = "UADMIN001"

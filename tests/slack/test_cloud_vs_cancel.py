@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot import ids
-from bot.domain import (
+from bot.blocks import ids
+from bot.domain.model import (
     Activation,
     ActivationStatus,
     Benefit,
@@ -23,9 +23,9 @@ from bot.domain import (
     ServiceRequest,
     SupportKind,
 )
+from tests.fakes.signing import block_actions_body
+from tests.fakes.web_api import RecordedCall
 from tests.slack.harness import Ack, SlackHarness, call_text
-from tests.slack_fakes.signing import block_actions_body
-from tests.slack_fakes.web_api import RecordedCall
 
 MEMBER = "UMEMBER01"
 MEMBER2 = "UMEMBER02"

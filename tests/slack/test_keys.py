@@ -17,19 +17,19 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot import ids
-from bot.clock import FakeClock
-from bot.domain import Benefit, Category, Download, Role
-from bot.keys import KeyVault, store_keys
-from bot.logs import configure_logging
-from bot.server import start_bot
+from bot.blocks import ids
+from bot.domain.clock import FakeClock
+from bot.domain.model import Benefit, Category, Download, Role
+from bot.runtime.logs import configure_logging
+from bot.runtime.server import start_bot
+from bot.services.keys import KeyVault, store_keys
 from bot.settings import SettingsError
 from storage.sqlite import open_sqlite
+from tests.fakes.signing import block_actions_body, view_submission_body
+from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.conftest import make_settings
 from tests.slack.harness import Ack, SlackHarness, call_text
-from tests.slack_fakes.signing import block_actions_body, view_submission_body
-from tests.slack_fakes.web_api import FakeSlackWebApi
-from tests.test_cli import EXAMPLE, clean_env, run_cli
+from tests.system.test_cli import EXAMPLE, clean_env, run_cli
 
 KEY = KeyVault.generate_key()
 VAULT = KeyVault([KEY])

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 import yaml
 
-from bot import ids
+from bot.blocks import ids
+from tests.fakes.signing import sign, slash_command_body
 from tests.slack.harness import SlackHarness
-from tests.slack_fakes.signing import sign, slash_command_body
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"

@@ -1,10 +1,10 @@
-"""DOMAIN.md's permission matrix, cell by cell, through Slack.
+"""docs/rules.md's permission matrix, cell by cell, through Slack.
 
 Every action is done the way a person does it (a signed slash command or a
 click) by someone holding exactly one role (or none), against the running bot.
 An allowed cell must show the action's effect; a refused one must answer with
 a message naming the roles needed and change nothing. The expected table is
-copied from DOMAIN.md by hand, not computed from ``bot.permissions``.
+copied from docs/rules.md by hand, not computed from ``bot.domain.permissions``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import ids
-from bot.clock import FakeClock
-from bot.domain import (
+from bot.blocks import ids
+from bot.domain.clock import FakeClock
+from bot.domain.model import (
     Activation,
     ActivationStatus,
     Benefit,
@@ -33,11 +33,11 @@ from bot.domain import (
     Role,
     SupportKind,
 )
-from bot.keys import KeyVault, store_keys
-from bot.server import start_bot
+from bot.runtime.server import start_bot
+from bot.services.keys import KeyVault, store_keys
+from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.conftest import make_settings
 from tests.slack.harness import Ack, SlackHarness, call_text
-from tests.slack_fakes.web_api import FakeSlackWebApi
 
 ACTOR = "UACTOR001"  # holds exactly the role of the column
 ADMIN = "UADMIN001"  # another Global admin, so refusals can name who holds the role

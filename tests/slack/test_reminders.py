@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import ids
-from bot.clock import FakeClock
-from bot.domain import (
+from bot.blocks import ids
+from bot.domain.clock import FakeClock
+from bot.domain.model import (
     Activation,
     ActivationStatus,
     Benefit,
@@ -26,10 +26,10 @@ from bot.domain import (
     Role,
     SupportKind,
 )
-from bot.server import RunningBot, start_bot
+from bot.runtime.server import RunningBot, start_bot
+from tests.fakes.web_api import FakeSlackWebApi, RecordedCall
 from tests.slack.conftest import make_settings
 from tests.slack.harness import SlackHarness, call_text
-from tests.slack_fakes.web_api import FakeSlackWebApi, RecordedCall
 
 MEMBER = "UMEMBER01"
 ADMIN = "UADMIN001"

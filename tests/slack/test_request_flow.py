@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot import ids
-from bot.domain import Role
+from bot.blocks import ids
+from bot.domain.model import Role
+from tests.fakes.signing import sign, slash_command_body
+from tests.fakes.web_api import RecordedCall
 from tests.slack.harness import SlackHarness, call_text
-from tests.slack_fakes.signing import sign, slash_command_body
-from tests.slack_fakes.web_api import RecordedCall
 
 MEMBER = "UMEMBER01"
 ADMIN = "UADMIN001"
@@ -202,7 +202,7 @@ async def test_slack_retrying_the_same_click_payload_changes_nothing_more(
 ) -> None:
     h = ready
     request_id = await request_as_member(h)
-    from tests.slack_fakes.signing import block_actions_body
+    from tests.fakes.signing import block_actions_body
 
     body = block_actions_body(
         user_id=ADMIN,
@@ -399,8 +399,8 @@ async def test_the_list_pages_with_buttons_and_shows_details_in_a_modal(
 async def test_requests_go_to_the_admin_channel_when_one_is_set(slack: Any, tmp_path: Any) -> None:
     import aiohttp
 
-    from bot.clock import FakeClock
-    from bot.server import start_bot
+    from bot.domain.clock import FakeClock
+    from bot.runtime.server import start_bot
     from tests.slack.conftest import make_settings
 
     bot = await start_bot(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot import ids
-from bot.clock import FakeClock
-from bot.domain import Benefit, Category, Role
-from bot.server import start_bot
-from bot.service import BenefitsService
+from bot.blocks import ids
+from bot.domain.clock import FakeClock
+from bot.domain.model import Benefit, Category, Role
+from bot.runtime.server import start_bot
+from bot.services.benefits import BenefitsService
 from storage.sqlite import open_sqlite
+from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.conftest import make_settings
-from tests.slack_fakes.web_api import FakeSlackWebApi
 
 ADMIN = "UADMIN001"
 MEMBER = "UMEMBER01"

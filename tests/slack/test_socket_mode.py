@@ -8,16 +8,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import ids
-from bot.clock import FakeClock
-from bot.domain import Benefit, Category, Role
-from bot.server import RunningBot, start_bot
+from bot.blocks import ids
+from bot.domain.clock import FakeClock
+from bot.domain.model import Benefit, Category, Role
+from bot.runtime.server import RunningBot, start_bot
+from tests.fakes.blockkit import block_kit_violations
+from tests.fakes.signing import block_actions_payload, slash_command_payload
+from tests.fakes.socket_mode import FakeSocketModeServer
+from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.conftest import make_settings
 from tests.slack.harness import call_text
-from tests.slack_fakes.blockkit import block_kit_violations
-from tests.slack_fakes.signing import block_actions_payload, slash_command_payload
-from tests.slack_fakes.socket_mode import FakeSocketModeServer
-from tests.slack_fakes.web_api import FakeSlackWebApi
 
 MEMBER = "UMEMBER01"
 ADMIN = "UADMIN001"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import (
+from bot.domain.model import (
     AuditEntry,
     Benefit,
     BenefitRow,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import (
+from bot.domain.model import (
     Activation,
     ActivationStatus,
     AuditEntry,

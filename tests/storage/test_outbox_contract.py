@@ -13,14 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import (
-    Activation,
-    ActivationStatus,
-    Benefit,
-    Category,
-    RequestStatus,
-)
-from bot.outbox import NewPing, Ping, PingState
+from bot.domain.model import Activation, ActivationStatus, Benefit, Category, RequestStatus
+from bot.domain.outbox import NewPing, Ping, PingState
 from storage.base import Store
 from storage.memory import MemoryStore
 from storage.sqlite import open_sqlite

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import AuditEntry, Benefit, Category, RequestStatus, Role
+from bot.domain.model import AuditEntry, Benefit, Category, RequestStatus, Role
 from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_sqlite
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ from datetime import date
 
 import pytest
 
-from bot.blocks import render_error
-from bot.clock import FakeClock
-from bot.domain import (
+from bot.blocks.benefits import render_error
+from bot.domain.clock import FakeClock
+from bot.domain.model import (
     Assignment,
     AuditEntry,
     Benefit,
@@ -28,7 +28,7 @@ from bot.domain import (
     RequestStatus,
     Role,
 )
-from bot.service import BenefitsService
+from bot.services.benefits import BenefitsService
 from storage.memory import MemoryStore
 
 ADMIN = "UADMIN001"

@@ -1,5 +1,5 @@
 """Technical benefits, go-to-market offers, support, advisory hours and the
-marketing contact: the rules of DOMAIN.md that ActivationService owns."""
+marketing contact: the rules of docs/rules.md that ActivationService owns."""
 
 from __future__ import annotations
 
@@ -8,8 +8,27 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import events, ids
-from bot.activation import (
+from bot.blocks import ids
+from bot.blocks.activation import Origin, completion_view, contact_view, overview_message
+from bot.domain import events
+from bot.domain.clock import FakeClock
+from bot.domain.events import Event
+from bot.domain.model import (
+    Activation,
+    ActivationStatus,
+    AuditEntry,
+    Benefit,
+    Category,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Level,
+    MarketingContact,
+    NoMatch,
+    Role,
+    SupportKind,
+)
+from bot.services.activation import (
     ENTITLEMENTS,
     MAX_ID,
     MAX_TOPIC,
@@ -25,28 +44,10 @@ from bot.activation import (
     entitlement,
     parse_problem,
 )
-from bot.activation_blocks import Origin, completion_view, contact_view, overview_message
-from bot.clock import FakeClock
-from bot.domain import (
-    Activation,
-    ActivationStatus,
-    AuditEntry,
-    Benefit,
-    Category,
-    Conflict,
-    Forbidden,
-    InvalidInput,
-    Level,
-    MarketingContact,
-    NoMatch,
-    Role,
-    SupportKind,
-)
-from bot.events import Event
-from bot.service import BenefitsService
+from bot.services.benefits import BenefitsService
 from storage.base import Repository
 from storage.memory import MemoryStore
-from tests.slack_fakes.blockkit import block_kit_violations
+from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
     CO_SELL,
@@ -159,7 +160,7 @@ async def with_contact(activations: ActivationService) -> MarketingContact:
 
 # -- the entitlement table ------------------------------------------------------
 
-# DOMAIN.md, "Kinds of support and entitlement per level", row by row:
+# docs/rules.md, "Kinds of support and entitlement per level", row by row:
 # (kind, level, cloud competency) -> incidents or hours (None: unlimited, 0: none).
 DOMAIN_TABLE = [
     (SupportKind.SIGNATURE_CLOUD, Level.ACTION_PACK, False, 0),

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.background import Background
+from bot.runtime.background import Background
 
 
 async def mark(done: list[str], label: str) -> None:

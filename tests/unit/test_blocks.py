@@ -1,7 +1,7 @@
 """Block Kit builders: pure functions checked against the dicts they produce.
 
 Every payload is also run through the Block Kit limit checker of
-``tests.slack_fakes.blockkit``, which reports what Slack would refuse.
+``tests.fakes.blockkit``, which reports what Slack would refuse.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot import ids
-from bot.blocks import (
+from bot.blocks import ids
+from bot.blocks.benefits import (
     approval_request_message,
     benefit_list_message,
     decided_request_message,
@@ -25,19 +25,11 @@ from bot.blocks import (
     parse_page_value,
     render_error,
 )
-from bot.clock import FakeClock
-from bot.domain import (
-    Benefit,
-    Category,
-    DirectoryUser,
-    Forbidden,
-    NoMatch,
-    NotFound,
-    Role,
-)
-from bot.service import BenefitsService
+from bot.domain.clock import FakeClock
+from bot.domain.model import Benefit, Category, DirectoryUser, Forbidden, NoMatch, NotFound, Role
+from bot.services.benefits import BenefitsService
 from storage.memory import MemoryStore
-from tests.slack_fakes.blockkit import block_kit_violations
+from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
     ADMIN2,

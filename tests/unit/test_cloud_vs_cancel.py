@@ -1,6 +1,6 @@
 """Details, Azure credits, Visual Studio reassignment, cancellation, PMC and the audit log.
 
-The service owns these rules of DOMAIN.md; each test builds its state through
+The service owns these rules of docs/rules.md; each test builds its state through
 the service or the repository API and checks what a person, the directory or
 the audit log would see.
 """
@@ -17,13 +17,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.admin_blocks import audit_message, cancellation_check_message
-from bot.audit_export import COLUMNS, export_audit_csv
-from bot.blocks import details_view
-from bot.cancellation import CancellationRefused
-from bot.clock import FakeClock
-from bot.cloud import is_free_mail, normalized_email
-from bot.domain import (
+from bot.blocks.admin import audit_message, cancellation_check_message
+from bot.blocks.benefits import details_view
+from bot.domain.cancellation import CancellationRefused
+from bot.domain.clock import FakeClock
+from bot.domain.cloud import is_free_mail, normalized_email
+from bot.domain.model import (
     Activation,
     ActivationStatus,
     AuditEntry,
@@ -40,9 +39,10 @@ from bot.domain import (
     Role,
     ServiceRequest,
 )
-from bot.service import AUDIT_MAX, BenefitsService
+from bot.services.audit import COLUMNS, export_audit_csv
+from bot.services.benefits import AUDIT_MAX, BenefitsService
 from storage.memory import MemoryStore
-from tests.slack_fakes.blockkit import block_kit_violations
+from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
     AZURE,
@@ -781,8 +781,8 @@ async def test_the_30th_day_after_purchase_is_the_last_one_for_a_refund(
 
 
 def rendered_blocker(blocker: object) -> str:
-    from bot.admin_blocks import blocker_text
-    from bot.cancellation import Blocker
+    from bot.blocks.admin import blocker_text
+    from bot.domain.cancellation import Blocker
 
     assert isinstance(blocker, Blocker)
     return blocker_text(blocker, None)

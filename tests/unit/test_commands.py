@@ -25,7 +25,7 @@ from bot.commands import (
     parse,
     parse_user_id,
 )
-from bot.domain import Category, InvalidInput, Role
+from bot.domain.model import Category, InvalidInput, Role
 from tests.unit.conftest import rendered
 
 JANE = "U123ABC"

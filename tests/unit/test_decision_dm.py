@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.domain import Role
-from bot.events import Event
-from bot.outbox import PingState
-from bot.reminders import Kind, ReminderService
-from bot.service import BenefitsService
+from bot.domain.clock import FakeClock
+from bot.domain.events import Event
+from bot.domain.model import Role
+from bot.domain.outbox import PingState
+from bot.services.benefits import BenefitsService
+from bot.services.reminders import Kind, ReminderService
 from storage.base import Repository
 from storage.memory import MemoryStore
 from tests.unit.conftest import ADMIN, MEMBER, VS_ENT, put_benefits

@@ -1,7 +1,7 @@
 """Translations: the English catalogue stays in step with the code, and ``t`` falls back.
 
-The catalogue is read from ``bot/locales``; the code's texts come from
-``bot.catalogs.extract()``, the same extraction ``python -m bot.catalogs`` runs.
+The catalogue is read from ``bot/i18n/locales``; the code's texts come from
+``bot.i18n.catalogs.extract()``, the same extraction ``python -m bot.i18n.catalogs`` runs.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
-from bot import catalogs, i18n
-from bot.i18n import t
+from bot.i18n import catalogs
+from bot.i18n import translate as i18n
+from bot.i18n.translate import t
 
 PLACEHOLDER_MSGID = "Usage: `{usage}`"
 PLAIN_MSGID = "Partner benefits"
@@ -45,7 +46,7 @@ def test_every_text_the_code_uses_is_in_the_english_catalogue(
 ) -> None:
     missing = sorted(extracted - msgids(english))
 
-    assert missing == [], "run `python -m bot.catalogs` to add them"
+    assert missing == [], "run `python -m bot.i18n.catalogs` to add them"
 
 
 def test_the_english_catalogue_has_no_obsolete_text(extracted: set[str], english: Catalog) -> None:

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import InvalidToken
 
-from bot import ids
-from bot.blocks import details_view
-from bot.clock import FakeClock
-from bot.domain import (
+from bot.blocks import ids
+from bot.blocks.benefits import details_view
+from bot.blocks.keys import KEYS_PAGE_SIZE, keys_choice_view, keys_view, parse_result_metadata
+from bot.domain.clock import FakeClock
+from bot.domain.model import (
     Benefit,
     BenefitRow,
     Category,
@@ -29,9 +30,9 @@ from bot.domain import (
     NotFound,
     Role,
 )
-from bot.inventory import InventoryError, import_inventory, load_inventory
-from bot.key_views import KEYS_PAGE_SIZE, keys_choice_view, keys_view, parse_result_metadata
-from bot.keys import (
+from bot.services.benefits import BenefitsService, Details
+from bot.services.inventory.importer import InventoryError, import_inventory, load_inventory
+from bot.services.keys import (
     InvalidChoice,
     KeyChoice,
     KeyService,
@@ -43,11 +44,10 @@ from bot.keys import (
     split_key_material,
     store_keys,
 )
-from bot.service import BenefitsService, Details
 from bot.settings import SettingsError
 from storage.memory import MemoryStore
 from storage.sqlite import open_sqlite
-from tests.slack_fakes.blockkit import block_kit_violations
+from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
     CO_SELL,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.clock import FakeClock
-from bot.domain import Benefit, Category
-from bot.rendered import RenderedPages
-from bot.service import BenefitsService
+from bot.blocks.rendered import RenderedPages
+from bot.domain.clock import FakeClock
+from bot.domain.model import Benefit, Category
+from bot.services.benefits import BenefitsService
 from storage.memory import MemoryStore
 from storage.sqlite import open_sqlite
 

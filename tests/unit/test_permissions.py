@@ -1,6 +1,6 @@
-"""DOMAIN.md's permission matrix, written out cell by cell.
+"""docs/rules.md's permission matrix, written out cell by cell.
 
-The expected table is copied from DOMAIN.md by hand, not computed from
+The expected table is copied from docs/rules.md by hand, not computed from
 ``bot.permissions.PERMISSIONS``, so a wrong entry in the code cannot agree with
 itself. Keys of a benefit assigned to a member are the one per-item exception;
 the table-level answer for a member is "refused".
@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.domain import Forbidden, Role
-from bot.permissions import Action, allowed
-from bot.service import BenefitsService
+from bot.domain.model import Forbidden, Role
+from bot.domain.permissions import Action, allowed
+from bot.services.benefits import BenefitsService
 from storage.memory import MemoryStore
 from tests.unit.conftest import ADMIN, MEMBER, MEMBER2, STRANGER, VS_ENT, VS_PRO, snapshot
 

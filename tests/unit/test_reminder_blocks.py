@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import ids
-from bot.outbox import ParamValue, Ping, PingState
-from bot.reminder_blocks import metadata, ping_message
-from bot.reminders import Kind
-from tests.slack_fakes.blockkit import block_kit_violations
+from bot.blocks import ids
+from bot.blocks.reminders import metadata, ping_message
+from bot.domain.outbox import ParamValue, Ping, PingState
+from bot.services.reminders import Kind
+from tests.fakes.blockkit import block_kit_violations
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 BENEFIT: dict[str, ParamValue] = {"benefit_id": "gold-core", "benefit": "Gold core"}

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.domain import (
+from bot.domain.clock import FakeClock
+from bot.domain.events import ActivationCompleted
+from bot.domain.model import (
     Activation,
     ActivationStatus,
     Benefit,
@@ -25,10 +26,9 @@ from bot.domain import (
     RequestStatus,
     Role,
 )
-from bot.events import ActivationCompleted
-from bot.outbox import NewPing, Ping, PingState
-from bot.reminders import Kind, ReminderRules, ReminderService
-from bot.service import ServiceCore
+from bot.domain.outbox import NewPing, Ping, PingState
+from bot.services.benefits import ServiceCore
+from bot.services.reminders import Kind, ReminderRules, ReminderService
 from storage.base import Store
 from storage.memory import MemoryStore
 from storage.sqlite import open_sqlite

@@ -1,4 +1,4 @@
-"""The benefits service: the rules of DOMAIN.md that it owns.
+"""The benefits service: the rules of docs/rules.md that it owns.
 
 Each test builds its state through the service (and, for the inventory and the
 membership, the repository API) and checks what a person or the audit log
@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.domain import (
+from bot.domain.clock import FakeClock
+from bot.domain.model import (
     Benefit,
     Category,
     Conflict,
@@ -27,7 +27,7 @@ from bot.domain import (
     RequestStatus,
     Role,
 )
-from bot.service import MAX_QUERY, MAX_REASON, BenefitsService, Decision
+from bot.services.benefits import MAX_QUERY, MAX_REASON, BenefitsService, Decision
 from storage.memory import MemoryStore
 from tests.unit.conftest import (
     ADMIN,

@@ -1,0 +1,207 @@
+"""Block Kit builders for product keys: the modal to pick a language and an OS,
+the modal that shows the keys (paged), and the modal that says why not.
+
+Keys are only ever rendered into a modal (never a message), packed several to
+a section and paged, so a benefit with hundreds of keys stays within Block
+Kit's limits without dropping any.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from bot.blocks import ids
+from bot.blocks.benefits import (
+    MODAL_BLOCKS,
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    fields_section,
+    packed_sections,
+    plain,
+    render_error,
+    section,
+)
+from bot.domain.model import DomainError
+from bot.i18n.translate import t
+from bot.services.keys import KeyChoice, RevealedKeys
+
+KEYS_PAGE_SIZE = 100
+TITLE_LIMIT = 24
+OPTION_TEXT_LIMIT = 75
+
+
+def _modal(title: str, blocks: list[Block], *, close: str) -> Block:
+    return {
+        "type": "modal",
+        "title": plain(title, TITLE_LIMIT),
+        "close": plain(close, TITLE_LIMIT),
+        "blocks": blocks[:MODAL_BLOCKS],
+    }
+
+
+def _select(
+    block_id: str, action_id: str, label: str, options: Sequence[str], locale: str | None
+) -> Block:
+    element: Block = {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": plain(t("Choose…", locale), 150),
+        "options": [{"text": plain(o, OPTION_TEXT_LIMIT), "value": o} for o in options],
+    }
+    if len(options) == 1:
+        element["initial_option"] = element["options"][0]
+    return {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element}
+
+
+def keys_choice_view(choice: KeyChoice, locale: str | None) -> Block:
+    """The modal where the caller picks a language and an operating system."""
+    b = choice.benefit
+    blocks: list[Block] = [
+        section(
+            t(
+                "*{benefit}*: pick what you need. The download link, the special instructions "
+                "and the {count} product keys are then shown here, to you only, and the reveal "
+                "is recorded in the audit log.",
+                locale,
+                benefit=b.name,
+                count=choice.key_count,
+            )
+        )
+    ]
+    if b.languages:
+        blocks.append(
+            _select(
+                ids.KEYS_LANGUAGE_BLOCK,
+                ids.KEYS_LANGUAGE_INPUT,
+                t("Language", locale),
+                b.languages,
+                locale,
+            )
+        )
+    if b.operating_systems:
+        blocks.append(
+            _select(
+                ids.KEYS_OS_BLOCK,
+                ids.KEYS_OS_INPUT,
+                t("Operating system", locale),
+                b.operating_systems,
+                locale,
+            )
+        )
+    view = _modal(t("Product keys", locale), blocks, close=t("Cancel", locale))
+    view["callback_id"] = ids.KEYS_VIEW
+    view["private_metadata"] = b.id
+    view["submit"] = plain(t("Show keys", locale), TITLE_LIMIT)
+    return view
+
+
+def result_metadata(revealed: RevealedKeys) -> str:
+    """What the keys modal remembers to show another page: the benefit and the choice."""
+    return json.dumps(
+        {"benefit": revealed.benefit.id, "language": revealed.language, "os": revealed.os},
+        separators=(",", ":"),
+    )
+
+
+def parse_result_metadata(text: str) -> tuple[str, str, str]:
+    """The benefit id, language and OS of :func:`result_metadata`; ValueError otherwise."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    values = (data.get("benefit"), data.get("language"), data.get("os"))
+    if not all(isinstance(v, str) for v in values) or not values[0]:
+        raise ValueError("missing fields")
+    benefit_id, language, os = (str(v) for v in values)
+    return benefit_id, language, os
+
+
+def pages(revealed: RevealedKeys) -> int:
+    return max((len(revealed.keys) + KEYS_PAGE_SIZE - 1) // KEYS_PAGE_SIZE, 1)
+
+
+def keys_view(revealed: RevealedKeys, page: int, locale: str | None) -> Block:
+    """The modal with the download link, the instructions and one page of keys."""
+    b = revealed.benefit
+    total = len(revealed.keys)
+    page = min(max(page, 0), pages(revealed) - 1)
+    first = page * KEYS_PAGE_SIZE
+    shown = revealed.keys[first : first + KEYS_PAGE_SIZE]
+    blocks: list[Block] = [section(f"*{escape(b.name)}*")]
+    chosen = [
+        (label, value)
+        for label, value in (
+            (t("Language", locale), revealed.language),
+            (t("Operating system", locale), revealed.os),
+        )
+        if value
+    ]
+    if chosen:
+        blocks.append(fields_section([(label, escape(value)) for label, value in chosen]))
+    if revealed.download is not None:
+        blocks.append(
+            section(f"*{t('Download', locale)}*\n<{escape(revealed.download.url)}>"),
+        )
+    else:
+        blocks.append(
+            section(
+                t(
+                    "No download link is listed for this choice; ask the operator to add one to "
+                    "the inventory.",
+                    locale,
+                )
+            )
+        )
+    if b.instructions:
+        blocks.append(section(f"*{t('Special instructions', locale)}*\n{b.instructions}"))
+    blocks.append(
+        section(
+            t(
+                "*Product keys* ({first}–{last} of {total})",
+                locale,
+                first=first + 1,
+                last=first + len(shown),
+                total=total,
+            )
+        )
+    )
+    blocks += packed_sections(
+        f"{number}. `{escape(key)}`" for number, key in enumerate(shown, start=first + 1)
+    )
+    blocks.append(
+        context(
+            t(
+                "Only you see these keys. Each has a fixed number of activations: don't share "
+                "them. This reveal is recorded in the audit log.",
+                locale,
+            )
+        )
+    )
+    nav: list[Block] = []
+    if page > 0:
+        nav.append(
+            button(t("‹ Previous", locale), action_id=ids.KEYS_PREVIOUS, value=str(page - 1))
+        )
+    if page < pages(revealed) - 1:
+        nav.append(button(t("Next ›", locale), action_id=ids.KEYS_NEXT, value=str(page + 1)))
+    if nav:
+        blocks.append(actions(nav, block_id=ids.KEYS_NAV_BLOCK))
+    view = _modal(t("Product keys", locale), blocks, close=t("Done", locale))
+    view["callback_id"] = ids.KEYS_RESULT_VIEW
+    view["private_metadata"] = result_metadata(revealed)
+    return view
+
+
+def keys_error_view(error: DomainError, locale: str | None) -> Block:
+    """A modal that says why no key is shown."""
+    text = render_error(error, locale)
+    view = _modal(
+        t("Product keys", locale),
+        [section(f":warning: {text}")],
+        close=t("Close", locale),
+    )
+    view["callback_id"] = ids.KEYS_RESULT_VIEW
+    return view

@@ -1,0 +1,265 @@
+"""The ``benefits-bot`` command: run the bot, import the inventory, bootstrap roles."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bot.domain.clock import SystemClock
+from bot.domain.model import DomainError, Role
+from bot.domain.outbox import PingState
+from bot.i18n.translate import t
+from bot.runtime.logs import configure_logging
+from bot.settings import Settings, SettingsError, StorageSettings, load_settings
+from storage import open_store
+
+PROGRESS_THRESHOLD = 50
+REMINDER_STATES = ("all", *(state.value for state in PingState))
+AUDIT_PROGRESS_THRESHOLD = 2000
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="benefits-bot",
+        description="Run Microsoft Partner Network benefits from Slack.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="start the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    imp = sub.add_parser("import", help="load an inventory file (YAML) into the database")
+    imp.add_argument("path", type=Path, help="the inventory file, e.g. examples/inventory.yaml")
+    audit = sub.add_parser("audit", help="export the whole audit log")
+    audit.add_argument(
+        "--csv",
+        action="store_true",
+        required=True,
+        help="write it as CSV to standard output (progress goes to standard error)",
+    )
+    sub.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored product key under the first key of BENEFITS_ENCRYPTION_KEY",
+    )
+    rem = sub.add_parser("reminders", help="list the reminders queued, sent, parked or cancelled")
+    rem.add_argument(
+        "--state", default="all", choices=REMINDER_STATES, help="which ones (default: all)"
+    )
+    rem.add_argument("--page", type=int, default=1, help="page number, from 1 (default: 1)")
+    rem.add_argument("--limit", type=int, default=50, help="rows per page (default: 50)")
+    roles = ", ".join(r.value for r in Role)
+    for name, what in (("grant", "give"), ("revoke", "take away")):
+        cmd = sub.add_parser(name, help=f"{what} a role, e.g. the first Global admin")
+        cmd.add_argument(
+            "user_id", help="a Slack user ID such as U0123ABCD (profile → ⋮ → Copy member ID)"
+        )
+        cmd.add_argument("role", help=f"one of: {roles}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(stderr=True, highlight=False)
+    try:
+        if args.command == "run":
+            settings: Settings = load_settings(Settings)
+            secrets = [settings.slack_bot_token.get_secret_value()]
+            for extra in (settings.slack_signing_secret, settings.slack_app_token):
+                if extra is not None:
+                    secrets.append(extra.get_secret_value())
+            secrets += settings.encryption_keys()
+            configure_logging(settings.benefits_log_level, secrets)
+            from bot.runtime.server import serve
+
+            asyncio.run(serve(settings))
+            return 0
+        storage: StorageSettings = load_settings(StorageSettings)
+        if args.command == "import":
+            return asyncio.run(_import(storage, args.path, console))
+        if args.command == "reminders":
+            from bot.cli.reminders import list_reminders
+
+            return asyncio.run(
+                list_reminders(
+                    storage,
+                    state=args.state,
+                    page=max(args.page, 1),
+                    limit=min(max(args.limit, 1), 500),
+                    console=Console(highlight=False, width=max(Console().width, 160)),
+                )
+            )
+        if args.command == "audit":
+            return asyncio.run(_audit_csv(storage, console))
+        if args.command == "rotate-key":
+            return asyncio.run(_rotate_key(storage, console))
+        return asyncio.run(_role(storage, args.command, args.user_id, args.role, console))
+    except SettingsError as error:
+        for line in error.lines:
+            console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
+        return 2
+
+
+async def _import(storage: StorageSettings, path: Path, console: Console) -> int:
+    from bot.services.inventory.importer import InventoryError, import_inventory, load_inventory
+    from bot.services.keys import KeyVault
+    from bot.services.reminders import ReminderService
+
+    try:
+        inventory = load_inventory(path)
+    except InventoryError as error:
+        console.print(f"error: {error}", markup=False, soft_wrap=True)
+        return 1
+    store = await open_store(storage.database_url)
+    try:
+        columns = (
+            TextColumn("importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        total = len(inventory.benefits)
+        with Progress(
+            *columns, console=console, transient=True, disable=total < PROGRESS_THRESHOLD
+        ) as progress:
+            task = progress.add_task("import", total=total)
+
+            def advance(done: int, _total: int) -> None:
+                progress.update(task, completed=done)
+
+            clock = SystemClock()
+            # Completions an import records are queued as reminders in the same
+            # transaction; the running bot delivers them.
+            reminders = ReminderService(store, clock=clock)
+            report = await import_inventory(
+                store,
+                inventory,
+                clock=clock,
+                progress=advance,
+                vault=KeyVault.from_settings(storage),
+                events=[reminders.on_event],
+            )
+    except InventoryError as error:
+        console.print(f"error: {error}", markup=False, soft_wrap=True)
+        return 1
+    finally:
+        await store.close()
+    Console(highlight=False).print(f"{path}: {report.summary()}", markup=False, soft_wrap=True)
+    return 0
+
+
+async def _rotate_key(storage: StorageSettings, console: Console) -> int:
+    from bot.services.keys import SETTING, KeysUnreadable, KeyVault, rotate_keys
+
+    vault = KeyVault.from_settings(storage)
+    if vault is None:
+        console.print(
+            f"error: {SETTING} is not set: set it to the new key, a comma, then the old key "
+            '(make a new one with `python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"`)',
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
+    store = await open_store(storage.database_url)
+    try:
+        async with store.read() as repo:
+            total = len(await repo.all_key_ciphertexts())
+        columns = (TextColumn("re-encrypting"), BarColumn(), MofNCompleteColumn())
+        with Progress(
+            *columns, console=console, transient=True, disable=total < PROGRESS_THRESHOLD
+        ) as progress:
+            task = progress.add_task("rotate", total=total)
+
+            def advance(done: int, _total: int) -> None:
+                progress.update(task, completed=done)
+
+            count = await rotate_keys(store, vault, clock=SystemClock(), progress=advance)
+    except KeysUnreadable as error:
+        console.print(f"error: {error}; nothing was changed", markup=False, soft_wrap=True)
+        return 1
+    finally:
+        await store.close()
+    done = f"re-encrypted {count} product key{'' if count == 1 else 's'} under the first key of {SETTING}"
+    if vault.key_count > 1:
+        done += "; the older keys can now be dropped from it (restart the bot after changing it)"
+    Console(highlight=False).print(done, markup=False, soft_wrap=True)
+    return 0
+
+
+async def _role(
+    storage: StorageSettings, command: str, user_id: str, role_name: str, console: Console
+) -> int:
+    from bot.commands import parse_user_id
+    from bot.services.benefits import BenefitsService
+
+    try:
+        role = Role(role_name.strip().lower().replace("-", "_"))
+    except ValueError:
+        console.print(
+            f"error: there is no role {role_name!r}; roles: {', '.join(r.value for r in Role)}",
+            markup=False,
+        )
+        return 2
+    user = parse_user_id(user_id)
+    if user is None:
+        console.print(
+            f"error: {user_id!r} is not a Slack user ID (like U0123ABCD: the person's profile → ⋮ → Copy member ID)",
+            markup=False,
+        )
+        return 2
+    store = await open_store(storage.database_url)
+    service = BenefitsService(store, clock=SystemClock())
+    try:
+        if command == "grant":
+            changed = await service.bootstrap_grant(user, role)
+            done = (
+                f"{user} now holds {role.value}" if changed else f"{user} already held {role.value}"
+            )
+        else:
+            changed = await service.bootstrap_revoke(user, role)
+            done = (
+                f"{user} no longer holds {role.value}"
+                if changed
+                else f"{user} did not hold {role.value}"
+            )
+    except DomainError as error:
+        console.print(f"error: {t(error.message, None, **_plain(error.params))}", markup=False)
+        return 1
+    finally:
+        await store.close()
+    Console(highlight=False).print(done, markup=False)
+    return 0
+
+
+async def _audit_csv(storage: StorageSettings, console: Console) -> int:
+    from bot.services.audit import count_audit_entries, export_audit_csv
+
+    store = await open_store(storage.database_url)
+    try:
+        total = await count_audit_entries(store)
+        columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn())
+        with Progress(
+            *columns, console=console, transient=True, disable=total < AUDIT_PROGRESS_THRESHOLD
+        ) as progress:
+            task = progress.add_task("audit", total=total)
+
+            def advance(done: int, expected: int) -> None:
+                progress.update(task, completed=done, total=expected)
+
+            written = await export_audit_csv(store, sys.stdout, progress=advance)
+    finally:
+        await store.close()
+    sys.stdout.flush()
+    console.print(f"{written} audit entries exported", markup=False)
+    return 0
+
+
+def _plain(params: dict[str, object]) -> dict[str, object]:
+    return {k: (", ".join(map(str, v)) if isinstance(v, tuple) else v) for k, v in params.items()}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

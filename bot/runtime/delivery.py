@@ -1,0 +1,352 @@
+"""The delivery loop: sends queued pings as Slack DMs, once, within Slack's limits.
+
+An adapter between the outbox (through :class:`bot.reminders.ReminderService`)
+and Slack's ``chat.postMessage``:
+
+* **Leases.** Due pings are claimed with a lease (``claimed_until``) in one
+  write, so two processes never hold the same ping; the lease is renewed
+  while pings wait here, and a crashed sender's lease simply runs out, after
+  which another sender (or the restarted one) takes the ping.
+* **Sent means Slack said ok.** A ping is marked sent — with the channel and
+  ``ts`` Slack answered — only after the answer arrived. One ping is in
+  flight at a time, so a kill can leave at most one ping sent but unrecorded:
+  the only way a ping is ever sent twice.
+* **Pacing.** A token bucket per channel (about one message a second after a
+  short burst, Slack's limit for posting) decides which ping may go next; a
+  429 answer blocks its channel for ``Retry-After`` seconds and the ping is
+  retried then, without counting as a failed attempt.
+* **Failures.** Any other error is a failed attempt: the service queues the
+  ping again with backoff, or parks it after the last attempt (at once for an
+  error that can't heal, such as an unknown user) and tells the admins.
+
+Real time (``time.monotonic``) paces the sending; the service's injected
+clock decides what is due and when leases end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.reminders import metadata, ping_message
+from bot.domain.outbox import Ping, PingState
+from bot.services.reminders import ReminderService
+
+log = logging.getLogger(__name__)
+
+# Errors that another attempt can't fix: park the ping at once.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "messages_tab_disabled",
+    }
+)
+PACING_MARGIN = 0.005  # seconds: never ask Slack a hair before a token is back
+DEFAULT_RETRY_AFTER = 1.0
+
+
+def default_owner() -> str:
+    """A lease owner name unique to this process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class ChannelPacer:
+    """A token bucket per channel: ``rate`` messages a second after a ``burst``.
+
+    A token is taken when Slack's answer arrives, never earlier than Slack
+    took it, so the bucket here is never ahead of Slack's.
+    """
+
+    def __init__(
+        self, *, rate: float, burst: int, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._rate = rate
+        self._burst = float(burst)
+        self._now = monotonic
+        self._buckets: dict[str, tuple[float, float]] = {}  # channel → (tokens, at)
+
+    def _tokens(self, channel: str, now: float) -> tuple[float, float]:
+        tokens, at = self._buckets.get(channel, (self._burst, now))
+        if now <= at:
+            return tokens, at
+        return min(self._burst, tokens + (now - at) * self._rate), now
+
+    def ready_at(self, channel: str) -> float:
+        """When the next message to ``channel`` may go (monotonic seconds; 0: now)."""
+        now = self._now()
+        tokens, at = self._tokens(channel, now)
+        if tokens >= 1.0:
+            return 0.0 if at <= now else at
+        return at + (1.0 - tokens) / self._rate + PACING_MARGIN
+
+    def took(self, channel: str) -> None:
+        """A message to ``channel`` was just answered."""
+        now = self._now()
+        tokens, at = self._tokens(channel, now)
+        self._buckets[channel] = (max(tokens - 1.0, 0.0), max(at, now))
+
+    def blocked(self, channel: str, seconds: float) -> None:
+        """Slack said ``Retry-After: seconds``: one token comes back then."""
+        self._buckets[channel] = (1.0, self._now() + seconds)
+
+    def forget(self, channel: str) -> None:
+        self._buckets.pop(channel, None)
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    retried: int = 0
+    parked: int = 0
+    cancelled: int = 0
+    ratelimited: int = 0
+    duplicates_avoided: int = 0
+
+
+class Delivery:
+    """The loop that sends due pings; ``run()`` until ``stop()``."""
+
+    def __init__(
+        self,
+        reminders: ReminderService,
+        client: AsyncWebClient,
+        *,
+        owner: str | None = None,
+        lease: float = 120.0,
+        batch: int = 1000,
+        poll: float = 1.0,
+        rate: float = 1.0,
+        burst: int = 3,
+        locale: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._reminders = reminders
+        self._client = client
+        self.owner = owner or default_owner()
+        self._lease = timedelta(seconds=lease)
+        self._renew_every = lease / 3
+        self._batch = batch
+        self._poll = poll
+        self._locale = locale
+        self._now = monotonic
+        self._pacer = ChannelPacer(rate=rate, burst=burst, monotonic=monotonic)
+        self._held: dict[str, deque[Ping]] = {}
+        self._count = 0
+        self._next_claim = 0.0
+        self._more_maybe = True
+        self._next_renew = monotonic() + self._renew_every
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.stats = DeliveryStats()
+
+    # -- control -----------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New pings may be due: look at once instead of at the next poll."""
+        self._next_claim = 0.0
+        self._more_maybe = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Send until :meth:`stop`; pings still held then are handed back."""
+        try:
+            while not self._stopping:
+                try:
+                    await self._step()
+                except Exception as error:  # e.g. the database busy for too long: try again
+                    log.error("delivery step failed: %s", type(error).__name__, exc_info=error)
+                    await self._sleep(self._poll)
+        finally:
+            with suppress(Exception):
+                await self._release_all()
+
+    def stop(self) -> None:
+        """Finish the ping in flight, then let :meth:`run` return."""
+        self._stopping = True
+        self._wake.set()
+
+    async def drain(self, *, timeout: float = 60.0) -> DeliveryStats:
+        """Send everything due now and return (for tests and benchmarks).
+
+        Returns once nothing is held and a claim finds nothing more due.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        self.wake()
+        try:
+            while loop.time() < deadline:
+                if self._count == 0:
+                    if not await self._claim():
+                        break
+                    continue
+                await self._step()
+            else:
+                raise TimeoutError(f"pings still held after {timeout}s")
+        finally:
+            await self._release_all()
+        return self.stats
+
+    @property
+    def held(self) -> int:
+        return self._count
+
+    # -- the loop ------------------------------------------------------------------
+
+    async def _step(self) -> None:
+        now = self._now()
+        channel, ready = self._next_ready()
+        nothing_ready = channel is None or ready > now
+        wants_more = now >= self._next_claim or (nothing_ready and self._more_maybe)
+        if self._count < self._batch and wants_more and await self._claim():
+            return  # look again: what was claimed may be ready
+        if now >= self._next_renew:
+            await self._renew()
+            return
+        if channel is None:
+            await self._sleep(max(self._next_claim - now, 0.0))
+            return
+        if ready > now:
+            await self._sleep(min(ready, self._next_claim, self._next_renew) - now)
+            return
+        queue = self._held[channel]
+        ping = queue.popleft()
+        if not queue:
+            del self._held[channel]
+        self._count -= 1
+        await self._deliver(ping)
+
+    def _next_ready(self) -> tuple[str | None, float]:
+        best: str | None = None
+        best_at = float("inf")
+        for channel in self._held:
+            at = self._pacer.ready_at(channel)
+            if at < best_at:
+                best, best_at = channel, at
+        return best, best_at
+
+    async def _sleep(self, seconds: float) -> None:
+        if seconds <= 0 or self._stopping:
+            return
+        self._wake.clear()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def _claim(self) -> int:
+        limit = self._batch - self._count
+        claimed = await self._reminders.claim(owner=self.owner, limit=limit, lease=self._lease)
+        for ping in claimed:
+            self._held.setdefault(ping.recipient, deque()).append(ping)
+        self._count += len(claimed)
+        self._more_maybe = len(claimed) == limit
+        self._next_claim = self._now() + self._poll
+        return len(claimed)
+
+    async def _renew(self) -> None:
+        self._next_renew = self._now() + self._renew_every
+        ids = [p.id for queue in self._held.values() for p in queue]
+        kept = set(await self._reminders.extend(ids, owner=self.owner, lease=self._lease))
+        if len(kept) == len(ids):
+            return
+        log.warning("lost the lease on %d pings; another sender has them", len(ids) - len(kept))
+        for channel in list(self._held):
+            queue = deque(p for p in self._held[channel] if p.id in kept)
+            if queue:
+                self._held[channel] = queue
+            else:
+                del self._held[channel]
+        self._count = len(kept)
+
+    async def _release_all(self) -> None:
+        ids = [p.id for queue in self._held.values() for p in queue]
+        self._held.clear()
+        self._count = 0
+        if ids:
+            await self._reminders.release(ids, owner=self.owner)
+
+    # -- one ping ------------------------------------------------------------------
+
+    async def _deliver(self, ping: Ping) -> None:
+        if not await self._reminders.still_wanted(ping):
+            self.stats.cancelled += 1
+            return
+        payload = ping_message(ping, self._locale)
+        try:
+            response = await self._client.chat_postMessage(
+                channel=ping.recipient, metadata=metadata(ping), **payload
+            )
+        except SlackApiError as error:
+            await self._refused(ping, error)
+            return
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            self._pacer.took(ping.recipient)
+            await self._failed(ping, type(error).__name__, permanent=False)
+            return
+        self._pacer.took(ping.recipient)
+        channel = str(response.get("channel") or ping.recipient)
+        ts = str(response.get("ts") or "")
+        if await self._reminders.delivered(ping, channel=channel, ts=ts):
+            self.stats.sent += 1
+        else:  # someone else finished it while our lease had run out
+            self.stats.duplicates_avoided += 1
+            log.warning("ping %d was already recorded by another sender", ping.id)
+
+    async def _refused(self, ping: Ping, error: SlackApiError) -> None:
+        response = error.response
+        code = str(response.get("error") or "unknown_error")
+        if response.status_code == 429 or code == "ratelimited":
+            seconds = _retry_after(response.headers)
+            self.stats.ratelimited += 1
+            self._pacer.blocked(ping.recipient, seconds)
+            self._held.setdefault(ping.recipient, deque()).appendleft(ping)
+            self._count += 1
+            return
+        self._pacer.took(ping.recipient)
+        await self._failed(ping, code, permanent=code in PERMANENT_ERRORS)
+
+    async def _failed(self, ping: Ping, error: str, *, permanent: bool) -> None:
+        state = await self._reminders.failed(
+            ping, owner=self.owner, error=error, permanent=permanent
+        )
+        if state is PingState.PARKED:
+            self.stats.parked += 1
+            log.warning("parked ping %d (%s) after %s", ping.id, ping.kind, error)
+        else:
+            self.stats.retried += 1
+            log.info("ping %d failed (%s); retrying later", ping.id, error)
+
+
+def _retry_after(headers: Any) -> float:
+    """Seconds from a ``Retry-After`` header (any case), else one second."""
+    value: Any = None
+    if headers is not None:
+        getter = getattr(headers, "get", None)
+        if getter is not None:
+            value = getter("Retry-After") or getter("retry-after")
+    try:
+        return max(float(value), 0.0) if value is not None else DEFAULT_RETRY_AFTER
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER

@@ -1,0 +1,164 @@
+"""Reminders at run time: APScheduler runs the sweep, a task runs the delivery loop.
+
+Started by ``start_bot`` inside the running event loop and stopped by
+``RunningBot.stop`` (so on SIGTERM). The jobs hold no rule: the sweep job asks
+:meth:`bot.reminders.ReminderService.sweep` what fell due and wakes the
+delivery loop, which sends what the outbox holds.
+
+The sweep runs once at start and then every ``BENEFITS_SWEEP_INTERVAL_SECONDS``;
+missed runs (a blocked loop, a sleeping laptop) are coalesced into one and
+run however late (``misfire_grace_time=None``). What fell due while the bot
+was down is not lost either way: the sweep covers everything since its stored
+watermark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.clock import Clock
+from bot.runtime.container import Services
+from bot.runtime.delivery import Delivery
+from bot.services.benefits import ServiceCore
+from bot.services.reminders import ReminderRules, ReminderService
+from bot.settings import Settings
+from storage.base import Store
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "reminder-sweep"
+SLACK_TIMEOUT = 30  # seconds for one chat.postMessage
+
+
+class ReminderScheduler:
+    """Runs the sweep on a schedule and the delivery loop as a task."""
+
+    def __init__(
+        self, reminders: ReminderService, delivery: Delivery, *, sweep_every: float
+    ) -> None:
+        self.reminders = reminders
+        self.delivery = delivery
+        self._sweep_every = sweep_every
+        self._scheduler: Any = None
+        self._delivery_task: asyncio.Task[None] | None = None
+        self._sweeping: asyncio.Task[int] | None = None
+
+    async def sweep_now(self) -> int:
+        """Queue what fell due (one sweep at a time) and wake the delivery loop."""
+        if self._sweeping is not None and not self._sweeping.done():
+            return await asyncio.shield(self._sweeping)
+        self._sweeping = asyncio.create_task(self.reminders.sweep(), name="reminder sweep")
+        queued = await asyncio.shield(self._sweeping)
+        if queued:
+            log.info("queued %d reminders", queued)
+            self.delivery.wake()
+        return queued
+
+    def start(self) -> None:
+        """Start both; call from inside the running event loop."""
+        scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        scheduler.add_job(
+            self.sweep_now,
+            IntervalTrigger(seconds=self._sweep_every, timezone=UTC),
+            id=SWEEP_JOB,
+            name="reminder sweep",
+            next_run_time=datetime.now(UTC),
+            replace_existing=True,
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        self._delivery_task = asyncio.create_task(self.delivery.run(), name="reminder delivery")
+
+    async def stop(self, *, timeout: float = 10.0) -> None:
+        """Stop scheduling, let a running sweep and the ping in flight finish."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        if self._sweeping is not None and not self._sweeping.done():
+            with suppress(Exception, TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._sweeping), timeout)
+        task, self._delivery_task = self._delivery_task, None
+        if task is None:
+            return
+        self.delivery.stop()
+        try:
+            await asyncio.wait_for(task, timeout)
+        except TimeoutError:
+            log.warning("the delivery loop did not stop in %.0fs; cancelled", timeout)
+        except Exception as error:  # it already failed; stopping must go on
+            log.error("the delivery loop had failed: %s", type(error).__name__, exc_info=error)
+
+
+@dataclass
+class ReminderRuntime:
+    """What ``start_bot`` keeps to stop reminders cleanly."""
+
+    service: ReminderService
+    scheduler: ReminderScheduler
+    session: aiohttp.ClientSession
+
+    @property
+    def delivery(self) -> Delivery:
+        return self.scheduler.delivery
+
+    async def stop(self, *, timeout: float = 10.0) -> None:
+        try:
+            await self.scheduler.stop(timeout=timeout)
+        finally:
+            await self.session.close()
+
+
+def reminder_service(settings: Settings, store: Store, *, clock: Clock) -> ReminderService:
+    return ReminderService(store, clock=clock, rules=ReminderRules.from_settings(settings))
+
+
+def subscribe_everywhere(reminders: ReminderService, services: Services) -> None:
+    """Make the reminder service an event sink of every service in ``services``."""
+    for item in fields(services):
+        value = getattr(services, item.name)
+        if isinstance(value, ServiceCore):
+            value.subscribe(reminders.on_event)
+
+
+def start_reminders(settings: Settings, reminders: ReminderService) -> ReminderRuntime:
+    """Start the sweep schedule and the delivery loop; call inside the event loop.
+
+    Delivery has its own Web API client: one keep-alive connection and no
+    automatic retries (a retry is the delivery loop's decision, never the
+    client's, or a ping could be sent twice).
+    """
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        session=session,
+        retry_handlers=[],
+        timeout=SLACK_TIMEOUT,
+    )
+    delivery = Delivery(
+        reminders,
+        client,
+        lease=settings.benefits_delivery_lease_seconds,
+        batch=settings.benefits_delivery_batch,
+        poll=settings.benefits_delivery_poll_seconds,
+        rate=settings.benefits_slack_messages_per_second,
+        burst=settings.benefits_slack_burst,
+    )
+    scheduler = ReminderScheduler(
+        reminders, delivery, sweep_every=settings.benefits_sweep_interval_seconds
+    )
+    scheduler.start()
+    return ReminderRuntime(service=reminders, scheduler=scheduler, session=session)

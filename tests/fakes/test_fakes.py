@@ -1,0 +1,794 @@
+"""Tests of the Slack fakes themselves, driven through the real slack-sdk and slack-bolt."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from tests.fakes import (
+    FakeSlackWebApi,
+    FakeSocketModeServer,
+    RecordedCall,
+    Surface,
+    assert_within_block_kit_limits,
+    block_actions_body,
+    block_kit_violations,
+    event_body,
+    sign,
+    slash_command_body,
+    slash_command_payload,
+    view_submission_body,
+)
+
+BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-test-token"
+SECRET = "test-signing-secret"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlackWebApi]:
+    async with FakeSlackWebApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(slack: FakeSlackWebApi) -> AsyncWebClient:
+    return AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
+
+
+def section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+
+
+def button(text: str = "Go", action_id: str = "go", **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": "v",
+        **extra,
+    }
+
+
+def option(text: str = "One", value: str = "1") -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text}
+
+
+def message(*blocks: dict[str, Any], text: str = "fallback") -> dict[str, Any]:
+    return {"text": text, "blocks": list(blocks)}
+
+
+def modal(*blocks: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": "cb",
+        "title": plain("Title"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
+        "blocks": list(blocks),
+    }
+    view.update(extra)
+    return view
+
+
+def input_block(**extra: Any) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": "amount",
+        "label": plain("Amount"),
+        "element": {"type": "plain_text_input", "action_id": "value"},
+    }
+    block.update(extra)
+    return block
+
+
+# -- Web API ------------------------------------------------------------------------------------
+
+
+async def test_post_message_from_sdk_is_recorded_with_decoded_blocks(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    blocks = [section("*Hello*"), {"type": "actions", "elements": [button()]}]
+
+    response = await client.chat_postMessage(channel="U123", text="Hello", blocks=blocks)
+
+    assert response["channel"] == "D123"
+    assert response["ts"] == "1700000000.000100"
+    assert response["message"]["blocks"] == blocks
+    [call] = slack.calls_to("chat.postMessage")
+    assert call.args == {"channel": "U123", "text": "Hello", "blocks": blocks}
+    assert call.token == BOT_TOKEN
+    assert call.content_type == "application/json"
+    assert not call.failed
+    slack.assert_no_violations()
+
+
+async def test_ts_values_are_unique_and_increasing(client: AsyncWebClient) -> None:
+    first = await client.chat_postMessage(channel="C1", text="a")
+    second = await client.chat_postEphemeral(channel="C1", user="U1", text="b")
+    third = await client.chat_postMessage(channel="C1", text="c")
+
+    stamps = [first["ts"], second["message_ts"], third["ts"]]
+    assert stamps == sorted(stamps, key=float)
+    assert len(set(stamps)) == 3
+
+
+async def test_form_bodies_with_json_string_fields_are_decoded(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    blocks = [section("from a form")]
+
+    await client.api_call(
+        "chat.postMessage", data={"channel": "C1", "text": "t", "blocks": json.dumps(blocks)}
+    )
+
+    [call] = slack.calls_to("chat.postMessage")
+    assert call.content_type == "application/x-www-form-urlencoded"
+    assert call.args["blocks"] == blocks
+
+
+async def test_params_methods_arrive_as_query_strings_with_string_values(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    opened = await client.conversations_open(users="U42", return_im=True)
+
+    assert opened["channel"]["id"] == "D42"
+    [call] = slack.calls_to("conversations.open")
+    assert call.http_verb == "POST"
+    assert call.args == {"users": "U42", "return_im": "1"}
+
+
+async def test_users_info_answers_registered_users_and_locale_only_on_request(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    slack.add_user("U1", name="ana", email="ana@example.com", locale="de-DE")
+
+    plain_info = await client.users_info(user="U1")
+    with_locale = await client.users_info(user="U1", include_locale=True)
+    by_email = await client.users_lookupByEmail(email="ANA@example.com")
+
+    assert "locale" not in plain_info["user"]
+    assert with_locale["user"]["locale"] == "de-DE"
+    assert by_email["user"]["id"] == "U1"
+    assert slack.calls_to("users.info")[0].http_verb == "GET"
+    with pytest.raises(SlackApiError) as unknown:
+        await client.users_info(user="U404")
+    assert unknown.value.response["error"] == "user_not_found"
+    with pytest.raises(SlackApiError) as unknown_email:
+        await client.users_lookupByEmail(email="nobody@example.com")
+    assert unknown_email.value.response["error"] == "users_not_found"
+
+
+async def test_calls_without_a_token_are_not_authed(slack: FakeSlackWebApi) -> None:
+    anonymous = AsyncWebClient(base_url=slack.api_url)
+
+    with pytest.raises(SlackApiError) as error:
+        await anonymous.chat_postMessage(channel="C1", text="hi")
+
+    assert error.value.response["error"] == "not_authed"
+    assert slack.calls[0].failed
+
+
+async def test_auth_test_describes_the_bot(client: AsyncWebClient) -> None:
+    response = await client.auth_test()
+
+    assert response["user_id"] == "UBOT"
+    assert response["bot_id"] == "BBOT"
+    assert response["team_id"] == "T0001"
+    assert response["team"] == "Test"
+    assert response["url"].startswith("https://")
+
+
+async def test_views_get_ids_and_bad_views_are_reported_as_violations(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    opened = await client.views_open(trigger_id="t", view=modal(section("ok")))
+    await client.views_update(
+        view_id=opened["view"]["id"], view=modal(section("x"), title=plain("A" * 25))
+    )
+
+    assert opened["view"]["id"].startswith("V")
+    assert slack.violations == [
+        "views.update (call #1): view.title.text: modal title is 25 chars (max 24)"
+    ]
+    with pytest.raises(AssertionError, match="modal title is 25 chars"):
+        slack.assert_no_violations()
+
+
+async def test_invalid_blocks_can_be_rejected_like_slack_does() -> None:
+    async with FakeSlackWebApi(reject_invalid_blocks=True) as slack:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
+        with pytest.raises(SlackApiError) as error:
+            await client.chat_postMessage(channel="C1", text="t", blocks=[section("x" * 3001)])
+
+    assert error.value.response["error"] == "invalid_blocks"
+
+
+async def test_response_url_posts_are_recorded_with_their_name(slack: FakeSlackWebApi) -> None:
+    webhook = AsyncWebhookClient(slack.response_url("cmd-1"))
+
+    response = await webhook.send(text="done", replace_original=True, blocks=[section("done")])
+
+    assert response.status_code == 200
+    [call] = slack.calls_to("response_url")
+    assert call.args["_name"] == "cmd-1"
+    assert call.args["replace_original"] is True
+    assert call.args["blocks"] == [section("done")]
+
+
+async def test_wait_for_returns_calls_that_arrive_later(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    async def post_later() -> None:
+        await asyncio.sleep(0.05)
+        await client.chat_postMessage(channel="C1", text="first")
+        await client.chat_postMessage(channel="C2", text="second")
+
+    task = asyncio.create_task(post_later())
+    calls = await slack.wait_for(
+        "chat.postMessage", where=lambda c: c.args.get("channel") == "C2", timeout=2
+    )
+    await task
+
+    assert [c.args["text"] for c in calls] == ["second"]
+
+
+async def test_wait_for_timeout_lists_what_was_recorded(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    await client.chat_postMessage(channel="C1", text="only this")
+
+    with pytest.raises(AssertionError) as error:
+        await slack.wait_for("chat.postMessage", count=2, timeout=0.1)
+
+    assert "got 1" in str(error.value)
+    assert "chat.postMessage" in str(error.value)
+    assert "only this" in str(error.value)
+
+
+# -- failure injection and rate limits ---------------------------------------------------------
+
+
+async def test_injected_429_raises_slack_api_error_with_retry_after(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    slack.fail_next("chat.postMessage", retry_after=7)
+
+    with pytest.raises(SlackApiError) as error:
+        await client.chat_postMessage(channel="C1", text="hi")
+    await client.chat_postMessage(channel="C1", text="hi again")
+
+    response = error.value.response
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "7"
+    assert response["error"] == "ratelimited"
+    assert [c.failed for c in slack.calls_to("chat.postMessage")] == [True, False]
+    assert slack.ratelimited_count == 1
+
+
+async def test_injected_429_is_retried_by_the_rate_limit_retry_handler(
+    slack: FakeSlackWebApi,
+) -> None:
+    client = AsyncWebClient(
+        token=BOT_TOKEN,
+        base_url=slack.api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=1)],
+    )
+    slack.fail_next("chat.postMessage", retry_after=1)
+
+    response = await client.chat_postMessage(channel="C1", text="hi")
+
+    assert response["ok"]
+    assert [c.failed for c in slack.calls_to("chat.postMessage")] == [True, False]
+
+
+async def test_injected_error_with_status_200_is_a_plain_slack_error(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    slack.fail_next("chat.update", error="message_not_found", status=200, times=2)
+
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as error:
+            await client.chat_update(channel="C1", ts="1.2", text="x")
+        assert error.value.response["error"] == "message_not_found"
+        assert "Retry-After" not in error.value.response.headers
+    assert (await client.chat_update(channel="C1", ts="1.2", text="x"))["ok"]
+
+
+async def test_rate_limit_is_a_token_bucket_per_channel() -> None:
+    now = [1000.0]
+    async with FakeSlackWebApi(clock=lambda: now[0]) as slack:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
+        slack.rate_limit("chat.postMessage", per_channel_per_second=0.25, burst=2)
+
+        await client.chat_postMessage(channel="C1", text="1")
+        await client.chat_postMessage(channel="C1", text="2")
+        with pytest.raises(SlackApiError) as error:
+            await client.chat_postMessage(channel="C1", text="3")
+        await client.chat_postMessage(channel="C2", text="other channel")
+        now[0] += 4.0
+        await client.chat_postMessage(channel="C1", text="refilled")
+
+    assert error.value.response.status_code == 429
+    assert error.value.response.headers["Retry-After"] == "4"
+    assert slack.ratelimited_count == 1
+    assert len(slack.calls_to("chat.postMessage", include_failed=False)) == 4
+
+
+# -- Block Kit limits -------------------------------------------------------------------------
+
+BAD_PAYLOADS = [
+    pytest.param(
+        message(*[section("x")] * 51), "message", "51 blocks (max 50", id="a message with 51 blocks"
+    ),
+    pytest.param(
+        modal(*[section("x")] * 101), "modal", "101 blocks (max 100", id="a modal with 101 blocks"
+    ),
+    pytest.param(
+        {"type": "home", "blocks": [section("x")] * 101},
+        "home",
+        "101 blocks (max 100",
+        id="a home view with 101 blocks",
+    ),
+    pytest.param(
+        message(section("x" * 3001)),
+        "message",
+        "section text is 3001 chars (max 3000)",
+        id="section text longer than 3000 chars",
+    ),
+    pytest.param(
+        message({"type": "section", "fields": [plain("f")] * 11}),
+        "message",
+        "11 section fields (max 10)",
+        id="a section with 11 fields",
+    ),
+    pytest.param(
+        message({"type": "section", "fields": [plain("f" * 2001)]}),
+        "message",
+        "section field is 2001 chars (max 2000)",
+        id="a section field longer than 2000 chars",
+    ),
+    pytest.param(
+        message({"type": "header", "text": plain("h" * 151)}),
+        "message",
+        "header text is 151 chars (max 150)",
+        id="header text longer than 150 chars",
+    ),
+    pytest.param(
+        message({"type": "header", "text": {"type": "mrkdwn", "text": "*h*"}}),
+        "message",
+        "header text must be plain_text",
+        id="a header with mrkdwn text",
+    ),
+    pytest.param(
+        message({"type": "context", "elements": [plain("c")] * 11}),
+        "message",
+        "11 context elements (max 10)",
+        id="a context block with 11 elements",
+    ),
+    pytest.param(
+        message({"type": "actions", "elements": [button(action_id=f"a{i}") for i in range(26)]}),
+        "message",
+        "26 actions elements (max 25)",
+        id="an actions block with 26 elements",
+    ),
+    pytest.param(
+        message({"type": "actions", "elements": [button(text="b" * 76)]}),
+        "message",
+        "button text is 76 chars (max 75)",
+        id="button text longer than 75 chars",
+    ),
+    pytest.param(
+        message({"type": "actions", "elements": [button(value="v" * 2001)]}),
+        "message",
+        "button value is 2001 chars (max 2000)",
+        id="a button value longer than 2000 chars",
+    ),
+    pytest.param(
+        message({"type": "actions", "elements": [button(url="https://x/" + "u" * 2991)]}),
+        "message",
+        "button url is 3001 chars (max 3000)",
+        id="a button url longer than 3000 chars",
+    ),
+    pytest.param(
+        message({"type": "actions", "elements": [button(action_id="a" * 256)]}),
+        "message",
+        "action_id is 256 chars (max 255)",
+        id="an action_id longer than 255 chars",
+    ),
+    pytest.param(
+        message({"type": "actions", "elements": [button(), button()]}),
+        "message",
+        "duplicate action_id 'go' in one block",
+        id="two elements in one block sharing an action_id",
+    ),
+    pytest.param(
+        message(section("x", block_id="b" * 256)),
+        "message",
+        "block_id is 256 chars (max 255)",
+        id="a block_id longer than 255 chars",
+    ),
+    pytest.param(
+        message(section("x", block_id="same"), section("y", block_id="same")),
+        "message",
+        "duplicate block_id 'same'",
+        id="two blocks sharing a block_id",
+    ),
+    pytest.param(
+        message(section("x", accessory={"type": "static_select", "options": [option("o" * 76)]})),
+        "message",
+        "option text is 76 chars (max 75)",
+        id="a select option text longer than 75 chars",
+    ),
+    pytest.param(
+        message(
+            section("x", accessory={"type": "static_select", "options": [option(value="v" * 151)]})
+        ),
+        "message",
+        "option value is 151 chars (max 150)",
+        id="a select option value longer than 150 chars",
+    ),
+    pytest.param(
+        message(
+            section("x", accessory={"type": "static_select", "options": [option()] * 101}),
+        ),
+        "message",
+        "101 static_select options (max 100)",
+        id="a static_select with 101 options",
+    ),
+    pytest.param(
+        message(section("x", accessory={"type": "overflow", "options": [option()] * 6})),
+        "message",
+        "6 overflow options (max 5)",
+        id="an overflow menu with 6 options",
+    ),
+    pytest.param(
+        modal(section("x"), title=plain("t" * 25)),
+        "modal",
+        "modal title is 25 chars (max 24)",
+        id="a modal title longer than 24 chars",
+    ),
+    pytest.param(
+        modal(section("x"), title={"type": "mrkdwn", "text": "*t*"}),
+        "modal",
+        "modal title must be plain_text",
+        id="a modal title in mrkdwn",
+    ),
+    pytest.param(
+        modal(section("x"), submit=plain("s" * 25)),
+        "modal",
+        "submit button text is 25 chars (max 24)",
+        id="a submit label longer than 24 chars",
+    ),
+    pytest.param(
+        modal(section("x"), close=plain("c" * 25)),
+        "modal",
+        "close button text is 25 chars (max 24)",
+        id="a close label longer than 24 chars",
+    ),
+    pytest.param(
+        modal(section("x"), callback_id="c" * 256),
+        "modal",
+        "callback_id is 256 chars (max 255)",
+        id="a callback_id longer than 255 chars",
+    ),
+    pytest.param(
+        modal(section("x"), private_metadata="m" * 3001),
+        "modal",
+        "private_metadata is 3001 chars (max 3000)",
+        id="private_metadata longer than 3000 chars",
+    ),
+    pytest.param(
+        modal(input_block(label=plain("l" * 2001))),
+        "modal",
+        "input label is 2001 chars (max 2000)",
+        id="an input label longer than 2000 chars",
+    ),
+    pytest.param(
+        modal(input_block(hint=plain("h" * 2001))),
+        "modal",
+        "input hint is 2001 chars (max 2000)",
+        id="an input hint longer than 2000 chars",
+    ),
+    pytest.param(
+        modal(
+            input_block(
+                element={
+                    "type": "plain_text_input",
+                    "action_id": "v",
+                    "placeholder": plain("p" * 151),
+                }
+            )
+        ),
+        "modal",
+        "placeholder is 151 chars (max 150)",
+        id="a plain_text_input placeholder longer than 150 chars",
+    ),
+    pytest.param(
+        modal(input_block(), submit=None),
+        "modal",
+        "a modal with input blocks needs a submit button",
+        id="a modal with inputs but no submit button",
+    ),
+    pytest.param(
+        {"text": "t" * 40001},
+        "message",
+        "message text is 40001 chars (max 40000)",
+        id="top level message text longer than 40000 chars",
+    ),
+    pytest.param(
+        message({"type": "section", "text": {"type": "markdown", "text": "x"}}),
+        "message",
+        "has type 'markdown', expected plain_text or mrkdwn",
+        id="a text object with an unknown type",
+    ),
+    pytest.param(
+        message({"type": "section", "text": {"type": "mrkdwn", "text": ""}}),
+        "message",
+        "section text has empty text",
+        id="a text object with empty text",
+    ),
+    pytest.param(
+        {"blocks": [section("x")]},
+        "message",
+        "message has blocks but no fallback text",
+        id="a message with blocks but no fallback text",
+    ),
+    pytest.param(
+        {"text": "t", "attachments": [{"blocks": [section("x" * 3001)]}]},
+        "message",
+        "attachments[0].blocks[0].text.text: section text is 3001",
+        id="blocks inside attachments are checked too",
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "surface", "expected"), BAD_PAYLOADS)
+def test_block_kit_checker_flags(payload: dict[str, Any], surface: Surface, expected: str) -> None:
+    violations = block_kit_violations(payload, surface=surface)
+
+    assert any(expected in v for v in violations), violations
+    with pytest.raises(AssertionError, match="Block Kit violation"):
+        assert_within_block_kit_limits(payload, surface=surface)
+
+
+GOOD_PAYLOADS = [
+    pytest.param(
+        message(
+            {"type": "header", "text": plain("Benefits")},
+            section("*Azure credits*", block_id="s1", accessory=button(action_id="more")),
+            {"type": "section", "block_id": "s2", "fields": [plain("a"), plain("b")]},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "updated"}]},
+            {"type": "actions", "elements": [button(action_id="a"), button(action_id="b")]},
+            {"type": "divider"},
+        ),
+        "message",
+        id="a typical message with every common block",
+    ),
+    pytest.param(message(*[section("x")] * 50), "message", id="a message with exactly 50 blocks"),
+    pytest.param(
+        message(
+            {"type": "actions", "block_id": "r1", "elements": [button(action_id="approve")]},
+            {"type": "actions", "block_id": "r2", "elements": [button(action_id="approve")]},
+        ),
+        "message",
+        id="the same action_id in two different blocks",
+    ),
+    pytest.param(
+        modal(input_block(hint=plain("Whole euros")), private_metadata="m" * 3000),
+        "modal",
+        id="a modal with an input at the limits",
+    ),
+    pytest.param(
+        {"type": "home", "blocks": [section("x")] * 100}, "home", id="a home view with 100 blocks"
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "surface"), GOOD_PAYLOADS)
+def test_block_kit_checker_accepts(payload: dict[str, Any], surface: Surface) -> None:
+    assert block_kit_violations(payload, surface=surface) == []
+    assert_within_block_kit_limits(payload, surface=surface)
+
+
+# -- signing and request bodies -----------------------------------------------------------------
+
+
+def test_signature_verifies_with_the_right_secret_only() -> None:
+    body = slash_command_body(text="list", user_id="U1", response_url="http://x/r")
+    headers = sign(body, SECRET)
+
+    assert SignatureVerifier(SECRET).is_valid_request(body, headers)
+    assert not SignatureVerifier("wrong-secret").is_valid_request(body, headers)
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_old_timestamps_fail_verification_like_replays() -> None:
+    body = event_body({"type": "app_home_opened", "user": "U1"})
+    headers = sign(body, SECRET, timestamp=int(time.time()) - 600)
+
+    assert headers["Content-Type"] == "application/json"
+    assert not SignatureVerifier(SECRET).is_valid_request(body, headers)
+
+
+def test_slash_command_body_has_slacks_fields_in_order() -> None:
+    body = slash_command_body(
+        text="grant 5", user_id="U1", response_url="http://x/r", trigger_id="1.2.3"
+    )
+
+    assert body.startswith("token=")
+    assert "command=%2Fbenefits&text=grant+5" in body
+    fields = {k: v[0] for k, v in parse_qs(body).items()}
+    assert list(fields) == [
+        "token",
+        "team_id",
+        "team_domain",
+        "channel_id",
+        "channel_name",
+        "user_id",
+        "user_name",
+        "command",
+        "text",
+        "api_app_id",
+        "is_enterprise_install",
+        "response_url",
+        "trigger_id",
+    ]
+    assert fields["is_enterprise_install"] == "false"
+
+
+def bolt_app(slack: FakeSlackWebApi) -> AsyncApp:
+    return AsyncApp(
+        client=AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url),
+        signing_secret=SECRET,
+    )
+
+
+async def dispatch(app: AsyncApp, body: str) -> int:
+    headers: dict[str, str | Sequence[str]] = {**sign(body, SECRET)}
+    response = await app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+    return response.status
+
+
+async def test_signed_bodies_are_understood_by_bolt(slack: FakeSlackWebApi) -> None:
+    app = bolt_app(slack)
+    seen: dict[str, Any] = {}
+
+    @app.command("/benefits")
+    async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack()
+        seen["command"] = command
+
+    @app.action("approve")
+    async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        seen["action"] = body
+
+    @app.view("grant")
+    async def on_view(ack: AsyncAck, view: dict[str, Any]) -> None:
+        await ack()
+        seen["view"] = view
+
+    @app.event("app_home_opened")
+    async def on_event(event: dict[str, Any]) -> None:
+        seen["event"] = event
+
+    response_url = slack.response_url("r")
+    statuses = [
+        await dispatch(
+            app, slash_command_body(text="grant 5", user_id="U1", response_url=response_url)
+        ),
+        await dispatch(
+            app,
+            block_actions_body(
+                user_id="U1",
+                action_id="approve",
+                value="42",
+                message={"ts": "1700000000.000100", "text": "x"},
+            ),
+        ),
+        await dispatch(
+            app,
+            view_submission_body(
+                user_id="U1", callback_id="grant", values={"amount": {"value": "5"}}
+            ),
+        ),
+        await dispatch(app, event_body({"type": "app_home_opened", "user": "U1", "tab": "home"})),
+    ]
+    await asyncio.sleep(0.05)  # event listeners run after the ack
+
+    assert statuses == [200, 200, 200, 200]
+    assert seen["command"]["text"] == "grant 5"
+    assert seen["command"]["response_url"] == response_url
+    assert seen["action"]["actions"][0]["value"] == "42"
+    assert seen["action"]["container"]["message_ts"] == "1700000000.000100"
+    assert seen["view"]["state"]["values"]["amount"]["value"]["value"] == "5"
+    assert seen["event"]["user"] == "U1"
+    assert slack.calls_to("auth.test"), "bolt authorizes through the fake"
+
+
+# -- Socket Mode --------------------------------------------------------------------------------
+
+
+async def test_sdk_socket_mode_client_connects_receives_and_acks(
+    slack: FakeSlackWebApi,
+) -> None:
+    async with FakeSocketModeServer() as sm:
+        slack.socket_url = sm.url
+        client = SocketModeClient(
+            app_token=APP_TOKEN, web_client=AsyncWebClient(base_url=slack.api_url)
+        )
+        messages: list[dict[str, Any]] = []
+
+        async def on_message(_: AsyncBaseSocketModeClient, msg: dict[str, Any], __: Any) -> None:
+            messages.append(msg)
+
+        async def on_request(c: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
+            await c.send_socket_mode_response(
+                SocketModeResponse(envelope_id=req.envelope_id, payload={"text": "got it"})
+            )
+
+        client.message_listeners.append(on_message)
+        client.socket_mode_request_listeners.append(on_request)
+        try:
+            await client.connect()  # type: ignore[no-untyped-call]
+            await sm.wait_connected()
+            payload = slash_command_payload(
+                text="help", user_id="U1", response_url=slack.response_url("r")
+            )
+            envelope_id = await sm.send_envelope("slash_commands", payload)
+            ack = await sm.wait_ack(envelope_id)
+
+            await sm.send_disconnect()
+            await sm.wait_connections(2)
+            # Slack's "disconnect" makes the SDK fetch a new URL and connect again; envelopes
+            # sent meanwhile wait in the new socket until the client reads them.
+            after_reconnect = await sm.send_envelope("events_api", {"type": "event_callback"})
+            second_ack = await sm.wait_ack(after_reconnect)
+        finally:
+            await client.close()  # type: ignore[no-untyped-call]
+
+    [connections_open, reconnect_open] = slack.calls_to("apps.connections.open")
+    assert connections_open.token == APP_TOKEN
+    assert not reconnect_open.failed
+    assert ack == {"envelope_id": envelope_id, "payload": {"text": "got it"}}
+    assert second_ack["envelope_id"] == after_reconnect
+    assert sm.connections_total == 2
+    assert messages[0]["type"] == "hello"
+    assert messages[1]["payload"] == payload
+    assert sm.pings_received >= 1
+
+
+async def test_socket_mode_wait_ack_times_out_readably() -> None:
+    async with FakeSocketModeServer() as sm:
+        with pytest.raises(AssertionError, match="ack of nope"):
+            await sm.wait_ack("nope", timeout=0.05)
+
+
+def test_recorded_call_defaults() -> None:
+    call = RecordedCall(method="auth.test", args={}, token=None)
+
+    assert not call.failed
+    assert call.status == 200

@@ -1,0 +1,244 @@
+"""The delivery loop against a fake Slack: once each, paced, through 429s and errors.
+
+The loop runs on a SQLite outbox with the real Web API client pointed at
+:class:`FakeSlackWebApi`; every message carries its ping in Slack message
+metadata, so deliveries are counted per ping key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.clock import FakeClock
+from bot.domain.model import Role
+from bot.domain.outbox import NewPing, Ping, PingState
+from bot.runtime.delivery import ChannelPacer, Delivery
+from bot.services.reminders import Kind, ReminderRules, ReminderService
+from storage.sqlite import SqliteStore, open_sqlite
+from tests.fakes.web_api import FakeSlackWebApi, RecordedCall
+from tests.slack.harness import BOT_TOKEN
+
+ADMIN = "UADMIN001"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlackWebApi]:
+    async with FakeSlackWebApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await open_sqlite(tmp_path / "delivery.db")
+    async with opened.write() as repo:
+        await repo.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=FakeClock().now())
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def client(slack: FakeSlackWebApi) -> AsyncIterator[AsyncWebClient]:
+    async with aiohttp.ClientSession() as session:
+        yield AsyncWebClient(
+            token=BOT_TOKEN, base_url=slack.api_url, session=session, retry_handlers=[]
+        )
+
+
+def make(
+    store: SqliteStore,
+    client: AsyncWebClient,
+    clock: FakeClock,
+    *,
+    rate: float = 50.0,
+    burst: int = 50,
+    rules: ReminderRules | None = None,
+) -> Delivery:
+    service = ReminderService(store, clock=clock, rules=rules)
+    return Delivery(service, client, lease=60, batch=100, poll=0.05, rate=rate, burst=burst)
+
+
+async def queue(store: SqliteStore, clock: FakeClock, users: int, each: int) -> list[str]:
+    pings = [
+        NewPing(
+            key=f"test:{user}:{n}",
+            recipient=f"U{user:04d}",
+            kind=Kind.MEMBERSHIP_ENDING.value,
+            params={"level": "gold", "ends_on": "2026-12-31", "days_left": 30},
+        )
+        for user in range(users)
+        for n in range(each)
+    ]
+    async with store.write() as repo:
+        await repo.enqueue_pings(pings, at=clock.now())
+    return [p.key for p in pings]
+
+
+def delivered_keys(slack: FakeSlackWebApi) -> Counter[str]:
+    return Counter(
+        c.args["metadata"]["event_payload"]["key"]
+        for c in slack.calls_to("chat.postMessage", include_failed=False)
+        if isinstance(c.args.get("metadata"), dict)
+    )
+
+
+async def all_pings(store: SqliteStore) -> list[Ping]:
+    async with store.read() as repo:
+        return await repo.pings(state=None, offset=0, limit=10_000)
+
+
+async def test_every_ping_is_sent_once_as_a_dm_with_its_ts_recorded(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = FakeClock()
+    keys = await queue(store, clock, users=4, each=3)
+    stats = await make(store, client, clock).drain(timeout=20)
+    assert stats.sent == 12
+    assert delivered_keys(slack) == Counter(keys)
+    pings = await all_pings(store)
+    assert {p.state for p in pings} == {PingState.SENT}
+    post = slack.calls_to("chat.postMessage")[0]
+    by_key = {p.key: p for p in pings}
+    sent = by_key[post.args["metadata"]["event_payload"]["key"]]
+    assert (sent.channel, sent.ts) == (post.response["channel"], post.response["ts"])
+    assert post.args["channel"] == sent.recipient
+    assert "membership" in post.args["text"]
+    slack.assert_no_violations()
+
+
+async def test_answers_429_with_retry_after_are_honoured_and_nothing_is_sent_twice(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = FakeClock()
+    keys = await queue(store, clock, users=5, each=4)
+    slack.fail_next("chat.postMessage", retry_after=1, times=3)
+    started = time.monotonic()
+    stats = await make(store, client, clock).drain(timeout=30)
+    assert time.monotonic() - started >= 1.0  # the blocked channel waited its Retry-After
+    assert stats.ratelimited == slack.ratelimited_count == 3
+    assert delivered_keys(slack) == Counter(keys)
+    assert {p.state for p in await all_pings(store)} == {PingState.SENT}
+    assert all(p.attempts == 1 for p in await all_pings(store))  # a 429 is not an attempt
+
+
+async def test_a_slack_that_rate_limits_each_channel_gets_every_ping_once(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = FakeClock()
+    keys = await queue(store, clock, users=3, each=5)
+    slack.rate_limit("chat.postMessage", per_channel_per_second=2.0, burst=2)
+    # The loop's own pacing is set too fast on purpose, so Slack must refuse some.
+    stats = await make(store, client, clock, rate=20.0, burst=5).drain(timeout=30)
+    assert slack.ratelimited_count > 0
+    assert stats.ratelimited == slack.ratelimited_count
+    assert delivered_keys(slack) == Counter(keys)
+
+
+async def test_pacing_per_channel_keeps_within_slacks_limit_without_a_single_429(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = FakeClock()
+    keys = await queue(store, clock, users=4, each=5)
+    slack.rate_limit("chat.postMessage", per_channel_per_second=4.0, burst=2)
+    started = time.monotonic()
+    await make(store, client, clock, rate=4.0, burst=2).drain(timeout=30)
+    elapsed = time.monotonic() - started
+    assert slack.ratelimited_count == 0
+    assert delivered_keys(slack) == Counter(keys)
+    assert elapsed >= (5 - 2) / 4.0  # 3 of each channel's 5 waited for a token
+
+
+async def test_an_unknown_user_parks_the_ping_at_once_and_the_admins_are_told(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = FakeClock()
+    await queue(store, clock, users=1, each=1)
+    slack.fail_next("chat.postMessage", error="user_not_found", status=200)
+    stats = await make(store, client, clock).drain(timeout=20)
+    assert (stats.parked, stats.sent) == (1, 1)
+    states = {p.kind: p for p in await all_pings(store)}
+    parked = states[Kind.MEMBERSHIP_ENDING]
+    assert (parked.state, parked.last_error, parked.attempts) == (
+        PingState.PARKED,
+        "user_not_found",
+        1,
+    )
+    notice = states[Kind.DELIVERY_PARKED]
+    assert (notice.state, notice.recipient) == (PingState.SENT, ADMIN)
+    [told] = [c for c in slack.calls_to("chat.postMessage", include_failed=False)]
+    assert told.args["channel"] == ADMIN
+    assert "U0000" in told.args["text"]
+    assert "user_not_found" in told.args["text"]
+
+
+async def test_a_transient_error_is_retried_after_its_backoff_and_then_delivered(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = FakeClock()
+    [key] = await queue(store, clock, users=1, each=1)
+    slack.fail_next("chat.postMessage", error="internal_error", status=200, times=2)
+    rules = ReminderRules(backoff=timedelta(seconds=30))
+    delivery = make(store, client, clock, rules=rules)
+    stats = await delivery.drain(timeout=10)
+    assert (stats.retried, stats.sent) == (1, 0)  # not due again until the backoff passed
+    clock.advance(timedelta(seconds=30))
+    await delivery.drain(timeout=10)
+    assert stats.retried == 2
+    clock.advance(timedelta(seconds=59))
+    await delivery.drain(timeout=10)
+    assert stats.sent == 0
+    clock.advance(timedelta(seconds=1))
+    await delivery.drain(timeout=10)
+    assert stats.sent == 1
+    [ping] = await all_pings(store)
+    assert (ping.state, ping.attempts, ping.last_error) == (PingState.SENT, 3, "internal_error")
+    assert delivered_keys(slack) == Counter([key])
+
+
+async def test_a_stopped_loop_hands_its_unsent_pings_back_at_once(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = FakeClock()
+    await queue(store, clock, users=1, each=6)
+    slack.rate_limit("chat.postMessage", per_channel_per_second=1.0, burst=1)
+    delivery = make(store, client, clock, rate=1.0, burst=1)
+    task = asyncio.create_task(delivery.run())
+    await slack.wait_for("chat.postMessage", 1)
+    delivery.stop()
+    await asyncio.wait_for(task, 5)
+    pings = await all_pings(store)
+    assert sum(p.state is PingState.SENT for p in pings) == 1
+    assert all(p.claimed_until is None for p in pings if p.state is PingState.QUEUED)
+    other = make(store, client, clock, rate=100.0)
+    async with store.write() as repo:  # another sender can take them straight away
+        taken = await repo.claim_pings(
+            owner=other.owner, now=clock.now(), until=clock.now() + timedelta(minutes=1), limit=9
+        )
+    assert len(taken) == 5
+
+
+def test_the_pacer_allows_a_burst_then_one_message_per_interval() -> None:
+    now = [100.0]
+    pacer = ChannelPacer(rate=1.0, burst=3, monotonic=lambda: now[0])
+    for _ in range(3):
+        assert pacer.ready_at("D1") == 0.0  # now
+        pacer.took("D1")
+    assert pacer.ready_at("D1") == pytest.approx(101.0, abs=0.01)
+    assert pacer.ready_at("D2") == 0.0  # channels are independent
+    now[0] = 101.01
+    pacer.took("D1")
+    assert pacer.ready_at("D1") == pytest.approx(102.01, abs=0.01)
+    pacer.blocked("D1", 5.0)
+    assert pacer.ready_at("D1") == pytest.approx(106.01, abs=0.01)
+
+
+def _key(call: RecordedCall) -> str:
+    return str(call.args["metadata"]["event_payload"]["key"])

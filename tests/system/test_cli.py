@@ -1,0 +1,215 @@
+"""The `benefits-bot` shell command, run as an operator runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.domain.clock import SystemClock
+from bot.domain.model import Role
+from bot.services.benefits import BenefitsService
+from bot.services.keys import KeyVault
+from storage.sqlite import open_sqlite
+from tests.fakes.signing import sign, slash_command_body
+from tests.fakes.web_api import FakeSlackWebApi
+from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "inventory.yaml"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DATABASE_", "BENEFITS_", "PORT"))
+    }
+    env.update(extra)
+    return env
+
+
+async def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli.main",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_run_without_settings_says_which_variables_are_missing_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    code, _, err = await run_cli("run", cwd=tmp_path, env=clean_env())
+    assert code == 2
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert any(line.startswith("error: SLACK_BOT_TOKEN is missing") for line in lines)
+    assert any("OAuth & Permissions" in line for line in lines)
+    # Every problem at once, not one per attempt.
+    assert any(line.startswith("error: SLACK_SIGNING_SECRET is missing") for line in lines)
+
+
+async def test_run_with_a_malformed_token_names_it_and_does_not_echo_it(tmp_path: Path) -> None:
+    env = clean_env(SLACK_BOT_TOKEN="not-a-token-sekrit", SLACK_SIGNING_SECRET="s" * 32)
+    code, _, err = await run_cli("run", cwd=tmp_path, env=env)
+    assert code == 2
+    assert "SLACK_BOT_TOKEN is not a bot token" in err
+    assert "not-a-token-sekrit" not in err
+    assert "Traceback" not in err
+
+
+async def test_run_over_http_without_a_signing_secret_asks_for_it(tmp_path: Path) -> None:
+    code, _, err = await run_cli("run", cwd=tmp_path, env=clean_env(SLACK_BOT_TOKEN=BOT_TOKEN))
+    assert code == 2
+    assert "SLACK_SIGNING_SECRET is missing" in err
+
+
+async def test_a_bad_database_url_is_named(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL="postgres://nowhere/db")
+    code, _, err = await run_cli("grant", "U0123ABCD", "global_admin", cwd=tmp_path, env=env)
+    assert code == 2
+    assert "DATABASE_URL" in err
+
+
+async def test_the_example_inventory_imports_once_and_a_second_import_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    env = clean_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}",
+        BENEFITS_ENCRYPTION_KEY=KeyVault.generate_key(),  # the example lists product keys
+    )
+    code, out, err = await run_cli("import", str(EXAMPLE), cwd=tmp_path, env=env)
+    assert code == 0, err
+    first = out + err
+    code, out, err = await run_cli("import", str(EXAMPLE), cwd=tmp_path, env=env)
+    assert code == 0, err
+    assert first != out + err
+    store = await open_sqlite(str(tmp_path / "b.db"))
+    try:
+        async with store.read() as repo:
+            assert await repo.count_benefits(category=None) >= 10
+    finally:
+        await store.close()
+
+
+async def test_a_bad_inventory_file_names_the_file_and_imports_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("category: software", "category: hardware", 1))
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+    code, out, err = await run_cli("import", str(bad), cwd=tmp_path, env=env)
+    assert code == 1
+    assert "bad.yaml" in err
+    assert "category" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "b.db").exists() or "0 created" not in out
+
+
+async def test_grant_bootstraps_the_first_global_admin_and_is_idempotent(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+    code, out, err = await run_cli("grant", "U0123ABCD", "global_admin", cwd=tmp_path, env=env)
+    assert (code, err) == (0, "")
+    assert "now holds global_admin" in out + err
+    code, out, err = await run_cli("grant", "U0123ABCD", "global_admin", cwd=tmp_path, env=env)
+    assert code == 0
+    assert "already held" in out + err
+    store = await open_sqlite(str(tmp_path / "b.db"))
+    try:
+        service = BenefitsService(store, clock=SystemClock())
+        assert Role.GLOBAL_ADMIN in await service.roles_of("U0123ABCD")
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(
+    ("user", "role", "needle"),
+    [
+        ("U0123ABCD", "emperor", "no role"),
+        ("jane", "global_admin", "not a Slack user ID"),
+    ],
+)
+async def test_grant_refuses_bad_arguments_with_a_clear_line(
+    tmp_path: Path, user: str, role: str, needle: str
+) -> None:
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+    code, out, err = await run_cli("grant", user, role, cwd=tmp_path, env=env)
+    assert code == 2
+    assert needle in out + err
+
+
+async def test_the_last_global_admin_cannot_be_revoked_from_the_shell(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+    await run_cli("grant", "U0123ABCD", "global_admin", cwd=tmp_path, env=env)
+    code, out, err = await run_cli("revoke", "U0123ABCD", "global_admin", cwd=tmp_path, env=env)
+    assert code == 1
+    assert "last Global admin" in out + err
+
+
+async def test_the_bot_runs_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    async with FakeSlackWebApi() as slack, aiohttp.ClientSession() as session:
+        port = 0
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = clean_env(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.api_url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+            PORT=str(port),
+            BENEFITS_HOST="127.0.0.1",
+            BENEFITS_LOG_LEVEL="DEBUG",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli.main",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    async with session.get(f"{base}/healthz") as resp:
+                        if resp.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.05)
+            else:
+                pytest.fail("the bot did not become healthy")
+            body = slash_command_body(
+                text="help", user_id="UMEMBER01", response_url=slack.response_url("run")
+            )
+            async with session.post(
+                f"{base}/slack/events", data=body, headers=sign(body, SIGNING_SECRET)
+            ) as resp:
+                assert resp.status == 200
+                assert "What you can do" in await resp.text()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        log = err.decode() + out.decode()
+        assert process.returncode == 0, log
+        assert "stopped" in log
+        assert BOT_TOKEN not in log
+        assert SIGNING_SECRET not in log
