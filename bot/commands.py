@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.entitlements import Problem, parse_problem
+from bot.domain.limits import MAX_COMMAND, USER_ID, USER_ID_TEXT
 from bot.domain.model import Category, InvalidInput, Role
-from bot.services.activation import Problem, parse_problem
 
-MAX_TEXT = 2000
-
-_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>")
+_MENTION = re.compile(rf"<@({USER_ID_TEXT})(?:\|[^>]*)?>")
 # Slack's clients often turn straight quotes into curly ones.
 _OPENING_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019"}
 _RAW_AT = re.compile(r"(?<![<\w])@[\w.\-]+")
@@ -188,11 +187,11 @@ USAGE: dict[str, str] = {
 
 def parse(text: str) -> Command:
     """Parse the text after ``/benefits``."""
-    if len(text) > MAX_TEXT:
+    if len(text) > MAX_COMMAND:
         raise InvalidInput(
             "That command is too long ({length} characters, at most {limit}).",
             length=len(text),
-            limit=MAX_TEXT,
+            limit=MAX_COMMAND,
         )
     parts = text.strip().split(maxsplit=1)
     verb = parts[0].casefold() if parts else ""
@@ -369,13 +368,10 @@ def _user_and_role(command: str, rest: str) -> tuple[str, Role]:
     return users[0], role
 
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-
-
 def parse_user_id(text: str) -> str | None:
     """A bare Slack user ID or a mention (``<@U123|name>``), else None."""
     text = text.strip()
-    if _USER_ID.match(text):
+    if USER_ID.match(text):
         return text
     found = _MENTION.fullmatch(text)
     return found.group(1) if found else None

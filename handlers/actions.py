@@ -13,9 +13,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import benefits as blocks
 from bot.blocks import ids
+from bot.domain.activations import ACTIVATED_CATEGORIES
 from bot.domain.model import DomainError, InvalidInput
 from bot.runtime.container import Services
-from bot.services.activation import ACTIVATED_CATEGORIES
 from handlers import activation, replies
 from handlers.publish import publish_decision
 
@@ -28,7 +28,6 @@ def _request_id(action: dict[str, Any]) -> int:
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    service = services.benefits
 
     def refuse(respond: AsyncRespond, error: DomainError) -> None:
         replies.refuse(services, respond, error)
@@ -41,7 +40,7 @@ def register(app: AsyncApp, services: Services) -> None:
         respond: AsyncRespond,
     ) -> None:
         try:
-            decision = await service.approve(body["user"]["id"], _request_id(action))
+            decision = await services.requests.approve(body["user"]["id"], _request_id(action))
         except DomainError as error:
             await ack()
             refuse(respond, error)
@@ -59,7 +58,7 @@ def register(app: AsyncApp, services: Services) -> None:
         respond: AsyncRespond,
     ) -> None:
         try:
-            request, benefit = await service.check_can_decide(
+            request, benefit = await services.requests.check_can_decide(
                 body["user"]["id"], _request_id(action)
             )
         except DomainError as error:
@@ -80,7 +79,9 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()
         try:
-            details = await service.details(body["user"]["id"], str(action.get("value", "")))
+            details = await services.catalog.details(
+                body["user"]["id"], str(action.get("value", ""))
+            )
         except DomainError as error:
             refuse(respond, error)
             return
@@ -103,7 +104,9 @@ def register(app: AsyncApp, services: Services) -> None:
                 services, body["user"]["id"], category, number, None
             )
         else:
-            page = await service.list_benefits(body["user"]["id"], category=category, page=number)
+            page = await services.catalog.list_benefits(
+                body["user"]["id"], category=category, page=number
+            )
             listing = blocks.benefit_list_message(page, category, None)
         services.background.spawn(
             respond(replace_original=True, response_type="ephemeral", **listing),

@@ -23,10 +23,12 @@ from bot import commands as cmd
 from bot.blocks import activation as ab
 from bot.blocks import benefits as blocks
 from bot.blocks import ids
+from bot.domain.entitlements import Problem
 from bot.domain.model import Category, DomainError, InvalidInput
 from bot.i18n.translate import t
 from bot.runtime.container import Services
-from bot.services.activation import ActivationRequested, ActivationService, AdvisoryFiled, Problem
+from bot.services.activation import ActivationRequested, ActivationService
+from bot.services.support import AdvisoryFiled
 from handlers import cloud, replies
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ async def run_activation_command(
     service = activation_service(services)
     match command:
         case cmd.Activate(text):
-            benefit = await services.benefits.find_benefit(text)
+            benefit = await services.catalog.find_benefit(text)
             if benefit.category is Category.CLOUD:
                 reply = await cloud.activate_cloud(services, actor, benefit.id, locale)
                 return ActivationReply(reply.message, reply.follow_up)
@@ -78,10 +80,10 @@ async def run_activation_command(
             return ActivationReply(ab.support_question_message(locale))
         case cmd.ShowSupport(problem):
             assert problem is not None
-            answer = await service.support(actor, problem)
+            answer = await services.support.support(actor, problem)
             return ActivationReply(ab.support_answer_message(answer, locale))
         case cmd.FileAdvisory(hours, topic):
-            filed = await service.file_advisory(actor, hours, topic)
+            filed = await services.support.file_advisory(actor, hours, topic)
             where = (
                 t("in <#{channel}>", locale, channel=services.admin_channel)
                 if services.admin_channel
@@ -90,7 +92,7 @@ async def run_activation_command(
             text = ab.advisory_filed_text(filed, where, locale)
             return ActivationReply(blocks.notice(text), _post_advisory(services, filed, locale))
         case cmd.SetContact():
-            form = await service.contact_form(actor)
+            form = await services.contact.contact_form(actor)
             return ActivationReply({}, view=ab.contact_view(form, locale))
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
@@ -220,7 +222,7 @@ def register(app: AsyncApp, services: Services) -> None:
                 problem = Problem(str(value))
             except ValueError:
                 raise InvalidInput("This button is broken: it names no kind of problem.") from None
-            support = await service.support(body["user"]["id"], problem)
+            support = await services.support.support(body["user"]["id"], problem)
         except DomainError as error:
             answer(respond, blocks.error_message(error, None))
             return
@@ -265,7 +267,7 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         state = view.get("state", {}).get("values", {})
         try:
-            contact = await service.set_marketing_contact(
+            contact = await services.contact.set_marketing_contact(
                 body["user"]["id"],
                 user_id=_text(_state_value(state, ids.CONTACT_USER_BLOCK, ids.CONTACT_USER_INPUT)),
                 email=_text(_state_value(state, ids.CONTACT_EMAIL_BLOCK, ids.CONTACT_EMAIL_INPUT)),

@@ -40,7 +40,6 @@ async def tell_global_admins(
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    service = services.benefits
 
     def answer(respond: AsyncRespond, payload: blocks.Message, *, replace: bool) -> None:
         replies.answer(services, respond, payload, replace=replace, name="admin answer")
@@ -57,7 +56,9 @@ def register(app: AsyncApp, services: Services) -> None:
         error: DomainError | None = None
         try:
             benefit_id, page = blocks.parse_holders_page_value(str(action.get("value", "")))
-            details = await service.details(body["user"]["id"], benefit_id, holders_page=page)
+            details = await services.catalog.details(
+                body["user"]["id"], benefit_id, holders_page=page
+            )
         except ValueError:
             error = InvalidInput("This button is broken: it names no page.")
             view = admin_blocks.error_view(error, None)
@@ -78,7 +79,7 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()
         try:
-            filed = await service.request_cancellation(body["user"]["id"])
+            filed = await services.cancellation.request_cancellation(body["user"]["id"])
         except CancellationRefused as refused:
             payload = admin_blocks.cancellation_refused_message(refused, refused.blockers, None)
             answer(respond, payload, replace=True)
@@ -105,7 +106,7 @@ def register(app: AsyncApp, services: Services) -> None:
             answer(respond, blocks.error_message(refusal, None), replace=False)
             return
         try:
-            entries = await service.audit_log(body["user"]["id"], limit)
+            entries = await services.audit.audit_log(body["user"]["id"], limit)
         except DomainError as error:
             answer(respond, blocks.error_message(error, None), replace=False)
             return

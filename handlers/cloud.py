@@ -22,7 +22,7 @@ from bot.blocks import benefits as blocks
 from bot.blocks import ids
 from bot.domain.model import DomainError
 from bot.runtime.container import Services, UserEmail
-from bot.services.benefits import RequestCreated
+from bot.services.requests import RequestCreated
 from handlers import replies
 from handlers.publish import post_approval_request
 
@@ -60,9 +60,9 @@ async def activate_cloud(
 ) -> CloudReply:
     """Activate a usage-based cloud credit for ``actor``; DomainError when refused."""
     email: str | None = None
-    if not await services.benefits.directory_email(actor):
+    if not await services.roles.directory_email(actor):
         email = await services.user_email(actor)
-    result = await services.benefits.activate_cloud(actor, benefit, email=email)
+    result = await services.cloud.activate_cloud(actor, benefit, email=email)
     follow_up = _post_request(services, result.request) if result.request is not None else None
     return CloudReply(blocks.cloud_activated(result, locale), follow_up)
 

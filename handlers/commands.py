@@ -18,11 +18,11 @@ from bot import commands as cmd
 from bot.blocks import admin as admin_blocks
 from bot.blocks import benefits as blocks
 from bot.blocks import ids
+from bot.domain.activations import ACTIVATED_CATEGORIES
+from bot.domain.limits import AUDIT_DEFAULT
 from bot.domain.model import DomainError
 from bot.i18n.translate import t
 from bot.runtime.container import Services
-from bot.services.activation import ACTIVATED_CATEGORIES
-from bot.services.benefits import AUDIT_DEFAULT
 from handlers import activation
 from handlers.keys import choice_view
 from handlers.publish import post_approval_request
@@ -41,20 +41,19 @@ async def run_command(
     command: cmd.Command, actor: str, services: Services, locale: str | None
 ) -> Reply:
     """Carry out one parsed command for ``actor`` and say what to answer."""
-    service = services.benefits
     match command:
         case cmd.Help():
-            return Reply(blocks.help_message(await service.roles_of(actor), locale))
+            return Reply(blocks.help_message(await services.roles.roles_of(actor), locale))
         case cmd.ListBenefits(category) if category in ACTIVATED_CATEGORIES:
             assert category is not None
             return Reply(await activation.list_message(services, actor, category, 0, locale))
         case cmd.ListBenefits(category):
-            page = await service.list_benefits(actor, category=category)
+            page = await services.catalog.list_benefits(actor, category=category)
             return Reply(services.rendered.list_message(page, category, locale))
         case cmd.ShowMine():
-            return Reply(blocks.mine_message(await service.mine(actor), locale))
+            return Reply(blocks.mine_message(await services.catalog.mine(actor), locale))
         case cmd.RequestBenefit(benefit, reason):
-            created = await service.request_benefit(actor, benefit, reason)
+            created = await services.requests.request_benefit(actor, benefit, reason)
             where = (
                 t("in <#{channel}>", locale, channel=services.admin_channel)
                 if services.admin_channel
@@ -84,7 +83,7 @@ async def run_command(
 
             return Reply(blocks.notice(text), post)
         case cmd.Assign(benefit, user_id):
-            change = await service.assign(actor, benefit, user_id)
+            change = await services.seats.assign(actor, benefit, user_id)
             text = t(
                 "{holder} now holds a seat of *{benefit}*.",
                 locale,
@@ -93,7 +92,7 @@ async def run_command(
             )
             return Reply(blocks.notice(text))
         case cmd.Unassign(benefit, user_id):
-            change = await service.unassign(actor, benefit, user_id)
+            change = await services.seats.unassign(actor, benefit, user_id)
             text = t(
                 "{holder}'s seat of *{benefit}* is free again.",
                 locale,
@@ -102,7 +101,7 @@ async def run_command(
             )
             return Reply(blocks.notice(text))
         case cmd.Grant(user_id, role):
-            await service.grant(actor, user_id, role)
+            await services.roles.grant(actor, user_id, role)
             text = t(
                 "{holder} now holds the {role} role.",
                 locale,
@@ -111,7 +110,7 @@ async def run_command(
             )
             return Reply(blocks.notice(text))
         case cmd.Revoke(user_id, role):
-            await service.revoke(actor, user_id, role)
+            await services.roles.revoke(actor, user_id, role)
             text = t(
                 "{holder} no longer holds the {role} role.",
                 locale,
@@ -120,9 +119,9 @@ async def run_command(
             )
             return Reply(blocks.notice(text))
         case cmd.ShowRoles():
-            return Reply(blocks.roles_message(await service.roles(actor), locale))
+            return Reply(blocks.roles_message(await services.roles.roles(actor), locale))
         case cmd.AddUser(user_id):
-            added = await service.add_user(actor, user_id)
+            added = await services.roles.add_user(actor, user_id)
             text = (
                 t("{user} is now in the bot's directory.", locale, user=blocks.mention(user_id))
                 if added
@@ -132,14 +131,14 @@ async def run_command(
         case cmd.ShowKeys(benefit):
             return Reply({}, view=await choice_view(services, actor, benefit, locale))
         case cmd.Reassign(benefit, from_user, to_user):
-            moved = await service.reassign(actor, benefit, from_user, to_user)
+            moved = await services.seats.reassign(actor, benefit, from_user, to_user)
             return Reply(admin_blocks.reassigned_message(moved, locale))
         case cmd.Cancel():
-            check = await service.cancellation_check(actor)
+            check = await services.cancellation.cancellation_check(actor)
             return Reply(admin_blocks.cancellation_check_message(check, locale))
         case cmd.ShowAudit(limit):
             count = AUDIT_DEFAULT if limit is None else limit
-            entries = await service.audit_log(actor, count)
+            entries = await services.audit.audit_log(actor, count)
             return Reply(admin_blocks.audit_message(entries, count, 0, locale))
         case cmd.Activate() | cmd.ShowSupport() | cmd.FileAdvisory() | cmd.SetContact():
             done = await activation.run_activation_command(command, actor, services, locale)

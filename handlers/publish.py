@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import benefits as blocks
 from bot.domain.model import MessageRef, RequestStatus
 from bot.runtime.container import Services
-from bot.services.benefits import Decision, RequestCreated
+from bot.services.requests import Decision, RequestCreated
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,10 @@ async def post_approval_request(
         )
     )
     refs = [MessageRef(r["channel"], r["ts"]) for r in responses if r is not None]
-    request = await services.benefits.add_request_messages(created.request.id, refs)
+    request = await services.requests.add_request_messages(created.request.id, refs)
     if request.status is not RequestStatus.PENDING:
         # Decided while the copies were being posted: bring them up to date.
-        await publish_decision(client, services, await services.benefits.decision(request.id))
+        await publish_decision(client, services, await services.requests.decision(request.id))
     return refs
 
 

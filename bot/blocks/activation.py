@@ -30,30 +30,22 @@ from bot.blocks.benefits import (
     render_error,
     section,
 )
-from bot.domain.model import Activation, Benefit, Category, DomainError, MarketingContact
-from bot.i18n.translate import N_, t
-from bot.services.activation import (
-    LANGUAGES,
+from bot.domain.activations import State
+from bot.domain.entitlements import (
     LEVEL_LABELS,
-    MAX_EMAIL,
-    MAX_ID,
-    MAX_PHONE,
     PROBLEM_LABELS,
     SUPPORT_LABELS,
-    ActivationDone,
-    ActivationRequested,
-    ActivationRow,
-    AdvisoryFiled,
     Allowance,
-    ContactForm,
-    Field,
-    InvalidFields,
-    Overview,
     Problem,
-    State,
-    SupportAnswer,
     Unit,
 )
+from bot.domain.limits import MAX_EMAIL, MAX_ID, MAX_PHONE
+from bot.domain.model import Activation, Benefit, Category, DomainError, MarketingContact
+from bot.domain.validation import LANGUAGES, Field, InvalidFields
+from bot.i18n.translate import N_, t
+from bot.services.activation import ActivationDone, ActivationRequested, ActivationRow, Overview
+from bot.services.contact import ContactForm
+from bot.services.support import AdvisoryFiled, SupportAnswer
 
 MODAL_TITLE_LIMIT = 24
 ERROR_LIMIT = 2000

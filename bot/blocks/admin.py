@@ -25,17 +25,17 @@ from bot.blocks.benefits import (
     section,
 )
 from bot.domain.cancellation import Blocker, CancellationCheck, CancellationFiled
+from bot.domain.limits import USER_ID, USER_ID_TEXT
 from bot.domain.model import AuditEntry, DomainError
 from bot.i18n.translate import t
-from bot.services.benefits import Reassignment
+from bot.services.seats import Reassignment
 
 AUDIT_PAGE_SIZE = 25
 AUDIT_DETAIL_LIMIT = 200
 CONFIRM_TEXT_LIMIT = 300
 CONFIRM_BUTTON_LIMIT = 30
 
-_USER_TOKEN = re.compile(r"\buser:([UW][A-Z0-9]{2,})\b")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USER_TOKEN = re.compile(rf"\buser:({USER_ID_TEXT})\b")
 
 
 # -- cloud credits, shown in a modal when the click came from one -------------
@@ -212,7 +212,7 @@ def parse_audit_page_value(value: str) -> tuple[int, int]:
 
 
 def _who(actor: str) -> str:
-    return mention(actor) if _USER_ID.match(actor) else f"`{clip(actor, 40)}`"
+    return mention(actor) if USER_ID.match(actor) else f"`{clip(actor, 40)}`"
 
 
 def _escaped(text: str) -> str:

@@ -29,8 +29,10 @@ from bot.domain.model import (
 )
 from bot.domain.permissions import Action, allowed
 from bot.i18n.translate import N_, t
-from bot.services.benefits import CloudActivation, Decision, Details, Mine
+from bot.services.catalog import Details, Mine
+from bot.services.cloud import CloudActivation
 from bot.services.keys import keys_possible
+from bot.services.requests import Decision
 
 Block = dict[str, Any]
 Message = dict[str, Any]

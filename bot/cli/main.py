@@ -103,9 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _import(storage: StorageSettings, path: Path, console: Console) -> int:
-    from bot.services.inventory.importer import InventoryError, import_inventory, load_inventory
-    from bot.services.keys import KeyVault
-    from bot.services.reminders import ReminderService
+    from bot.runtime.bootstrap import build_services, key_vault
+    from bot.services.inventory.importer import import_inventory
+    from bot.services.inventory.loader import load_inventory
+    from bot.services.inventory.schema import InventoryError
 
     try:
         inventory = load_inventory(path)
@@ -130,16 +131,18 @@ async def _import(storage: StorageSettings, path: Path, console: Console) -> int
                 progress.update(task, completed=done)
 
             clock = SystemClock()
+            vault = key_vault(storage)
             # Completions an import records are queued as reminders in the same
-            # transaction; the running bot delivers them.
-            reminders = ReminderService(store, clock=clock)
+            # transaction, by the bot's own event subscriptions; the running bot
+            # delivers them.
+            services = build_services(store, clock=clock, vault=vault)
             report = await import_inventory(
                 store,
                 inventory,
                 clock=clock,
                 progress=advance,
-                vault=KeyVault.from_settings(storage),
-                events=[reminders.on_event],
+                vault=vault,
+                events=services.events,
             )
     except InventoryError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
@@ -151,9 +154,10 @@ async def _import(storage: StorageSettings, path: Path, console: Console) -> int
 
 
 async def _rotate_key(storage: StorageSettings, console: Console) -> int:
-    from bot.services.keys import SETTING, KeysUnreadable, KeyVault, rotate_keys
+    from bot.runtime.bootstrap import key_vault
+    from bot.services.keys import SETTING, KeysUnreadable, rotate_keys
 
-    vault = KeyVault.from_settings(storage)
+    vault = key_vault(storage)
     if vault is None:
         console.print(
             f"error: {SETTING} is not set: set it to the new key, a comma, then the old key "
@@ -193,7 +197,7 @@ async def _role(
     storage: StorageSettings, command: str, user_id: str, role_name: str, console: Console
 ) -> int:
     from bot.commands import parse_user_id
-    from bot.services.benefits import BenefitsService
+    from bot.runtime.bootstrap import build_services
 
     try:
         role = Role(role_name.strip().lower().replace("-", "_"))
@@ -211,7 +215,7 @@ async def _role(
         )
         return 2
     store = await open_store(storage.database_url)
-    service = BenefitsService(store, clock=SystemClock())
+    service = build_services(store, clock=SystemClock()).roles
     try:
         if command == "grant":
             changed = await service.bootstrap_grant(user, role)
@@ -235,11 +239,12 @@ async def _role(
 
 
 async def _audit_csv(storage: StorageSettings, console: Console) -> int:
-    from bot.services.audit import count_audit_entries, export_audit_csv
+    from bot.runtime.bootstrap import build_services
 
     store = await open_store(storage.database_url)
+    audit = build_services(store, clock=SystemClock()).audit
     try:
-        total = await count_audit_entries(store)
+        total = await audit.count_entries()
         columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn())
         with Progress(
             *columns, console=console, transient=True, disable=total < AUDIT_PROGRESS_THRESHOLD
@@ -249,7 +254,7 @@ async def _audit_csv(storage: StorageSettings, console: Console) -> int:
             def advance(done: int, expected: int) -> None:
                 progress.update(task, completed=done, total=expected)
 
-            written = await export_audit_csv(store, sys.stdout, progress=advance)
+            written = await audit.export_csv(sys.stdout, progress=advance)
     finally:
         await store.close()
     sys.stdout.flush()

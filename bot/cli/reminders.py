@@ -9,7 +9,7 @@ from rich.table import Table
 
 from bot.domain.clock import SystemClock
 from bot.domain.outbox import Ping, PingState
-from bot.services.reminders import ReminderService
+from bot.runtime.bootstrap import build_services
 from bot.settings import StorageSettings
 from storage import open_store
 
@@ -23,7 +23,7 @@ async def list_reminders(
     chosen = None if state == "all" else PingState(state)
     store = await open_store(storage.database_url)
     try:
-        listing = await ReminderService(store, clock=SystemClock()).listing(
+        listing = await build_services(store, clock=SystemClock()).reminders.listing(
             state=chosen, page=page - 1, page_size=limit
         )
     finally:

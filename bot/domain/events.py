@@ -1,18 +1,16 @@
 """Domain events: facts the service records that other parts react to.
 
-A sink is called with the repository of the unit of work that raised the
-event, so what it writes (e.g. a reminder in the outbox) commits or rolls
-back together with the change itself.
+Which sink handles which event is the composition root's table
+(:func:`bot.runtime.bootstrap.subscriptions`); the sinks and the bus that hands
+events to them within a unit of work live in :mod:`bot.services.core`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.model import Activation, Benefit, Request
-from storage.base import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,4 +37,5 @@ class RequestDecided:
 
 
 Event = ActivationCompleted | RequestCreated | RequestDecided
-EventSink = Callable[[Repository, Event], Awaitable[None]]
+
+EVENT_TYPES: tuple[type[Event], ...] = (ActivationCompleted, RequestCreated, RequestDecided)

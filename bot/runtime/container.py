@@ -1,4 +1,8 @@
-"""What the Slack listeners are given: the service and a few settings."""
+"""What the Slack listeners are given: one service per area and a few settings.
+
+Built by :func:`bot.runtime.bootstrap.build_services`, the one place that
+assembles services; ``register(app, services)`` of every handler receives it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,18 @@ from dataclasses import dataclass, field
 from bot.blocks.rendered import RenderedPages
 from bot.runtime.background import Background
 from bot.services.activation import ActivationService
-from bot.services.benefits import BenefitsService
+from bot.services.audit import AuditService
+from bot.services.cancellation import CancellationService
+from bot.services.catalog import CatalogService
+from bot.services.cloud import CloudService
+from bot.services.contact import ContactService
+from bot.services.core import EventBus
 from bot.services.keys import KeyService
+from bot.services.reminders import ReminderService
+from bot.services.requests import RequestService
+from bot.services.roles import RoleService
+from bot.services.seats import SeatService
+from bot.services.support import SupportService
 
 UserEmail = Callable[[str], Awaitable[str]]
 """The email of a user's Slack profile ("" when it has none or Slack can't tell)."""
@@ -24,10 +38,20 @@ async def no_user_email(user_id: str) -> str:
 class Services:
     """The dependencies every ``register(app, services)`` receives."""
 
-    benefits: BenefitsService
+    catalog: CatalogService
+    requests: RequestService
+    seats: SeatService
+    roles: RoleService
+    cloud: CloudService
+    cancellation: CancellationService
+    audit: AuditService
+    activation: ActivationService  # technical benefits and go-to-market offers
+    support: SupportService  # which support answers a problem, advisory hours
+    contact: ContactService  # the marketing contact
+    keys: KeyService
+    reminders: ReminderService
+    events: EventBus  # which sink handles which event (see bootstrap.subscriptions)
     admin_channel: str | None = None
-    keys: KeyService | None = None
-    activation: ActivationService | None = None  # technical benefits, offers, support
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

@@ -2,7 +2,7 @@
 
 Started by ``start_bot`` inside the running event loop and stopped by
 ``RunningBot.stop`` (so on SIGTERM). The jobs hold no rule: the sweep job asks
-:meth:`bot.reminders.ReminderService.sweep` what fell due and wakes the
+:meth:`bot.services.reminders.ReminderService.sweep` what fell due and wakes the
 delivery loop, which sends what the outbox holds.
 
 The sweep runs once at start and then every ``BENEFITS_SWEEP_INTERVAL_SECONDS``;
@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +26,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.clock import Clock
-from bot.runtime.container import Services
 from bot.runtime.delivery import Delivery
-from bot.services.benefits import ServiceCore
-from bot.services.reminders import ReminderRules, ReminderService
+from bot.services.reminders import ReminderService
 from bot.settings import Settings
-from storage.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -119,18 +115,6 @@ class ReminderRuntime:
             await self.scheduler.stop(timeout=timeout)
         finally:
             await self.session.close()
-
-
-def reminder_service(settings: Settings, store: Store, *, clock: Clock) -> ReminderService:
-    return ReminderService(store, clock=clock, rules=ReminderRules.from_settings(settings))
-
-
-def subscribe_everywhere(reminders: ReminderService, services: Services) -> None:
-    """Make the reminder service an event sink of every service in ``services``."""
-    for item in fields(services):
-        value = getattr(services, item.name)
-        if isinstance(value, ServiceCore):
-            value.subscribe(reminders.on_event)
 
 
 def start_reminders(settings: Settings, reminders: ReminderService) -> ReminderRuntime:

@@ -26,17 +26,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.clock import Clock, SystemClock
 from bot.runtime.app import build_app
+from bot.runtime.bootstrap import ensure_keys_readable, key_vault, services_from_settings
 from bot.runtime.container import Services
-from bot.runtime.scheduler import (
-    ReminderRuntime,
-    reminder_service,
-    start_reminders,
-    subscribe_everywhere,
-)
-from bot.services.activation import ActivationService
-from bot.services.benefits import BenefitsService
+from bot.runtime.scheduler import ReminderRuntime, start_reminders
 from bot.services.inventory.importer import resolve_email_holders
-from bot.services.keys import KeyService, KeyVault, ensure_keys_readable
 from bot.settings import Settings
 from handlers.publish import post_approval_request
 from storage import Store, open_store
@@ -115,24 +108,15 @@ class RunningBot:
 async def start_bot(settings: Settings, *, clock: Clock | None = None) -> RunningBot:
     """Open the database, build the app and start serving; returns once listening."""
     store = await open_store(settings.database_url)
-    vault = KeyVault.from_settings(settings)
     try:
-        await ensure_keys_readable(store, vault)  # SettingsError: no key, or the wrong one
+        await ensure_keys_readable(
+            store, key_vault(settings)
+        )  # SettingsError: no key, or the wrong one
     except BaseException:
         await store.close()
         raise
-    clock = clock or SystemClock()
-    services = Services(
-        benefits=BenefitsService(store, clock=clock),
-        admin_channel=settings.benefits_admin_channel,
-        keys=KeyService(store, clock=clock, vault=vault),
-        activation=ActivationService(
-            store, clock=clock, phone_region=settings.benefits_phone_region
-        ),
-    )
-    reminders = reminder_service(settings, store, clock=clock)
+    services = services_from_settings(settings, store, clock=clock or SystemClock())
     http = aiohttp.ClientSession()
-    subscribe_everywhere(reminders, services)
     app = build_app(
         bot_token=settings.slack_bot_token.get_secret_value(),
         signing_secret=(
@@ -171,7 +155,7 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
     if socket_handler is not None:
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     bot = RunningBot(services, store, app, runner, port, socket_handler, http=http)
-    bot.reminders = start_reminders(settings, reminders)
+    bot.reminders = start_reminders(settings, services.reminders)
     services.background.spawn(_resolve_holders(bot), name="resolve email holders")
     services.background.spawn(_announce_missed(bot), name="announce missed requests")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
@@ -182,7 +166,7 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
 async def _announce_missed(bot: RunningBot) -> None:
     """Post the requests filed just before the bot last stopped, which never
     reached the admins (they were saved, but the bot died before posting)."""
-    missed = await bot.services.benefits.unannounced(older_than=ANNOUNCE_GRACE)
+    missed = await bot.services.requests.unannounced(older_than=ANNOUNCE_GRACE)
     for created in missed:
         await post_approval_request(bot.app.client, bot.services, created)
     if missed:

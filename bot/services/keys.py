@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.domain.clock import Clock
-from bot.domain.events import EventSink
+from bot.domain.limits import MAX_CHOICE_SHOWN, OPERATOR
 from bot.domain.model import (
     CATEGORY_LABELS,
     AuditEntry,
@@ -39,12 +39,10 @@ from bot.domain.model import (
 )
 from bot.domain.permissions import Action, allowed
 from bot.i18n.translate import N_
-from bot.services.benefits import ServiceCore
-from bot.settings import SettingsError, StorageSettings
+from bot.services.core import audit, ensure_changeable, find_benefit
 from storage.base import Repository, Store
 
 SETTING = "BENEFITS_ENCRYPTION_KEY"
-ROTATE_ACTOR = "operator"
 
 
 class InvalidChoice(InvalidInput):
@@ -105,12 +103,6 @@ class KeyVault:
         """A vault from a ``BENEFITS_ENCRYPTION_KEY`` value (see :func:`split_key_material`)."""
         return cls(split_key_material(value))
 
-    @classmethod
-    def from_settings(cls, settings: StorageSettings) -> KeyVault | None:
-        """The vault of the validated settings, or None when the key is not set."""
-        keys = settings.encryption_keys()
-        return cls(keys) if keys else None
-
     @staticmethod
     def generate_key() -> str:
         """A new random Fernet key, as ``BENEFITS_ENCRYPTION_KEY`` takes it."""
@@ -142,7 +134,7 @@ class KeyVault:
         return f"KeyVault({self._count} key{'' if self._count == 1 else 's'})"
 
 
-# -- storage helpers: import, start-up check, rotation ------------------------
+# -- storage helpers: import and rotation ------------------------
 
 
 async def decrypt_stored(repo: Repository, vault: KeyVault, benefit_id: str) -> list[str]:
@@ -168,35 +160,6 @@ async def store_keys(
         return False
     await repo.put_keys(benefit_id, [vault.encrypt(key) for key in keys])
     return True
-
-
-async def ensure_keys_readable(store: Store, vault: KeyVault | None) -> None:
-    """Stop start-up unless the stored keys can be decrypted with ``vault``.
-
-    Raises:
-        SettingsError: Keys are stored and ``BENEFITS_ENCRYPTION_KEY`` is not
-            set, or does not decrypt them (one line, naming the setting).
-    """
-    async with store.read() as repo:
-        stored = await repo.all_key_ciphertexts()
-    if not stored:
-        return
-    if vault is None:
-        raise SettingsError(
-            [
-                f"{SETTING} is missing: the database holds {len(stored)} encrypted product "
-                "keys; set it to the key they were imported with."
-            ]
-        )
-    benefit_id, _, ciphertext = stored[0]
-    if not vault.can_decrypt(ciphertext):
-        raise SettingsError(
-            [
-                f"{SETTING} does not decrypt the product keys in the database (e.g. those of "
-                f"{benefit_id}): set it to the key they were imported with; when rotating, "
-                "list the new key first and the old one after it."
-            ]
-        )
 
 
 async def rotate_keys(
@@ -236,7 +199,7 @@ async def rotate_keys(
         await repo.add_audit(
             AuditEntry(
                 at=clock.now(),
-                actor=ROTATE_ACTOR,
+                actor=OPERATOR,
                 action="keys.rotate",
                 subject="keys",
                 detail=f"{total} product keys re-encrypted under the newest key",
@@ -246,8 +209,6 @@ async def rotate_keys(
 
 
 # -- revealing keys -----------------------------------------------------------
-
-MAX_CHOICE_SHOWN = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,18 +240,12 @@ def keys_possible(benefit: Benefit) -> bool:
     )
 
 
-class KeyService(ServiceCore):
+class KeyService:
     """Reveals product keys to the people entitled to them, auditing every reveal."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        clock: Clock,
-        vault: KeyVault | None,
-        events: Sequence[EventSink] = (),
-    ) -> None:
-        super().__init__(store, clock=clock, events=events)
+    def __init__(self, store: Store, *, clock: Clock, vault: KeyVault | None) -> None:
+        self._store = store
+        self._clock = clock
         self._vault = vault
 
     async def prepare(self, actor: str, query: str) -> KeyChoice:
@@ -300,7 +255,7 @@ class KeyService(ServiceCore):
         so the caller is told before picking a language and an OS.
         """
         async with self._store.read() as repo:
-            benefit = await self._find(repo, query)
+            benefit = await find_benefit(repo, query)
             await self._check(repo, actor, benefit)
             count = await repo.count_keys(benefit.id)
         if count == 0:
@@ -362,8 +317,9 @@ class KeyService(ServiceCore):
                 raise _no_keys(benefit)
             await repo.add_key_reveal(KeyReveal(benefit_id=benefit.id, user_id=actor, at=now))
             pair = " / ".join(part for part in (chosen_language, chosen_os) if part)
-            await self._audit(
+            await audit(
                 repo,
+                now,
                 actor,
                 "keys.reveal",
                 f"benefit:{benefit.id}",
@@ -399,7 +355,7 @@ class KeyService(ServiceCore):
                 benefit=benefit.name,
                 category=CATEGORY_LABELS[benefit.category],
             )
-        await self._ensure_changeable(repo)
+        await ensure_changeable(repo)
         roles = await repo.roles_of(actor)
         if allowed(Action.REVEAL_KEYS, roles):
             return
@@ -479,7 +435,6 @@ __all__ = [
     "KeyVault",
     "KeysUnreadable",
     "RevealedKeys",
-    "ensure_keys_readable",
     "keys_possible",
     "rotate_keys",
     "split_key_material",

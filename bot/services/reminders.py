@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import enum
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from bot.domain.cancellation import refund_deadline
 from bot.domain.clock import Clock
 from bot.domain.events import ActivationCompleted, Event, RequestDecided
+from bot.domain.limits import USER_ID
 from bot.domain.model import (
     Activation,
     ActivationStatus,
@@ -44,17 +43,12 @@ from bot.domain.model import (
     Role,
 )
 from bot.domain.outbox import NewPing, ParamValue, Ping, PingState
-from bot.services.benefits import VS_REASSIGN_AFTER
+from bot.domain.visual_studio import VS_REASSIGN_AFTER
 from storage.base import Repository, Store
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 SWEEP = "reminders"
 FIRST_LOOKBACK = timedelta(days=1)  # how far the very first sweep looks back
 APPROVAL_REPEAT = timedelta(days=1)  # then once a day until decided
-
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class Kind(enum.StrEnum):
@@ -83,7 +77,8 @@ class As(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ReminderRules:
-    """The thresholds and delivery limits, from settings (see README)."""
+    """The thresholds and delivery limits; :func:`bot.runtime.bootstrap.reminder_rules`
+    reads them from settings (see README)."""
 
     expiry_days: tuple[int, ...] = (30, 7, 1)
     approval_after: timedelta = timedelta(hours=24)
@@ -95,20 +90,6 @@ class ReminderRules:
     max_attempts: int = 5
     backoff: timedelta = timedelta(seconds=30)
     max_backoff: timedelta = timedelta(hours=1)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ReminderRules:
-        return cls(
-            expiry_days=tuple(settings.benefits_expiry_reminder_days),
-            approval_after=timedelta(hours=settings.benefits_approval_reminder_hours),
-            activation_pending_after=timedelta(days=settings.benefits_activation_pending_days),
-            refund_warning_days=settings.benefits_refund_reminder_days,
-            membership_end_days=tuple(settings.benefits_membership_end_reminder_days),
-            remind_vs_reassignable=settings.benefits_remind_vs_reassignable,
-            reminder_hour=settings.benefits_reminder_hour,
-            max_attempts=settings.benefits_delivery_max_attempts,
-            backoff=timedelta(seconds=settings.benefits_delivery_backoff_seconds),
-        )
 
     def backoff_after(self, attempts: int) -> timedelta:
         """How long to wait after the ``attempts``-th failure: doubling, capped."""
@@ -128,31 +109,41 @@ class ReminderService:
     # -- the event sink ----------------------------------------------------
 
     async def on_event(self, repo: Repository, event: Event) -> None:
-        """Queue what a domain event calls for, in the transaction that raised it."""
+        """Queue what any domain event calls for, in the transaction that raised it."""
         if isinstance(event, ActivationCompleted):
-            await repo.enqueue_pings(
-                await self._activation_completed(repo, event), at=self._clock.now()
-            )
+            await self.on_activation_completed(repo, event)
         elif isinstance(event, RequestDecided):
-            # The requester's DM goes through the outbox, committed with the decision,
-            # so a crash right after an approval can't lose it; the delivery loop
-            # sends it at its next poll (a second at most), after the acknowledgements.
-            request = event.request
-            await repo.enqueue_pings(
-                _pings(
-                    f"decision:{request.id}",
-                    Kind.REQUEST_DECIDED,
-                    [(request.requester_id, As.REQUESTER)],
-                    {
-                        **_about(event.benefit),
-                        "request_id": request.id,
-                        "status": request.status.value,
-                        "decided_by": request.decided_by,
-                        "note": request.decision_note,
-                    },
-                ),
-                at=self._clock.now(),
-            )
+            await self.on_request_decided(repo, event)
+
+    async def on_activation_completed(self, repo: Repository, event: ActivationCompleted) -> None:
+        """Tell the requester, the marketing contact (offers) and the admins."""
+        await repo.enqueue_pings(
+            await self._activation_completed(repo, event), at=self._clock.now()
+        )
+
+    async def on_request_decided(self, repo: Repository, event: RequestDecided) -> None:
+        """Queue the requester's DM about the decision.
+
+        It goes through the outbox, committed with the decision, so a crash right
+        after an approval can't lose it; the delivery loop sends it at its next
+        poll (a second at most), after the acknowledgements.
+        """
+        request = event.request
+        await repo.enqueue_pings(
+            _pings(
+                f"decision:{request.id}",
+                Kind.REQUEST_DECIDED,
+                [(request.requester_id, As.REQUESTER)],
+                {
+                    **_about(event.benefit),
+                    "request_id": request.id,
+                    "status": request.status.value,
+                    "decided_by": request.decided_by,
+                    "note": request.decision_note,
+                },
+            ),
+            at=self._clock.now(),
+        )
 
     async def _activation_completed(
         self, repo: Repository, event: ActivationCompleted
@@ -559,7 +550,7 @@ def _pings(
     """One ping per Slack user among ``recipients`` (first reason wins)."""
     seen: dict[str, As] = {}
     for user, reason in recipients:
-        if _USER_ID.match(user or "") and user not in seen:
+        if USER_ID.match(user or "") and user not in seen:
             seen[user] = reason
     return [
         NewPing(key=key, recipient=user, kind=kind.value, params={**params, "as": reason.value})

@@ -1,0 +1,144 @@
+"""The composition root: the one place that builds the services and wires events.
+
+:func:`build_services` makes every area's service over one store and one
+clock, and :func:`subscriptions` is the table of which sink handles which
+domain event. ``start_bot``, the command line, the tests and the benchmarks
+all build their services here, so a new service or sink is added once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain.clock import Clock
+from bot.domain.events import ActivationCompleted, RequestDecided
+from bot.domain.limits import PAGE_SIZE
+from bot.domain.validation import DEFAULT_PHONE_REGION
+from bot.runtime.container import Services
+from bot.services.activation import ActivationService
+from bot.services.audit import AuditService
+from bot.services.cancellation import CancellationService
+from bot.services.catalog import CatalogService
+from bot.services.cloud import CloudService
+from bot.services.contact import ContactService
+from bot.services.core import EventBus
+from bot.services.keys import SETTING, KeyService, KeyVault
+from bot.services.reminders import ReminderRules, ReminderService
+from bot.services.requests import RequestService
+from bot.services.roles import RoleService
+from bot.services.seats import SeatService
+from bot.services.support import SupportService
+from bot.settings import Settings, SettingsError, StorageSettings
+from storage.base import Store
+
+
+def subscriptions(reminders: ReminderService) -> EventBus:
+    """Which sink handles which domain event, in the transaction that raised it.
+
+    ====================  ===================================================
+    ActivationCompleted   the reminders' outbox: the requester, the marketing
+                          contact (offers) and the admins are told
+    RequestDecided        the reminders' outbox: the requester's DM
+    RequestCreated        no sink: the listener posts the approval request
+                          after its acknowledgement (and ``start_bot`` posts
+                          any that a stop cut off)
+    ====================  ===================================================
+    """
+    bus = EventBus()
+    bus.subscribe(ActivationCompleted, reminders.on_activation_completed)
+    bus.subscribe(RequestDecided, reminders.on_request_decided)
+    return bus
+
+
+def build_services(
+    store: Store,
+    *,
+    clock: Clock,
+    vault: KeyVault | None = None,
+    rules: ReminderRules | None = None,
+    phone_region: str = DEFAULT_PHONE_REGION,
+    page_size: int = PAGE_SIZE,
+    admin_channel: str | None = None,
+) -> Services:
+    """Every area's service over ``store``, with the events wired by :func:`subscriptions`."""
+    reminders = ReminderService(store, clock=clock, rules=rules)
+    events = subscriptions(reminders)
+    requests = RequestService(store, clock=clock, events=events)
+    return Services(
+        catalog=CatalogService(store, clock=clock, page_size=page_size),
+        requests=requests,
+        seats=SeatService(store, clock=clock),
+        roles=RoleService(store, clock=clock),
+        cloud=CloudService(store, clock=clock, requests=requests),
+        cancellation=CancellationService(store, clock=clock),
+        audit=AuditService(store, clock=clock),
+        activation=ActivationService(store, clock=clock, events=events, page_size=page_size),
+        support=SupportService(store, clock=clock),
+        contact=ContactService(store, clock=clock, phone_region=phone_region),
+        keys=KeyService(store, clock=clock, vault=vault),
+        reminders=reminders,
+        events=events,
+        admin_channel=admin_channel,
+    )
+
+
+def services_from_settings(settings: Settings, store: Store, *, clock: Clock) -> Services:
+    """The services of a running bot, configured by ``settings``."""
+    return build_services(
+        store,
+        clock=clock,
+        vault=key_vault(settings),
+        rules=reminder_rules(settings),
+        phone_region=settings.benefits_phone_region,
+        admin_channel=settings.benefits_admin_channel,
+    )
+
+
+def key_vault(settings: StorageSettings) -> KeyVault | None:
+    """The vault of the validated settings, or None when the key is not set."""
+    keys = settings.encryption_keys()
+    return KeyVault(keys) if keys else None
+
+
+def reminder_rules(settings: Settings) -> ReminderRules:
+    """The reminder thresholds and delivery limits that ``settings`` choose."""
+    return ReminderRules(
+        expiry_days=tuple(settings.benefits_expiry_reminder_days),
+        approval_after=timedelta(hours=settings.benefits_approval_reminder_hours),
+        activation_pending_after=timedelta(days=settings.benefits_activation_pending_days),
+        refund_warning_days=settings.benefits_refund_reminder_days,
+        membership_end_days=tuple(settings.benefits_membership_end_reminder_days),
+        remind_vs_reassignable=settings.benefits_remind_vs_reassignable,
+        reminder_hour=settings.benefits_reminder_hour,
+        max_attempts=settings.benefits_delivery_max_attempts,
+        backoff=timedelta(seconds=settings.benefits_delivery_backoff_seconds),
+    )
+
+
+async def ensure_keys_readable(store: Store, vault: KeyVault | None) -> None:
+    """Stop start-up unless the stored keys can be decrypted with ``vault``.
+
+    Raises:
+        SettingsError: Keys are stored and ``BENEFITS_ENCRYPTION_KEY`` is not
+            set, or does not decrypt them (one line, naming the setting).
+    """
+    async with store.read() as repo:
+        stored = await repo.all_key_ciphertexts()
+    if not stored:
+        return
+    if vault is None:
+        raise SettingsError(
+            [
+                f"{SETTING} is missing: the database holds {len(stored)} encrypted product "
+                "keys; set it to the key they were imported with."
+            ]
+        )
+    benefit_id, _, ciphertext = stored[0]
+    if not vault.can_decrypt(ciphertext):
+        raise SettingsError(
+            [
+                f"{SETTING} does not decrypt the product keys in the database (e.g. those of "
+                f"{benefit_id}): set it to the key they were imported with; when rotating, "
+                "list the new key first and the old one after it."
+            ]
+        )

@@ -1,0 +1,100 @@
+"""Cancelling the membership package with a refund: the check and the service request.
+
+The three conditions are the pure rule :func:`bot.domain.cancellation.refund_blockers`
+(docs/rules.md); this service reads the facts they need from storage and files
+the cancellation service request when none of them fails.
+"""
+
+from __future__ import annotations
+
+from bot.domain.cancellation import (
+    CANCELLATION,
+    CancellationCheck,
+    CancellationFiled,
+    CancellationRefused,
+    refund_blockers,
+)
+from bot.domain.clock import Clock
+from bot.domain.model import Category, Conflict, NotFound, Role
+from bot.domain.permissions import Action
+from bot.services.core import audit, ensure_changeable, require
+from storage.base import Repository, Store
+
+
+class CancellationService:
+    """Checks whether the package can be cancelled with a refund, and files the request."""
+
+    def __init__(self, store: Store, *, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def cancellation_check(self, actor: str) -> CancellationCheck:
+        """Check today whether the package can be cancelled with a refund; changes nothing."""
+        async with self._store.read() as repo:
+            await ensure_changeable(repo)
+            await require(repo, actor, Action.CANCEL)
+            return await self._check(repo)
+
+    async def request_cancellation(self, actor: str) -> CancellationFiled:
+        """File a cancellation service request when all three conditions hold.
+
+        Raises:
+            CancellationRefused: with the conditions that fail and since when.
+            Conflict: when a cancellation request is already open.
+        """
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await ensure_changeable(repo)
+            await require(repo, actor, Action.CANCEL)
+            check = await self._check(repo)
+            if check.open_request is not None:
+                raise Conflict(
+                    "A cancellation request is already open: #{request_id}, filed by "
+                    "{creator_user} on {since}. Nothing new was filed.",
+                    request_id=check.open_request.id,
+                    creator_user=check.open_request.created_by,
+                    since=check.open_request.created_at.date().isoformat(),
+                )
+            if check.blockers:
+                raise CancellationRefused(check.blockers)
+            request = await repo.add_service_request(
+                kind=CANCELLATION,
+                created_by=actor,
+                created_at=now,
+                detail=f"membership purchased {check.membership.purchase_date.isoformat()}",
+            )
+            await audit(
+                repo, now, actor, "service_request.cancellation", f"service_request:{request.id}"
+            )
+            admins = await repo.role_holders(Role.GLOBAL_ADMIN)
+        return CancellationFiled(request=request, check=check, global_admins=admins)
+
+    async def _check(self, repo: Repository) -> CancellationCheck:
+        membership = await repo.get_membership()
+        if membership is None:
+            raise NotFound(
+                "No membership is recorded yet, so there is no package to cancel. The operator "
+                "loads it with `benefits-bot import inventory.yaml`."
+            )
+        software = await repo.first_assignment([Category.SOFTWARE])
+        reveal = await repo.first_key_reveal()
+        blockers = refund_blockers(
+            membership,
+            self._clock.now().date(),
+            software=(software, await repo.get_benefit(software.benefit_id)) if software else None,
+            reveal=(reveal, await repo.get_benefit(reveal.benefit_id)) if reveal else None,
+        )
+        open_request = next(
+            (
+                r
+                for r in await repo.service_requests()
+                if r.kind == CANCELLATION and r.status == "open"
+            ),
+            None,
+        )
+        return CancellationCheck(
+            membership=membership,
+            today=self._clock.now().date(),
+            blockers=blockers,
+            open_request=open_request,
+        )

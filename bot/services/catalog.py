@@ -1,0 +1,174 @@
+"""Reading the inventory: the list, one benefit's details and the caller's own.
+
+Every member may read; only Global admins and MPN partner admins see who holds
+a seat (docs/rules.md). Pages of the list are kept until anyone commits a
+change to the store, so a busy team listing the same inventory doesn't read it
+again each time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain.activations import benefit_status
+from bot.domain.clock import Clock
+from bot.domain.limits import HOLDERS_PAGE_SIZE, PAGE_SIZE
+from bot.domain.model import (
+    Activation,
+    ActivationStatus,
+    Assignment,
+    Benefit,
+    BenefitRow,
+    Category,
+    NotFound,
+    Page,
+    Request,
+    RequestStatus,
+    Role,
+)
+from bot.services.core import find_benefit
+from storage.base import Store
+
+PAGES_KEPT = 256  # inventory pages kept between changes
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    assignment: Assignment
+    benefit: Benefit
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    request: Request
+    benefit: Benefit
+
+
+@dataclass(frozen=True, slots=True)
+class Mine:
+    holdings: list[Holding]
+    pending: list[Pending]
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """What Partner Center's expandable row shows of one benefit.
+
+    ``holders`` is one page of the seat holders, or None when the caller may
+    not see names (only Global admins and MPN partner admins may). ``status``
+    comes from the activation for technical benefits and go-to-market offers
+    (None: not activated yet) and from the expiry date otherwise.
+    """
+
+    row: BenefitRow
+    holders: list[Assignment] | None
+    holders_page: int = 0
+    holders_page_size: int = HOLDERS_PAGE_SIZE
+    status: ActivationStatus | None = None
+    activation: Activation | None = None
+    expires_on: date | None = None
+    key_count: int = 0  # product keys stored for the benefit
+
+    @property
+    def holders_pages(self) -> int:
+        return max((self.row.seats_used + self.holders_page_size - 1) // self.holders_page_size, 1)
+
+
+class CatalogService:
+    """The inventory list, a benefit's details, the caller's holdings and finding a benefit."""
+
+    def __init__(self, store: Store, *, clock: Clock, page_size: int = PAGE_SIZE) -> None:
+        self._store = store
+        self._clock = clock
+        self.page_size = page_size
+        self._pages: dict[tuple[Category | None, int], Page[BenefitRow]] = {}
+        self._pages_version: int | None = None
+
+    async def list_benefits(
+        self, actor: str, *, category: Category | None = None, page: int = 0
+    ) -> Page[BenefitRow]:
+        """One page of the inventory with seats used and total.
+
+        Pages are kept until anyone commits a change to the store, so a busy
+        team listing the same inventory doesn't read it again each time.
+        """
+        del actor  # every member may list
+        page = max(page, 0)
+        version = await self._store.version()
+        if version != self._pages_version:
+            self._pages.clear()
+            self._pages_version = version
+        cached = self._pages.get((category, page))
+        if cached is not None:
+            return cached
+        async with self._store.read() as repo:
+            total = await repo.count_benefits(category=category)
+            last = max((total - 1) // self.page_size, 0)
+            rows = await repo.benefit_rows(
+                category=category, offset=min(page, last) * self.page_size, limit=self.page_size
+            )
+        result = Page(
+            items=rows,
+            page=min(page, last),
+            page_size=self.page_size,
+            total=total,
+            version=version,
+        )
+        if len(self._pages) < PAGES_KEPT:
+            self._pages[(category, page)] = result
+        return result
+
+    async def details(self, actor: str, benefit_id: str, *, holders_page: int = 0) -> Details:
+        """One benefit as Partner Center's expandable row shows it.
+
+        Args:
+            actor: Who looks; only Global admins and MPN partner admins see holders' names.
+            benefit_id: The benefit's id.
+            holders_page: Which page of holders (counting from 0; clamped to the last).
+        """
+        async with self._store.read() as repo:
+            benefit = await repo.get_benefit(benefit_id)
+            if benefit is None:
+                raise NotFound(
+                    "There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id
+                )
+            holders = await repo.active_assignments(benefit.id)
+            key_count = await repo.count_keys(benefit.id)
+            roles = await repo.roles_of(actor)
+            activation = (
+                await repo.get_activation(benefit.id)
+                if benefit.category in (Category.TECHNICAL, Category.GTM)
+                else None
+            )
+        is_admin = bool(roles & {Role.GLOBAL_ADMIN, Role.MPN_PARTNER_ADMIN})
+        last = max((len(holders) - 1) // HOLDERS_PAGE_SIZE, 0)
+        page = min(max(holders_page, 0), last)
+        shown = holders[page * HOLDERS_PAGE_SIZE : (page + 1) * HOLDERS_PAGE_SIZE]
+        expires_on = (activation.expires_on if activation else None) or benefit.expires_on
+        return Details(
+            row=BenefitRow(benefit, len(holders)),
+            holders=shown if is_admin else None,
+            holders_page=page,
+            status=benefit_status(benefit, activation, expires_on, self._clock.now().date()),
+            activation=activation,
+            expires_on=expires_on,
+            key_count=key_count,
+        )
+
+    async def mine(self, actor: str) -> Mine:
+        """The caller's assignments and pending requests."""
+        async with self._store.read() as repo:
+            assignments = await repo.user_assignments(actor)
+            requests = await repo.user_requests(actor, status=RequestStatus.PENDING)
+            wanted = {a.benefit_id for a in assignments} | {r.benefit_id for r in requests}
+            benefits = {bid: b for bid in wanted if (b := await repo.get_benefit(bid))}
+        return Mine(
+            holdings=[Holding(a, benefits[a.benefit_id]) for a in assignments],
+            pending=[Pending(r, benefits[r.benefit_id]) for r in requests],
+        )
+
+    async def find_benefit(self, query: str) -> Benefit:
+        """A benefit by id or by an unambiguous start of its name."""
+        async with self._store.read() as repo:
+            return await find_benefit(repo, query)

@@ -1,0 +1,320 @@
+"""Requests for a seat: filing one, and a Global admin approving or denying it.
+
+A member files a request; a Global admin other than the requester decides it
+(docs/rules.md). Approval assigns the seat in the same transaction, and both
+decisions raise :class:`bot.domain.events.RequestDecided`, whose sinks (the
+requester's DM in the outbox) commit with the decision. Where the approval
+request was posted is remembered, so every copy can be updated in place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.domain import events
+from bot.domain.clock import Clock
+from bot.domain.limits import MAX_NAME_WORDS
+from bot.domain.model import (
+    Assignment,
+    Benefit,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    MessageRef,
+    NoMatch,
+    NotFound,
+    Request,
+    RequestStatus,
+    Role,
+)
+from bot.domain.permissions import Action
+from bot.domain.validation import check_reason
+from bot.services.core import (
+    EventBus,
+    audit,
+    ensure_changeable,
+    ensure_in_directory,
+    find_benefit,
+    require,
+    seats_left,
+)
+from bot.services.credits import check_cloud_credit
+from storage.base import Repository, Store
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCreated:
+    request: Request
+    benefit: Benefit
+    seats_left: int | None
+    approvers: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    request: Request
+    benefit: Benefit
+    assignment: Assignment | None
+    messages: list[MessageRef]
+    seats_left: int | None
+
+
+class RequestService:
+    """Filing, approving and denying requests, and where their messages are."""
+
+    def __init__(self, store: Store, *, clock: Clock, events: EventBus | None = None) -> None:
+        self._store = store
+        self._clock = clock
+        self._events = events or EventBus()
+
+    async def request_benefit(
+        self, actor: str, text: str, reason: str | None = None
+    ) -> RequestCreated:
+        """File a request for a seat of a benefit, to be decided by a Global admin.
+
+        Args:
+            actor: The requester's user ID.
+            text: The benefit's id or the start of its name; when ``reason`` is
+                None, the text may go on with the reason, and the longest
+                start of it that names one benefit is taken as the benefit.
+            reason: Why the requester needs it, when given apart.
+        """
+        if reason is None:
+            benefit_query, reason = await self._split_benefit(text)
+        else:
+            benefit_query = text
+        reason = check_reason(reason)
+        async with self._store.write() as repo:
+            await ensure_changeable(repo)
+            benefit = await find_benefit(repo, benefit_query)
+            return await self.file(repo, actor, benefit, reason)
+
+    async def _split_benefit(self, text: str) -> tuple[str, str]:
+        """The longest leading words of ``text`` that name one benefit, and the rest."""
+        words = list(re.finditer(r"\S+", text))
+        first_error: NoMatch | None = None
+        async with self._store.read() as repo:
+            for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
+                query = " ".join(w.group() for w in words[:n])
+                try:
+                    benefit = await find_benefit(repo, query)
+                except NoMatch as error:
+                    if first_error is None and error.candidates:
+                        first_error = error
+                    continue
+                return benefit.id, text[words[n - 1].end() :].strip()
+            if first_error is not None:
+                raise first_error
+            await find_benefit(repo, text)  # raises with the closest matches
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def file(
+        self, repo: Repository, actor: str, benefit: Benefit, reason: str
+    ) -> RequestCreated:
+        """File ``actor``'s request for ``benefit`` inside the caller's unit of work."""
+        now = self._clock.now()
+        held = await repo.active_assignment(benefit.id, actor)
+        if held is not None:
+            raise Conflict(
+                "You already hold *{benefit}* (since {since}).",
+                benefit=benefit.name,
+                since=held.assigned_at.date().isoformat(),
+            )
+        existing = await repo.pending_request(actor, benefit.id)
+        if existing is not None:
+            raise Conflict(
+                "You already asked for *{benefit}*: request #{request_id} of {since} is "
+                "still waiting for a Global admin. See `/benefits mine`.",
+                benefit=benefit.name,
+                request_id=existing.id,
+                since=existing.created_at.date().isoformat(),
+            )
+        approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
+        if not approvers:
+            raise Conflict(
+                "Nobody can approve requests yet: there is no Global admin. The operator "
+                "can make one with `benefits-bot grant USER_ID global_admin`."
+            )
+        await ensure_in_directory(repo, actor)
+        request = await repo.add_request(
+            benefit_id=benefit.id, requester_id=actor, reason=reason, created_at=now
+        )
+        used = await repo.count_active_assignments(benefit.id)
+        await audit(repo, now, actor, "request.create", f"request:{request.id}", benefit.id)
+        await self._events.emit(repo, events.RequestCreated(request, benefit))
+        return RequestCreated(
+            request=request,
+            benefit=benefit,
+            seats_left=seats_left(benefit, used),
+            approvers=approvers,
+        )
+
+    async def add_request_messages(self, request_id: int, refs: Sequence[MessageRef]) -> Request:
+        """Remember where the approval request was posted; returns its current state."""
+        async with self._store.write() as repo:
+            request = await repo.get_request(request_id)
+            if request is None:
+                raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
+            await repo.add_request_messages(request_id, refs)
+        return request
+
+    async def unannounced(self, *, older_than: timedelta, limit: int = 100) -> list[RequestCreated]:
+        """Pending requests never posted to the admins (the bot stopped first), so
+        that they can be posted now; only those older than ``older_than``, whose
+        posting can no longer be on its way."""
+        async with self._store.read() as repo:
+            pending = await repo.unannounced_requests(
+                created_before=self._clock.now() - older_than, limit=limit
+            )
+            approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
+            found: list[RequestCreated] = []
+            for request in pending:
+                benefit = await repo.get_benefit(request.benefit_id)
+                if benefit is None:  # pragma: no cover - benefits are never deleted
+                    continue
+                used = await repo.count_active_assignments(benefit.id)
+                found.append(RequestCreated(request, benefit, seats_left(benefit, used), approvers))
+        return found
+
+    async def request_messages(self, request_id: int) -> list[MessageRef]:
+        async with self._store.read() as repo:
+            return await repo.request_messages(request_id)
+
+    async def approve(self, actor: str, request_id: int) -> Decision:
+        """Approve a pending request and assign its seat, atomically."""
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await ensure_changeable(repo)
+            request, benefit = await self._pending_for_decision(repo, actor, request_id)
+            used = await repo.count_active_assignments(benefit.id)
+            if benefit.seats is not None and used >= benefit.seats:
+                raise Conflict(
+                    "No seat of *{benefit}* is left ({used} of {seats} in use). Unassign a seat "
+                    "first, or deny the request.",
+                    benefit=benefit.name,
+                    used=used,
+                    seats=benefit.seats,
+                )
+            if await repo.active_assignment(benefit.id, request.requester_id) is not None:
+                raise Conflict(
+                    "{requester_user} already holds *{benefit}*; deny the request instead.",
+                    requester_user=request.requester_id,
+                    benefit=benefit.name,
+                )
+            await check_cloud_credit(repo, benefit, request.requester_id)
+            await repo.decide_request(
+                request.id, status=RequestStatus.APPROVED, decided_by=actor, decided_at=now
+            )
+            assignment = await repo.add_assignment(
+                benefit_id=benefit.id,
+                user_id=request.requester_id,
+                assigned_at=now,
+                assigned_by=actor,
+            )
+            await audit(repo, now, actor, "request.approve", f"request:{request.id}", benefit.id)
+            await audit(
+                repo, now, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
+            )
+            decided = await repo.get_request(request.id)
+            assert decided is not None
+            await self._events.emit(repo, events.RequestDecided(decided, benefit, now))
+            messages = await repo.request_messages(request.id)
+        return Decision(
+            request=decided,
+            benefit=benefit,
+            assignment=assignment,
+            messages=messages,
+            seats_left=seats_left(benefit, used + 1),
+        )
+
+    async def check_can_decide(self, actor: str, request_id: int) -> tuple[Request, Benefit]:
+        """Raise what a decision would be refused for, before asking for a reason."""
+        async with self._store.read() as repo:
+            return await self._pending_for_decision(repo, actor, request_id)
+
+    async def decision(self, request_id: int) -> Decision:
+        """A request as it stands now, with where its approval messages are."""
+        async with self._store.read() as repo:
+            request = await repo.get_request(request_id)
+            if request is None:
+                raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
+            benefit = await repo.get_benefit(request.benefit_id)
+            assert benefit is not None
+            messages = await repo.request_messages(request_id)
+            used = await repo.count_active_assignments(benefit.id)
+            holding = await repo.active_assignment(benefit.id, request.requester_id)
+        return Decision(
+            request=request,
+            benefit=benefit,
+            assignment=holding if request.status is RequestStatus.APPROVED else None,
+            messages=messages,
+            seats_left=seats_left(benefit, used),
+        )
+
+    async def deny(self, actor: str, request_id: int, reason: str) -> Decision:
+        """Deny a pending request with a reason the requester will read."""
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("Give the requester a reason for the denial.")
+        reason = check_reason(reason)
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await ensure_changeable(repo)
+            request, benefit = await self._pending_for_decision(repo, actor, request_id)
+            await repo.decide_request(
+                request.id,
+                status=RequestStatus.DENIED,
+                decided_by=actor,
+                decided_at=now,
+                note=reason,
+            )
+            await audit(
+                repo, now, actor, "request.deny", f"request:{request.id}", f"{benefit.id}: {reason}"
+            )
+            decided = await repo.get_request(request.id)
+            assert decided is not None
+            await self._events.emit(repo, events.RequestDecided(decided, benefit, now))
+            messages = await repo.request_messages(request.id)
+            used = await repo.count_active_assignments(benefit.id)
+        return Decision(
+            request=decided,
+            benefit=benefit,
+            assignment=None,
+            messages=messages,
+            seats_left=seats_left(benefit, used),
+        )
+
+    async def _pending_for_decision(
+        self, repo: Repository, actor: str, request_id: int
+    ) -> tuple[Request, Benefit]:
+        await require(repo, actor, Action.DECIDE)
+        request = await repo.get_request(request_id)
+        if request is None:
+            raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
+        if request.requester_id == actor:
+            others = [u for u in await repo.role_holders(Role.GLOBAL_ADMIN) if u != actor]
+            if not others:
+                raise Forbidden(
+                    "You can't decide your own request, and you are the only Global admin. "
+                    "Grant the role to someone else with `/benefits grant @user global_admin`."
+                )
+            raise Forbidden(
+                "You can't decide your own request. Another Global admin must: {admin_users}.",
+                admin_users=tuple(others),
+            )
+        if request.status is not RequestStatus.PENDING:
+            raise Conflict(
+                "Request #{request_id} was already {status} by {decider_user}.",
+                request_id=request.id,
+                status=request.status.value,
+                decider_user=request.decided_by or "",
+            )
+        benefit = await repo.get_benefit(request.benefit_id)
+        if benefit is None:  # pragma: no cover - benefits are never deleted
+            raise NotFound(
+                "There is no benefit with the id `{benefit_id}`.", benefit_id=request.benefit_id
+            )
+        return request, benefit

@@ -1,0 +1,162 @@
+"""Seats given by a Global admin directly: assign, unassign and reassign.
+
+Only seat-based benefits (software, cloud, Visual Studio) are held by people;
+technical benefits and go-to-market offers belong to the whole company and are
+activated instead (:mod:`bot.services.activation`). A Visual Studio
+subscription moves only 90 days after its assignment
+(:mod:`bot.domain.visual_studio`); a usage-based cloud credit keeps its own
+rules (:mod:`bot.services.credits`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.clock import Clock
+from bot.domain.model import Assignment, Benefit, Category, Conflict, InvalidInput, NotFound
+from bot.domain.permissions import Action
+from bot.domain.visual_studio import reassignable_from
+from bot.services.core import (
+    audit,
+    ensure_changeable,
+    find_benefit,
+    require,
+    require_known_user,
+    seats_left,
+)
+from bot.services.credits import check_cloud_credit
+from storage.base import Store
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentChange:
+    benefit: Benefit
+    assignment: Assignment
+    seats_left: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reassignment:
+    benefit: Benefit
+    released: Assignment
+    assignment: Assignment
+
+
+class SeatService:
+    """A Global admin assigns, unassigns and reassigns seats."""
+
+    def __init__(self, store: Store, *, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def assign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await ensure_changeable(repo)
+            await require(repo, actor, Action.DECIDE)
+            benefit = await find_benefit(repo, query)
+            await require_known_user(repo, user_id)
+            if await repo.active_assignment(benefit.id, user_id) is not None:
+                raise Conflict(
+                    "{holder_user} already holds *{benefit}*.",
+                    holder_user=user_id,
+                    benefit=benefit.name,
+                )
+            used = await repo.count_active_assignments(benefit.id)
+            if benefit.seats is not None and used >= benefit.seats:
+                raise Conflict(
+                    "No seat of *{benefit}* is left ({used} of {seats} in use). Unassign a seat "
+                    "first.",
+                    benefit=benefit.name,
+                    used=used,
+                    seats=benefit.seats,
+                )
+            await check_cloud_credit(repo, benefit, user_id)
+            assignment = await repo.add_assignment(
+                benefit_id=benefit.id, user_id=user_id, assigned_at=now, assigned_by=actor
+            )
+            await audit(repo, now, actor, "assignment.create", f"user:{user_id}", benefit.id)
+        return AssignmentChange(benefit, assignment, seats_left(benefit, used + 1))
+
+    async def unassign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await ensure_changeable(repo)
+            await require(repo, actor, Action.DECIDE)
+            benefit = await find_benefit(repo, query)
+            held = await repo.active_assignment(benefit.id, user_id)
+            if held is None:
+                raise NotFound(
+                    "{holder_user} holds no seat of *{benefit}*.",
+                    holder_user=user_id,
+                    benefit=benefit.name,
+                )
+            await repo.release_assignment(held.id, at=now)
+            used = await repo.count_active_assignments(benefit.id)
+            await audit(repo, now, actor, "assignment.release", f"user:{user_id}", benefit.id)
+        return AssignmentChange(benefit, held, seats_left(benefit, used))
+
+    async def reassign(self, actor: str, query: str, from_user: str, to_user: str) -> Reassignment:
+        """Move ``from_user``'s seat of a benefit to ``to_user`` in one transaction.
+
+        Only seat-based benefits (software, cloud, Visual Studio) are held by
+        people. A Visual Studio subscription moves only once 90 days have passed
+        since its assignment to ``from_user``; a usage-based cloud credit keeps
+        its own rules (one per person, at most 5 reassignments of a monthly one).
+        """
+        if from_user == to_user:
+            raise InvalidInput(
+                "Name two different people: the seat would go from {holder_user} to themselves.",
+                holder_user=from_user,
+            )
+        now = self._clock.now()
+        async with self._store.write() as repo:
+            await ensure_changeable(repo)
+            await require(repo, actor, Action.DECIDE)
+            benefit = await find_benefit(repo, query)
+            if benefit.category in (Category.TECHNICAL, Category.GTM):
+                raise InvalidInput(
+                    "*{benefit}* belongs to the whole company, so there is no seat to reassign. "
+                    "`reassign` is for software, cloud and Visual Studio benefits.",
+                    benefit=benefit.name,
+                )
+            held = await repo.active_assignment(benefit.id, from_user)
+            if held is None:
+                raise NotFound(
+                    "{holder_user} holds no seat of *{benefit}*.",
+                    holder_user=from_user,
+                    benefit=benefit.name,
+                )
+            if benefit.category is Category.VISUAL_STUDIO:
+                possible = reassignable_from(held.assigned_at)
+                if now < possible:
+                    raise Conflict(
+                        "A Visual Studio subscription can be reassigned only 90 days after its "
+                        "assignment: {holder_user} got *{benefit}* on {since}, so it can move on "
+                        "{possible} at the earliest.",
+                        holder_user=from_user,
+                        benefit=benefit.name,
+                        since=held.assigned_at.date().isoformat(),
+                        possible=possible.date().isoformat(),
+                    )
+            await require_known_user(repo, to_user)
+            if await repo.active_assignment(benefit.id, to_user) is not None:
+                raise Conflict(
+                    "{holder_user} already holds *{benefit}*; one per person.",
+                    holder_user=to_user,
+                    benefit=benefit.name,
+                )
+            await repo.release_assignment(held.id, at=now)
+            await check_cloud_credit(repo, benefit, to_user)
+            assignment = await repo.add_assignment(
+                benefit_id=benefit.id, user_id=to_user, assigned_at=now, assigned_by=actor
+            )
+            await audit(
+                repo,
+                now,
+                actor,
+                "assignment.reassign",
+                f"user:{to_user}",
+                f"{benefit.id} from user:{from_user}",
+            )
+        return Reassignment(benefit, held, assignment)
