@@ -193,8 +193,9 @@ async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
     from bot.blocks import benefits as blocks
     from bot.domain.clock import SystemClock
     from bot.domain.model import MessageRef, Role
-    from bot.services.benefits import BenefitsService
-    from bot.services.inventory.importer import Inventory, import_inventory
+    from bot.runtime.bootstrap import build_services
+    from bot.services.inventory.importer import import_inventory
+    from bot.services.inventory.schema import Inventory
     from storage import open_store
 
     inventory = Inventory.model_validate(inventory_data(plan))
@@ -202,14 +203,16 @@ async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
     try:
         clock = SystemClock()
         await import_inventory(store, inventory, clock=clock)
-        service = BenefitsService(store, clock=clock)
-        await service.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
+        services = build_services(store, clock=clock)
+        await services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
         pool: list[PendingRequest] = []
         for j in range(plan.approvals):
             requester, wanted = requester_for(plan, j)
-            created = await service.request_benefit(requester, wanted, "benchmark")
+            created = await services.requests.request_benefit(requester, wanted, "benchmark")
             ts = f"1700000000.{created.request.id:06d}"
-            await service.add_request_messages(created.request.id, [MessageRef(ADMIN_DM, ts)])
+            await services.requests.add_request_messages(
+                created.request.id, [MessageRef(ADMIN_DM, ts)]
+            )
             posted = blocks.approval_request_message(
                 created.request, created.benefit, created.seats_left, None
             )
@@ -934,7 +937,8 @@ class Probe:
 
         import bot.runtime.server as server_module
         from bot.blocks import benefits as blocks
-        from bot.services.benefits import BenefitsService
+        from bot.services.catalog import CatalogService
+        from bot.services.requests import RequestService
 
         probe = self
         parse_request = adapter.to_bolt_request
@@ -1023,8 +1027,13 @@ class Probe:
 
             return timed
 
-        for name in ("list_benefits", "mine", "approve"):
-            setattr(BenefitsService, name, time_service(getattr(BenefitsService, name)))
+        timed_methods: tuple[tuple[type, str], ...] = (
+            (CatalogService, "list_benefits"),
+            (CatalogService, "mine"),
+            (RequestService, "approve"),
+        )
+        for cls, name in timed_methods:
+            setattr(cls, name, time_service(getattr(cls, name)))
         for name in ("benefit_list_message", "mine_message"):
             setattr(blocks, name, time_builder(getattr(blocks, name)))
 
@@ -1035,7 +1044,7 @@ class Probe:
             "Server-side time per request, by phase and kind (means in ms).",
             "handler: from reading the HTTP body to the aiohttp response; parse: to_bolt_request;",
             "dispatch: Bolt's async_dispatch (middleware + listener + ack); service: the",
-            "BenefitsService call; db wait: awaiting aiosqlite (queue + thread + loop wake-up);",
+            "service call; db wait: awaiting aiosqlite (queue + thread + loop wake-up);",
             "db thread: running the statement in aiosqlite's thread; blocks: Block Kit builder.",
             "bolt = dispatch - service - blocks (Bolt's middleware, listener matching, ack JSON).",
             "",

@@ -42,8 +42,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import FakeClock
 from bot.domain.outbox import NewPing
+from bot.runtime.bootstrap import build_services
 from bot.runtime.delivery import Delivery
-from bot.services.reminders import SWEEP, Kind, ReminderRules, ReminderService
+from bot.services.reminders import SWEEP, Kind, ReminderRules
 from storage.sqlite import open_sqlite
 from tests.fakes.web_api import FakeSlackWebApi
 
@@ -160,7 +161,7 @@ async def time_sweep(path: Path) -> tuple[float, int]:
     """The median time of ``RUNS`` sweeps over the same window, and the pings queued."""
     store = await open_sqlite(path)
     rules = ReminderRules(remind_vs_reassignable=True)
-    service = ReminderService(store, clock=FakeClock(NOW), rules=rules)
+    service = build_services(store, clock=FakeClock(NOW), rules=rules).reminders
     times: list[float] = []
     queued = 0
     try:
@@ -252,7 +253,7 @@ async def bench_delivery(people: int, each: int, workdir: Path) -> DeliveryResul
                 token=TOKEN, base_url=slack.api_url, session=session, retry_handlers=[]
             )
             delivery = Delivery(
-                ReminderService(store, clock=clock),
+                build_services(store, clock=clock).reminders,
                 client,
                 lease=120,
                 batch=len(pings),

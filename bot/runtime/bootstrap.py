@@ -59,10 +59,14 @@ def build_services(
     phone_region: str = DEFAULT_PHONE_REGION,
     page_size: int = PAGE_SIZE,
     admin_channel: str | None = None,
+    events: EventBus | None = None,
 ) -> Services:
-    """Every area's service over ``store``, with the events wired by :func:`subscriptions`."""
+    """Every area's service over ``store``, with the events wired by :func:`subscriptions`.
+
+    ``events`` replaces that table (tests record events with their own sinks).
+    """
     reminders = ReminderService(store, clock=clock, rules=rules)
-    events = subscriptions(reminders)
+    events = events if events is not None else subscriptions(reminders)
     requests = RequestService(store, clock=clock, events=events)
     return Services(
         catalog=CatalogService(store, clock=clock, page_size=page_size),

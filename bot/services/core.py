@@ -58,8 +58,7 @@ class EventBus:
         """A bus handing every event type to each of ``sinks``."""
         bus = cls()
         for sink in sinks:
-            for kind in EVENT_TYPES:
-                bus._sinks[kind].append(sink)
+            bus.subscribe_all(sink)
         return bus
 
     def subscribe(
@@ -67,6 +66,11 @@ class EventBus:
     ) -> None:
         """Hand every later event of ``event_type`` to ``sink`` (in the transaction that raised it)."""
         self._sinks[event_type].append(sink)
+
+    def subscribe_all(self, sink: EventSink) -> None:
+        """Hand every later event, of any type, to ``sink``."""
+        for kind in EVENT_TYPES:
+            self._sinks[kind].append(sink)
 
     def sinks(self, event_type: type[Event]) -> list[Callable[[Repository, Any], Awaitable[None]]]:
         """The sinks of ``event_type``, in the order they run."""

@@ -195,7 +195,7 @@ class SlackHarness:
         return benefit
 
     async def grant(self, user: str, role: Role = Role.GLOBAL_ADMIN) -> None:
-        await self.bot.services.benefits.bootstrap_grant(user, role)
+        await self.bot.services.roles.bootstrap_grant(user, role)
 
     async def seats_used(self, benefit_id: str) -> int:
         async with self.bot.store.read() as repo:

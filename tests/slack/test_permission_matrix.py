@@ -123,7 +123,7 @@ async def h(slack: FakeSlackWebApi, tmp_path: Path) -> AsyncIterator[SlackHarnes
             )
         await harness.grant(ADMIN, Role.GLOBAL_ADMIN)
         await harness.grant(PARTNER, Role.MPN_PARTNER_ADMIN)
-        await bot.services.benefits.request_benefit(OTHER, WIN.id, "for the lab")
+        await bot.services.requests.request_benefit(OTHER, WIN.id, "for the lab")
         yield harness
         await harness.settle()
     finally:

@@ -361,7 +361,7 @@ async def test_roles_are_granted_listed_and_revoked_by_a_global_admin(ready: Sla
     assert ":warning:" in refused.text
     revoked = await h.command(ADMIN, "revoke <@UMPN00001> mpn_partner_admin")
     assert "no longer holds" in revoked.text
-    assert Role.MPN_PARTNER_ADMIN not in await h.bot.services.benefits.roles_of("UMPN00001")
+    assert Role.MPN_PARTNER_ADMIN not in await h.bot.services.roles.roles_of("UMPN00001")
 
 
 async def test_help_shows_admin_commands_only_to_admins(ready: SlackHarness) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 from bot.blocks import ids
 from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, Role
+from bot.runtime.bootstrap import build_services
 from bot.runtime.server import start_bot
-from bot.services.benefits import BenefitsService
 from storage.sqlite import open_sqlite
 from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.conftest import make_settings
@@ -28,9 +28,9 @@ async def test_a_request_the_bot_saved_but_never_posted_is_posted_after_a_restar
     try:
         async with store.write() as repo:
             await repo.put_benefit(Benefit("win11", "Windows 11 Enterprise", Category.SOFTWARE, 2))
-        service = BenefitsService(store, clock=clock)
-        await service.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
-        created = await service.request_benefit(MEMBER, "win11", "for the lab")
+        services = build_services(store, clock=clock)
+        await services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
+        created = await services.requests.request_benefit(MEMBER, "win11", "for the lab")
     finally:
         await store.close()
     clock.advance(timedelta(minutes=5))
@@ -46,7 +46,7 @@ async def test_a_request_the_bot_saved_but_never_posted_is_posted_after_a_restar
         assert [e["action_id"] for e in buttons] == [ids.APPROVE, ids.DENY]
         assert buttons[0]["value"] == str(created.request.id)
         await bot.services.background.drain(5)
-        assert await bot.services.benefits.request_messages(created.request.id)
+        assert await bot.services.requests.request_messages(created.request.id)
     finally:
         await bot.stop()
 

@@ -60,7 +60,7 @@ async def test_socket_mode_opens_its_connection_through_apps_connections_open(
 async def test_a_slash_command_envelope_is_acknowledged_with_its_envelope_id_and_reply(
     socket_bot: RunningBot, socket_server: FakeSocketModeServer, slack: FakeSlackWebApi
 ) -> None:
-    await socket_bot.services.benefits.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
+    await socket_bot.services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
     async with socket_bot.store.write() as repo:
         await repo.put_benefit(Benefit("win11", "Windows 11 Enterprise", Category.SOFTWARE, 2))
     envelope = await socket_server.send_envelope(

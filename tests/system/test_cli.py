@@ -13,7 +13,7 @@ import pytest
 
 from bot.domain.clock import SystemClock
 from bot.domain.model import Role
-from bot.services.benefits import BenefitsService
+from bot.runtime.bootstrap import build_services
 from bot.services.keys import KeyVault
 from storage.sqlite import open_sqlite
 from tests.fakes.signing import sign, slash_command_body
@@ -128,8 +128,8 @@ async def test_grant_bootstraps_the_first_global_admin_and_is_idempotent(tmp_pat
     assert "already held" in out + err
     store = await open_sqlite(str(tmp_path / "b.db"))
     try:
-        service = BenefitsService(store, clock=SystemClock())
-        assert Role.GLOBAL_ADMIN in await service.roles_of("U0123ABCD")
+        services = build_services(store, clock=SystemClock())
+        assert Role.GLOBAL_ADMIN in await services.roles.roles_of("U0123ABCD")
     finally:
         await store.close()
 

@@ -28,7 +28,8 @@ from bot.domain.model import (
     RequestStatus,
     Role,
 )
-from bot.services.benefits import BenefitsService
+from bot.runtime.bootstrap import build_services
+from bot.runtime.container import Services
 from storage.memory import MemoryStore
 
 ADMIN = "UADMIN001"
@@ -138,16 +139,16 @@ async def store() -> MemoryStore:
 
 
 @pytest.fixture
-def bare_service(store: MemoryStore, clock: FakeClock) -> BenefitsService:
+def bare_services(store: MemoryStore, clock: FakeClock) -> Services:
     """The service over ``store`` before anybody holds a role."""
-    return BenefitsService(store, clock=clock)
+    return build_services(store, clock=clock)
 
 
 @pytest.fixture
-async def service(bare_service: BenefitsService) -> BenefitsService:
+async def services(bare_services: Services) -> Services:
     """The service with one Global admin, ``ADMIN``, granted by the operator."""
-    assert await bare_service.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
-    return bare_service
+    assert await bare_services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
+    return bare_services
 
 
 @pytest.fixture

@@ -11,8 +11,18 @@ import pytest
 from bot.blocks import ids
 from bot.blocks.activation import Origin, completion_view, contact_view, overview_message
 from bot.domain import events
+from bot.domain.activations import State
 from bot.domain.clock import FakeClock
+from bot.domain.entitlements import (
+    ENTITLEMENTS,
+    Allowance,
+    Problem,
+    Unit,
+    entitlement,
+    parse_problem,
+)
 from bot.domain.events import Event
+from bot.domain.limits import MAX_ID, MAX_TOPIC
 from bot.domain.model import (
     Activation,
     ActivationStatus,
@@ -28,23 +38,13 @@ from bot.domain.model import (
     Role,
     SupportKind,
 )
-from bot.services.activation import (
-    ENTITLEMENTS,
-    MAX_ID,
-    MAX_TOPIC,
-    ActivationService,
-    Allowance,
-    Field,
-    ImportedActivation,
-    ImportOutcome,
-    InvalidFields,
-    Problem,
-    State,
-    Unit,
-    entitlement,
-    parse_problem,
-)
-from bot.services.benefits import BenefitsService
+from bot.domain.validation import Field, InvalidFields
+from bot.runtime.bootstrap import build_services
+from bot.runtime.container import Services
+from bot.services.activation import ActivationService, ImportedActivation, ImportOutcome
+from bot.services.contact import ContactService
+from bot.services.core import EventBus
+from bot.services.support import SupportService
 from storage.base import Repository
 from storage.memory import MemoryStore
 from tests.fakes.blockkit import block_kit_violations
@@ -133,23 +133,24 @@ def sink() -> Recorder:
 
 
 @pytest.fixture
-async def activations(
-    service: BenefitsService,
+async def services(
+    services: Services,
     store: MemoryStore,
     clock: FakeClock,
     add_benefits: AddBenefits,
     sink: Recorder,
-) -> ActivationService:
-    """The activation service; ADMIN is Global admin, PARTNER_ADMIN an MPN partner admin."""
+) -> Services:
+    """The services, with ``sink`` recording every event; ADMIN is Global admin,
+    PARTNER_ADMIN an MPN partner admin."""
     await add_benefits(SIG_CLOUD, INCIDENTS, ADVISORY, GOLD_CORE)
-    await service.grant(ADMIN, PARTNER_ADMIN, Role.MPN_PARTNER_ADMIN)
-    await service.grant(ADMIN, AGENT, Role.ADMIN_AGENT)
-    await service.grant(ADMIN, USER_ADMIN, Role.USER_ADMIN)
-    return ActivationService(store, clock=clock, events=[sink], page_size=3)
+    await services.roles.grant(ADMIN, PARTNER_ADMIN, Role.MPN_PARTNER_ADMIN)
+    await services.roles.grant(ADMIN, AGENT, Role.ADMIN_AGENT)
+    await services.roles.grant(ADMIN, USER_ADMIN, Role.USER_ADMIN)
+    return build_services(store, clock=clock, page_size=3, events=EventBus.to_all([sink]))
 
 
-async def with_contact(activations: ActivationService) -> MarketingContact:
-    return await activations.set_marketing_contact(
+async def with_contact(services: Services) -> MarketingContact:
+    return await services.contact.set_marketing_contact(
         PARTNER_ADMIN,
         user_id=MEMBER,
         email="Marketing@Example.com",
@@ -224,9 +225,9 @@ def test_an_unknown_problem_names_the_choices() -> None:
 
 @pytest.mark.parametrize("actor", [PARTNER_ADMIN, ADMIN])
 async def test_an_admin_activates_a_technical_benefit_and_it_is_pending_since_today(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock, actor: str
+    services: Services, store: MemoryStore, clock: FakeClock, actor: str
 ) -> None:
-    requested = await activations.activate(actor, "sig-cloud")
+    requested = await services.activation.activate(actor, "sig-cloud")
 
     stored = await activation_of(store, SIG_CLOUD.id)
     assert stored == requested.activation
@@ -239,27 +240,27 @@ async def test_an_admin_activates_a_technical_benefit_and_it_is_pending_since_to
         "activation.request",
         f"benefit:{SIG_CLOUD.id}",
     )
-    row = await activations.row(SIG_CLOUD.id)
+    row = await services.activation.row(SIG_CLOUD.id)
     assert row.state is State.PENDING
 
 
 async def test_a_technical_benefit_is_found_by_the_start_of_its_name(
-    activations: ActivationService,
+    services: Services,
 ) -> None:
-    requested = await activations.activate(PARTNER_ADMIN, "signature")
+    requested = await services.activation.activate(PARTNER_ADMIN, "signature")
     assert requested.benefit == SIG_CLOUD
 
 
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
 @pytest.mark.parametrize("benefit", [SIG_CLOUD, GOLD_CORE])
 async def test_only_an_mpn_partner_admin_or_global_admin_may_activate(
-    activations: ActivationService, store: MemoryStore, actor: str, benefit: Benefit
+    services: Services, store: MemoryStore, actor: str, benefit: Benefit
 ) -> None:
-    await with_contact(activations)
+    await with_contact(services)
     before = await observed(store)
 
     with pytest.raises(Forbidden) as caught:
-        await activations.activate(actor, benefit.id)
+        await services.activation.activate(actor, benefit.id)
 
     assert "global_admin or mpn_partner_admin" in rendered(caught.value)
     assert f"<@{PARTNER_ADMIN}>" in rendered(caught.value)
@@ -267,14 +268,14 @@ async def test_only_an_mpn_partner_admin_or_global_admin_may_activate(
 
 
 async def test_activating_again_while_pending_says_since_when_and_by_whom(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock
+    services: Services, store: MemoryStore, clock: FakeClock
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=2))
     before = await observed(store)
 
     with pytest.raises(Conflict) as caught:
-        await activations.activate(ADMIN, SIG_CLOUD.id)
+        await services.activation.activate(ADMIN, SIG_CLOUD.id)
 
     text = rendered(caught.value)
     assert "pending" in text
@@ -284,69 +285,67 @@ async def test_activating_again_while_pending_says_since_when_and_by_whom(
 
 
 async def test_activating_an_active_benefit_says_since_when(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock
+    services: Services, store: MemoryStore, clock: FakeClock
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=3))
-    await activations.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
+    await services.activation.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
     before = await observed(store)
 
     with pytest.raises(Conflict) as caught:
-        await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+        await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
 
     assert "already active (since 2026-01-18)" in rendered(caught.value)
     assert await observed(store) == before
 
 
-async def test_advisory_hours_need_no_activation(
-    activations: ActivationService, store: MemoryStore
-) -> None:
+async def test_advisory_hours_need_no_activation(services: Services, store: MemoryStore) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput) as caught:
-        await activations.activate(PARTNER_ADMIN, ADVISORY.id)
+        await services.activation.activate(PARTNER_ADMIN, ADVISORY.id)
     assert "needs no activation" in rendered(caught.value)
     assert "/benefits advisory" in rendered(caught.value)
     assert await observed(store) == before
 
 
 async def test_a_software_benefit_is_not_activated_but_requested(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput) as caught:
-        await activations.activate(PARTNER_ADMIN, M365.id)
+        await services.activation.activate(PARTNER_ADMIN, M365.id)
     assert f"/benefits request {M365.id}" in rendered(caught.value)
     assert await observed(store) == before
 
 
 async def test_an_unknown_benefit_gets_the_closest_matches(
-    activations: ActivationService,
+    services: Services,
 ) -> None:
     with pytest.raises(NoMatch) as caught:
-        await activations.activate(PARTNER_ADMIN, "signatur cloud suport")
+        await services.activation.activate(PARTNER_ADMIN, "signatur cloud suport")
     assert SIG_CLOUD in caught.value.candidates
 
 
 async def test_an_action_pack_cannot_activate_signature_cloud_support(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
     await set_membership(store, level=Level.ACTION_PACK)
     before = await observed(store)
     with pytest.raises(Conflict) as caught:
-        await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+        await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     assert "Action Pack membership includes no Signature cloud support" in rendered(caught.value)
     assert await observed(store) == before
 
 
 async def test_nothing_is_activated_while_the_membership_is_in_pmc(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
-    await with_contact(activations)
+    await with_contact(services)
     await set_membership(store, managed_in_pmc=True)
     before = await observed(store)
     for benefit in (SIG_CLOUD, GOLD_CORE):
         with pytest.raises(Forbidden) as caught:
-            await activations.activate(ADMIN, benefit.id)
+            await services.activation.activate(ADMIN, benefit.id)
         assert "Partner Frontline" in rendered(caught.value)
     assert await observed(store) == before
 
@@ -355,12 +354,12 @@ async def test_nothing_is_activated_while_the_membership_is_in_pmc(
 
 
 async def test_mark_active_records_the_ids_who_and_when_and_raises_the_event(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock, sink: Recorder
+    services: Services, store: MemoryStore, clock: FakeClock, sink: Recorder
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=4))
 
-    done = await activations.complete(
+    done = await services.activation.complete(
         ADMIN, SIG_CLOUD.id, access_id=" 1234567 ", contract_id="SR-2026/0042"
     )
 
@@ -375,18 +374,18 @@ async def test_mark_active_records_the_ids_who_and_when_and_raises_the_event(
     last = (await audit_log(store))[-1]
     assert (last.actor, last.action) == (ADMIN, "activation.complete")
     assert "1234567" in last.detail
-    assert (await activations.row(SIG_CLOUD.id)).state is State.ACTIVE
+    assert (await services.activation.row(SIG_CLOUD.id)).state is State.ACTIVE
 
 
 async def test_a_failing_event_sink_rolls_the_completion_back(
-    activations: ActivationService, store: MemoryStore, sink: Recorder
+    services: Services, store: MemoryStore, sink: Recorder
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     before = await observed(store)
     sink.fail = True
 
     with pytest.raises(RuntimeError):
-        await activations.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
+        await services.activation.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
 
     assert await observed(store) == before
 
@@ -404,18 +403,18 @@ async def test_a_failing_event_sink_rolls_the_completion_back(
     ],
 )
 async def test_bad_support_ids_are_refused_field_by_field_and_nothing_changes(
-    activations: ActivationService,
+    services: Services,
     store: MemoryStore,
     sink: Recorder,
     access_id: str | None,
     contract_id: str | None,
     wrong: set[Field],
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     before = await observed(store)
 
     with pytest.raises(InvalidFields) as caught:
-        await activations.complete(
+        await services.activation.complete(
             ADMIN, SIG_CLOUD.id, access_id=access_id, contract_id=contract_id
         )
 
@@ -426,33 +425,35 @@ async def test_bad_support_ids_are_refused_field_by_field_and_nothing_changes(
     assert sink.events == []
 
 
-async def test_support_ids_may_be_64_characters(activations: ActivationService) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
-    done = await activations.complete(
+async def test_support_ids_may_be_64_characters(services: Services) -> None:
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    done = await services.activation.complete(
         ADMIN, SIG_CLOUD.id, access_id="a" * MAX_ID, contract_id="b" * MAX_ID
     )
     assert done.activation.access_id == "a" * MAX_ID
 
 
 async def test_marking_active_before_anyone_activated_it_says_to_activate_first(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(Conflict) as caught:
-        await activations.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
+        await services.activation.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
     assert "/benefits activate sig-cloud" in rendered(caught.value)
     assert await observed(store) == before
 
 
 async def test_marking_active_twice_names_who_did_it_first(
-    activations: ActivationService, store: MemoryStore, sink: Recorder
+    services: Services, store: MemoryStore, sink: Recorder
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
-    await activations.complete(PARTNER_ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    await services.activation.complete(
+        PARTNER_ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1"
+    )
     before = await observed(store)
 
     with pytest.raises(Conflict) as caught:
-        await activations.complete(ADMIN, SIG_CLOUD.id, access_id="A2", contract_id="C2")
+        await services.activation.complete(ADMIN, SIG_CLOUD.id, access_id="A2", contract_id="C2")
 
     assert f"<@{PARTNER_ADMIN}> marked it" in rendered(caught.value)
     assert await observed(store) == before
@@ -461,14 +462,14 @@ async def test_marking_active_twice_names_who_did_it_first(
 
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
 async def test_only_an_admin_may_mark_a_benefit_active(
-    activations: ActivationService, store: MemoryStore, actor: str
+    services: Services, store: MemoryStore, actor: str
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     before = await observed(store)
     with pytest.raises(Forbidden):
-        await activations.completion_form(actor, SIG_CLOUD.id)
+        await services.activation.completion_form(actor, SIG_CLOUD.id)
     with pytest.raises(Forbidden):
-        await activations.complete(actor, SIG_CLOUD.id, access_id="A1", contract_id="C1")
+        await services.activation.complete(actor, SIG_CLOUD.id, access_id="A1", contract_id="C1")
     assert await observed(store) == before
 
 
@@ -476,42 +477,42 @@ async def test_only_an_admin_may_mark_a_benefit_active(
 
 
 async def test_an_offer_is_not_activated_before_a_marketing_contact_is_set(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(Conflict) as caught:
-        await activations.activate(PARTNER_ADMIN, GOLD_CORE.id)
+        await services.activation.activate(PARTNER_ADMIN, GOLD_CORE.id)
     assert "marketing contact" in rendered(caught.value)
     assert "/benefits contact" in rendered(caught.value)
     assert await observed(store) == before
 
 
 async def test_with_a_marketing_contact_an_offer_becomes_pending(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
-    await with_contact(activations)
-    requested = await activations.activate(ADMIN, CO_SELL.id)
+    await with_contact(services)
+    requested = await services.activation.activate(ADMIN, CO_SELL.id)
     assert requested.activation.status is ActivationStatus.PENDING
-    assert (await activations.row(CO_SELL.id)).state is State.PENDING
+    assert (await services.activation.row(CO_SELL.id)).state is State.PENDING
 
 
 async def test_an_offer_is_marked_active_with_its_expiry_and_expires_after_that_day(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock, sink: Recorder
+    services: Services, store: MemoryStore, clock: FakeClock, sink: Recorder
 ) -> None:
-    await with_contact(activations)
-    await activations.activate(PARTNER_ADMIN, GOLD_CORE.id)
+    await with_contact(services)
+    await services.activation.activate(PARTNER_ADMIN, GOLD_CORE.id)
 
-    done = await activations.complete(PARTNER_ADMIN, GOLD_CORE.id, expires_on="2026-06-30")
+    done = await services.activation.complete(PARTNER_ADMIN, GOLD_CORE.id, expires_on="2026-06-30")
 
     assert done.activation.expires_on == date(2026, 6, 30)
     assert done.activation.status is ActivationStatus.ACTIVE
     assert sink.events == [events.ActivationCompleted(GOLD_CORE, done.activation)]
     clock.set(datetime(2026, 6, 30, 23, 0, tzinfo=clock.now().tzinfo))
-    assert (await activations.row(GOLD_CORE.id)).state is State.ACTIVE
+    assert (await services.activation.row(GOLD_CORE.id)).state is State.ACTIVE
     clock.advance(timedelta(hours=2))
-    assert (await activations.row(GOLD_CORE.id)).state is State.EXPIRED
+    assert (await services.activation.row(GOLD_CORE.id)).state is State.EXPIRED
 
-    again = await activations.activate(PARTNER_ADMIN, GOLD_CORE.id)
+    again = await services.activation.activate(PARTNER_ADMIN, GOLD_CORE.id)
     assert again.activation.status is ActivationStatus.PENDING
 
 
@@ -519,23 +520,25 @@ async def test_an_offer_is_marked_active_with_its_expiry_and_expires_after_that_
     "expires", ["2026-01-15", "2025-12-31", "", None, "next year", "2026-02-30", "2040-01-01"]
 )
 async def test_an_expiry_must_be_a_date_after_today(
-    activations: ActivationService, store: MemoryStore, expires: str | None
+    services: Services, store: MemoryStore, expires: str | None
 ) -> None:
-    await with_contact(activations)
-    await activations.activate(PARTNER_ADMIN, GOLD_CORE.id)
+    await with_contact(services)
+    await services.activation.activate(PARTNER_ADMIN, GOLD_CORE.id)
     before = await observed(store)
 
     with pytest.raises(InvalidFields) as caught:
-        await activations.complete(PARTNER_ADMIN, GOLD_CORE.id, expires_on=expires)
+        await services.activation.complete(PARTNER_ADMIN, GOLD_CORE.id, expires_on=expires)
 
     assert set(caught.value.errors) == {Field.EXPIRES_ON}
     assert await observed(store) == before
 
 
-async def test_an_offer_may_expire_tomorrow(activations: ActivationService) -> None:
-    await with_contact(activations)
-    await activations.activate(PARTNER_ADMIN, GOLD_CORE.id)
-    done = await activations.complete(PARTNER_ADMIN, GOLD_CORE.id, expires_on=date(2026, 1, 16))
+async def test_an_offer_may_expire_tomorrow(services: Services) -> None:
+    await with_contact(services)
+    await services.activation.activate(PARTNER_ADMIN, GOLD_CORE.id)
+    done = await services.activation.complete(
+        PARTNER_ADMIN, GOLD_CORE.id, expires_on=date(2026, 1, 16)
+    )
     assert done.activation.expires_on == date(2026, 1, 16)
 
 
@@ -543,9 +546,9 @@ async def test_an_offer_may_expire_tomorrow(activations: ActivationService) -> N
 
 
 async def test_the_marketing_contact_is_saved_with_the_phone_in_e164_and_audited(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock
+    services: Services, store: MemoryStore, clock: FakeClock
 ) -> None:
-    contact = await with_contact(activations)
+    contact = await with_contact(services)
 
     assert contact == MarketingContact(
         user_id=MEMBER,
@@ -555,7 +558,7 @@ async def test_the_marketing_contact_is_saved_with_the_phone_in_e164_and_audited
         set_by=PARTNER_ADMIN,
         set_at=clock.now(),
     )
-    assert await activations.marketing_contact() == contact
+    assert await services.contact.marketing_contact() == contact
     last = (await audit_log(store))[-1]
     assert (last.actor, last.action, last.subject) == (
         PARTNER_ADMIN,
@@ -565,13 +568,13 @@ async def test_the_marketing_contact_is_saved_with_the_phone_in_e164_and_audited
 
 
 async def test_a_phone_number_without_a_country_code_is_read_in_the_configured_region(
-    store: MemoryStore, clock: FakeClock, activations: ActivationService
+    store: MemoryStore, clock: FakeClock, services: Services
 ) -> None:
-    us = await activations.set_marketing_contact(
+    us = await services.contact.set_marketing_contact(
         ADMIN, user_id=MEMBER, email="m@contoso.com", phone="(201) 555-0123", language="en"
     )
     assert us.phone == "+12015550123"
-    dutch = ActivationService(store, clock=clock, phone_region="NL")
+    dutch = ContactService(store, clock=clock, phone_region="NL")
     nl = await dutch.set_marketing_contact(
         ADMIN, user_id=MEMBER, email="m@contoso.com", phone="020 123 4567", language="nl"
     )
@@ -606,7 +609,7 @@ async def test_a_phone_number_without_a_country_code_is_read_in_the_configured_r
     ],
 )
 async def test_each_bad_contact_field_is_refused_on_its_own_and_nothing_is_saved(
-    activations: ActivationService,
+    services: Services,
     store: MemoryStore,
     changes: dict[str, str | None],
     wrong: set[Field],
@@ -621,7 +624,7 @@ async def test_each_bad_contact_field_is_refused_on_its_own_and_nothing_is_saved
     values.update(changes)
 
     with pytest.raises(InvalidFields) as caught:
-        await activations.set_marketing_contact(PARTNER_ADMIN, **values)
+        await services.contact.set_marketing_contact(PARTNER_ADMIN, **values)
 
     assert set(caught.value.errors) == wrong
     assert all(rendered(e) for e in caught.value.errors.values())
@@ -629,10 +632,10 @@ async def test_each_bad_contact_field_is_refused_on_its_own_and_nothing_is_saved
 
 
 async def test_the_contact_email_must_differ_from_the_account_email_in_any_case(
-    activations: ActivationService,
+    services: Services,
 ) -> None:
     with pytest.raises(InvalidFields) as caught:
-        await activations.set_marketing_contact(
+        await services.contact.set_marketing_contact(
             PARTNER_ADMIN,
             user_id=MEMBER,
             email="Partner@Example.COM",
@@ -644,24 +647,24 @@ async def test_the_contact_email_must_differ_from_the_account_email_in_any_case(
 
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
 async def test_only_an_admin_may_set_the_marketing_contact(
-    activations: ActivationService, store: MemoryStore, actor: str
+    services: Services, store: MemoryStore, actor: str
 ) -> None:
     before = await observed(store)
     with pytest.raises(Forbidden):
-        await activations.contact_form(actor)
+        await services.contact.contact_form(actor)
     with pytest.raises(Forbidden):
-        await activations.set_marketing_contact(
+        await services.contact.set_marketing_contact(
             actor, user_id=MEMBER, email="m@contoso.com", phone="+31201234567", language="nl"
         )
     assert await observed(store) == before
 
 
 async def test_the_contact_form_shows_the_current_contact_and_the_account_email(
-    activations: ActivationService,
+    services: Services,
 ) -> None:
-    assert (await activations.contact_form(ADMIN)).current is None
-    contact = await with_contact(activations)
-    form = await activations.contact_form(ADMIN)
+    assert (await services.contact.contact_form(ADMIN)).current is None
+    contact = await with_contact(services)
+    form = await services.contact.contact_form(ADMIN)
     assert (form.current, form.account_email) == (contact, MEMBERSHIP.account_email)
 
 
@@ -669,24 +672,24 @@ async def test_the_contact_form_shows_the_current_contact_and_the_account_email(
 
 
 async def test_support_for_a_broken_cloud_product_is_signature_cloud_support_with_its_ids(
-    activations: ActivationService,
+    services: Services,
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
-    pending = await activations.support(MEMBER, Problem.CLOUD)
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    pending = await services.support.support(MEMBER, Problem.CLOUD)
     assert (pending.kind, pending.state) == (SupportKind.SIGNATURE_CLOUD, State.PENDING)
     assert pending.allowance == Allowance(5, Unit.INCIDENTS)
 
-    await activations.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
-    answer = await activations.support(MEMBER, Problem.CLOUD)
+    await services.activation.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
+    answer = await services.support.support(MEMBER, Problem.CLOUD)
     assert answer.state is State.ACTIVE
     assert answer.activation is not None
     assert (answer.activation.access_id, answer.activation.contract_id) == ("A1", "C1")
 
 
 async def test_support_for_an_on_premises_product_names_who_activates_it(
-    activations: ActivationService,
+    services: Services,
 ) -> None:
-    answer = await activations.support(MEMBER, Problem.ON_PREMISES)
+    answer = await services.support.support(MEMBER, Problem.ON_PREMISES)
     assert answer.kind is SupportKind.PRODUCT_INCIDENTS
     assert answer.state is State.NOT_ACTIVATED
     assert answer.allowance == Allowance(15, Unit.INCIDENTS)
@@ -694,12 +697,12 @@ async def test_support_for_an_on_premises_product_names_who_activates_it(
 
 
 async def test_support_with_a_cloud_competency_is_unlimited_and_action_pack_has_none(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
     await set_membership(store, level=Level.GOLD, cloud_competency=True)
-    assert (await activations.support(MEMBER, Problem.CLOUD)).allowance.unlimited
+    assert (await services.support.support(MEMBER, Problem.CLOUD)).allowance.unlimited
     await set_membership(store, level=Level.ACTION_PACK)
-    answer = await activations.support(MEMBER, Problem.CLOUD)
+    answer = await services.support.support(MEMBER, Problem.CLOUD)
     assert answer.state is State.NOT_AVAILABLE
 
 
@@ -707,18 +710,18 @@ async def test_support_with_a_cloud_competency_is_unlimited_and_action_pack_has_
 
 
 async def test_a_member_files_advisory_hours_and_the_hours_left_go_down(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock
+    services: Services, store: MemoryStore, clock: FakeClock
 ) -> None:
-    first = await activations.file_advisory(MEMBER, "6", "  Azure landing zone for Contoso  ")
-    second = await activations.file_advisory(MEMBER2, 4, "Teams rollout")
+    first = await services.support.file_advisory(MEMBER, "6", "  Azure landing zone for Contoso  ")
+    second = await services.support.file_advisory(MEMBER2, 4, "Teams rollout")
 
     assert (first.hours_left, second.hours_left) == (14, 10)
     assert first.request.topic == "Azure landing zone for Contoso"
     assert (first.request.user_id, first.request.hours) == (MEMBER, 6)
     assert first.request.created_at == clock.now()
     assert first.admins == [ADMIN]
-    assert (await activations.support(MEMBER, Problem.ADVICE)).hours_left == 10
-    assert (await activations.row(ADVISORY.id)).hours_left == 10
+    assert (await services.support.support(MEMBER, Problem.ADVICE)).hours_left == 10
+    assert (await services.activation.row(ADVISORY.id)).hours_left == 10
     entries = (await audit_log(store))[-2:]
     assert [(e.actor, e.action) for e in entries] == [
         (MEMBER, "advisory.request"),
@@ -727,57 +730,57 @@ async def test_a_member_files_advisory_hours_and_the_hours_left_go_down(
 
 
 async def test_advisory_hours_beyond_what_is_left_are_refused_saying_how_many_are_left(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
-    await activations.file_advisory(MEMBER, 15, "Migration")
+    await services.support.file_advisory(MEMBER, 15, "Migration")
     before = await observed(store)
 
     with pytest.raises(Conflict) as caught:
-        await activations.file_advisory(MEMBER2, 6, "More")
+        await services.support.file_advisory(MEMBER2, 6, "More")
 
     assert caught.value.params == {"hours": 6, "left": 5, "total": 20}
     assert "only 5 of the 20" in rendered(caught.value)
     assert await observed(store) == before
-    assert (await activations.file_advisory(MEMBER2, 5, "Exactly the rest")).hours_left == 0
+    assert (await services.support.file_advisory(MEMBER2, 5, "Exactly the rest")).hours_left == 0
 
 
 @pytest.mark.parametrize("hours", ["0", "-2", "2.5", "two", "", "1e3", "9999999"])
 async def test_advisory_hours_must_be_a_positive_whole_number(
-    activations: ActivationService, store: MemoryStore, hours: str
+    services: Services, store: MemoryStore, hours: str
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput) as caught:
-        await activations.file_advisory(MEMBER, hours, "Topic")
+        await services.support.file_advisory(MEMBER, hours, "Topic")
     assert "positive whole number" in rendered(caught.value)
     assert await observed(store) == before
 
 
 @pytest.mark.parametrize("topic", ["", "   ", "t" * (MAX_TOPIC + 1)])
 async def test_an_advisory_request_needs_a_topic_of_sensible_length(
-    activations: ActivationService, store: MemoryStore, topic: str
+    services: Services, store: MemoryStore, topic: str
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput):
-        await activations.file_advisory(MEMBER, 2, topic)
+        await services.support.file_advisory(MEMBER, 2, topic)
     assert await observed(store) == before
 
 
 async def test_advisory_hours_need_the_benefit_in_the_inventory(
     store: MemoryStore, clock: FakeClock
 ) -> None:
-    bare = ActivationService(store, clock=clock)
+    bare = SupportService(store, clock=clock)
     with pytest.raises(Conflict) as caught:
         await bare.file_advisory(MEMBER, 2, "Topic")
     assert "advisory_hours" in rendered(caught.value)
 
 
 async def test_no_advisory_hours_are_filed_while_the_membership_is_in_pmc(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
     await set_membership(store, managed_in_pmc=True)
     before = await observed(store)
     with pytest.raises(Forbidden):
-        await activations.file_advisory(MEMBER, 2, "Topic")
+        await services.support.file_advisory(MEMBER, 2, "Topic")
     assert await observed(store) == before
 
 
@@ -785,12 +788,12 @@ async def test_no_advisory_hours_are_filed_while_the_membership_is_in_pmc(
 
 
 async def test_the_technical_overview_shows_each_kind_for_the_level_with_not_available(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
     await set_membership(store, level=Level.ACTION_PACK)
-    await activations.file_advisory(MEMBER, 2, "Topic")
+    await services.support.file_advisory(MEMBER, 2, "Topic")
 
-    overview = await activations.overview(MEMBER, Category.TECHNICAL)
+    overview = await services.activation.overview(MEMBER, Category.TECHNICAL)
 
     summary = {s.kind: (s.allowance.amount, s.hours_left) for s in overview.entitlements}
     assert summary == {
@@ -803,20 +806,20 @@ async def test_the_technical_overview_shows_each_kind_for_the_level_with_not_ava
     assert overview.page.has_next  # three a page in these tests
     states = {r.benefit.id: r.state for r in overview.page.items}
     assert states[ADVISORY.id] is State.NO_ACTIVATION_NEEDED
-    second = await activations.overview(ADMIN, Category.TECHNICAL, page=1)
+    second = await services.activation.overview(ADMIN, Category.TECHNICAL, page=1)
     assert second.can_manage
     everything = {r.benefit.id: r.state for r in second.page.items} | states
     assert everything[SIG_CLOUD.id] is State.NOT_AVAILABLE
 
 
 async def test_the_gtm_overview_shows_status_expiry_and_the_contact(
-    activations: ActivationService,
+    services: Services,
 ) -> None:
-    contact = await with_contact(activations)
-    await activations.activate(PARTNER_ADMIN, GOLD_CORE.id)
-    await activations.complete(PARTNER_ADMIN, GOLD_CORE.id, expires_on="2026-12-31")
+    contact = await with_contact(services)
+    await services.activation.activate(PARTNER_ADMIN, GOLD_CORE.id)
+    await services.activation.complete(PARTNER_ADMIN, GOLD_CORE.id, expires_on="2026-12-31")
 
-    overview = await activations.overview(PARTNER_ADMIN, Category.GTM)
+    overview = await services.activation.overview(PARTNER_ADMIN, Category.GTM)
 
     assert overview.contact == contact
     assert overview.can_manage
@@ -831,22 +834,22 @@ async def test_the_gtm_overview_shows_status_expiry_and_the_contact(
 
 
 async def import_activation(
-    activations: ActivationService,
+    services: Services,
     store: MemoryStore,
     benefit: Benefit,
     imported: ImportedActivation,
 ) -> ImportOutcome:
     async with store.write() as repo:
-        return await activations.record_imported(repo, benefit, imported)
+        return await services.activation.record_imported(repo, benefit, imported)
 
 
 async def test_an_import_with_the_ids_completes_a_pending_activation_like_mark_active(
-    activations: ActivationService, store: MemoryStore, sink: Recorder, clock: FakeClock
+    services: Services, store: MemoryStore, sink: Recorder, clock: FakeClock
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     imported = ImportedActivation(ActivationStatus.ACTIVE, access_id="A9", contract_id="C9")
 
-    outcome = await import_activation(activations, store, SIG_CLOUD, imported)
+    outcome = await import_activation(services, store, SIG_CLOUD, imported)
 
     assert outcome is ImportOutcome.COMPLETED
     stored = await activation_of(store, SIG_CLOUD.id)
@@ -864,18 +867,18 @@ async def test_an_import_with_the_ids_completes_a_pending_activation_like_mark_a
     assert sink.events == [events.ActivationCompleted(SIG_CLOUD, stored)]
     assert (await audit_log(store))[-1].action == "activation.complete"
 
-    again = await import_activation(activations, store, SIG_CLOUD, imported)
+    again = await import_activation(services, store, SIG_CLOUD, imported)
     assert again is ImportOutcome.UNCHANGED
     assert len(sink.events) == 1
 
 
 async def test_an_import_never_moves_an_active_benefit_back_to_pending(
-    activations: ActivationService, store: MemoryStore
+    services: Services, store: MemoryStore
 ) -> None:
-    await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
-    await activations.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
+    await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    await services.activation.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
     outcome = await import_activation(
-        activations, store, SIG_CLOUD, ImportedActivation(ActivationStatus.PENDING)
+        services, store, SIG_CLOUD, ImportedActivation(ActivationStatus.PENDING)
     )
     assert outcome is ImportOutcome.UNCHANGED
     stored = await activation_of(store, SIG_CLOUD.id)
@@ -884,30 +887,24 @@ async def test_an_import_never_moves_an_active_benefit_back_to_pending(
 
 
 async def test_an_import_can_record_a_pending_activation_and_new_ids(
-    activations: ActivationService, store: MemoryStore, sink: Recorder
+    services: Services, store: MemoryStore, sink: Recorder
 ) -> None:
     pending = ImportedActivation(ActivationStatus.PENDING, requested_by=PARTNER_ADMIN)
-    assert await import_activation(activations, store, INCIDENTS, pending) is (
-        ImportOutcome.REQUESTED
-    )
+    assert await import_activation(services, store, INCIDENTS, pending) is (ImportOutcome.REQUESTED)
     active = ImportedActivation(ActivationStatus.ACTIVE, access_id="A1", contract_id="C1")
-    assert await import_activation(activations, store, INCIDENTS, active) is (
-        ImportOutcome.COMPLETED
-    )
+    assert await import_activation(services, store, INCIDENTS, active) is (ImportOutcome.COMPLETED)
     changed = replace(active, contract_id="C2")
-    assert await import_activation(activations, store, INCIDENTS, changed) is (
-        ImportOutcome.UPDATED
-    )
+    assert await import_activation(services, store, INCIDENTS, changed) is (ImportOutcome.UPDATED)
     assert len(sink.events) == 1
 
 
 async def test_an_imported_offer_whose_expiry_has_passed_is_stored_expired_without_event(
-    activations: ActivationService, store: MemoryStore, sink: Recorder
+    services: Services, store: MemoryStore, sink: Recorder
 ) -> None:
     old = ImportedActivation(ActivationStatus.ACTIVE, expires_on=date(2025, 12, 31))
-    assert await import_activation(activations, store, GOLD_CORE, old) is ImportOutcome.EXPIRED
+    assert await import_activation(services, store, GOLD_CORE, old) is ImportOutcome.EXPIRED
     assert sink.events == []
-    assert (await activations.row(GOLD_CORE.id)).state is State.EXPIRED
+    assert (await services.activation.row(GOLD_CORE.id)).state is State.EXPIRED
 
 
 @pytest.mark.parametrize(
@@ -921,14 +918,14 @@ async def test_an_imported_offer_whose_expiry_has_passed_is_stored_expired_witho
     ],
 )
 async def test_an_import_with_a_bad_activation_is_refused(
-    activations: ActivationService,
+    services: Services,
     store: MemoryStore,
     benefit: Benefit,
     imported: ImportedActivation,
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput):
-        await import_activation(activations, store, benefit, imported)
+        await import_activation(services, store, benefit, imported)
     assert await observed(store) == before
 
 
@@ -936,18 +933,18 @@ async def test_an_import_with_a_bad_activation_is_refused(
 
 
 async def test_a_full_page_of_pending_benefits_for_an_admin_stays_within_block_kit_limits(
-    store: MemoryStore, clock: FakeClock, service: BenefitsService, add_benefits: AddBenefits
+    store: MemoryStore, clock: FakeClock, services: Services, add_benefits: AddBenefits
 ) -> None:
     many = [
         Benefit(f"tech-{n:03}", f"Technical benefit {n:03} " + "x" * 140, Category.TECHNICAL)
         for n in range(40)
     ]
     await add_benefits(*many)
-    activations = ActivationService(store, clock=clock)
+    activation_service = ActivationService(store, clock=clock)
     for benefit in many:
-        await activations.activate(ADMIN, benefit.id)
+        await activation_service.activate(ADMIN, benefit.id)
 
-    overview = await activations.overview(ADMIN, Category.TECHNICAL, page=1)
+    overview = await activation_service.overview(ADMIN, Category.TECHNICAL, page=1)
     payload = overview_message(overview, None)
 
     assert block_kit_violations(payload, surface="message") == []
@@ -964,10 +961,10 @@ async def test_a_full_page_of_pending_benefits_for_an_admin_stays_within_block_k
 
 
 async def test_the_contact_form_is_filled_with_the_current_contact(
-    activations: ActivationService,
+    services: Services,
 ) -> None:
-    await with_contact(activations)
-    view = contact_view(await activations.contact_form(ADMIN), None)
+    await with_contact(services)
+    view = contact_view(await services.contact.contact_form(ADMIN), None)
 
     assert block_kit_violations(view, surface="modal") == []
     elements = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
@@ -978,11 +975,11 @@ async def test_the_contact_form_is_filled_with_the_current_contact(
 
 
 async def test_the_mark_active_form_asks_for_ids_or_an_expiry_by_category(
-    activations: ActivationService,
+    services: Services,
 ) -> None:
-    await with_contact(activations)
+    await with_contact(services)
     for benefit, wanted in ((SIG_CLOUD, ["plain_text_input"] * 2), (GOLD_CORE, ["datepicker"])):
-        requested = await activations.activate(ADMIN, benefit.id)
+        requested = await services.activation.activate(ADMIN, benefit.id)
         view = completion_view(benefit, requested.activation, Origin(benefit.id), None)
         assert block_kit_violations(view, surface="modal") == []
         assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == wanted

@@ -27,7 +27,8 @@ from bot.blocks.benefits import (
 )
 from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, DirectoryUser, Forbidden, NoMatch, NotFound, Role
-from bot.services.benefits import BenefitsService
+from bot.runtime.bootstrap import build_services
+from bot.runtime.container import Services
 from storage.memory import MemoryStore
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
@@ -94,9 +95,9 @@ def mrkdwn_texts(value: Any) -> Iterator[str]:
 
 
 async def test_an_approval_request_has_exactly_an_approve_and_a_deny_button_for_the_request(
-    service: BenefitsService,
+    services: Services,
 ) -> None:
-    created = await service.request_benefit(MEMBER, VS_ENT.id, "for the new project")
+    created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "for the new project")
 
     payload = approval_request_message(created.request, created.benefit, created.seats_left, None)
 
@@ -114,9 +115,11 @@ async def test_an_approval_request_has_exactly_an_approve_and_a_deny_button_for_
 
 
 async def test_a_reason_cannot_notify_the_whole_approvers_channel(
-    service: BenefitsService,
+    services: Services,
 ) -> None:
-    created = await service.request_benefit(MEMBER, VS_ENT.id, "urgent <!channel> <!here>")
+    created = await services.requests.request_benefit(
+        MEMBER, VS_ENT.id, "urgent <!channel> <!here>"
+    )
 
     payload = approval_request_message(created.request, created.benefit, created.seats_left, None)
 
@@ -127,13 +130,13 @@ async def test_a_reason_cannot_notify_the_whole_approvers_channel(
 
 @pytest.mark.parametrize("outcome", ["approved", "denied"])
 async def test_a_decided_request_has_no_buttons_and_says_who_decided(
-    service: BenefitsService, outcome: str
+    services: Services, outcome: str
 ) -> None:
-    created = await service.request_benefit(MEMBER, VS_ENT.id, "for the new project")
+    created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "for the new project")
     if outcome == "approved":
-        decision = await service.approve(ADMIN, created.request.id)
+        decision = await services.requests.approve(ADMIN, created.request.id)
     else:
-        decision = await service.deny(ADMIN, created.request.id, "Budget is frozen")
+        decision = await services.requests.deny(ADMIN, created.request.id, "Budget is frozen")
 
     payload = decided_request_message(decision, None)
 
@@ -151,13 +154,13 @@ async def test_a_decided_request_has_no_buttons_and_says_who_decided(
 
 @pytest.mark.parametrize("outcome", ["approved", "denied"])
 async def test_the_requester_is_told_the_outcome_and_who_decided(
-    service: BenefitsService, outcome: str
+    services: Services, outcome: str
 ) -> None:
-    created = await service.request_benefit(MEMBER, VS_ENT.id, "for the new project")
+    created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "for the new project")
     if outcome == "approved":
-        decision = await service.approve(ADMIN, created.request.id)
+        decision = await services.requests.approve(ADMIN, created.request.id)
     else:
-        decision = await service.deny(ADMIN, created.request.id, "Budget is frozen")
+        decision = await services.requests.deny(ADMIN, created.request.id, "Budget is frozen")
 
     payload = outcome_dm(decision, None)
 
@@ -168,9 +171,9 @@ async def test_the_requester_is_told_the_outcome_and_who_decided(
 
 
 async def test_the_deny_modal_asks_for_a_reason_of_at_most_500_characters(
-    service: BenefitsService,
+    services: Services,
 ) -> None:
-    created = await service.request_benefit(MEMBER, VS_ENT.id, "for the new project")
+    created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "for the new project")
 
     view = deny_view(created.request, created.benefit, None)
 
@@ -189,11 +192,11 @@ async def test_the_deny_modal_asks_for_a_reason_of_at_most_500_characters(
 async def test_the_list_has_a_details_button_per_benefit_and_distinct_navigation(
     store: MemoryStore, clock: FakeClock
 ) -> None:
-    service = BenefitsService(store, clock=clock, page_size=2)
+    services = build_services(store, clock=clock, page_size=2)
 
-    first = benefit_list_message(await service.list_benefits(MEMBER, page=0), None, None)
-    middle = benefit_list_message(await service.list_benefits(MEMBER, page=1), None, None)
-    page = await service.list_benefits(MEMBER, page=1)
+    first = benefit_list_message(await services.catalog.list_benefits(MEMBER, page=0), None, None)
+    middle = benefit_list_message(await services.catalog.list_benefits(MEMBER, page=1), None, None)
+    page = await services.catalog.list_benefits(MEMBER, page=1)
 
     for payload in (first, middle):
         assert block_kit_violations(payload, surface="message") == []
@@ -218,9 +221,9 @@ async def test_a_filtered_list_keeps_its_category_when_paging(
     await add_benefits(
         *(Benefit(f"sw-{i:02d}", f"Software {i:02d}", Category.SOFTWARE) for i in range(5))
     )
-    service = BenefitsService(store, clock=clock, page_size=2)
+    services = build_services(store, clock=clock, page_size=2)
 
-    page = await service.list_benefits(MEMBER, category=Category.SOFTWARE, page=1)
+    page = await services.catalog.list_benefits(MEMBER, category=Category.SOFTWARE, page=1)
     payload = benefit_list_message(page, Category.SOFTWARE, None)
 
     navigation = {
@@ -233,7 +236,7 @@ async def test_a_filtered_list_keeps_its_category_when_paging(
 
 
 async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
-    service: BenefitsService, store: MemoryStore, add_benefits: AddBenefits
+    services: Services, store: MemoryStore, add_benefits: AddBenefits
 ) -> None:
     many = [
         Benefit(f"bulk-{i:04d}", f"Bulk licence {i:04d}", list(Category)[i % 5], seats=i % 7)
@@ -247,7 +250,7 @@ async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
     category, number = None, 0
     pages = 0
     while True:
-        page = await service.list_benefits(MEMBER, category=category, page=number)
+        page = await services.catalog.list_benefits(MEMBER, category=category, page=number)
         payload = benefit_list_message(page, category, None)
         pages += 1
         assert block_kit_violations(payload, surface="message") == []
@@ -265,9 +268,9 @@ async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
 
 
 async def test_an_empty_inventory_says_how_to_load_one(clock: FakeClock) -> None:
-    service = BenefitsService(MemoryStore(), clock=clock)
+    services = build_services(MemoryStore(), clock=clock)
 
-    payload = benefit_list_message(await service.list_benefits(MEMBER), None, None)
+    payload = benefit_list_message(await services.catalog.list_benefits(MEMBER), None, None)
 
     assert block_kit_violations(payload, surface="message") == []
     assert list(buttons(payload)) == []
@@ -278,7 +281,7 @@ async def test_an_empty_inventory_says_how_to_load_one(clock: FakeClock) -> None
 
 
 async def test_details_of_a_benefit_with_500_holders_page_through_them_all_within_limits(
-    service: BenefitsService, store: MemoryStore, add_benefits: AddBenefits, clock: FakeClock
+    services: Services, store: MemoryStore, add_benefits: AddBenefits, clock: FakeClock
 ) -> None:
     popular = Benefit("popular", "Popular licence", Category.SOFTWARE, seats=600)
     await add_benefits(popular)
@@ -294,7 +297,9 @@ async def test_details_of_a_benefit_with_500_holders_page_through_them_all_withi
     page: int | None = 0
     pages = 0
     while page is not None:
-        view = details_view(await service.details(ADMIN, popular.id, holders_page=page), None)
+        view = details_view(
+            await services.catalog.details(ADMIN, popular.id, holders_page=page), None
+        )
         assert block_kit_violations(view, surface="modal") == []
         assert view["callback_id"] == ids.DETAILS_VIEW
         seen += all_text(view)
@@ -312,11 +317,11 @@ async def test_details_of_a_benefit_with_500_holders_page_through_them_all_withi
     assert all(f"<@{user}>" in seen for user in holders)
 
 
-async def test_details_for_a_member_show_no_holders(service: BenefitsService) -> None:
-    await service.assign(ADMIN, VS_PRO.id, MEMBER2)
+async def test_details_for_a_member_show_no_holders(services: Services) -> None:
+    await services.seats.assign(ADMIN, VS_PRO.id, MEMBER2)
 
-    for_member = details_view(await service.details(MEMBER, VS_PRO.id), None)
-    for_admin = details_view(await service.details(ADMIN, VS_PRO.id), None)
+    for_member = details_view(await services.catalog.details(MEMBER, VS_PRO.id), None)
+    for_admin = details_view(await services.catalog.details(ADMIN, VS_PRO.id), None)
 
     assert f"<@{MEMBER2}>" not in all_text(for_member)
     assert f"<@{MEMBER2}>" in all_text(for_admin)
@@ -330,7 +335,7 @@ LONG_REASON = "Needed for the migration of the Contoso tenant; " * 10 + "x" * 20
 
 
 async def test_a_long_benefit_name_and_a_500_character_reason_stay_within_limits(
-    service: BenefitsService, add_benefits: AddBenefits
+    services: Services, add_benefits: AddBenefits
 ) -> None:
     assert len(LONG_NAME) > 150
     assert len(LONG_REASON) == 500
@@ -343,11 +348,11 @@ async def test_a_long_benefit_name_and_a_500_character_reason_stay_within_limits
         instructions="i" * 4000,
     )
     await add_benefits(long_one)
-    created = await service.request_benefit(MEMBER, long_one.id, LONG_REASON)
-    denied = await service.request_benefit(MEMBER2, long_one.id, LONG_REASON)
-    approved = await service.approve(ADMIN, created.request.id)
-    refused = await service.deny(ADMIN, denied.request.id, LONG_REASON)
-    page = await service.list_benefits(MEMBER, category=Category.VISUAL_STUDIO)
+    created = await services.requests.request_benefit(MEMBER, long_one.id, LONG_REASON)
+    denied = await services.requests.request_benefit(MEMBER2, long_one.id, LONG_REASON)
+    approved = await services.requests.approve(ADMIN, created.request.id)
+    refused = await services.requests.deny(ADMIN, denied.request.id, LONG_REASON)
+    page = await services.catalog.list_benefits(MEMBER, category=Category.VISUAL_STUDIO)
 
     messages = {
         "approval request": approval_request_message(
@@ -358,10 +363,10 @@ async def test_a_long_benefit_name_and_a_500_character_reason_stay_within_limits
         "approved dm": outcome_dm(approved, None),
         "denied dm": outcome_dm(refused, None),
         "list": benefit_list_message(page, Category.VISUAL_STUDIO, None),
-        "mine": mine_message(await service.mine(MEMBER), None),
+        "mine": mine_message(await services.catalog.mine(MEMBER), None),
     }
     views = {
-        "details": details_view(await service.details(ADMIN, long_one.id), None),
+        "details": details_view(await services.catalog.details(ADMIN, long_one.id), None),
         "deny": deny_view(denied.request, long_one, None),
     }
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import (
-    MAX_TEXT,
     USAGE,
     AddUser,
     Assign,
@@ -25,6 +24,7 @@ from bot.commands import (
     parse,
     parse_user_id,
 )
+from bot.domain.limits import MAX_COMMAND as MAX_TEXT
 from bot.domain.model import Category, InvalidInput, Role
 from tests.unit.conftest import rendered
 

@@ -8,19 +8,19 @@ from bot.domain.clock import FakeClock
 from bot.domain.events import Event
 from bot.domain.model import Role
 from bot.domain.outbox import PingState
-from bot.services.benefits import BenefitsService
+from bot.runtime.bootstrap import build_services
+from bot.runtime.container import Services
 from bot.services.reminders import Kind, ReminderService
 from storage.base import Repository
 from storage.memory import MemoryStore
 from tests.unit.conftest import ADMIN, MEMBER, VS_ENT, put_benefits
 
 
-async def make(store: MemoryStore, clock: FakeClock) -> tuple[BenefitsService, ReminderService]:
+async def make(store: MemoryStore, clock: FakeClock) -> tuple[Services, ReminderService]:
     await put_benefits(store, VS_ENT)
-    reminders = ReminderService(store, clock=clock)
-    service = BenefitsService(store, clock=clock, events=[reminders.on_event])
-    await service.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
-    return service, reminders
+    services = build_services(store, clock=clock)
+    await services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
+    return services, services.reminders
 
 
 async def queued(store: MemoryStore) -> list[tuple[str, str, str]]:
@@ -31,18 +31,18 @@ async def queued(store: MemoryStore) -> list[tuple[str, str, str]]:
 
 async def test_an_approval_queues_exactly_one_dm_to_the_requester() -> None:
     store, clock = MemoryStore(), FakeClock()
-    service, _ = await make(store, clock)
-    created = await service.request_benefit(MEMBER, "vs-ent", "for the project")
-    await service.approve(ADMIN, created.request.id)
+    services, _ = await make(store, clock)
+    created = await services.requests.request_benefit(MEMBER, "vs-ent", "for the project")
+    await services.requests.approve(ADMIN, created.request.id)
     key = f"decision:{created.request.id}"
     assert await queued(store) == [(key, MEMBER, Kind.REQUEST_DECIDED.value)]
 
 
 async def test_a_denial_queues_the_dm_with_its_reason() -> None:
     store, clock = MemoryStore(), FakeClock()
-    service, _ = await make(store, clock)
-    created = await service.request_benefit(MEMBER, "vs-ent", "")
-    await service.deny(ADMIN, created.request.id, "Seats are for the sales team")
+    services, _ = await make(store, clock)
+    created = await services.requests.request_benefit(MEMBER, "vs-ent", "")
+    await services.requests.deny(ADMIN, created.request.id, "Seats are for the sales team")
     async with store.read() as repo:
         [ping] = await repo.pings(state=PingState.QUEUED, offset=0, limit=10)
     assert ping.params["status"] == "denied"
@@ -51,15 +51,15 @@ async def test_a_denial_queues_the_dm_with_its_reason() -> None:
 
 async def test_when_queueing_the_dm_fails_the_approval_is_rolled_back_too() -> None:
     store, clock = MemoryStore(), FakeClock()
-    service, _ = await make(store, clock)
-    created = await service.request_benefit(MEMBER, "vs-ent", "")
+    services, _ = await make(store, clock)
+    created = await services.requests.request_benefit(MEMBER, "vs-ent", "")
 
     async def broken_outbox(repo: Repository, event: Event) -> None:
         raise RuntimeError("outbox unavailable")
 
-    service.subscribe(broken_outbox)
+    services.events.subscribe_all(broken_outbox)
     with pytest.raises(RuntimeError):
-        await service.approve(ADMIN, created.request.id)
+        await services.requests.approve(ADMIN, created.request.id)
     async with store.read() as repo:
         assert await repo.count_active_assignments("vs-ent") == 0
         request = await repo.get_request(created.request.id)

@@ -25,14 +25,10 @@ from bot.domain.model import (
     Membership,
     SupportKind,
 )
-from bot.services.inventory.importer import (
-    ImportReport,
-    Inventory,
-    InventoryError,
-    import_inventory,
-    load_inventory,
-    resolve_email_holders,
-)
+from bot.services.core import EventBus
+from bot.services.inventory.importer import ImportReport, import_inventory, resolve_email_holders
+from bot.services.inventory.loader import load_inventory
+from bot.services.inventory.schema import Inventory, InventoryError
 from bot.services.keys import KeyVault
 from storage.base import Repository
 from storage.memory import MemoryStore
@@ -989,7 +985,9 @@ async def test_re_importing_every_kind_changes_nothing_and_emits_nothing(
     sink = RecordingSink()
     clock.advance(timedelta(days=3))
 
-    again = await import_inventory(store, load_inventory(path), clock=clock, events=[sink])
+    again = await import_inventory(
+        store, load_inventory(path), clock=clock, events=EventBus.to_all([sink])
+    )
 
     after_snapshot, after_activations, after_audit = await everything(store)
     assert after_snapshot == before_snapshot
@@ -1091,7 +1089,9 @@ async def test_an_import_that_completes_a_pending_activation_emits_one_activatio
     clock.advance(timedelta(days=4))
     path = write(tmp_path, INCIDENTS_ACTIVE, "completed.yaml")
 
-    report = await import_inventory(store, load_inventory(path), clock=clock, events=[sink])
+    report = await import_inventory(
+        store, load_inventory(path), clock=clock, events=EventBus.to_all([sink])
+    )
 
     assert len(sink.events) == 1
     event = sink.events[0]
@@ -1119,7 +1119,9 @@ async def test_an_import_that_completes_a_pending_activation_emits_one_activatio
     assert "1 of them completed" in report.summary()
 
     again = RecordingSink()
-    await import_inventory(store, load_inventory(path), clock=clock, events=[again])
+    await import_inventory(
+        store, load_inventory(path), clock=clock, events=EventBus.to_all([again])
+    )
 
     assert again.events == []
 
@@ -1133,7 +1135,10 @@ async def test_a_file_written_before_a_completion_does_not_take_the_activation_b
     sink = RecordingSink()
 
     stale = await import_inventory(
-        store, load_inventory(write(tmp_path, KINDS, "stale.yaml")), clock=clock, events=[sink]
+        store,
+        load_inventory(write(tmp_path, KINDS, "stale.yaml")),
+        clock=clock,
+        events=EventBus.to_all([sink]),
     )
 
     async with store.read() as repo:
@@ -1166,7 +1171,9 @@ async def test_a_sink_that_fails_undoes_the_whole_import(
     path = write(tmp_path, INCIDENTS_ACTIVE.replace("seats: 5", "seats: 6"), "completed.yaml")
 
     with pytest.raises(RuntimeError, match="the outbox is full"):
-        await import_inventory(store, load_inventory(path), clock=clock, events=[FailingSink()])
+        await import_inventory(
+            store, load_inventory(path), clock=clock, events=EventBus.to_all([FailingSink()])
+        )
 
     assert await everything(store) == before
 

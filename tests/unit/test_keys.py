@@ -30,8 +30,12 @@ from bot.domain.model import (
     NotFound,
     Role,
 )
-from bot.services.benefits import BenefitsService, Details
-from bot.services.inventory.importer import InventoryError, import_inventory, load_inventory
+from bot.runtime.bootstrap import build_services, ensure_keys_readable
+from bot.runtime.container import Services
+from bot.services.catalog import Details
+from bot.services.inventory.importer import import_inventory
+from bot.services.inventory.loader import load_inventory
+from bot.services.inventory.schema import InventoryError
 from bot.services.keys import (
     InvalidChoice,
     KeyChoice,
@@ -39,7 +43,6 @@ from bot.services.keys import (
     KeysUnreadable,
     KeyVault,
     RevealedKeys,
-    ensure_keys_readable,
     rotate_keys,
     split_key_material,
     store_keys,
@@ -103,7 +106,7 @@ def vault(vault_key: str) -> KeyVault:
 
 @pytest.fixture
 async def keys(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock, vault: KeyVault
+    services: Services, store: MemoryStore, clock: FakeClock, vault: KeyVault
 ) -> KeyService:
     """The key service over the unit store, with WIN and CRM keys stored; ADMIN is Global admin."""
     await put_benefits(store, WIN, CRM, CREDIT, EMPTY)
@@ -224,9 +227,9 @@ async def test_a_pair_without_a_download_link_still_reveals_the_keys(
 
 @pytest.mark.parametrize("role", [Role.MPN_PARTNER_ADMIN, Role.GLOBAL_ADMIN])
 async def test_mpn_partner_admins_and_global_admins_see_keys_without_a_seat(
-    keys: KeyService, service: BenefitsService, role: Role
+    keys: KeyService, services: Services, role: Role
 ) -> None:
-    await service.grant(ADMIN, MEMBER2, role)
+    await services.roles.grant(ADMIN, MEMBER2, role)
 
     revealed = await keys.reveal(MEMBER2, WIN.id, "English", "x64")
 
@@ -235,11 +238,11 @@ async def test_mpn_partner_admins_and_global_admins_see_keys_without_a_seat(
 
 @pytest.mark.parametrize("role", [None, Role.USER_ADMIN, Role.ADMIN_AGENT])
 async def test_anyone_else_is_refused_with_who_may_and_nothing_is_written(
-    keys: KeyService, service: BenefitsService, store: MemoryStore, role: Role | None
+    keys: KeyService, services: Services, store: MemoryStore, role: Role | None
 ) -> None:
-    await service.grant(ADMIN, "UPARTNER1", Role.MPN_PARTNER_ADMIN)
+    await services.roles.grant(ADMIN, "UPARTNER1", Role.MPN_PARTNER_ADMIN)
     if role is not None:
-        await service.grant(ADMIN, MEMBER, role)
+        await services.roles.grant(ADMIN, MEMBER, role)
     before = await snapshot(store)
 
     with pytest.raises(Forbidden) as caught:
@@ -257,7 +260,7 @@ async def test_anyone_else_is_refused_with_who_may_and_nothing_is_written(
 
 
 async def test_a_refusal_without_any_admin_still_says_how_to_get_a_seat(
-    bare_service: BenefitsService, store: MemoryStore, clock: FakeClock, vault: KeyVault
+    bare_services: Services, store: MemoryStore, clock: FakeClock, vault: KeyVault
 ) -> None:
     await put_benefits(store, WIN)
     async with store.write() as repo:
@@ -773,7 +776,7 @@ async def test_the_database_file_and_its_wal_hold_none_of_the_imported_keys(
     store = await open_sqlite(str(tmp_path / "benefits.db"))
     try:
         await import_inventory(store, load_inventory(EXAMPLE), clock=clock, vault=vault)
-        await BenefitsService(store, clock=clock).bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
+        await build_services(store, clock=clock).roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
         revealed = await KeyService(store, clock=clock, vault=vault).reveal(
             ADMIN, "windows-11-enterprise", "English", "x64"
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.blocks.rendered import RenderedPages
 from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category
-from bot.services.benefits import BenefitsService
+from bot.runtime.bootstrap import build_services
 from storage.memory import MemoryStore
 from storage.sqlite import open_sqlite
 
@@ -18,9 +18,9 @@ async def test_listing_twice_without_a_change_serves_the_same_page() -> None:
     store = MemoryStore()
     async with store.write() as repo:
         await repo.put_benefit(WIN)
-    service = BenefitsService(store, clock=FakeClock())
-    first = await service.list_benefits("U1")
-    assert await service.list_benefits("U2") is first
+    services = build_services(store, clock=FakeClock())
+    first = await services.catalog.list_benefits("U1")
+    assert await services.catalog.list_benefits("U2") is first
 
 
 async def test_a_seat_assigned_by_another_process_shows_in_the_next_list(tmp_path: Path) -> None:
@@ -30,14 +30,14 @@ async def test_a_seat_assigned_by_another_process_shows_in_the_next_list(tmp_pat
     try:
         async with store.write() as repo:
             await repo.put_benefit(WIN)
-        service = BenefitsService(store, clock=FakeClock())
-        before = await service.list_benefits("U1")
+        services = build_services(store, clock=FakeClock())
+        before = await services.catalog.list_benefits("U1")
         assert before.items[0].seats_used == 0
         async with other.write() as repo:
             await repo.add_assignment(
                 benefit_id="win11", user_id="U9", assigned_at=FakeClock().now(), assigned_by="X"
             )
-        after = await service.list_benefits("U1")
+        after = await services.catalog.list_benefits("U1")
         assert after.items[0].seats_used == 1
         assert after is not before
     finally:
@@ -49,13 +49,13 @@ async def test_a_page_is_rendered_once_and_a_changed_page_afresh() -> None:
     store = MemoryStore()
     async with store.write() as repo:
         await repo.put_benefit(WIN)
-    service = BenefitsService(store, clock=FakeClock())
+    services = build_services(store, clock=FakeClock())
     rendered = RenderedPages()
-    page = await service.list_benefits("U1")
+    page = await services.catalog.list_benefits("U1")
     message = rendered.list_message(page, None, None)
-    assert rendered.list_message(await service.list_benefits("U1"), None, None) is message
+    assert rendered.list_message(await services.catalog.list_benefits("U1"), None, None) is message
     async with store.write() as repo:
         await repo.put_benefit(Benefit("win11", "Windows 11 Pro", Category.SOFTWARE, seats=3))
-    changed = rendered.list_message(await service.list_benefits("U1"), None, None)
+    changed = rendered.list_message(await services.catalog.list_benefits("U1"), None, None)
     assert changed is not message
     assert "Windows 11 Pro" in str(changed)

@@ -14,7 +14,7 @@ import pytest
 
 from bot.domain.model import Forbidden, Role
 from bot.domain.permissions import Action, allowed
-from bot.services.benefits import BenefitsService
+from bot.runtime.container import Services
 from storage.memory import MemoryStore
 from tests.unit.conftest import ADMIN, MEMBER, MEMBER2, STRANGER, VS_ENT, VS_PRO, snapshot
 
@@ -82,45 +82,45 @@ def test_holding_several_roles_allows_what_any_of_them_allows(action: Action) ->
 ACTOR = "UACTOR001"
 
 
-async def _approve(service: BenefitsService) -> object:
-    created = await service.request_benefit(MEMBER, VS_ENT.id, "project")
-    return await service.approve(ACTOR, created.request.id)
+async def _approve(services: Services) -> object:
+    created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "project")
+    return await services.requests.approve(ACTOR, created.request.id)
 
 
-async def _deny(service: BenefitsService) -> object:
-    created = await service.request_benefit(MEMBER, VS_ENT.id, "project")
-    return await service.deny(ACTOR, created.request.id, "not now")
+async def _deny(services: Services) -> object:
+    created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "project")
+    return await services.requests.deny(ACTOR, created.request.id, "not now")
 
 
-async def _assign(service: BenefitsService) -> object:
-    return await service.assign(ACTOR, VS_PRO.id, MEMBER2)
+async def _assign(services: Services) -> object:
+    return await services.seats.assign(ACTOR, VS_PRO.id, MEMBER2)
 
 
-async def _unassign(service: BenefitsService) -> object:
-    await service.assign(ADMIN, VS_PRO.id, MEMBER2)
-    return await service.unassign(ACTOR, VS_PRO.id, MEMBER2)
+async def _unassign(services: Services) -> object:
+    await services.seats.assign(ADMIN, VS_PRO.id, MEMBER2)
+    return await services.seats.unassign(ACTOR, VS_PRO.id, MEMBER2)
 
 
-async def _grant(service: BenefitsService) -> object:
-    await service.grant(ACTOR, MEMBER2, Role.ADMIN_AGENT)
+async def _grant(services: Services) -> object:
+    await services.roles.grant(ACTOR, MEMBER2, Role.ADMIN_AGENT)
     return None
 
 
-async def _revoke(service: BenefitsService) -> object:
-    await service.grant(ADMIN, MEMBER2, Role.ADMIN_AGENT)
-    await service.revoke(ACTOR, MEMBER2, Role.ADMIN_AGENT)
+async def _revoke(services: Services) -> object:
+    await services.roles.grant(ADMIN, MEMBER2, Role.ADMIN_AGENT)
+    await services.roles.revoke(ACTOR, MEMBER2, Role.ADMIN_AGENT)
     return None
 
 
-async def _roles(service: BenefitsService) -> object:
-    return await service.roles(ACTOR)
+async def _roles(services: Services) -> object:
+    return await services.roles.roles(ACTOR)
 
 
-async def _add_user(service: BenefitsService) -> object:
-    return await service.add_user(ACTOR, STRANGER)
+async def _add_user(services: Services) -> object:
+    return await services.roles.add_user(ACTOR, STRANGER)
 
 
-SERVICE_USES: dict[str, tuple[Action, Callable[[BenefitsService], Awaitable[object]]]] = {
+SERVICE_USES: dict[str, tuple[Action, Callable[[Services], Awaitable[object]]]] = {
     "approve": (Action.DECIDE, _approve),
     "deny": (Action.DECIDE, _deny),
     "assign": (Action.DECIDE, _assign),
@@ -145,19 +145,19 @@ SERVICE_CELLS = [
 
 @pytest.mark.parametrize(("use", "column", "expected"), SERVICE_CELLS)
 async def test_the_service_enforces_the_matrix_for_each_role(
-    service: BenefitsService, store: MemoryStore, use: str, column: str, expected: bool
+    services: Services, store: MemoryStore, use: str, column: str, expected: bool
 ) -> None:
     for role in roles_of_column(column):
-        await service.grant(ADMIN, ACTOR, role)
+        await services.roles.grant(ADMIN, ACTOR, role)
     _, act = SERVICE_USES[use]
     before = await snapshot(store)
 
     if expected:
-        await act(service)
+        await act(services)
         assert await snapshot(store) != before or use == "roles"
     else:
         with pytest.raises(Forbidden) as caught:
-            await act(service)
+            await act(services)
         needed = [c for c, ok in zip(COLUMNS, MATRIX[SERVICE_USES[use][0]], strict=True) if ok]
         assert sorted(caught.value.params["roles"].split(" or ")) == sorted(needed)
         assert ADMIN in caught.value.params["holder_users"]

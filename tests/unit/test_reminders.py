@@ -27,7 +27,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.domain.outbox import NewPing, Ping, PingState
-from bot.services.benefits import ServiceCore
+from bot.services.core import EventBus
 from bot.services.reminders import Kind, ReminderRules, ReminderService
 from storage.base import Store
 from storage.memory import MemoryStore
@@ -287,8 +287,8 @@ async def test_an_activation_pending_a_week_reminds_the_admins_who_can_activate_
 async def test_a_completed_activation_queues_pings_in_the_same_transaction(
     store: MemoryStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
-    core = ServiceCore(store, clock=clock)
-    core.subscribe(reminders.on_event)
+    bus = EventBus()
+    bus.subscribe_all(reminders.on_event)
     done = Activation(
         CO_SELL.id,
         ActivationStatus.ACTIVE,
@@ -301,7 +301,7 @@ async def test_a_completed_activation_queues_pings_in_the_same_transaction(
 
     async def complete_and_fail() -> None:
         async with store.write() as repo:
-            await core._emit(repo, ActivationCompleted(CO_SELL, done))
+            await bus.emit(repo, ActivationCompleted(CO_SELL, done))
             raise RuntimeError("the activation could not be saved")
 
     with pytest.raises(RuntimeError):
@@ -309,7 +309,7 @@ async def test_a_completed_activation_queues_pings_in_the_same_transaction(
     assert await outbox(store) == []
 
     async with store.write() as repo:
-        await core._emit(repo, ActivationCompleted(CO_SELL, done))
+        await bus.emit(repo, ActivationCompleted(CO_SELL, done))
     pings = await outbox(store, Kind.ACTIVATION_COMPLETED)
     assert recipients(pings) == sorted([MEMBER, CONTACT, ADMIN, ADMIN2, PARTNER])
     by_user = {p.recipient: p for p in pings}
@@ -322,7 +322,7 @@ async def test_a_completed_activation_queues_pings_in_the_same_transaction(
 async def test_a_technical_benefit_going_active_tells_no_marketing_contact_and_skips_non_users(
     store: MemoryStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
-    core = ServiceCore(store, clock=clock, events=[reminders.on_event])
+    bus = EventBus.to_all([reminders.on_event])
     done = Activation(
         SUPPORT.id,
         ActivationStatus.ACTIVE,
@@ -334,8 +334,8 @@ async def test_a_technical_benefit_going_active_tells_no_marketing_contact_and_s
         contract_id="7654321",
     )
     async with store.write() as repo:
-        await core._emit(repo, ActivationCompleted(SUPPORT, done))
-        await core._emit(repo, ActivationCompleted(SUPPORT, done))  # the same event twice
+        await bus.emit(repo, ActivationCompleted(SUPPORT, done))
+        await bus.emit(repo, ActivationCompleted(SUPPORT, done))  # the same event twice
     pings = await outbox(store, Kind.ACTIVATION_COMPLETED)
     assert recipients(pings) == sorted([ADMIN, ADMIN2, PARTNER])
     assert pings[0].params["access_id"] == "1234567"
