@@ -311,7 +311,7 @@ class ActivationService:
 
         A technical benefit needs its Access ID and Contract ID, a go-to-market
         offer its Expires date. Raises :class:`InvalidFields` naming each wrong
-        input; on success emits :class:`bot.events.ActivationCompleted`.
+        input; on success emits :class:`bot.domain.events.ActivationCompleted`.
         """
         now = self._clock.now()
         async with self._store.write() as repo:
@@ -400,7 +400,7 @@ class ActivationService:
         """Apply an activation that an inventory file records, in the import's unit of work.
 
         The same rules as in Slack apply: IDs or an expiry must be valid, and a
-        completion is audited and emits :class:`bot.events.ActivationCompleted`.
+        completion is audited and emits :class:`bot.domain.events.ActivationCompleted`.
         An import never moves an activation back (active stays active when the
         file says pending); an offer whose expiry has passed is stored expired.
 
