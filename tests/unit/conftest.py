@@ -159,3 +159,12 @@ def add_benefits(store: MemoryStore) -> AddBenefits:
         await put_benefits(store, *benefits)
 
     return add
+
+
+@pytest.fixture
+async def cloud(services: Services, add_benefits: AddBenefits) -> Services:
+    """The services with the cloud credits and Windows of ``tests.unit.helpers`` added."""
+    from tests.unit.helpers import CLOUD_BENEFITS
+
+    await add_benefits(*CLOUD_BENEFITS)
+    return services
