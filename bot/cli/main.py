@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 from rich.console import Console
@@ -28,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="benefits-bot",
         description="Run Microsoft Partner Network benefits from Slack.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('benefits-bot')}"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="start the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")

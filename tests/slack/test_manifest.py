@@ -15,7 +15,7 @@ from tests.fakes.signing import sign, slash_command_body
 from tests.slack.harness import SlackHarness
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+SCHEMA = ROOT / "tests" / "data" / "slack" / "manifest.schema.1.0.0.json"  # see its README.md
 
 
 @pytest.fixture(scope="module")

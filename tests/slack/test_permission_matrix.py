@@ -366,7 +366,7 @@ def needed_roles(action: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("action", "column", "allowed"), CELLS)
-async def test_each_role_may_or_may_not_do_each_action_as_domain_md_says(
+async def test_each_role_may_or_may_not_do_each_action_as_the_rules_say(
     h: SlackHarness, action: str, column: str, allowed: bool
 ) -> None:
     if column != MEMBER:
@@ -389,7 +389,7 @@ async def test_each_role_may_or_may_not_do_each_action_as_domain_md_says(
             assert await h.audit_count() == audit_before
 
 
-def test_the_table_has_every_action_of_domain_md() -> None:
+def test_the_table_has_every_action_of_the_rules() -> None:
     assert list(MATRIX) == [
         "list",
         "view details and support IDs",
