@@ -211,7 +211,7 @@ async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
             ts = f"1700000000.{created.request.id:06d}"
             await service.add_request_messages(created.request.id, [MessageRef(ADMIN_DM, ts)])
             posted = blocks.approval_request_message(
-                created.request, created.benefit, created.seats_left, None
+                created.request, created.benefit, created.seats_left
             )
             message = {
                 "type": "message",

@@ -68,7 +68,7 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         await ack()
         await client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.deny_view(request, benefit, None)
+            trigger_id=body["trigger_id"], view=blocks.deny_view(request, benefit)
         )
 
     async def on_details(
@@ -84,9 +84,7 @@ def register(app: AsyncApp, services: Services) -> None:
         except DomainError as error:
             refuse(respond, error)
             return
-        await client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.details_view(details, None)
-        )
+        await client.views_open(trigger_id=body["trigger_id"], view=blocks.details_view(details))
 
     async def on_page(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
@@ -99,12 +97,10 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         if category in ACTIVATED_CATEGORIES:
             assert category is not None
-            listing = await activation.list_message(
-                services, body["user"]["id"], category, number, None
-            )
+            listing = await activation.list_message(services, body["user"]["id"], category, number)
         else:
             page = await service.list_benefits(body["user"]["id"], category=category, page=number)
-            listing = blocks.benefit_list_message(page, category, None)
+            listing = blocks.benefit_list_message(page, category)
         services.background.spawn(
             respond(replace_original=True, response_type="ephemeral", **listing),
             name="list page",

@@ -50,18 +50,17 @@ def activation_service(services: Services) -> ActivationService:
 
 
 async def list_message(
-    services: Services, actor: str, category: Category, page: int, locale: str | None
+    services: Services, actor: str, category: Category, page: int
 ) -> blocks.Message:
     """`list technical` / `list gtm`: status, entitlements and Expires, with buttons."""
     overview = await activation_service(services).overview(actor, category, page=page)
-    return ab.overview_message(overview, locale)
+    return ab.overview_message(overview)
 
 
 async def run_activation_command(
     command: cmd.Activate | cmd.ShowSupport | cmd.FileAdvisory | cmd.SetContact,
     actor: str,
     services: Services,
-    locale: str | None,
 ) -> ActivationReply:
     """Carry out one of this module's commands for ``actor``."""
     service = activation_service(services)
@@ -69,36 +68,36 @@ async def run_activation_command(
         case cmd.Activate(text):
             benefit = await services.benefits.find_benefit(text)
             if benefit.category is Category.CLOUD:
-                reply = await cloud.activate_cloud(services, actor, benefit.id, locale)
+                reply = await cloud.activate_cloud(services, actor, benefit.id)
                 return ActivationReply(reply.message, reply.follow_up)
             result = await service.activate(actor, benefit.id)
-            text = ab.activation_requested_text(result, _where(services, locale), locale)
-            return ActivationReply(blocks.notice(text), _post_pending(services, result, locale))
+            text = ab.activation_requested_text(result, _where(services))
+            return ActivationReply(blocks.notice(text), _post_pending(services, result))
         case cmd.ShowSupport(None):
-            return ActivationReply(ab.support_question_message(locale))
+            return ActivationReply(ab.support_question_message())
         case cmd.ShowSupport(problem):
             assert problem is not None
             answer = await service.support(actor, problem)
-            return ActivationReply(ab.support_answer_message(answer, locale))
+            return ActivationReply(ab.support_answer_message(answer))
         case cmd.FileAdvisory(hours, topic):
             filed = await service.file_advisory(actor, hours, topic)
             where = (
-                t("in <#{channel}>", locale, channel=services.admin_channel)
+                t("in <#{channel}>", channel=services.admin_channel)
                 if services.admin_channel
-                else t("by DM", locale)
+                else t("by DM")
             )
-            text = ab.advisory_filed_text(filed, where, locale)
-            return ActivationReply(blocks.notice(text), _post_advisory(services, filed, locale))
+            text = ab.advisory_filed_text(filed, where)
+            return ActivationReply(blocks.notice(text), _post_advisory(services, filed))
         case cmd.SetContact():
             form = await service.contact_form(actor)
-            return ActivationReply({}, view=ab.contact_view(form, locale))
+            return ActivationReply({}, view=ab.contact_view(form))
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
 
-def _where(services: Services, locale: str | None) -> str:
+def _where(services: Services) -> str:
     if services.admin_channel:
-        return t("in <#{channel}>", locale, channel=services.admin_channel)
-    return t("in your DMs with me", locale)
+        return t("in <#{channel}>", channel=services.admin_channel)
+    return t("in your DMs with me")
 
 
 async def _post(client: AsyncWebClient, channel: str, payload: blocks.Message) -> bool:
@@ -110,19 +109,18 @@ async def _post(client: AsyncWebClient, channel: str, payload: blocks.Message) -
     return True
 
 
-def _post_pending(services: Services, result: ActivationRequested, locale: str | None) -> FollowUp:
+def _post_pending(services: Services, result: ActivationRequested) -> FollowUp:
     """Post the pending activation, with its Mark active button, where it lasts."""
 
     async def post(client: AsyncWebClient, respond: AsyncRespond) -> None:
         target = services.admin_channel or result.activation.requested_by
-        if not await _post(client, target, ab.pending_activation_message(result, locale)):
+        if not await _post(client, target, ab.pending_activation_message(result)):
             await respond(
                 response_type="ephemeral",
                 replace_original=False,
                 text=t(
                     "The activation is saved, but I couldn't post its *Mark active* button. "
                     "Find it later with `{command} list {category}`.",
-                    locale,
                     command=ids.COMMAND,
                     category=result.benefit.category.value,
                 ),
@@ -131,13 +129,13 @@ def _post_pending(services: Services, result: ActivationRequested, locale: str |
     return post
 
 
-def _post_advisory(services: Services, filed: AdvisoryFiled, locale: str | None) -> FollowUp:
+def _post_advisory(services: Services, filed: AdvisoryFiled) -> FollowUp:
     """Tell the admins: the admin channel, or each Global admin by DM."""
 
     async def post(client: AsyncWebClient, respond: AsyncRespond) -> None:
         del respond
         targets = [services.admin_channel] if services.admin_channel else filed.admins
-        payload = ab.advisory_admin_message(filed, locale)
+        payload = ab.advisory_admin_message(filed)
         await asyncio.gather(*(_post(client, target, payload) for target in targets))
 
     return post
@@ -177,12 +175,12 @@ def register(app: AsyncApp, services: Services) -> None:
         try:
             result = await service.activate(body["user"]["id"], str(action.get("value", "")))
         except DomainError as error:
-            answer(respond, blocks.error_message(error, None))
+            answer(respond, blocks.error_message(error))
             return
-        text = ab.activation_requested_text(result, _where(services, None), None)
+        text = ab.activation_requested_text(result, _where(services))
         answer(respond, blocks.notice(text))
         services.background.spawn(
-            _post_pending(services, result, None)(client, respond), name="pending activation"
+            _post_pending(services, result)(client, respond), name="pending activation"
         )
 
     async def on_mark_active(
@@ -197,7 +195,7 @@ def register(app: AsyncApp, services: Services) -> None:
         try:
             benefit, pending = await service.completion_form(body["user"]["id"], benefit_id)
         except DomainError as error:
-            answer(respond, blocks.error_message(error, None))
+            answer(respond, blocks.error_message(error))
             return
         container = body.get("container") or {}
         lasting = container.get("type") == "message" and not container.get("is_ephemeral")
@@ -207,7 +205,7 @@ def register(app: AsyncApp, services: Services) -> None:
             str(container.get("message_ts", "")) if lasting else "",
         )
         await client.views_open(
-            trigger_id=body["trigger_id"], view=ab.completion_view(benefit, pending, origin, None)
+            trigger_id=body["trigger_id"], view=ab.completion_view(benefit, pending, origin)
         )
 
     async def on_support_problem(
@@ -222,9 +220,9 @@ def register(app: AsyncApp, services: Services) -> None:
                 raise InvalidInput("This button is broken: it names no kind of problem.") from None
             support = await service.support(body["user"]["id"], problem)
         except DomainError as error:
-            answer(respond, blocks.error_message(error, None))
+            answer(respond, blocks.error_message(error))
             return
-        answer(respond, ab.support_answer_message(support, None), replace=True)
+        answer(respond, ab.support_answer_message(support), replace=True)
 
     async def on_completion_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -246,17 +244,17 @@ def register(app: AsyncApp, services: Services) -> None:
             first = ids.EXPIRES_BLOCK if gtm else ids.ACCESS_ID_BLOCK
             await ack(
                 response_action="errors",
-                errors=ab.form_errors(error, first_block=first, locale=None),
+                errors=ab.form_errors(error, first_block=first),
             )
             return
-        text = ab.completed_text(done, None)
+        text = ab.completed_text(done)
         await ack(
             response_action="update",
-            view=ab.done_view(text, None, title=t("Mark active")),
+            view=ab.done_view(text, title=t("Mark active")),
         )
         if origin.channel and origin.ts:
             services.background.spawn(
-                _update(client, origin, ab.completed_message(done, None)),
+                _update(client, origin, ab.completed_message(done)),
                 name="activation completed",
             )
 
@@ -277,14 +275,12 @@ def register(app: AsyncApp, services: Services) -> None:
         except DomainError as error:
             await ack(
                 response_action="errors",
-                errors=ab.form_errors(error, first_block=ids.CONTACT_USER_BLOCK, locale=None),
+                errors=ab.form_errors(error, first_block=ids.CONTACT_USER_BLOCK),
             )
             return
         await ack(
             response_action="update",
-            view=ab.done_view(
-                ab.contact_saved_text(contact, None), None, title=t("Marketing contact")
-            ),
+            view=ab.done_view(ab.contact_saved_text(contact), title=t("Marketing contact")),
         )
 
     app.action(ids.ACTIVATE)(on_activate)

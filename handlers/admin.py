@@ -35,7 +35,7 @@ async def tell_global_admins(
 ) -> None:
     """DM every Global admin that a cancellation was filed."""
     del services
-    payload = admin_blocks.cancellation_admin_dm(filed, None)
+    payload = admin_blocks.cancellation_admin_dm(filed)
     await asyncio.gather(*(_dm(client, admin, payload) for admin in filed.global_admins))
 
 
@@ -60,18 +60,18 @@ def register(app: AsyncApp, services: Services) -> None:
             details = await service.details(body["user"]["id"], benefit_id, holders_page=page)
         except ValueError:
             error = InvalidInput("This button is broken: it names no page.")
-            view = admin_blocks.error_view(error, None)
+            view = admin_blocks.error_view(error)
         except DomainError as refused:
-            error, view = refused, admin_blocks.error_view(refused, None)
+            error, view = refused, admin_blocks.error_view(refused)
         else:
-            view = blocks.details_view(details, None)
+            view = blocks.details_view(details)
         if isinstance(opened, dict) and opened.get("id"):
             services.background.spawn(
                 client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view),
                 name="holders page",
             )
         elif error is not None:
-            answer(respond, blocks.error_message(error, None), replace=False)
+            answer(respond, blocks.error_message(error), replace=False)
 
     async def on_cancel(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
@@ -80,16 +80,16 @@ def register(app: AsyncApp, services: Services) -> None:
         try:
             filed = await service.request_cancellation(body["user"]["id"])
         except CancellationRefused as refused:
-            payload = admin_blocks.cancellation_refused_message(refused, refused.blockers, None)
+            payload = admin_blocks.cancellation_refused_message(refused, refused.blockers)
             answer(respond, payload, replace=True)
             return
         except Conflict as conflict:
-            answer(respond, blocks.error_message(conflict, None), replace=True)
+            answer(respond, blocks.error_message(conflict), replace=True)
             return
         except DomainError as error:
-            answer(respond, blocks.error_message(error, None), replace=False)
+            answer(respond, blocks.error_message(error), replace=False)
             return
-        answer(respond, admin_blocks.cancellation_filed_message(filed, None), replace=True)
+        answer(respond, admin_blocks.cancellation_filed_message(filed), replace=True)
         services.background.spawn(
             tell_global_admins(client, services, filed), name="cancellation notice"
         )
@@ -102,14 +102,14 @@ def register(app: AsyncApp, services: Services) -> None:
             limit, page = admin_blocks.parse_audit_page_value(str(action.get("value", "")))
         except ValueError:
             refusal = InvalidInput("This button is broken: it names no page.")
-            answer(respond, blocks.error_message(refusal, None), replace=False)
+            answer(respond, blocks.error_message(refusal), replace=False)
             return
         try:
             entries = await service.audit_log(body["user"]["id"], limit)
         except DomainError as error:
-            answer(respond, blocks.error_message(error, None), replace=False)
+            answer(respond, blocks.error_message(error), replace=False)
             return
-        answer(respond, admin_blocks.audit_message(entries, limit, page, None), replace=True)
+        answer(respond, admin_blocks.audit_message(entries, limit, page), replace=True)
 
     app.action(ids.DETAILS_HOLDERS_PREVIOUS)(on_holders_page)
     app.action(ids.DETAILS_HOLDERS_NEXT)(on_holders_page)

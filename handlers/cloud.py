@@ -55,16 +55,14 @@ class CloudReply:
     follow_up: FollowUp | None = None
 
 
-async def activate_cloud(
-    services: Services, actor: str, benefit: str, locale: str | None
-) -> CloudReply:
+async def activate_cloud(services: Services, actor: str, benefit: str) -> CloudReply:
     """Activate a usage-based cloud credit for ``actor``; DomainError when refused."""
     email: str | None = None
     if not await services.benefits.directory_email(actor):
         email = await services.user_email(actor)
     result = await services.benefits.activate_cloud(actor, benefit, email=email)
     follow_up = _post_request(services, result.request) if result.request is not None else None
-    return CloudReply(blocks.cloud_activated(result, locale), follow_up)
+    return CloudReply(blocks.cloud_activated(result), follow_up)
 
 
 def _post_request(services: Services, created: RequestCreated) -> FollowUp:
@@ -87,13 +85,13 @@ def register(app: AsyncApp, services: Services) -> None:
         actor = body["user"]["id"]
         follow_up: FollowUp | None = None
         try:
-            reply = await activate_cloud(services, actor, str(action.get("value", "")), None)
+            reply = await activate_cloud(services, actor, str(action.get("value", "")))
         except DomainError as error:
-            answer = blocks.error_message(error, None)
-            view = admin_blocks.error_view(error, None)
+            answer = blocks.error_message(error)
+            view = admin_blocks.error_view(error)
         else:
             answer = reply.message
-            view = admin_blocks.result_view(answer["text"], answer.get("blocks", []), None)
+            view = admin_blocks.result_view(answer["text"], answer.get("blocks", []))
             follow_up = reply.follow_up
         opened = body.get("view")
         if isinstance(opened, dict) and opened.get("id"):

@@ -37,33 +37,30 @@ class Reply:
     view: blocks.Block | None = None  # a modal to open instead of answering with ``message``
 
 
-async def run_command(
-    command: cmd.Command, actor: str, services: Services, locale: str | None
-) -> Reply:
+async def run_command(command: cmd.Command, actor: str, services: Services) -> Reply:
     """Carry out one parsed command for ``actor`` and say what to answer."""
     service = services.benefits
     match command:
         case cmd.Help():
-            return Reply(blocks.help_message(await service.roles_of(actor), locale))
+            return Reply(blocks.help_message(await service.roles_of(actor)))
         case cmd.ListBenefits(category) if category in ACTIVATED_CATEGORIES:
             assert category is not None
-            return Reply(await activation.list_message(services, actor, category, 0, locale))
+            return Reply(await activation.list_message(services, actor, category, 0))
         case cmd.ListBenefits(category):
             page = await service.list_benefits(actor, category=category)
-            return Reply(services.rendered.list_message(page, category, locale))
+            return Reply(services.rendered.list_message(page, category))
         case cmd.ShowMine():
-            return Reply(blocks.mine_message(await service.mine(actor), locale))
+            return Reply(blocks.mine_message(await service.mine(actor)))
         case cmd.RequestBenefit(benefit, reason):
             created = await service.request_benefit(actor, benefit, reason)
             where = (
-                t("in <#{channel}>", locale, channel=services.admin_channel)
+                t("in <#{channel}>", channel=services.admin_channel)
                 if services.admin_channel
-                else t("to the Global admins", locale)
+                else t("to the Global admins")
             )
             text = t(
                 "Your request #{request_id} for *{benefit}* was sent {where}. I'll tell you "
                 "when it is decided.",
-                locale,
                 request_id=created.request.id,
                 benefit=created.benefit.name,
                 where=where,
@@ -77,7 +74,6 @@ async def run_command(
                         text=t(
                             "Your request #{request_id} is saved, but I couldn't post it to the "
                             "Global admins. Please tell one of them.",
-                            locale,
                             request_id=created.request.id,
                         ),
                     )
@@ -87,7 +83,6 @@ async def run_command(
             change = await service.assign(actor, benefit, user_id)
             text = t(
                 "{holder} now holds a seat of *{benefit}*.",
-                locale,
                 holder=blocks.mention(user_id),
                 benefit=change.benefit.name,
             )
@@ -96,7 +91,6 @@ async def run_command(
             change = await service.unassign(actor, benefit, user_id)
             text = t(
                 "{holder}'s seat of *{benefit}* is free again.",
-                locale,
                 holder=blocks.mention(user_id),
                 benefit=change.benefit.name,
             )
@@ -105,7 +99,6 @@ async def run_command(
             await service.grant(actor, user_id, role)
             text = t(
                 "{holder} now holds the {role} role.",
-                locale,
                 holder=blocks.mention(user_id),
                 role=role.value,
             )
@@ -114,35 +107,34 @@ async def run_command(
             await service.revoke(actor, user_id, role)
             text = t(
                 "{holder} no longer holds the {role} role.",
-                locale,
                 holder=blocks.mention(user_id),
                 role=role.value,
             )
             return Reply(blocks.notice(text))
         case cmd.ShowRoles():
-            return Reply(blocks.roles_message(await service.roles(actor), locale))
+            return Reply(blocks.roles_message(await service.roles(actor)))
         case cmd.AddUser(user_id):
             added = await service.add_user(actor, user_id)
             text = (
-                t("{user} is now in the bot's directory.", locale, user=blocks.mention(user_id))
+                t("{user} is now in the bot's directory.", user=blocks.mention(user_id))
                 if added
-                else t("{user} was already in the directory.", locale, user=blocks.mention(user_id))
+                else t("{user} was already in the directory.", user=blocks.mention(user_id))
             )
             return Reply(blocks.notice(text))
         case cmd.ShowKeys(benefit):
-            return Reply({}, view=await choice_view(services, actor, benefit, locale))
+            return Reply({}, view=await choice_view(services, actor, benefit))
         case cmd.Reassign(benefit, from_user, to_user):
             moved = await service.reassign(actor, benefit, from_user, to_user)
-            return Reply(admin_blocks.reassigned_message(moved, locale))
+            return Reply(admin_blocks.reassigned_message(moved))
         case cmd.Cancel():
             check = await service.cancellation_check(actor)
-            return Reply(admin_blocks.cancellation_check_message(check, locale))
+            return Reply(admin_blocks.cancellation_check_message(check))
         case cmd.ShowAudit(limit):
             count = AUDIT_DEFAULT if limit is None else limit
             entries = await service.audit_log(actor, count)
-            return Reply(admin_blocks.audit_message(entries, count, 0, locale))
+            return Reply(admin_blocks.audit_message(entries, count, 0))
         case cmd.Activate() | cmd.ShowSupport() | cmd.FileAdvisory() | cmd.SetContact():
-            done = await activation.run_activation_command(command, actor, services, locale)
+            done = await activation.run_activation_command(command, actor, services)
             return Reply(done.message, done.follow_up, view=done.view)
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
@@ -152,11 +144,10 @@ def register(app: AsyncApp, services: Services) -> None:
         ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         actor = command["user_id"]
-        locale = None
         try:
-            reply = await run_command(cmd.parse(command.get("text", "")), actor, services, locale)
+            reply = await run_command(cmd.parse(command.get("text", "")), actor, services)
         except DomainError as error:
-            await ack(response_type="ephemeral", **blocks.error_message(error, locale))
+            await ack(response_type="ephemeral", **blocks.error_message(error))
             return
         if reply.view is not None:
             await ack()

@@ -23,4 +23,4 @@ def register(app: AsyncApp, services: Services) -> None:
 async def publish_home(client: AsyncWebClient, services: Services, user: str) -> None:
     roles = await services.benefits.roles_of(user)
     mine = await services.benefits.mine(user)
-    await client.views_publish(user_id=user, view=blocks.home_view(roles, mine, None))
+    await client.views_publish(user_id=user, view=blocks.home_view(roles, mine))

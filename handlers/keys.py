@@ -36,12 +36,10 @@ def key_service(services: Services) -> KeyService:
     return services.keys
 
 
-async def choice_view(
-    services: Services, actor: str, query: str, locale: str | None
-) -> blocks.Block:
+async def choice_view(services: Services, actor: str, query: str) -> blocks.Block:
     """The modal to pick a language and an OS; raises why the caller can't have the keys."""
     choice = await key_service(services).prepare(actor, query)
-    return key_views.keys_choice_view(choice, locale)
+    return key_views.keys_choice_view(choice)
 
 
 def _selected(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
@@ -72,9 +70,9 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()
         try:
-            view = await choice_view(services, body["user"]["id"], str(action.get("value")), None)
+            view = await choice_view(services, body["user"]["id"], str(action.get("value")))
         except DomainError as error:
-            view = key_views.keys_error_view(error, None)
+            view = key_views.keys_error_view(error)
         trigger_id = str(body.get("trigger_id", ""))
         if isinstance(body.get("view"), dict):  # from the details modal: stack on top of it
             opening = client.views_push(trigger_id=trigger_id, view=view)
@@ -102,12 +100,12 @@ def register(app: AsyncApp, services: Services) -> None:
             )
             target = wanted if wanted in inputs else next(iter(inputs), None)
             if target is None:
-                await ack(response_action="update", view=key_views.keys_error_view(error, None))
+                await ack(response_action="update", view=key_views.keys_error_view(error))
                 return
-            text = blocks.clip(blocks.render_error(error, None), ERROR_LIMIT)
+            text = blocks.clip(blocks.render_error(error), ERROR_LIMIT)
             await ack(response_action="errors", errors={target: text})
             return
-        await ack(response_action="update", view=key_views.keys_view(revealed, 0, None))
+        await ack(response_action="update", view=key_views.keys_view(revealed, 0))
 
     async def on_keys_page(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
@@ -125,7 +123,7 @@ def register(app: AsyncApp, services: Services) -> None:
             )
         except ValueError:
             page_view = key_views.keys_error_view(
-                InvalidInput("This button is broken: it names no page of keys."), None
+                InvalidInput("This button is broken: it names no page of keys.")
             )
         else:
             try:
@@ -133,9 +131,9 @@ def register(app: AsyncApp, services: Services) -> None:
                     body["user"]["id"], benefit_id, language, os
                 )
             except DomainError as error:
-                page_view = key_views.keys_error_view(error, None)
+                page_view = key_views.keys_error_view(error)
             else:
-                page_view = key_views.keys_view(revealed, int(value), None)
+                page_view = key_views.keys_view(revealed, int(value))
         services.background.spawn(
             _quietly(
                 client.views_update(

@@ -34,9 +34,7 @@ async def post_approval_request(
     client: AsyncWebClient, services: Services, created: RequestCreated
 ) -> list[MessageRef]:
     """Post the request to the admin channel, or to each Global admin by DM."""
-    payload = blocks.approval_request_message(
-        created.request, created.benefit, created.seats_left, None
-    )
+    payload = blocks.approval_request_message(created.request, created.benefit, created.seats_left)
     targets = [services.admin_channel] if services.admin_channel else created.approvers
     responses = await asyncio.gather(
         *(
@@ -62,7 +60,7 @@ async def publish_decision(client: AsyncWebClient, services: Services, decision:
     in its own transaction, and the delivery loop sends it.
     """
     del services
-    updated = blocks.decided_request_message(decision, None)
+    updated = blocks.decided_request_message(decision)
     await asyncio.gather(
         *(
             _call(

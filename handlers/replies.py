@@ -25,4 +25,4 @@ def answer(
 
 def refuse(services: Services, respond: AsyncRespond, error: DomainError) -> None:
     """Say why a click was refused, to the clicker only."""
-    answer(services, respond, blocks.error_message(error, None), name="refusal")
+    answer(services, respond, blocks.error_message(error), name="refusal")

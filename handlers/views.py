@@ -28,7 +28,7 @@ def register(app: AsyncApp, services: Services) -> None:
                 raise DomainError("This form names no request; open it again from the request.")
             decision = await services.benefits.deny(body["user"]["id"], int(metadata), reason or "")
         except DomainError as error:
-            text = blocks.clip(blocks.render_error(error, None), ERROR_LIMIT)
+            text = blocks.clip(blocks.render_error(error), ERROR_LIMIT)
             await ack(response_action="errors", errors={ids.DENY_REASON_BLOCK: text})
             return
         await ack()

@@ -41,29 +41,28 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # -- cloud credits, shown in a modal when the click came from one -------------
 
 
-def result_view(text: str, blocks: list[Block], locale: str | None) -> Block:
+def result_view(text: str, blocks: list[Block]) -> Block:
     """A modal showing the outcome of a click made in a modal."""
     return {
         "type": "modal",
         "callback_id": ids.CLOUD_RESULT_VIEW,
-        "title": plain(t("Benefit details", locale), 24),
-        "close": plain(t("Close", locale), 24),
+        "title": plain(t("Benefit details"), 24),
+        "close": plain(t("Close"), 24),
         "blocks": blocks or [section(text)],
     }
 
 
-def error_view(error: DomainError, locale: str | None) -> Block:
-    text = render_error(error, locale)
-    return result_view(text, [section(f":warning: {text}")], locale)
+def error_view(error: DomainError) -> Block:
+    text = render_error(error)
+    return result_view(text, [section(f":warning: {text}")])
 
 
 # -- reassignment -------------------------------------------------------------
 
 
-def reassigned_message(change: Reassignment, locale: str | None) -> Message:
+def reassigned_message(change: Reassignment) -> Message:
     text = t(
         "*{benefit}* moved from {from_user} to {to_user}.",
-        locale,
         benefit=change.benefit.name,
         from_user=mention(change.released.user_id),
         to_user=mention(change.assignment.user_id),
@@ -74,20 +73,19 @@ def reassigned_message(change: Reassignment, locale: str | None) -> Message:
 # -- cancellation ---------------------------------------------------------------
 
 
-def blocker_text(blocker: Blocker, locale: str | None) -> str:
-    return render_error(DomainError(blocker.message, **blocker.params), locale)
+def blocker_text(blocker: Blocker) -> str:
+    return render_error(DomainError(blocker.message, **blocker.params))
 
 
-def _blocker_lines(blockers: list[Blocker], locale: str | None) -> list[str]:
-    return [f":x: {blocker_text(b, locale)}" for b in blockers]
+def _blocker_lines(blockers: list[Blocker]) -> list[str]:
+    return [f":x: {blocker_text(b)}" for b in blockers]
 
 
-def cancellation_check_message(check: CancellationCheck, locale: str | None) -> Message:
+def cancellation_check_message(check: CancellationCheck) -> Message:
     """The result of `cancel`: what fails and since when, or a button to file it."""
-    title = t("Cancel the package with a refund", locale)
+    title = t("Cancel the package with a refund")
     purchased = t(
         "Bought on {purchased}; a refund can be asked for until {deadline}.",
-        locale,
         purchased=check.membership.purchase_date.isoformat(),
         deadline=check.refund_window_ends.isoformat(),
     )
@@ -95,7 +93,6 @@ def cancellation_check_message(check: CancellationCheck, locale: str | None) -> 
     if check.open_request is not None:
         text = t(
             "A cancellation request is already open: #{request_id}, filed by {creator} on {since}.",
-            locale,
             request_id=check.open_request.id,
             creator=mention(check.open_request.created_by),
             since=check.open_request.created_at.date().isoformat(),
@@ -107,20 +104,18 @@ def cancellation_check_message(check: CancellationCheck, locale: str | None) -> 
             "The package can't be cancelled with a refund. Every condition must hold: within 30 "
             "days of the purchase, no software benefit activated, no product key viewed. These "
             "fail:",
-            locale,
         )
         blocks.append(section(text))
-        blocks += packed_sections(_blocker_lines(check.blockers, locale))
+        blocks += packed_sections(_blocker_lines(check.blockers))
         return message(text, blocks)
     text = t(
         ":white_check_mark: All three conditions hold: it is within 30 days of the purchase, "
         "no software benefit was activated and no product key was viewed.",
-        locale,
     )
     blocks.append(section(text))
     blocks.append(
         actions(
-            [cancel_button(locale)],
+            [cancel_button()],
             block_id=ids.CANCEL_ACTIONS_BLOCK,
         )
     )
@@ -128,42 +123,39 @@ def cancellation_check_message(check: CancellationCheck, locale: str | None) -> 
         context(
             t(
                 "Filing records a cancellation service request and tells the Global admins.",
-                locale,
             )
         )
     )
     return message(text, blocks)
 
 
-def cancel_button(locale: str | None) -> Block:
+def cancel_button() -> Block:
     element = button(
-        t("Request cancellation", locale),
+        t("Request cancellation"),
         action_id=ids.CANCEL_REQUEST,
         value="cancel",
         style="danger",
     )
     element["confirm"] = {
-        "title": plain(t("Cancel the package?", locale), 100),
+        "title": plain(t("Cancel the package?"), 100),
         "text": plain(
             t(
                 "This files a request to cancel the membership package with a refund. Its "
                 "benefits end once Microsoft processes it.",
-                locale,
             ),
             CONFIRM_TEXT_LIMIT,
         ),
-        "confirm": plain(t("Request cancellation", locale), CONFIRM_BUTTON_LIMIT),
-        "deny": plain(t("Keep it", locale), CONFIRM_BUTTON_LIMIT),
+        "confirm": plain(t("Request cancellation"), CONFIRM_BUTTON_LIMIT),
+        "deny": plain(t("Keep it"), CONFIRM_BUTTON_LIMIT),
         "style": "danger",
     }
     return element
 
 
-def cancellation_filed_message(filed: CancellationFiled, locale: str | None) -> Message:
+def cancellation_filed_message(filed: CancellationFiled) -> Message:
     text = t(
         ":white_check_mark: Cancellation request #{request_id} is filed (status: open), by "
         "{creator} on {date}. The Global admins are told.",
-        locale,
         request_id=filed.request.id,
         creator=mention(filed.request.created_by),
         date=filed.request.created_at.date().isoformat(),
@@ -171,21 +163,18 @@ def cancellation_filed_message(filed: CancellationFiled, locale: str | None) -> 
     return message(text, [section(text)])
 
 
-def cancellation_refused_message(
-    error: DomainError, blockers: list[Blocker], locale: str | None
-) -> Message:
-    text = render_error(error, locale)
-    blocks = [section(f":warning: {text}"), *packed_sections(_blocker_lines(blockers, locale))]
+def cancellation_refused_message(error: DomainError, blockers: list[Blocker]) -> Message:
+    text = render_error(error)
+    blocks = [section(f":warning: {text}"), *packed_sections(_blocker_lines(blockers))]
     return message(text, blocks)
 
 
-def cancellation_admin_dm(filed: CancellationFiled, locale: str | None) -> Message:
+def cancellation_admin_dm(filed: CancellationFiled) -> Message:
     """What each Global admin reads when a cancellation is filed."""
     text = t(
         "{creator} filed cancellation request #{request_id} for the membership package "
         "(bought on {purchased}; refund window until {deadline}). Submit it in Partner Center "
         "as a service request.",
-        locale,
         creator=mention(filed.request.created_by),
         request_id=filed.request.id,
         purchased=filed.check.membership.purchase_date.isoformat(),
@@ -235,14 +224,14 @@ def audit_line(entry: AuditEntry) -> str:
     return " · ".join(parts)
 
 
-def audit_message(entries: list[AuditEntry], limit: int, page: int, locale: str | None) -> Message:
+def audit_message(entries: list[AuditEntry], limit: int, page: int) -> Message:
     """One page of the latest ``limit`` audit entries, newest first."""
     pages = max((len(entries) + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
     page = min(max(page, 0), pages - 1)
     shown = entries[page * AUDIT_PAGE_SIZE : (page + 1) * AUDIT_PAGE_SIZE]
-    title = t("Audit log", locale)
+    title = t("Audit log")
     if not entries:
-        text = t("The audit log is empty.", locale)
+        text = t("The audit log is empty.")
         return message(text, [header(title), section(text)])
     blocks: list[Block] = [header(title), *packed_sections(audit_line(e) for e in shown)]
     blocks.append(
@@ -250,7 +239,6 @@ def audit_message(entries: list[AuditEntry], limit: int, page: int, locale: str 
             t(
                 "Latest {count} entries, newest first · page {page} of {pages} · everything: "
                 "`benefits-bot audit --csv`",
-                locale,
                 count=len(entries),
                 page=page + 1,
                 pages=pages,
@@ -261,7 +249,7 @@ def audit_message(entries: list[AuditEntry], limit: int, page: int, locale: str 
     if page > 0:
         nav.append(
             button(
-                t("‹ Previous", locale),
+                t("‹ Previous"),
                 action_id=ids.AUDIT_PREVIOUS,
                 value=audit_page_value(limit, page - 1),
             )
@@ -269,12 +257,12 @@ def audit_message(entries: list[AuditEntry], limit: int, page: int, locale: str 
     if page + 1 < pages:
         nav.append(
             button(
-                t("Next ›", locale),
+                t("Next ›"),
                 action_id=ids.AUDIT_NEXT,
                 value=audit_page_value(limit, page + 1),
             )
         )
     if nav:
         blocks.append(actions(nav, block_id=ids.AUDIT_NAV_BLOCK))
-    text = t("Audit log: the latest {count} entries", locale, count=len(entries))
+    text = t("Audit log: the latest {count} entries", count=len(entries))
     return message(text, blocks)

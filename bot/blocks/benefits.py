@@ -151,40 +151,39 @@ def day(moment: datetime) -> str:
     return moment.date().isoformat()
 
 
-def category_label(category: Category, locale: str | None) -> str:
-    return t(CATEGORY_LABELS[category], locale)
+def category_label(category: Category) -> str:
+    return t(CATEGORY_LABELS[category])
 
 
-def seats_text(row: BenefitRow, locale: str | None) -> str:
+def seats_text(row: BenefitRow) -> str:
     if row.benefit.seats is None:
-        return t("no seat limit", locale)
+        return t("no seat limit")
     return t(
         "{left} of {seats} seats left",
-        locale,
         left=row.seats_left,
         seats=row.benefit.seats,
     )
 
 
-def render_error(error: DomainError, locale: str | None) -> str:
+def render_error(error: DomainError) -> str:
     """The refusal as a sentence, user references rendered as mentions."""
     params: dict[str, Any] = {}
     for name, value in error.params.items():
         if name.endswith("_users"):
-            params[name] = ", ".join(mention(u) for u in value) or t("nobody", locale)
+            params[name] = ", ".join(mention(u) for u in value) or t("nobody")
         elif name.endswith("_user"):
             params[name] = mention(value)
         else:
             params[name] = value
-    text = t(error.message, locale, **params)
+    text = t(error.message, **params)
     if isinstance(error, NoMatch) and error.candidates:
         options = "\n".join(f"• *{b.name}* (`{b.id}`)" for b in error.candidates)
-        text = f"{text}\n{t('Closest matches:', locale)}\n{options}"
+        text = f"{text}\n{t('Closest matches:')}\n{options}"
     return text
 
 
-def error_message(error: DomainError, locale: str | None) -> Message:
-    text = render_error(error, locale)
+def error_message(error: DomainError) -> Message:
+    text = render_error(error)
     return message(text, [section(f":warning: {text}")])
 
 
@@ -233,25 +232,25 @@ _ADMIN_COMMANDS: tuple[tuple[Action, str, str], ...] = (
 )
 
 
-def help_message(roles: frozenset[Role], locale: str | None) -> Message:
+def help_message(roles: frozenset[Role]) -> Message:
     categories = ", ".join(c.value for c in Category)
     role_names = ", ".join(r.value for r in Role)
     lines = [
-        f"`{ids.COMMAND} {usage}` — {t(what, locale, categories=categories)}"
+        f"`{ids.COMMAND} {usage}` — {t(what, categories=categories)}"
         for usage, what in _MEMBER_COMMANDS
     ]
     admin_lines = [
-        f"`{ids.COMMAND} {usage}` — {t(what, locale, roles=role_names)}"
+        f"`{ids.COMMAND} {usage}` — {t(what, roles=role_names)}"
         for action, usage, what in _ADMIN_COMMANDS
         if allowed(action, roles)
     ]
-    blocks = [header(t("Partner benefits", locale)), *packed_sections(lines)]
+    blocks = [header(t("Partner benefits")), *packed_sections(lines)]
     if admin_lines:
-        blocks += [divider(), section(f"*{t('As an admin you can also', locale)}*")]
+        blocks += [divider(), section(f"*{t('As an admin you can also')}*")]
         blocks += packed_sections(admin_lines)
-    held = ", ".join(sorted(r.value for r in roles)) or t("none (team member)", locale)
-    blocks.append(context(t("Your roles: {roles}", locale, roles=held)))
-    return message(t("What you can do with {command}", locale, command=ids.COMMAND), blocks)
+    held = ", ".join(sorted(r.value for r in roles)) or t("none (team member)")
+    blocks.append(context(t("Your roles: {roles}", roles=held)))
+    return message(t("What you can do with {command}", command=ids.COMMAND), blocks)
 
 
 # -- the inventory list ---------------------------------------------------
@@ -267,42 +266,33 @@ def parse_page_value(value: str) -> tuple[Category | None, int]:
     return category, int(number)
 
 
-def benefit_line(row: BenefitRow, locale: str | None) -> str:
+def benefit_line(row: BenefitRow) -> str:
     b = row.benefit
-    return (
-        f"*{clip(b.name, 150)}*  `{b.id}`\n"
-        f"{category_label(b.category, locale)} · {seats_text(row, locale)}"
-    )
+    return f"*{clip(b.name, 150)}*  `{b.id}`\n{category_label(b.category)} · {seats_text(row)}"
 
 
-def benefit_list_message(
-    page: Page[BenefitRow], category: Category | None, locale: str | None
-) -> Message:
+def benefit_list_message(page: Page[BenefitRow], category: Category | None) -> Message:
     title = (
-        t("Benefits: {category}", locale, category=category_label(category, locale))
-        if category
-        else t("Benefits", locale)
+        t("Benefits: {category}", category=category_label(category)) if category else t("Benefits")
     )
     if not page.items:
         text = t(
             "No benefits yet. The operator loads the inventory with "
             "`benefits-bot import inventory.yaml`.",
-            locale,
         )
         return message(text, [header(title), section(text)])
     blocks: list[Block] = [header(title)]
     for row in page.items:
         blocks.append(
             section(
-                benefit_line(row, locale),
-                accessory=button(t("Details", locale), action_id=ids.DETAILS, value=row.benefit.id),
+                benefit_line(row),
+                accessory=button(t("Details"), action_id=ids.DETAILS, value=row.benefit.id),
             )
         )
     blocks.append(
         context(
             t(
                 "Page {page} of {pages} · {total} benefits · ask with `{command} request <id> [reason]`",
-                locale,
                 page=page.page + 1,
                 pages=page.pages,
                 total=page.total,
@@ -310,17 +300,17 @@ def benefit_list_message(
             )
         )
     )
-    blocks += list_nav(page, category, locale)
+    blocks += list_nav(page, category)
     return message(f"{title} ({page.total})", blocks)
 
 
-def list_nav(page: Page[Any], category: Category | None, locale: str | None) -> list[Block]:
+def list_nav(page: Page[Any], category: Category | None) -> list[Block]:
     """The Previous and Next buttons of an inventory list page (none on a single page)."""
     nav: list[Block] = []
     if page.has_previous:
         nav.append(
             button(
-                t("‹ Previous", locale),
+                t("‹ Previous"),
                 action_id=ids.LIST_PREVIOUS,
                 value=page_value(category, page.page - 1),
             )
@@ -328,7 +318,7 @@ def list_nav(page: Page[Any], category: Category | None, locale: str | None) -> 
     if page.has_next:
         nav.append(
             button(
-                t("Next ›", locale),
+                t("Next ›"),
                 action_id=ids.LIST_NEXT,
                 value=page_value(category, page.page + 1),
             )
@@ -344,23 +334,21 @@ _STATUS_LABELS: dict[ActivationStatus, str] = {
 LIST_ITEMS_SHOWN = 30
 
 
-def status_text(details: Details, locale: str | None) -> str:
+def status_text(details: Details) -> str:
     """Pending (since when), Active, Expired, or not activated yet."""
     if details.status is None:
-        return t("Not activated", locale)
-    label = t(_STATUS_LABELS[details.status], locale)
+        return t("Not activated")
+    label = t(_STATUS_LABELS[details.status])
     activation = details.activation
     if details.status is ActivationStatus.PENDING and activation is not None:
-        return t(
-            "{status} (requested {date})", locale, status=label, date=day(activation.requested_at)
-        )
+        return t("{status} (requested {date})", status=label, date=day(activation.requested_at))
     return label
 
 
-def _names(values: Sequence[str], locale: str | None) -> str:
+def _names(values: Sequence[str]) -> str:
     shown = ", ".join(values[:LIST_ITEMS_SHOWN])
     if len(values) > LIST_ITEMS_SHOWN:
-        shown += " " + t("and {count} more", locale, count=len(values) - LIST_ITEMS_SHOWN)
+        shown += " " + t("and {count} more", count=len(values) - LIST_ITEMS_SHOWN)
     return shown
 
 
@@ -376,7 +364,7 @@ def parse_holders_page_value(value: str) -> tuple[str, int]:
     return benefit_id, int(number)
 
 
-def details_view(details: Details, locale: str | None) -> Block:
+def details_view(details: Details) -> Block:
     """A benefit's details modal: what its category has, as Partner Center shows it.
 
     Holders' names appear only when ``details.holders`` is set (admins), one
@@ -384,37 +372,37 @@ def details_view(details: Details, locale: str | None) -> Block:
     """
     b = details.row.benefit
     facts = [
-        (t("Category", locale), category_label(b.category, locale)),
-        (t("Seats", locale), seats_text(details.row, locale)),
-        (t("Status", locale), status_text(details, locale)),
-        (t("Id", locale), f"`{b.id}`"),
+        (t("Category"), category_label(b.category)),
+        (t("Seats"), seats_text(details.row)),
+        (t("Status"), status_text(details)),
+        (t("Id"), f"`{b.id}`"),
     ]
     if details.expires_on is not None:
-        facts.append((t("Expires", locale), details.expires_on.isoformat()))
+        facts.append((t("Expires"), details.expires_on.isoformat()))
     if b.languages:
-        facts.append((t("Languages", locale), _names(b.languages, locale)))
+        facts.append((t("Languages"), _names(b.languages)))
     if b.operating_systems:
-        facts.append((t("Operating systems", locale), _names(b.operating_systems, locale)))
+        facts.append((t("Operating systems"), _names(b.operating_systems)))
     activation = details.activation
     if (
         b.category is Category.TECHNICAL
         and activation is not None
         and details.status is ActivationStatus.ACTIVE
     ):
-        facts.append((t("Access ID", locale), f"`{activation.access_id or '—'}`"))
-        facts.append((t("Contract ID", locale), f"`{activation.contract_id or '—'}`"))
+        facts.append((t("Access ID"), f"`{activation.access_id or '—'}`"))
+        facts.append((t("Contract ID"), f"`{activation.contract_id or '—'}`"))
     blocks: list[Block] = [header(b.name), fields_section(facts)]
     if b.description:
         blocks.append(section(b.description))
     if b.instructions:
-        blocks.append(section(f"*{t('Special instructions', locale)}*\n{b.instructions}"))
+        blocks.append(section(f"*{t('Special instructions')}*\n{b.instructions}"))
     buttons: list[Block] = []
     if b.category is Category.CLOUD and b.usage_based:
         buttons.append(
-            button(t("Activate", locale), action_id=ids.CLOUD_ACTIVATE, value=b.id, style="primary")
+            button(t("Activate"), action_id=ids.CLOUD_ACTIVATE, value=b.id, style="primary")
         )
     if details.key_count and keys_possible(b):
-        buttons.append(button(t("Get keys", locale), action_id=ids.KEYS_BUTTON, value=b.id))
+        buttons.append(button(t("Get keys"), action_id=ids.KEYS_BUTTON, value=b.id))
     if buttons:
         blocks.append(actions(buttons, block_id=ids.DETAILS_ACTIONS_BLOCK))
     if details.holders is not None:
@@ -422,12 +410,11 @@ def details_view(details: Details, locale: str | None) -> Block:
         if details.holders:
             blocks.append(
                 section(
-                    f"*{t('Holders', locale)}* ({details.row.seats_used})"
+                    f"*{t('Holders')}* ({details.row.seats_used})"
                     + (
                         " · "
                         + t(
                             "page {page} of {pages}",
-                            locale,
                             page=details.holders_page + 1,
                             pages=details.holders_pages,
                         )
@@ -437,14 +424,13 @@ def details_view(details: Details, locale: str | None) -> Block:
                 )
             )
             blocks += packed_sections(holder_line(a) for a in details.holders)
-            blocks += _holders_nav(details, locale)
+            blocks += _holders_nav(details)
         else:
-            blocks.append(section(t("Nobody holds a seat yet.", locale)))
+            blocks.append(section(t("Nobody holds a seat yet.")))
     blocks.append(
         context(
             t(
                 "Ask for it with `{command} request {id} [reason]`.",
-                locale,
                 command=ids.COMMAND,
                 id=b.id,
             )
@@ -454,19 +440,19 @@ def details_view(details: Details, locale: str | None) -> Block:
         "type": "modal",
         "callback_id": ids.DETAILS_VIEW,
         "private_metadata": b.id,
-        "title": plain(t("Benefit details", locale), 24),
-        "close": plain(t("Close", locale), 24),
+        "title": plain(t("Benefit details"), 24),
+        "close": plain(t("Close"), 24),
         "blocks": blocks[:MODAL_BLOCKS],
     }
 
 
-def _holders_nav(details: Details, locale: str | None) -> list[Block]:
+def _holders_nav(details: Details) -> list[Block]:
     b = details.row.benefit
     nav: list[Block] = []
     if details.holders_page > 0:
         nav.append(
             button(
-                t("‹ Previous", locale),
+                t("‹ Previous"),
                 action_id=ids.DETAILS_HOLDERS_PREVIOUS,
                 value=holders_page_value(b.id, details.holders_page - 1),
             )
@@ -474,7 +460,7 @@ def _holders_nav(details: Details, locale: str | None) -> list[Block]:
     if details.holders_page + 1 < details.holders_pages:
         nav.append(
             button(
-                t("Next ›", locale),
+                t("Next ›"),
                 action_id=ids.DETAILS_HOLDERS_NEXT,
                 value=holders_page_value(b.id, details.holders_page + 1),
             )
@@ -490,13 +476,12 @@ def holder_line(a: Assignment) -> str:
 # -- mine -----------------------------------------------------------------
 
 
-def mine_message(mine: Mine, locale: str | None) -> Message:
-    blocks: list[Block] = [header(t("Your benefits", locale))]
+def mine_message(mine: Mine) -> Message:
+    blocks: list[Block] = [header(t("Your benefits"))]
     if mine.holdings:
         blocks += packed_sections(
             t(
                 "• *{benefit}* (`{id}`), since {since}",
-                locale,
                 benefit=h.benefit.name,
                 id=h.benefit.id,
                 since=day(h.assignment.assigned_at),
@@ -504,23 +489,21 @@ def mine_message(mine: Mine, locale: str | None) -> Message:
             for h in mine.holdings
         )
     else:
-        blocks.append(section(t("You hold no benefit yet.", locale)))
+        blocks.append(section(t("You hold no benefit yet.")))
     if mine.pending:
-        blocks.append(section(f"*{t('Waiting for a Global admin', locale)}*"))
+        blocks.append(section(f"*{t('Waiting for a Global admin')}*"))
         blocks += packed_sections(
             t(
                 "• *{benefit}*: request #{request_id} of {since}",
-                locale,
                 benefit=p.benefit.name,
                 request_id=p.request.id,
                 since=day(p.request.created_at),
             )
             for p in mine.pending
         )
-    blocks.append(context(t("See everything with `{command} list`.", locale, command=ids.COMMAND)))
+    blocks.append(context(t("See everything with `{command} list`.", command=ids.COMMAND)))
     text = t(
         "You hold {held} benefits and wait for {pending}.",
-        locale,
         held=len(mine.holdings),
         pending=len(mine.pending),
     )
@@ -530,15 +513,12 @@ def mine_message(mine: Mine, locale: str | None) -> Message:
 # -- approval requests ----------------------------------------------------
 
 
-def _request_summary(
-    request: Request, benefit: Benefit, seats_left: int | None, locale: str | None
-) -> list[Block]:
-    left = t("no seat limit", locale) if seats_left is None else str(seats_left)
+def _request_summary(request: Request, benefit: Benefit, seats_left: int | None) -> list[Block]:
+    left = t("no seat limit") if seats_left is None else str(seats_left)
     return [
         section(
             t(
                 "{requester} asks for *{benefit}* (`{id}`).",
-                locale,
                 requester=mention(request.requester_id),
                 benefit=benefit.name,
                 id=benefit.id,
@@ -546,73 +526,65 @@ def _request_summary(
         ),
         fields_section(
             [
-                (t("Reason", locale), escape(request.reason) or t("(none given)", locale)),
-                (t("Seats left", locale), left),
-                (t("Category", locale), category_label(benefit.category, locale)),
-                (t("Request", locale), f"#{request.id} · {day(request.created_at)}"),
+                (t("Reason"), escape(request.reason) or t("(none given)")),
+                (t("Seats left"), left),
+                (t("Category"), category_label(benefit.category)),
+                (t("Request"), f"#{request.id} · {day(request.created_at)}"),
             ]
         ),
     ]
 
 
-def approval_request_message(
-    request: Request, benefit: Benefit, seats_left: int | None, locale: str | None
-) -> Message:
+def approval_request_message(request: Request, benefit: Benefit, seats_left: int | None) -> Message:
     """The message Global admins decide on, with Approve and Deny buttons."""
-    blocks = _request_summary(request, benefit, seats_left, locale)
+    blocks = _request_summary(request, benefit, seats_left)
     blocks.append(
         actions(
             [
                 button(
-                    t("Approve", locale),
+                    t("Approve"),
                     action_id=ids.APPROVE,
                     value=str(request.id),
                     style="primary",
                 ),
-                button(
-                    t("Deny", locale), action_id=ids.DENY, value=str(request.id), style="danger"
-                ),
+                button(t("Deny"), action_id=ids.DENY, value=str(request.id), style="danger"),
             ],
             block_id=ids.REQUEST_ACTIONS_BLOCK,
         )
     )
     text = t(
         "{requester} asks for {benefit}",
-        locale,
         requester=mention(request.requester_id),
         benefit=benefit.name,
     )
     return message(text, blocks)
 
 
-def outcome_line(request: Request, locale: str | None) -> str:
+def outcome_line(request: Request) -> str:
     when = day(request.decided_at) if request.decided_at else ""
     if request.status is RequestStatus.APPROVED:
         return t(
             ":white_check_mark: Approved by {decider} on {when}.",
-            locale,
             decider=mention(request.decided_by),
             when=when,
         )
     if request.status is RequestStatus.DENIED:
         return t(
             ":x: Denied by {decider} on {when}: {reason}",
-            locale,
             decider=mention(request.decided_by),
             when=when,
             reason=escape(request.decision_note),
         )
-    return t("Closed.", locale)
+    return t("Closed.")
 
 
-def decided_request_message(decision: Decision, locale: str | None) -> Message:
+def decided_request_message(decision: Decision) -> Message:
     """The approval request after its decision: the outcome instead of buttons."""
-    blocks = _request_summary(decision.request, decision.benefit, decision.seats_left, locale)
-    outcome = outcome_line(decision.request, locale)
+    blocks = _request_summary(decision.request, decision.benefit, decision.seats_left)
+    outcome = outcome_line(decision.request)
     blocks.append(context(outcome))
     text = t(
         "{requester}'s request for {benefit}: {outcome}",
-        locale,
         requester=mention(decision.request.requester_id),
         benefit=decision.benefit.name,
         outcome=outcome,
@@ -620,10 +592,10 @@ def decided_request_message(decision: Decision, locale: str | None) -> Message:
     return message(text, blocks)
 
 
-def outcome_dm(decision: Decision, locale: str | None) -> Message:
+def outcome_dm(decision: Decision) -> Message:
     """What the requester reads when their request is decided."""
     r = decision.request
-    return outcome_message(r.status, decision.benefit.name, r.decided_by, r.decision_note, locale)
+    return outcome_message(r.status, decision.benefit.name, r.decided_by, r.decision_note)
 
 
 def outcome_message(
@@ -631,13 +603,11 @@ def outcome_message(
     benefit: str,
     decider: str | None,
     note: str,
-    locale: str | None,
 ) -> Message:
     """The requester's DM about a decision, from its plain facts (the outbox keeps those)."""
     if status is RequestStatus.APPROVED:
         text = t(
             ":white_check_mark: Your request for *{benefit}* was approved by {decider}. The seat is yours; see `{command} mine`.",
-            locale,
             benefit=benefit,
             decider=mention(decider),
             command=ids.COMMAND,
@@ -645,7 +615,6 @@ def outcome_message(
     else:
         text = t(
             ":x: Your request for *{benefit}* was denied by {decider}: {reason}",
-            locale,
             benefit=benefit,
             decider=mention(decider),
             reason=escape(note),
@@ -653,20 +622,19 @@ def outcome_message(
     return message(text, [section(text)])
 
 
-def deny_view(request: Request, benefit: Benefit, locale: str | None) -> Block:
+def deny_view(request: Request, benefit: Benefit) -> Block:
     """The modal that asks a Global admin why a request is denied."""
     return {
         "type": "modal",
         "callback_id": ids.DENY_VIEW,
         "private_metadata": str(request.id),
-        "title": plain(t("Deny request", locale), 24),
-        "submit": plain(t("Deny", locale), 24),
-        "close": plain(t("Cancel", locale), 24),
+        "title": plain(t("Deny request"), 24),
+        "submit": plain(t("Deny"), 24),
+        "close": plain(t("Cancel"), 24),
         "blocks": [
             section(
                 t(
                     "Deny {requester}'s request for *{benefit}*? They will read your reason.",
-                    locale,
                     requester=mention(request.requester_id),
                     benefit=benefit.name,
                 )
@@ -674,14 +642,14 @@ def deny_view(request: Request, benefit: Benefit, locale: str | None) -> Block:
             {
                 "type": "input",
                 "block_id": ids.DENY_REASON_BLOCK,
-                "label": plain(t("Reason", locale), 2000),
+                "label": plain(t("Reason"), 2000),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.DENY_REASON_INPUT,
                     "multiline": True,
                     "min_length": 1,
                     "max_length": 500,
-                    "placeholder": plain(t("Why is this request denied?", locale), 150),
+                    "placeholder": plain(t("Why is this request denied?"), 150),
                 },
             },
         ],
@@ -691,26 +659,26 @@ def deny_view(request: Request, benefit: Benefit, locale: str | None) -> Block:
 # -- roles ----------------------------------------------------------------
 
 
-def roles_message(pairs: list[tuple[str, Role]], locale: str | None) -> Message:
-    blocks: list[Block] = [header(t("Roles", locale))]
+def roles_message(pairs: list[tuple[str, Role]]) -> Message:
+    blocks: list[Block] = [header(t("Roles"))]
     for role in Role:
         holders = [u for u, r in pairs if r is role]
-        names = ", ".join(mention(u) for u in holders) or t("nobody", locale)
+        names = ", ".join(mention(u) for u in holders) or t("nobody")
         blocks += packed_sections([f"*{role.value}*: {names}"])
-    return message(t("Who holds which role", locale), blocks)
+    return message(t("Who holds which role"), blocks)
 
 
-def home_view(roles: frozenset[Role], mine: Mine, locale: str | None) -> Block:
+def home_view(roles: frozenset[Role], mine: Mine) -> Block:
     """The App Home tab: the caller's benefits and what they can do."""
-    blocks = [*mine_message(mine, locale)["blocks"][:40], divider()]
-    blocks += help_message(roles, locale)["blocks"][1:]
+    blocks = [*mine_message(mine)["blocks"][:40], divider()]
+    blocks += help_message(roles)["blocks"][1:]
     return {"type": "home", "blocks": blocks[:MODAL_BLOCKS]}
 
 
 # -- usage-based cloud credits ---------------------------------------------
 
 
-def cloud_activated(result: CloudActivation, locale: str | None) -> Message:
+def cloud_activated(result: CloudActivation) -> Message:
     """The answer to activating an Azure credit: it is yours, or it waits for approval."""
     b = result.benefit
     if result.request is not None:
@@ -718,7 +686,6 @@ def cloud_activated(result: CloudActivation, locale: str | None) -> Message:
             ":hourglass_flowing_sand: *{benefit}* needs a Global admin's approval first: your "
             "request #{request_id} was sent to them. Once it is approved, manage the credit in "
             "the Azure portal as {email}.",
-            locale,
             benefit=b.name,
             request_id=result.request.request.id,
             email=result.email,
@@ -727,12 +694,11 @@ def cloud_activated(result: CloudActivation, locale: str | None) -> Message:
         text = t(
             ":white_check_mark: *{benefit}* is now yours, for {email}. Manage it in the Azure "
             "portal.",
-            locale,
             benefit=b.name,
             email=result.email,
         )
     portal = button(
-        t("Open the Azure portal", locale),
+        t("Open the Azure portal"),
         action_id=ids.AZURE_PORTAL,
         value=b.id,
         url=AZURE_PORTAL_URL,

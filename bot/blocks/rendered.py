@@ -16,22 +16,18 @@ KEPT = 256
 class RenderedPages:
     def __init__(self, *, kept: int = KEPT) -> None:
         self._kept = kept
-        self._entries: dict[
-            int, tuple[Page[BenefitRow], Category | None, str | None, blocks.Message]
-        ] = {}
+        self._entries: dict[int, tuple[Page[BenefitRow], Category | None, blocks.Message]] = {}
 
-    def list_message(
-        self, page: Page[BenefitRow], category: Category | None, locale: str | None
-    ) -> blocks.Message:
+    def list_message(self, page: Page[BenefitRow], category: Category | None) -> blocks.Message:
         """``blocks.benefit_list_message`` for ``page``, built once per page object."""
         if page.version is None:
-            return blocks.benefit_list_message(page, category, locale)
+            return blocks.benefit_list_message(page, category)
         entry = self._entries.get(id(page))
         # The entry holds the page itself, so its id can't be reused while kept.
-        if entry is not None and entry[0] is page and entry[1:3] == (category, locale):
-            return entry[3]
-        message = blocks.benefit_list_message(page, category, locale)
+        if entry is not None and entry[0] is page and entry[1] == category:
+            return entry[2]
+        message = blocks.benefit_list_message(page, category)
         if len(self._entries) >= self._kept:
             self._entries.clear()
-        self._entries[id(page)] = (page, category, locale, message)
+        self._entries[id(page)] = (page, category, message)
         return message

@@ -117,7 +117,7 @@ async def audit_log(store: MemoryStore) -> list[AuditEntry]:
 
 def rendered(error: DomainError) -> str:
     """The refusal as a person reads it; raises when a placeholder has no value."""
-    return render_error(error, None)
+    return render_error(error)
 
 
 @pytest.fixture

@@ -948,7 +948,7 @@ async def test_a_full_page_of_pending_benefits_for_an_admin_stays_within_block_k
         await activations.activate(ADMIN, benefit.id)
 
     overview = await activations.overview(ADMIN, Category.TECHNICAL, page=1)
-    payload = overview_message(overview, None)
+    payload = overview_message(overview)
 
     assert block_kit_violations(payload, surface="message") == []
     marks = [
@@ -967,7 +967,7 @@ async def test_the_contact_form_is_filled_with_the_current_contact(
     activations: ActivationService,
 ) -> None:
     await with_contact(activations)
-    view = contact_view(await activations.contact_form(ADMIN), None)
+    view = contact_view(await activations.contact_form(ADMIN))
 
     assert block_kit_violations(view, surface="modal") == []
     elements = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
@@ -983,7 +983,7 @@ async def test_the_mark_active_form_asks_for_ids_or_an_expiry_by_category(
     await with_contact(activations)
     for benefit, wanted in ((SIG_CLOUD, ["plain_text_input"] * 2), (GOLD_CORE, ["datepicker"])):
         requested = await activations.activate(ADMIN, benefit.id)
-        view = completion_view(benefit, requested.activation, Origin(benefit.id), None)
+        view = completion_view(benefit, requested.activation, Origin(benefit.id))
         assert block_kit_violations(view, surface="modal") == []
         assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == wanted
         assert Origin.load(view["private_metadata"]) == Origin(benefit.id)

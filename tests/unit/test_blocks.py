@@ -98,7 +98,7 @@ async def test_an_approval_request_has_exactly_an_approve_and_a_deny_button_for_
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_ENT.id, "for the new project")
 
-    payload = approval_request_message(created.request, created.benefit, created.seats_left, None)
+    payload = approval_request_message(created.request, created.benefit, created.seats_left)
 
     assert block_kit_violations(payload, surface="message") == []
     [actions] = of_type(payload, "actions")
@@ -118,7 +118,7 @@ async def test_a_reason_cannot_notify_the_whole_approvers_channel(
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_ENT.id, "urgent <!channel> <!here>")
 
-    payload = approval_request_message(created.request, created.benefit, created.seats_left, None)
+    payload = approval_request_message(created.request, created.benefit, created.seats_left)
 
     shown = list(mrkdwn_texts(payload))
     assert any("urgent" in text for text in shown)
@@ -135,7 +135,7 @@ async def test_a_decided_request_has_no_buttons_and_says_who_decided(
     else:
         decision = await service.deny(ADMIN, created.request.id, "Budget is frozen")
 
-    payload = decided_request_message(decision, None)
+    payload = decided_request_message(decision)
 
     assert block_kit_violations(payload, surface="message") == []
     assert of_type(payload, "actions") == []
@@ -159,7 +159,7 @@ async def test_the_requester_is_told_the_outcome_and_who_decided(
     else:
         decision = await service.deny(ADMIN, created.request.id, "Budget is frozen")
 
-    payload = outcome_dm(decision, None)
+    payload = outcome_dm(decision)
 
     assert block_kit_violations(payload, surface="message") == []
     assert f"<@{ADMIN}>" in payload["text"]
@@ -172,7 +172,7 @@ async def test_the_deny_modal_asks_for_a_reason_of_at_most_500_characters(
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_ENT.id, "for the new project")
 
-    view = deny_view(created.request, created.benefit, None)
+    view = deny_view(created.request, created.benefit)
 
     assert block_kit_violations(view, surface="modal") == []
     assert view["callback_id"] == ids.DENY_VIEW
@@ -191,8 +191,8 @@ async def test_the_list_has_a_details_button_per_benefit_and_distinct_navigation
 ) -> None:
     service = BenefitsService(store, clock=clock, page_size=2)
 
-    first = benefit_list_message(await service.list_benefits(MEMBER, page=0), None, None)
-    middle = benefit_list_message(await service.list_benefits(MEMBER, page=1), None, None)
+    first = benefit_list_message(await service.list_benefits(MEMBER, page=0), None)
+    middle = benefit_list_message(await service.list_benefits(MEMBER, page=1), None)
     page = await service.list_benefits(MEMBER, page=1)
 
     for payload in (first, middle):
@@ -221,7 +221,7 @@ async def test_a_filtered_list_keeps_its_category_when_paging(
     service = BenefitsService(store, clock=clock, page_size=2)
 
     page = await service.list_benefits(MEMBER, category=Category.SOFTWARE, page=1)
-    payload = benefit_list_message(page, Category.SOFTWARE, None)
+    payload = benefit_list_message(page, Category.SOFTWARE)
 
     navigation = {
         b["action_id"]: parse_page_value(b["value"])
@@ -248,7 +248,7 @@ async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
     pages = 0
     while True:
         page = await service.list_benefits(MEMBER, category=category, page=number)
-        payload = benefit_list_message(page, category, None)
+        payload = benefit_list_message(page, category)
         pages += 1
         assert block_kit_violations(payload, surface="message") == []
         assert len(blocks_of(payload)) <= 50
@@ -267,7 +267,7 @@ async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
 async def test_an_empty_inventory_says_how_to_load_one(clock: FakeClock) -> None:
     service = BenefitsService(MemoryStore(), clock=clock)
 
-    payload = benefit_list_message(await service.list_benefits(MEMBER), None, None)
+    payload = benefit_list_message(await service.list_benefits(MEMBER), None)
 
     assert block_kit_violations(payload, surface="message") == []
     assert list(buttons(payload)) == []
@@ -294,7 +294,7 @@ async def test_details_of_a_benefit_with_500_holders_page_through_them_all_withi
     page: int | None = 0
     pages = 0
     while page is not None:
-        view = details_view(await service.details(ADMIN, popular.id, holders_page=page), None)
+        view = details_view(await service.details(ADMIN, popular.id, holders_page=page))
         assert block_kit_violations(view, surface="modal") == []
         assert view["callback_id"] == ids.DETAILS_VIEW
         seen += all_text(view)
@@ -315,8 +315,8 @@ async def test_details_of_a_benefit_with_500_holders_page_through_them_all_withi
 async def test_details_for_a_member_show_no_holders(service: BenefitsService) -> None:
     await service.assign(ADMIN, VS_PRO.id, MEMBER2)
 
-    for_member = details_view(await service.details(MEMBER, VS_PRO.id), None)
-    for_admin = details_view(await service.details(ADMIN, VS_PRO.id), None)
+    for_member = details_view(await service.details(MEMBER, VS_PRO.id))
+    for_admin = details_view(await service.details(ADMIN, VS_PRO.id))
 
     assert f"<@{MEMBER2}>" not in all_text(for_member)
     assert f"<@{MEMBER2}>" in all_text(for_admin)
@@ -351,18 +351,18 @@ async def test_a_long_benefit_name_and_a_500_character_reason_stay_within_limits
 
     messages = {
         "approval request": approval_request_message(
-            created.request, created.benefit, created.seats_left, None
+            created.request, created.benefit, created.seats_left
         ),
-        "approved": decided_request_message(approved, None),
-        "denied": decided_request_message(refused, None),
-        "approved dm": outcome_dm(approved, None),
-        "denied dm": outcome_dm(refused, None),
-        "list": benefit_list_message(page, Category.VISUAL_STUDIO, None),
-        "mine": mine_message(await service.mine(MEMBER), None),
+        "approved": decided_request_message(approved),
+        "denied": decided_request_message(refused),
+        "approved dm": outcome_dm(approved),
+        "denied dm": outcome_dm(refused),
+        "list": benefit_list_message(page, Category.VISUAL_STUDIO),
+        "mine": mine_message(await service.mine(MEMBER)),
     }
     views = {
-        "details": details_view(await service.details(ADMIN, long_one.id), None),
-        "deny": deny_view(denied.request, long_one, None),
+        "details": details_view(await service.details(ADMIN, long_one.id)),
+        "deny": deny_view(denied.request, long_one),
     }
 
     for name, message in messages.items():
@@ -384,7 +384,7 @@ def test_render_error_shows_user_parameters_as_mentions() -> None:
         holder_users=(ADMIN, ADMIN2),
     )
 
-    text = render_error(error, None)
+    text = render_error(error)
 
     assert f"<@{ADMIN}>, <@{ADMIN2}>" in text
     assert "global_admin" in text
@@ -399,8 +399,8 @@ def test_render_error_shows_a_single_user_as_a_mention_and_nobody_for_none() -> 
         admin_users=(),
     )
 
-    assert render_error(single, None).startswith(f"<@{MEMBER}> holds")
-    assert "must: nobody." in render_error(empty, None)
+    assert render_error(single).startswith(f"<@{MEMBER}> holds")
+    assert "must: nobody." in render_error(empty)
 
 
 def test_render_error_lists_the_candidates_of_a_no_match() -> None:
@@ -410,7 +410,7 @@ def test_render_error_lists_the_candidates_of_a_no_match() -> None:
         candidates=[VS_ENT, VS_PRO],
     )
 
-    lines = render_error(error, None).splitlines()
+    lines = render_error(error).splitlines()
 
     assert "`visual studio`" in lines[0]
     listed = [line for line in lines if line.startswith("•")]
@@ -423,10 +423,10 @@ def test_render_error_lists_the_candidates_of_a_no_match() -> None:
 def test_an_error_message_is_a_valid_message_with_the_rendered_text() -> None:
     error = NoMatch("No benefit matches `{query}`.", query="q" * 100, candidates=[VS_ENT] * 5)
 
-    payload = error_message(error, None)
+    payload = error_message(error)
 
     assert block_kit_violations(payload, surface="message") == []
-    assert render_error(error, None) in all_text(payload)
+    assert render_error(error) in all_text(payload)
 
 
 # -- help ---------------------------------------------------------------------------------
@@ -437,7 +437,7 @@ def commands_in(payload: Payload) -> str:
 
 
 def test_help_for_a_member_shows_no_admin_commands() -> None:
-    payload = help_message(frozenset(), None)
+    payload = help_message(frozenset())
 
     text = commands_in(payload)
     assert block_kit_violations(payload, surface="message") == []
@@ -448,7 +448,7 @@ def test_help_for_a_member_shows_no_admin_commands() -> None:
 
 
 def test_help_for_a_global_admin_shows_assign_and_grant() -> None:
-    payload = help_message(frozenset({Role.GLOBAL_ADMIN}), None)
+    payload = help_message(frozenset({Role.GLOBAL_ADMIN}))
 
     text = commands_in(payload)
     assert block_kit_violations(payload, surface="message") == []
@@ -457,7 +457,7 @@ def test_help_for_a_global_admin_shows_assign_and_grant() -> None:
 
 
 def test_help_for_a_user_admin_shows_adduser_but_no_assign_or_grant() -> None:
-    text = commands_in(help_message(frozenset({Role.USER_ADMIN}), None))
+    text = commands_in(help_message(frozenset({Role.USER_ADMIN})))
 
     assert "/benefits adduser" in text
     assert "/benefits assign" not in text

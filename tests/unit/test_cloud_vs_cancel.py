@@ -151,7 +151,7 @@ async def test_details_show_languages_operating_systems_expiry_and_status(
 
     assert details.status is ActivationStatus.ACTIVE
     assert details.expires_on == date(2026, 6, 30)
-    text = str(details_view(details, None))
+    text = str(details_view(details))
     for shown in ("English, German, Dutch", "x64, ARM64", "2026-06-30", "Active", "Redeem once"):
         assert shown in text
 
@@ -164,7 +164,7 @@ async def test_a_benefit_past_its_expiry_date_shows_as_expired(
     details = await cloud.details(MEMBER, WINDOWS.id)
 
     assert details.status is ActivationStatus.EXPIRED
-    assert "Expired" in str(details_view(details, None))
+    assert "Expired" in str(details_view(details))
 
 
 async def test_a_technical_benefit_is_not_activated_then_pending_then_active_with_its_ids(
@@ -177,7 +177,7 @@ async def test_a_technical_benefit_is_not_activated_then_pending_then_active_wit
 
     waiting = await service.details(MEMBER, SUPPORT.id)
     assert waiting.status is ActivationStatus.PENDING
-    view = str(details_view(waiting, None))
+    view = str(details_view(waiting))
     assert "Pending (requested 2026-01-15)" in view
     assert "Access ID" not in view
 
@@ -194,7 +194,7 @@ async def test_a_technical_benefit_is_not_activated_then_pending_then_active_wit
         )
     active = await service.details(MEMBER, SUPPORT.id)  # a member sees the IDs too
     assert active.status is ActivationStatus.ACTIVE
-    view = str(details_view(active, None))
+    view = str(details_view(active))
     assert "ACC-123" in view
     assert "CON-456" in view
 
@@ -239,7 +239,7 @@ async def test_holders_come_page_by_page_and_a_page_past_the_end_shows_the_last(
     assert last.holders_page == 2
     assert last.holders is not None
     assert [a.user_id for a in last.holders][-1] == "UH00119"
-    view = details_view(last, None)
+    view = details_view(last)
     assert block_kit_violations(view, surface="modal") == []
     assert "page 3 of 3" in str(view)
 
@@ -255,12 +255,8 @@ async def test_a_usage_based_credit_offers_an_activate_button_and_a_software_ben
             for e in b["elements"]
         ]
 
-    assert "cloud_activate" in action_ids(
-        details_view(await cloud.details(MEMBER, CREDIT.id), None)
-    )
-    assert "cloud_activate" not in action_ids(
-        details_view(await cloud.details(MEMBER, WINDOWS.id), None)
-    )
+    assert "cloud_activate" in action_ids(details_view(await cloud.details(MEMBER, CREDIT.id)))
+    assert "cloud_activate" not in action_ids(details_view(await cloud.details(MEMBER, WINDOWS.id)))
 
 
 # -- free mail domains ---------------------------------------------------------------------------
@@ -785,7 +781,7 @@ def rendered_blocker(blocker: object) -> str:
     from bot.domain.cancellation import Blocker
 
     assert isinstance(blocker, Blocker)
-    return blocker_text(blocker, None)
+    return blocker_text(blocker)
 
 
 async def test_an_activated_software_benefit_blocks_the_refund_naming_it_and_since_when(
@@ -841,7 +837,7 @@ async def test_every_failing_condition_is_listed_and_nothing_is_filed(
     assert len(caught.value.blockers) == 3
     assert "3 of the three conditions" in rendered(caught.value)
     assert await state(store) == before
-    shown = str(cancellation_check_message(await service.cancellation_check(agent), None))
+    shown = str(cancellation_check_message(await service.cancellation_check(agent)))
     assert "Request cancellation" not in shown
     assert M365.name in shown
     assert "viewed" in shown
@@ -992,9 +988,9 @@ async def test_audit_may_show_two_hundred_entries_within_block_kit_limits(
 
     assert len(entries) == AUDIT_MAX
     for page in range(8):
-        payload = audit_message(entries, AUDIT_MAX, page, None)
+        payload = audit_message(entries, AUDIT_MAX, page)
         assert block_kit_violations(payload, surface="message") == []
-    assert "page 8 of 8" in str(audit_message(entries, AUDIT_MAX, 7, None))
+    assert "page 8 of 8" in str(audit_message(entries, AUDIT_MAX, 7))
 
 
 @pytest.mark.parametrize("role", [None, Role.USER_ADMIN, Role.ADMIN_AGENT], ids=str)
