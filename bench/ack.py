@@ -190,7 +190,7 @@ class PendingRequest:
 
 async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
     """Import the inventory, make the Global admin and file the pending requests."""
-    from bot.blocks import benefits as blocks
+    from bot.blocks import requests as request_blocks
     from bot.domain.clock import SystemClock
     from bot.domain.model import MessageRef, Role
     from bot.services.benefits import BenefitsService
@@ -210,7 +210,7 @@ async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
             created = await service.request_benefit(requester, wanted, "benchmark")
             ts = f"1700000000.{created.request.id:06d}"
             await service.add_request_messages(created.request.id, [MessageRef(ADMIN_DM, ts)])
-            posted = blocks.approval_request_message(
+            posted = request_blocks.approval_request_message(
                 created.request, created.benefit, created.seats_left
             )
             message = {
@@ -933,7 +933,7 @@ class Probe:
         from slack_bolt.adapter import aiohttp as adapter
 
         import bot.runtime.server as server_module
-        from bot.blocks import benefits as blocks
+        from bot.blocks import catalog
         from bot.services.benefits import BenefitsService
 
         probe = self
@@ -1026,7 +1026,7 @@ class Probe:
         for name in ("list_benefits", "mine", "approve"):
             setattr(BenefitsService, name, time_service(getattr(BenefitsService, name)))
         for name in ("benefit_list_message", "mine_message"):
-            setattr(blocks, name, time_builder(getattr(blocks, name)))
+            setattr(catalog, name, time_builder(getattr(catalog, name)))
 
     def write(self) -> None:
         if self.profiler is not None:

@@ -1,7 +1,9 @@
-"""Block Kit builders for technical benefits, go-to-market offers, support,
-advisory hours and the marketing contact.
+"""Technical benefits and go-to-market offers: `list technical` / `list gtm`, activating
+one, the pending message with its **Mark active** button, the Mark active modal, and the
+refusals of a submitted form shown at its fields.
 
-Pure functions like those of :mod:`bot.blocks.benefits`, whose primitives they use.
+Support and advisory hours are in :mod:`bot.blocks.support`, the marketing contact in
+:mod:`bot.blocks.contact`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.blocks import ids
-from bot.blocks.benefits import (
+from bot.blocks.contact import contact_text
+from bot.blocks.primitives import (
+    MODAL_TITLE_LIMIT,
     Block,
     Message,
     actions,
@@ -20,7 +24,6 @@ from bot.blocks.benefits import (
     clip,
     context,
     day,
-    escape,
     fields_section,
     header,
     list_nav,
@@ -29,35 +32,30 @@ from bot.blocks.benefits import (
     plain,
     render_error,
     section,
+    text_input,
 )
-from bot.domain.model import Activation, Benefit, Category, DomainError, MarketingContact
+from bot.domain.model import Activation, Benefit, Category, DomainError
 from bot.i18n.translate import N_, t
 from bot.services.activation import (
-    LANGUAGES,
     LEVEL_LABELS,
-    MAX_EMAIL,
     MAX_ID,
-    MAX_PHONE,
-    PROBLEM_LABELS,
     SUPPORT_LABELS,
     ActivationDone,
     ActivationRequested,
     ActivationRow,
-    AdvisoryFiled,
     Allowance,
-    ContactForm,
     Field,
     InvalidFields,
     Overview,
-    Problem,
     State,
-    SupportAnswer,
     Unit,
 )
 
-MODAL_TITLE_LIMIT = 24
 ERROR_LIMIT = 2000
+
+
 METADATA_LIMIT = 3000
+
 
 _STATE_LABELS: Mapping[State, str] = {
     State.NOT_AVAILABLE: N_("Not available"),
@@ -68,12 +66,6 @@ _STATE_LABELS: Mapping[State, str] = {
     State.EXPIRED: N_("Expired"),
 }
 
-# The button that answers each kind of problem (one action_id per button of a block).
-SUPPORT_BUTTONS: Mapping[Problem, str] = {
-    Problem.CLOUD: ids.SUPPORT_CLOUD,
-    Problem.ON_PREMISES: ids.SUPPORT_ON_PREMISES,
-    Problem.ADVICE: ids.SUPPORT_ADVICE,
-}
 
 # Which block of a form shows the refusal of each field.
 FIELD_BLOCKS: Mapping[Field, str] = {
@@ -85,9 +77,6 @@ FIELD_BLOCKS: Mapping[Field, str] = {
     Field.PHONE: ids.CONTACT_PHONE_BLOCK,
     Field.LANGUAGE: ids.CONTACT_LANGUAGE_BLOCK,
 }
-
-
-# -- small texts ----------------------------------------------------------------
 
 
 def allowance_text(allowance: Allowance | None) -> str:
@@ -131,20 +120,6 @@ def support_ids_text(activation: Activation) -> str:
         access_id=activation.access_id,
         contract_id=activation.contract_id,
     )
-
-
-def contact_text(contact: MarketingContact) -> str:
-    language = t(LANGUAGES.get(contact.language, contact.language))
-    return t(
-        "{user} · {email} · {phone} · {language}",
-        user=mention(contact.user_id),
-        email=contact.email,
-        phone=contact.phone,
-        language=language,
-    )
-
-
-# -- `list technical` and `list gtm` ---------------------------------------------
 
 
 def _row_text(row: ActivationRow, category: Category) -> str:
@@ -249,9 +224,6 @@ def overview_message(overview: Overview) -> Message:
     return message(f"{title} ({page.total})", blocks)
 
 
-# -- activating and marking active ------------------------------------------------
-
-
 def activation_requested_text(result: ActivationRequested, where: str) -> str:
     b = result.benefit
     if b.category is Category.GTM:
@@ -351,36 +323,6 @@ class Origin:
         return cls(str(data.get("b", "")), str(data.get("c", "")), str(data.get("t", "")))
 
 
-def _text_input(
-    block_id: str,
-    action_id: str,
-    label: str,
-    *,
-    max_length: int,
-    initial: str = "",
-    placeholder: str = "",
-    hint: str = "",
-) -> Block:
-    element: Block = {
-        "type": "plain_text_input",
-        "action_id": action_id,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = clip(initial, max_length)
-    if placeholder:
-        element["placeholder"] = plain(placeholder, 150)
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
 def completion_view(benefit: Benefit, activation: Activation, origin: Origin) -> Block:
     """The Mark active modal: Access ID and Contract ID, or an offer's Expires date."""
     intro = t(
@@ -406,7 +348,7 @@ def completion_view(benefit: Benefit, activation: Activation, origin: Origin) ->
         )
     else:
         blocks.append(
-            _text_input(
+            text_input(
                 ids.ACCESS_ID_BLOCK,
                 ids.ACCESS_ID_INPUT,
                 t("Access ID"),
@@ -415,7 +357,7 @@ def completion_view(benefit: Benefit, activation: Activation, origin: Origin) ->
             )
         )
         blocks.append(
-            _text_input(
+            text_input(
                 ids.CONTRACT_ID_BLOCK,
                 ids.CONTRACT_ID_INPUT,
                 t("Contract ID"),
@@ -455,227 +397,3 @@ def form_errors(error: DomainError, *, first_block: str) -> dict[str, str]:
             for field, e in error.errors.items()
         }
     return {first_block: clip(render_error(error), ERROR_LIMIT)}
-
-
-# -- support ----------------------------------------------------------------------
-
-
-def support_question_message() -> Message:
-    """Asks what the problem is about, one button per kind of problem."""
-    text = t("What is the problem about?")
-    buttons = [
-        button(t(PROBLEM_LABELS[p]), action_id=SUPPORT_BUTTONS[p], value=p.value) for p in Problem
-    ]
-    return message(text, [section(text), actions(buttons, block_id=ids.SUPPORT_ACTIONS_BLOCK)])
-
-
-def support_answer_message(answer: SupportAnswer) -> Message:
-    kind_label = t(SUPPORT_LABELS[answer.kind])
-    level = t(LEVEL_LABELS[answer.membership.level])
-    lines = [
-        t(
-            "*{problem}*: use *{support}*.",
-            problem=t(PROBLEM_LABELS[answer.problem]),
-            support=kind_label,
-        )
-    ]
-    if answer.state is State.NOT_AVAILABLE:
-        lines.append(
-            t(
-                "The {level} membership includes none of it. For something broken in an "
-                "on-premises product, product support incidents may help: `{command} support "
-                "on-premises`.",
-                level=level,
-                command=ids.COMMAND,
-            )
-        )
-        return _answer(lines)
-    left = allowance_text(answer.allowance)
-    if answer.hours_left is not None:
-        lines.append(
-            t(
-                "The {level} membership includes {total}; {left} are left.",
-                level=level,
-                total=left,
-                left=answer.hours_left,
-            )
-        )
-    else:
-        lines.append(t("The {level} membership includes {total}.", level=level, total=left))
-    activators = ", ".join(mention(u) for u in answer.activators) or t(
-        "nobody yet (the operator grants the role)"
-    )
-    benefit_id = answer.benefit.id if answer.benefit else "<benefit>"
-    if answer.state is State.NO_ACTIVATION_NEEDED:
-        lines.append(
-            t(
-                "No activation needed: file a request with `{command} advisory <hours> <topic>`.",
-                command=ids.COMMAND,
-            )
-        )
-    elif answer.state is State.ACTIVE and answer.activation is not None:
-        lines.append(
-            t(
-                "Quote these on your first support request: {ids}",
-                ids=support_ids_text(answer.activation),
-            )
-        )
-    elif answer.state is State.PENDING and answer.activation is not None:
-        lines.append(
-            t(
-                "Its activation is pending since {date} (asked by {requester}); the Access ID "
-                "and Contract ID appear once it is active.",
-                date=day(answer.activation.requested_at),
-                requester=mention(answer.activation.requested_by),
-            )
-        )
-    else:
-        lines.append(
-            t(
-                "It must be activated first, by an MPN partner admin or Global admin "
-                "({activators}) with `{command} activate {id}`; then the Access ID and "
-                "Contract ID appear here.",
-                activators=activators,
-                command=ids.COMMAND,
-                id=benefit_id,
-            )
-        )
-    return _answer(lines)
-
-
-def _answer(lines: list[str]) -> Message:
-    text = "\n".join(lines)
-    return message(
-        text,
-        [
-            section(text),
-            context(t("Ask again with `{command} support`.", command=ids.COMMAND)),
-        ],
-    )
-
-
-# -- advisory hours ---------------------------------------------------------------
-
-
-def advisory_filed_text(filed: AdvisoryFiled, where: str) -> str:
-    return t(
-        "Your request #{request_id} for {hours} advisory hours on “{topic}” is filed; the admins "
-        "were told {where}. {left} of the membership's {total} hours are left.",
-        request_id=filed.request.id,
-        hours=filed.request.hours,
-        topic=escape(clip(filed.request.topic, 200)),
-        where=where,
-        left=filed.hours_left,
-        total=filed.allowance.amount or 0,
-    )
-
-
-def advisory_admin_message(filed: AdvisoryFiled) -> Message:
-    """What the admins read about a new advisory hours request."""
-    r = filed.request
-    text = t(
-        "{requester} filed advisory hours request #{request_id}: {hours} hours.",
-        requester=mention(r.user_id),
-        request_id=r.id,
-        hours=r.hours,
-    )
-    return message(
-        text,
-        [
-            section(text),
-            fields_section(
-                [
-                    (t("Topic"), escape(r.topic)),
-                    (
-                        t("Hours left"),
-                        t(
-                            "{left} of {total}",
-                            left=filed.hours_left,
-                            total=filed.allowance.amount or 0,
-                        ),
-                    ),
-                ]
-            ),
-        ],
-    )
-
-
-# -- the marketing contact --------------------------------------------------------
-
-
-def contact_view(form: ContactForm) -> Block:
-    """The modal that sets the company's marketing contact."""
-    current = form.current
-    user_element: Block = {
-        "type": "users_select",
-        "action_id": ids.CONTACT_USER_INPUT,
-        "placeholder": plain(t("Pick a person"), 150),
-    }
-    if current is not None:
-        user_element["initial_user"] = current.user_id
-    options = [{"text": plain(t(label), 75), "value": code} for code, label in LANGUAGES.items()]
-    language_element: Block = {
-        "type": "static_select",
-        "action_id": ids.CONTACT_LANGUAGE_INPUT,
-        "placeholder": plain(t("Pick a language"), 150),
-        "options": options,
-    }
-    if current is not None and current.language in LANGUAGES:
-        language_element["initial_option"] = next(
-            o for o in options if o["value"] == current.language
-        )
-    blocks: list[Block] = [
-        section(
-            t(
-                "Follow-ups about go-to-market offers go to this person: activation complete, "
-                "offer nearing expiry.",
-            )
-        ),
-        {
-            "type": "input",
-            "block_id": ids.CONTACT_USER_BLOCK,
-            "label": plain(t("Marketing contact"), 2000),
-            "element": user_element,
-        },
-        _text_input(
-            ids.CONTACT_EMAIL_BLOCK,
-            ids.CONTACT_EMAIL_INPUT,
-            t("Email"),
-            max_length=MAX_EMAIL,
-            initial=current.email if current else "",
-            placeholder="name@example.com",
-            hint=t(
-                "Must differ from the company's account email ({email}).",
-                email=form.account_email,
-            ),
-        ),
-        _text_input(
-            ids.CONTACT_PHONE_BLOCK,
-            ids.CONTACT_PHONE_INPUT,
-            t("Phone"),
-            max_length=MAX_PHONE,
-            initial=current.phone if current else "",
-            placeholder="+31 20 123 4567",
-        ),
-        {
-            "type": "input",
-            "block_id": ids.CONTACT_LANGUAGE_BLOCK,
-            "label": plain(t("Preferred language"), 2000),
-            "element": language_element,
-        },
-    ]
-    return {
-        "type": "modal",
-        "callback_id": ids.CONTACT_VIEW,
-        "title": plain(t("Marketing contact"), MODAL_TITLE_LIMIT),
-        "submit": plain(t("Save"), MODAL_TITLE_LIMIT),
-        "close": plain(t("Cancel"), MODAL_TITLE_LIMIT),
-        "blocks": blocks,
-    }
-
-
-def contact_saved_text(contact: MarketingContact) -> str:
-    return t(
-        ":white_check_mark: The marketing contact is now {contact}.",
-        contact=contact_text(contact),
-    )

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 
 from bot.blocks import ids
-from bot.blocks.benefits import (
+from bot.blocks.primitives import (
     MODAL_BLOCKS,
     Block,
     actions,

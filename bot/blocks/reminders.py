@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.benefits import (
+from bot.blocks.primitives import (
     Block,
     Message,
     actions,
@@ -21,9 +21,9 @@ from bot.blocks.benefits import (
     fields_section,
     mention,
     message,
-    outcome_message,
     section,
 )
+from bot.blocks.requests import outcome_message
 from bot.domain.model import Level, RequestStatus
 from bot.domain.outbox import ParamValue, Ping
 from bot.i18n.translate import t

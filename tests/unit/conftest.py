@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from bot.blocks.benefits import render_error
+from bot.blocks.primitives import render_error
 from bot.domain.clock import FakeClock
 from bot.domain.model import (
     Assignment,

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.blocks import ids
-from bot.blocks.activation import Origin, completion_view, contact_view, overview_message
+from bot.blocks.activation import Origin, completion_view, overview_message
+from bot.blocks.contact import contact_view
 from bot.domain import events
 from bot.domain.clock import FakeClock
 from bot.domain.events import Event

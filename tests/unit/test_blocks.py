@@ -12,18 +12,14 @@ from typing import Any
 import pytest
 
 from bot.blocks import ids
-from bot.blocks.benefits import (
+from bot.blocks.catalog import benefit_list_message, help_message, mine_message
+from bot.blocks.details import details_view
+from bot.blocks.primitives import error_message, parse_page_value, render_error
+from bot.blocks.requests import (
     approval_request_message,
-    benefit_list_message,
     decided_request_message,
     deny_view,
-    details_view,
-    error_message,
-    help_message,
-    mine_message,
     outcome_dm,
-    parse_page_value,
-    render_error,
 )
 from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, DirectoryUser, Forbidden, NoMatch, NotFound, Role

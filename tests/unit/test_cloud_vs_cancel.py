@@ -17,8 +17,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.blocks.admin import audit_message, cancellation_check_message
-from bot.blocks.benefits import details_view
+from bot.blocks.audit import audit_message
+from bot.blocks.cancellation import cancellation_check_message
+from bot.blocks.details import details_view
 from bot.domain.cancellation import CancellationRefused
 from bot.domain.clock import FakeClock
 from bot.domain.cloud import is_free_mail, normalized_email
@@ -777,7 +778,7 @@ async def test_the_30th_day_after_purchase_is_the_last_one_for_a_refund(
 
 
 def rendered_blocker(blocker: object) -> str:
-    from bot.blocks.admin import blocker_text
+    from bot.blocks.cancellation import blocker_text
     from bot.domain.cancellation import Blocker
 
     assert isinstance(blocker, Blocker)

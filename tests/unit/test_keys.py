@@ -14,7 +14,7 @@ import pytest
 from cryptography.fernet import InvalidToken
 
 from bot.blocks import ids
-from bot.blocks.benefits import details_view
+from bot.blocks.details import details_view
 from bot.blocks.keys import KEYS_PAGE_SIZE, keys_choice_view, keys_view, parse_result_metadata
 from bot.domain.clock import FakeClock
 from bot.domain.model import (
