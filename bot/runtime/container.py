@@ -26,8 +26,8 @@ class Services:
 
     benefits: BenefitsService
     admin_channel: str | None = None
-    keys: KeyService | None = None
-    activation: ActivationService | None = None  # technical benefits, offers, support
+    keys: KeyService = field(kw_only=True)
+    activation: ActivationService = field(kw_only=True)  # technical benefits, offers, support
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

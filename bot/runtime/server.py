@@ -38,7 +38,7 @@ from bot.services.benefits import BenefitsService
 from bot.services.inventory.importer import resolve_email_holders
 from bot.services.keys import KeyService, KeyVault, ensure_keys_readable
 from bot.settings import Settings
-from handlers.publish import post_approval_request
+from handlers.replies import post_approval_request
 from storage import Store, open_store
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import (
+from bot.domain.model import Category, InvalidInput, Role
+from handlers.commands.parser import (
     MAX_TEXT,
     USAGE,
     AddUser,
@@ -25,7 +26,6 @@ from bot.commands import (
     parse,
     parse_user_id,
 )
-from bot.domain.model import Category, InvalidInput, Role
 from tests.unit.conftest import rendered
 
 JANE = "U123ABC"
