@@ -22,7 +22,7 @@ async def no_user_email(user_id: str) -> str:
 
 @dataclass
 class Services:
-    """The dependencies every ``register(app, services)`` receives."""
+    """What every listener gets as its ``services`` argument (see ``build_app``)."""
 
     benefits: BenefitsService
     admin_channel: str | None = None
