@@ -190,7 +190,7 @@ class PendingRequest:
 
 async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
     """Import the inventory, make the Global admin and file the pending requests."""
-    from bot.blocks import benefits as blocks
+    from bot.blocks import requests as request_blocks
     from bot.domain.clock import SystemClock
     from bot.domain.model import MessageRef, Role
     from bot.runtime.bootstrap import build_services
@@ -213,8 +213,8 @@ async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
             await services.requests.add_request_messages(
                 created.request.id, [MessageRef(ADMIN_DM, ts)]
             )
-            posted = blocks.approval_request_message(
-                created.request, created.benefit, created.seats_left, None
+            posted = request_blocks.approval_request_message(
+                created.request, created.benefit, created.seats_left
             )
             message = {
                 "type": "message",
@@ -936,7 +936,7 @@ class Probe:
         from slack_bolt.adapter import aiohttp as adapter
 
         import bot.runtime.server as server_module
-        from bot.blocks import benefits as blocks
+        from bot.blocks import catalog
         from bot.services.catalog import CatalogService
         from bot.services.requests import RequestService
 
@@ -1035,7 +1035,7 @@ class Probe:
         for cls, name in timed_methods:
             setattr(cls, name, time_service(getattr(cls, name)))
         for name in ("benefit_list_message", "mine_message"):
-            setattr(blocks, name, time_builder(getattr(blocks, name)))
+            setattr(catalog, name, time_builder(getattr(catalog, name)))
 
     def write(self) -> None:
         if self.profiler is not None:

@@ -1,28 +1,22 @@
-"""Slack listeners, one module per kind, each exposing ``register(app, services)``.
+"""Slack listeners by the surface Slack calls them on, as Bolt's starter template lays
+them out: ``commands/``, ``actions/``, ``views/`` and ``events/``, each a package of
+modules named after the service areas, with a ``register(app)`` that only wires.
 
-Listeners are thin: acknowledge, parse the payload into a typed command, call
-one service function, render the result with a builder, send. Slack calls
-that the acknowledgement does not need run afterwards, in the background.
+Listeners are module-level functions and thin: acknowledge, parse the payload, call
+one service function, render the result with a builder, send. Slack calls that the
+acknowledgement does not need run afterwards, in the background. They take the
+``services`` argument, which Bolt fills from the request's context, where
+``build_app``'s middleware puts the :class:`~bot.runtime.container.Services`; a
+refusal (``DomainError``) is answered by :mod:`handlers.refusals`.
 """
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime.container import Services
-from handlers import (
-    actions,
-    activation,
-    admin,
-    cloud,
-    commands,
-    events,
-    keys,
-    reminders,
-    views,
-)
+from handlers import actions, commands, events, views
 
 
-def register_all(app: AsyncApp, services: Services) -> None:
-    for module in (commands, actions, views, events, keys, cloud, admin, activation, reminders):
-        module.register(app, services)
+def register_all(app: AsyncApp) -> None:
+    for surface in (commands, actions, views, events):
+        surface.register(app)

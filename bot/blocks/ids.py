@@ -54,10 +54,10 @@ KEYS_OS_INPUT: Final = "os"
 KEYS_RESULT_VIEW: Final = "benefit_keys_result_view"
 KEYS_NAV_BLOCK: Final = "keys_nav"
 
-# reminders (bot.reminder_blocks): a link button, e.g. to Partner Center
+# reminders (bot.blocks.reminders): a link button, e.g. to Partner Center
 REMINDER_LINK: Final = "reminder_link"
 
-# technical benefits and go-to-market offers (bot.activation_blocks): Activate and Mark
+# technical benefits and go-to-market offers (bot.blocks.activation): Activate and Mark
 # active buttons, the Mark active modal, support questions, the marketing contact modal
 ACTIVATE: Final = "activation_activate"
 MARK_ACTIVE: Final = "activation_mark_active"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 
 from bot.blocks import ids
-from bot.blocks.benefits import (
+from bot.blocks.primitives import (
     MODAL_BLOCKS,
     Block,
     actions,
@@ -43,13 +43,11 @@ def _modal(title: str, blocks: list[Block], *, close: str) -> Block:
     }
 
 
-def _select(
-    block_id: str, action_id: str, label: str, options: Sequence[str], locale: str | None
-) -> Block:
+def _select(block_id: str, action_id: str, label: str, options: Sequence[str]) -> Block:
     element: Block = {
         "type": "static_select",
         "action_id": action_id,
-        "placeholder": plain(t("Choose…", locale), 150),
+        "placeholder": plain(t("Choose…"), 150),
         "options": [{"text": plain(o, OPTION_TEXT_LIMIT), "value": o} for o in options],
     }
     if len(options) == 1:
@@ -57,7 +55,7 @@ def _select(
     return {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element}
 
 
-def keys_choice_view(choice: KeyChoice, locale: str | None) -> Block:
+def keys_choice_view(choice: KeyChoice) -> Block:
     """The modal where the caller picks a language and an operating system."""
     b = choice.benefit
     blocks: list[Block] = [
@@ -66,7 +64,6 @@ def keys_choice_view(choice: KeyChoice, locale: str | None) -> Block:
                 "*{benefit}*: pick what you need. The download link, the special instructions "
                 "and the {count} product keys are then shown here, to you only, and the reveal "
                 "is recorded in the audit log.",
-                locale,
                 benefit=b.name,
                 count=choice.key_count,
             )
@@ -77,9 +74,8 @@ def keys_choice_view(choice: KeyChoice, locale: str | None) -> Block:
             _select(
                 ids.KEYS_LANGUAGE_BLOCK,
                 ids.KEYS_LANGUAGE_INPUT,
-                t("Language", locale),
+                t("Language"),
                 b.languages,
-                locale,
             )
         )
     if b.operating_systems:
@@ -87,15 +83,14 @@ def keys_choice_view(choice: KeyChoice, locale: str | None) -> Block:
             _select(
                 ids.KEYS_OS_BLOCK,
                 ids.KEYS_OS_INPUT,
-                t("Operating system", locale),
+                t("Operating system"),
                 b.operating_systems,
-                locale,
             )
         )
-    view = _modal(t("Product keys", locale), blocks, close=t("Cancel", locale))
+    view = _modal(t("Product keys"), blocks, close=t("Cancel"))
     view["callback_id"] = ids.KEYS_VIEW
     view["private_metadata"] = b.id
-    view["submit"] = plain(t("Show keys", locale), TITLE_LIMIT)
+    view["submit"] = plain(t("Show keys"), TITLE_LIMIT)
     return view
 
 
@@ -123,7 +118,7 @@ def pages(revealed: RevealedKeys) -> int:
     return max((len(revealed.keys) + KEYS_PAGE_SIZE - 1) // KEYS_PAGE_SIZE, 1)
 
 
-def keys_view(revealed: RevealedKeys, page: int, locale: str | None) -> Block:
+def keys_view(revealed: RevealedKeys, page: int) -> Block:
     """The modal with the download link, the instructions and one page of keys."""
     b = revealed.benefit
     total = len(revealed.keys)
@@ -134,8 +129,8 @@ def keys_view(revealed: RevealedKeys, page: int, locale: str | None) -> Block:
     chosen = [
         (label, value)
         for label, value in (
-            (t("Language", locale), revealed.language),
-            (t("Operating system", locale), revealed.os),
+            (t("Language"), revealed.language),
+            (t("Operating system"), revealed.os),
         )
         if value
     ]
@@ -143,7 +138,7 @@ def keys_view(revealed: RevealedKeys, page: int, locale: str | None) -> Block:
         blocks.append(fields_section([(label, escape(value)) for label, value in chosen]))
     if revealed.download is not None:
         blocks.append(
-            section(f"*{t('Download', locale)}*\n<{escape(revealed.download.url)}>"),
+            section(f"*{t('Download')}*\n<{escape(revealed.download.url)}>"),
         )
     else:
         blocks.append(
@@ -151,17 +146,15 @@ def keys_view(revealed: RevealedKeys, page: int, locale: str | None) -> Block:
                 t(
                     "No download link is listed for this choice; ask the operator to add one to "
                     "the inventory.",
-                    locale,
                 )
             )
         )
     if b.instructions:
-        blocks.append(section(f"*{t('Special instructions', locale)}*\n{b.instructions}"))
+        blocks.append(section(f"*{t('Special instructions')}*\n{b.instructions}"))
     blocks.append(
         section(
             t(
                 "*Product keys* ({first}–{last} of {total})",
-                locale,
                 first=first + 1,
                 last=first + len(shown),
                 total=total,
@@ -176,32 +169,29 @@ def keys_view(revealed: RevealedKeys, page: int, locale: str | None) -> Block:
             t(
                 "Only you see these keys. Each has a fixed number of activations: don't share "
                 "them. This reveal is recorded in the audit log.",
-                locale,
             )
         )
     )
     nav: list[Block] = []
     if page > 0:
-        nav.append(
-            button(t("‹ Previous", locale), action_id=ids.KEYS_PREVIOUS, value=str(page - 1))
-        )
+        nav.append(button(t("‹ Previous"), action_id=ids.KEYS_PREVIOUS, value=str(page - 1)))
     if page < pages(revealed) - 1:
-        nav.append(button(t("Next ›", locale), action_id=ids.KEYS_NEXT, value=str(page + 1)))
+        nav.append(button(t("Next ›"), action_id=ids.KEYS_NEXT, value=str(page + 1)))
     if nav:
         blocks.append(actions(nav, block_id=ids.KEYS_NAV_BLOCK))
-    view = _modal(t("Product keys", locale), blocks, close=t("Done", locale))
+    view = _modal(t("Product keys"), blocks, close=t("Done"))
     view["callback_id"] = ids.KEYS_RESULT_VIEW
     view["private_metadata"] = result_metadata(revealed)
     return view
 
 
-def keys_error_view(error: DomainError, locale: str | None) -> Block:
+def keys_error_view(error: DomainError) -> Block:
     """A modal that says why no key is shown."""
-    text = render_error(error, locale)
+    text = render_error(error)
     view = _modal(
-        t("Product keys", locale),
+        t("Product keys"),
         [section(f":warning: {text}")],
-        close=t("Close", locale),
+        close=t("Close"),
     )
     view["callback_id"] = ids.KEYS_RESULT_VIEW
     return view

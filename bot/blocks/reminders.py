@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.benefits import (
+from bot.blocks.primitives import (
     Block,
     Message,
     actions,
@@ -21,9 +21,9 @@ from bot.blocks.benefits import (
     fields_section,
     mention,
     message,
-    outcome_message,
     section,
 )
+from bot.blocks.requests import outcome_message
 from bot.domain.model import Level, RequestStatus
 from bot.domain.outbox import ParamValue, Ping
 from bot.i18n.translate import t
@@ -34,13 +34,13 @@ PARTNER_CENTER_URL = "https://partner.microsoft.com/dashboard"
 Params = Mapping[str, ParamValue]
 
 
-def ping_message(ping: Ping, locale: str | None) -> Message:
+def ping_message(ping: Ping) -> Message:
     """The DM a ping becomes."""
     build = _BUILDERS.get(ping.kind)
     if build is None:  # a kind from a newer version of the bot: still say something
-        text = t("You have a reminder from the benefits bot.", locale)
+        text = t("You have a reminder from the benefits bot.")
         return message(text, [section(text)])
-    return build(ping.params, locale)
+    return build(ping.params)
 
 
 # -- pieces ------------------------------------------------------------------
@@ -56,40 +56,40 @@ def _n(params: Params, name: str) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _details_button(params: Params, locale: str | None) -> Block:
-    return button(t("Details", locale), action_id=ids.DETAILS, value=_s(params, "benefit_id"))
+def _details_button(params: Params) -> Block:
+    return button(t("Details"), action_id=ids.DETAILS, value=_s(params, "benefit_id"))
 
 
-def _partner_center_button(locale: str | None) -> Block:
+def _partner_center_button() -> Block:
     return button(
-        t("Open Partner Center", locale),
+        t("Open Partner Center"),
         action_id=ids.REMINDER_LINK,
         value="partner_center",
         url=PARTNER_CENTER_URL,
     )
 
 
-def _ends_text(params: Params, locale: str | None) -> str:
+def _ends_text(params: Params) -> str:
     """ "ends in 7 days, on 2026-03-31", or today / tomorrow / ended."""
     days, day = _n(params, "days_left"), _s(params, "ends_on")
     if days > 1:
-        return t("ends in {days} days, on {date}", locale, days=days, date=day)
+        return t("ends in {days} days, on {date}", days=days, date=day)
     if days == 1:
-        return t("ends tomorrow, {date}", locale, date=day)
+        return t("ends tomorrow, {date}", date=day)
     if days == 0:
-        return t("ends today, {date}", locale, date=day)
-    return t("ended on {date}", locale, date=day)
+        return t("ends today, {date}", date=day)
+    return t("ended on {date}", date=day)
 
 
-def _why(params: Params, locale: str | None) -> str:
+def _why(params: Params) -> str:
     reason = _s(params, "as")
     if reason == As.HOLDER:
-        return t("You hold a seat of it.", locale)
+        return t("You hold a seat of it.")
     if reason == As.CONTACT:
-        return t("You get this as the company's marketing contact.", locale)
+        return t("You get this as the company's marketing contact.")
     if reason == As.REQUESTER:
-        return t("You asked for this activation.", locale)
-    return t("You get this as an admin of the company's benefits.", locale)
+        return t("You asked for this activation.")
+    return t("You get this as an admin of the company's benefits.")
 
 
 def _dm(text: str, blocks: list[Block]) -> Message:
@@ -99,20 +99,19 @@ def _dm(text: str, blocks: list[Block]) -> Message:
 # -- one builder per kind ----------------------------------------------------
 
 
-def activation_completed(params: Params, locale: str | None) -> Message:
+def activation_completed(params: Params) -> Message:
     text = t(
         ":white_check_mark: *{benefit}* is active now, marked by {completer}.",
-        locale,
         benefit=_s(params, "benefit"),
         completer=mention(_s(params, "completed_by") or None),
     )
-    blocks: list[Block] = [section(text, accessory=_details_button(params, locale))]
+    blocks: list[Block] = [section(text, accessory=_details_button(params))]
     if params.get("category") == "technical":
         blocks.append(
             fields_section(
                 [
-                    (t("Access ID", locale), f"`{_s(params, 'access_id')}`"),
-                    (t("Contract ID", locale), f"`{_s(params, 'contract_id')}`"),
+                    (t("Access ID"), f"`{_s(params, 'access_id')}`"),
+                    (t("Contract ID"), f"`{_s(params, 'contract_id')}`"),
                 ]
             )
         )
@@ -121,7 +120,6 @@ def activation_completed(params: Params, locale: str | None) -> Message:
                 t(
                     "Everyone in the company may see and share these IDs: the first support "
                     "request for on-premises, Azure (non-CSP) and Dynamics products needs them.",
-                    locale,
                 )
             )
         )
@@ -130,75 +128,69 @@ def activation_completed(params: Params, locale: str | None) -> Message:
             section(
                 t(
                     "It can be used until {date}.",
-                    locale,
                     date=_s(params, "expires_on"),
                 )
             )
         )
-    blocks.append(context(_why(params, locale)))
+    blocks.append(context(_why(params)))
     return _dm(text, blocks)
 
 
-def expiring(params: Params, locale: str | None) -> Message:
+def expiring(params: Params) -> Message:
     text = t(
         ":hourglass: *{benefit}* {ends}.",
-        locale,
         benefit=_s(params, "benefit"),
-        ends=_ends_text(params, locale),
+        ends=_ends_text(params),
     )
     advice = (
-        t("Plan for what replaces it, or ask an admin.", locale)
+        t("Plan for what replaces it, or ask an admin.")
         if params.get("as") == As.HOLDER
-        else t("Renew it in Partner Center if it is still needed.", locale)
+        else t("Renew it in Partner Center if it is still needed.")
     )
     blocks = [
-        section(text, accessory=_details_button(params, locale)),
+        section(text, accessory=_details_button(params)),
         section(advice),
-        context(_why(params, locale)),
+        context(_why(params)),
     ]
     return _dm(text, blocks)
 
 
-def approval_waiting(params: Params, locale: str | None) -> Message:
+def approval_waiting(params: Params) -> Message:
     request_id = _s(params, "request_id")
     text = t(
         ":hourglass_flowing_sand: Request #{request_id} from {requester} for *{benefit}* has "
         "waited {hours} hours for a Global admin.",
-        locale,
         request_id=request_id,
         requester=mention(_s(params, "requester") or None),
         benefit=_s(params, "benefit"),
         hours=_n(params, "hours"),
     )
-    reason = escape(_s(params, "reason")) or t("(none given)", locale)
+    reason = escape(_s(params, "reason")) or t("(none given)")
     blocks = [
         section(text),
         fields_section(
             [
-                (t("Reason", locale), reason),
-                (t("Request", locale), f"#{request_id} · {_s(params, 'created_on')}"),
+                (t("Reason"), reason),
+                (t("Request"), f"#{request_id} · {_s(params, 'created_on')}"),
             ]
         ),
         actions(
             [
-                button(
-                    t("Approve", locale), action_id=ids.APPROVE, value=request_id, style="primary"
-                ),
-                button(t("Deny", locale), action_id=ids.DENY, value=request_id, style="danger"),
+                button(t("Approve"), action_id=ids.APPROVE, value=request_id, style="primary"),
+                button(t("Deny"), action_id=ids.DENY, value=request_id, style="danger"),
             ],
             block_id=ids.REQUEST_ACTIONS_BLOCK,
         ),
-        context(t("You'll be reminded once a day until it is decided.", locale)),
+        context(t("You'll be reminded once a day until it is decided.")),
     ]
     return _dm(text, blocks)
 
 
-def activation_pending(params: Params, locale: str | None) -> Message:
+def activation_pending(params: Params) -> Message:
     text = t(
         ":warning: The activation of *{benefit}*, asked for by {requester} on {date}, has been "
         "pending for {days} days. Check its status in Partner Center, then record its "
         "completion in the bot.",
-        locale,
         benefit=_s(params, "benefit"),
         requester=mention(_s(params, "requested_by") or None),
         date=_s(params, "requested_on"),
@@ -206,16 +198,15 @@ def activation_pending(params: Params, locale: str | None) -> Message:
     )
     blocks = [
         section(text),
-        actions([_details_button(params, locale), _partner_center_button(locale)]),
+        actions([_details_button(params), _partner_center_button()]),
     ]
     return _dm(text, blocks)
 
 
-def refund_closing(params: Params, locale: str | None) -> Message:
+def refund_closing(params: Params) -> Message:
     text = t(
         ":money_with_wings: The refund window of the membership bought on {purchased} closes "
         "on {date} ({days} days left).",
-        locale,
         purchased=_s(params, "purchased"),
         date=_s(params, "ends_on"),
         days=_n(params, "days_left"),
@@ -223,49 +214,44 @@ def refund_closing(params: Params, locale: str | None) -> Message:
     detail = t(
         "Nothing is activated yet: no software benefit is assigned and no product key was "
         "viewed, so the package can still be cancelled with a refund through a service request.",
-        locale,
     )
-    blocks = [section(text), section(detail), actions([_partner_center_button(locale)])]
+    blocks = [section(text), section(detail), actions([_partner_center_button()])]
     return _dm(text, blocks)
 
 
-def membership_ending(params: Params, locale: str | None) -> Message:
+def membership_ending(params: Params) -> Message:
     level = _s(params, "level")
     text = t(
         ":calendar: The membership {ends}.",
-        locale,
-        ends=_ends_text(params, locale),
+        ends=_ends_text(params),
     )
     if level == Level.ACTION_PACK:
         advice = t(
             "An Action Pack can be renewed only after it expires, within 30 days of the end date.",
-            locale,
         )
     else:
-        advice = t("Renew it in Partner Center before it ends.", locale)
-    blocks = [section(text), section(advice), actions([_partner_center_button(locale)])]
+        advice = t("Renew it in Partner Center before it ends.")
+    blocks = [section(text), section(advice), actions([_partner_center_button()])]
     return _dm(text, blocks)
 
 
-def vs_reassignable(params: Params, locale: str | None) -> Message:
+def vs_reassignable(params: Params) -> Message:
     holder = _s(params, "holder")
     text = t(
         ":arrows_counterclockwise: *{benefit}* was assigned to {holder} on {date}; 90 days have "
         "passed, so it can be reassigned now if needed.",
-        locale,
         benefit=_s(params, "benefit"),
         holder=mention(holder) if holder else _s(params, "holder_email"),
         date=_s(params, "assigned_on"),
     )
-    return _dm(text, [section(text, accessory=_details_button(params, locale))])
+    return _dm(text, [section(text, accessory=_details_button(params))])
 
 
-def delivery_parked(params: Params, locale: str | None) -> Message:
+def delivery_parked(params: Params) -> Message:
     text = t(
         ":warning: A reminder for {recipient} could not be delivered after {attempts} "
         "attempts (`{error}`). It is parked; the operator sees it with `benefits-bot reminders "
         "--state parked`.",
-        locale,
         recipient=mention(_s(params, "recipient") or None),
         attempts=_n(params, "attempts"),
         error=escape(_s(params, "error")),
@@ -273,17 +259,17 @@ def delivery_parked(params: Params, locale: str | None) -> Message:
     return _dm(text, [section(text)])
 
 
-def request_decided(params: Params, locale: str | None) -> Message:
+def request_decided(params: Params) -> Message:
     try:
         status = RequestStatus(_s(params, "status"))
     except ValueError:
         status = RequestStatus.CLOSED
     return outcome_message(
-        status, _s(params, "benefit"), _s(params, "decided_by") or None, _s(params, "note"), locale
+        status, _s(params, "benefit"), _s(params, "decided_by") or None, _s(params, "note")
     )
 
 
-_BUILDERS: dict[str, Callable[[Params, str | None], Message]] = {
+_BUILDERS: dict[str, Callable[[Params], Message]] = {
     Kind.REQUEST_DECIDED: request_decided,
     Kind.ACTIVATION_COMPLETED: activation_completed,
     Kind.OFFER_EXPIRING: expiring,

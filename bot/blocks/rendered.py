@@ -7,7 +7,8 @@ beside it. A new page object (after a change) is rendered afresh.
 
 from __future__ import annotations
 
-from bot.blocks import benefits as blocks
+from bot.blocks import catalog
+from bot.blocks.primitives import Message
 from bot.domain.model import BenefitRow, Category, Page
 
 KEPT = 256
@@ -16,22 +17,18 @@ KEPT = 256
 class RenderedPages:
     def __init__(self, *, kept: int = KEPT) -> None:
         self._kept = kept
-        self._entries: dict[
-            int, tuple[Page[BenefitRow], Category | None, str | None, blocks.Message]
-        ] = {}
+        self._entries: dict[int, tuple[Page[BenefitRow], Category | None, Message]] = {}
 
-    def list_message(
-        self, page: Page[BenefitRow], category: Category | None, locale: str | None
-    ) -> blocks.Message:
-        """``blocks.benefit_list_message`` for ``page``, built once per page object."""
+    def list_message(self, page: Page[BenefitRow], category: Category | None) -> Message:
+        """``catalog.benefit_list_message`` for ``page``, built once per page object."""
         if page.version is None:
-            return blocks.benefit_list_message(page, category, locale)
+            return catalog.benefit_list_message(page, category)
         entry = self._entries.get(id(page))
         # The entry holds the page itself, so its id can't be reused while kept.
-        if entry is not None and entry[0] is page and entry[1:3] == (category, locale):
-            return entry[3]
-        message = blocks.benefit_list_message(page, category, locale)
+        if entry is not None and entry[0] is page and entry[1] == category:
+            return entry[2]
+        message = catalog.benefit_list_message(page, category)
         if len(self._entries) >= self._kept:
             self._entries.clear()
-        self._entries[id(page)] = (page, category, locale, message)
+        self._entries[id(page)] = (page, category, message)
         return message

@@ -200,8 +200,8 @@ async def _rotate_key(storage: StorageSettings, console: Console) -> int:
 async def _role(
     storage: StorageSettings, command: str, user_id: str, role_name: str, console: Console
 ) -> int:
-    from bot.commands import parse_user_id
     from bot.runtime.bootstrap import build_services
+    from handlers.commands.parser import parse_user_id
 
     try:
         role = Role(role_name.strip().lower().replace("-", "_"))

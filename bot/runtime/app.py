@@ -1,20 +1,66 @@
-"""Assembling the Bolt app: the Web API client, listeners and one error handler."""
+"""Assembling the Bolt app: the Web API client, the middleware that hands listeners
+the services, the listeners and one error handler."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest, AsyncRespond
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n.translate import t
-from bot.runtime.container import Services
+from bot.runtime.container import Services, UserEmail
 from handlers import register_all
-from handlers.cloud import slack_user_email
 
 log = logging.getLogger(__name__)
+
+SERVICES = "services"
+"""The context key (and so the listener argument) that holds the :class:`Services`."""
+
+
+class ServicesInContext(AsyncMiddleware):
+    """Puts the services into every request's context.
+
+    Bolt passes context values to listener arguments of the same name, so a
+    listener declaring ``services`` gets them. A subclass rather than a function
+    middleware: Bolt calls it directly, without building listener arguments for it,
+    which keeps acknowledgements fast.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        req.context[SERVICES] = self._services
+        return await next()
+
+
+def slack_user_email(client: AsyncWebClient) -> UserEmail:
+    """A :data:`bot.runtime.container.UserEmail` that asks Slack's ``users.info``."""
+
+    async def lookup(user_id: str) -> str:
+        try:
+            response = await client.users_info(user=user_id)
+        except SlackApiError as error:
+            log.warning("Slack refused users.info: %s", error.response.get("error"))
+            return ""
+        user = response.get("user") or {}
+        profile = user.get("profile") or {}
+        return str(profile.get("email") or "")
+
+    return lookup
 
 
 def build_app(
@@ -45,7 +91,8 @@ def build_app(
         logger=logging.getLogger("bot.bolt"),
     )
     services.user_email = slack_user_email(client)
-    register_all(app, services)
+    app.use(ServicesInContext(services))
+    register_all(app)
 
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
         # Only the kind of error: its text may quote a payload.

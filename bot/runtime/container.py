@@ -36,7 +36,7 @@ async def no_user_email(user_id: str) -> str:
 
 @dataclass
 class Services:
-    """The dependencies every ``register(app, services)`` receives."""
+    """What every listener gets as its ``services`` argument (see ``build_app``)."""
 
     catalog: CatalogService
     requests: RequestService

@@ -141,7 +141,6 @@ class Delivery:
         poll: float = 1.0,
         rate: float = 1.0,
         burst: int = 3,
-        locale: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._reminders = reminders
@@ -151,7 +150,6 @@ class Delivery:
         self._renew_every = lease / 3
         self._batch = batch
         self._poll = poll
-        self._locale = locale
         self._now = monotonic
         self._pacer = ChannelPacer(rate=rate, burst=burst, monotonic=monotonic)
         self._held: dict[str, deque[Ping]] = {}
@@ -293,7 +291,7 @@ class Delivery:
         if not await self._reminders.still_wanted(ping):
             self.stats.cancelled += 1
             return
-        payload = ping_message(ping, self._locale)
+        payload = ping_message(ping)
         try:
             response = await self._client.chat_postMessage(
                 channel=ping.recipient, metadata=metadata(ping), **payload

@@ -31,7 +31,7 @@ from bot.runtime.container import Services
 from bot.runtime.scheduler import ReminderRuntime, start_reminders
 from bot.services.inventory.importer import resolve_email_holders
 from bot.settings import Settings
-from handlers.publish import post_approval_request
+from handlers.replies import post_approval_request
 from storage import Store, open_store
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from bot.blocks.benefits import render_error
+from bot.blocks.primitives import render_error
 from bot.domain.clock import FakeClock
 from bot.domain.model import (
     Assignment,
@@ -118,7 +118,7 @@ async def audit_log(store: MemoryStore) -> list[AuditEntry]:
 
 def rendered(error: DomainError) -> str:
     """The refusal as a person reads it; raises when a placeholder has no value."""
-    return render_error(error, None)
+    return render_error(error)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.blocks import ids
-from bot.blocks.activation import Origin, completion_view, contact_view, overview_message
+from bot.blocks.activation import Origin, completion_view, overview_message
+from bot.blocks.contact import contact_view
 from bot.domain import events
 from bot.domain.activations import State
 from bot.domain.clock import FakeClock
@@ -945,7 +946,7 @@ async def test_a_full_page_of_pending_benefits_for_an_admin_stays_within_block_k
         await activation_service.activate(ADMIN, benefit.id)
 
     overview = await activation_service.overview(ADMIN, Category.TECHNICAL, page=1)
-    payload = overview_message(overview, None)
+    payload = overview_message(overview)
 
     assert block_kit_violations(payload, surface="message") == []
     marks = [
@@ -964,7 +965,7 @@ async def test_the_contact_form_is_filled_with_the_current_contact(
     services: Services,
 ) -> None:
     await with_contact(services)
-    view = contact_view(await services.contact.contact_form(ADMIN), None)
+    view = contact_view(await services.contact.contact_form(ADMIN))
 
     assert block_kit_violations(view, surface="modal") == []
     elements = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
@@ -980,7 +981,7 @@ async def test_the_mark_active_form_asks_for_ids_or_an_expiry_by_category(
     await with_contact(services)
     for benefit, wanted in ((SIG_CLOUD, ["plain_text_input"] * 2), (GOLD_CORE, ["datepicker"])):
         requested = await services.activation.activate(ADMIN, benefit.id)
-        view = completion_view(benefit, requested.activation, Origin(benefit.id), None)
+        view = completion_view(benefit, requested.activation, Origin(benefit.id))
         assert block_kit_violations(view, surface="modal") == []
         assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == wanted
         assert Origin.load(view["private_metadata"]) == Origin(benefit.id)

@@ -12,7 +12,7 @@ import io
 
 import pytest
 
-from bot.blocks.admin import audit_message
+from bot.blocks.audit import audit_message
 from bot.domain.clock import FakeClock
 from bot.domain.limits import AUDIT_MAX
 from bot.domain.model import (
@@ -69,9 +69,9 @@ async def test_audit_may_show_two_hundred_entries_within_block_kit_limits(
 
     assert len(entries) == AUDIT_MAX
     for page in range(8):
-        payload = audit_message(entries, AUDIT_MAX, page, None)
+        payload = audit_message(entries, AUDIT_MAX, page)
         assert block_kit_violations(payload, surface="message") == []
-    assert "page 8 of 8" in str(audit_message(entries, AUDIT_MAX, 7, None))
+    assert "page 8 of 8" in str(audit_message(entries, AUDIT_MAX, 7))
 
 
 @pytest.mark.parametrize("role", [None, Role.USER_ADMIN, Role.ADMIN_AGENT], ids=str)

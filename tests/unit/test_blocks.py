@@ -12,18 +12,14 @@ from typing import Any
 import pytest
 
 from bot.blocks import ids
-from bot.blocks.benefits import (
+from bot.blocks.catalog import benefit_list_message, help_message, mine_message
+from bot.blocks.details import details_view
+from bot.blocks.primitives import error_message, parse_page_value, render_error
+from bot.blocks.requests import (
     approval_request_message,
-    benefit_list_message,
     decided_request_message,
     deny_view,
-    details_view,
-    error_message,
-    help_message,
-    mine_message,
     outcome_dm,
-    parse_page_value,
-    render_error,
 )
 from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, DirectoryUser, Forbidden, NoMatch, NotFound, Role
@@ -99,7 +95,7 @@ async def test_an_approval_request_has_exactly_an_approve_and_a_deny_button_for_
 ) -> None:
     created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "for the new project")
 
-    payload = approval_request_message(created.request, created.benefit, created.seats_left, None)
+    payload = approval_request_message(created.request, created.benefit, created.seats_left)
 
     assert block_kit_violations(payload, surface="message") == []
     [actions] = of_type(payload, "actions")
@@ -121,7 +117,7 @@ async def test_a_reason_cannot_notify_the_whole_approvers_channel(
         MEMBER, VS_ENT.id, "urgent <!channel> <!here>"
     )
 
-    payload = approval_request_message(created.request, created.benefit, created.seats_left, None)
+    payload = approval_request_message(created.request, created.benefit, created.seats_left)
 
     shown = list(mrkdwn_texts(payload))
     assert any("urgent" in text for text in shown)
@@ -138,7 +134,7 @@ async def test_a_decided_request_has_no_buttons_and_says_who_decided(
     else:
         decision = await services.requests.deny(ADMIN, created.request.id, "Budget is frozen")
 
-    payload = decided_request_message(decision, None)
+    payload = decided_request_message(decision)
 
     assert block_kit_violations(payload, surface="message") == []
     assert of_type(payload, "actions") == []
@@ -162,7 +158,7 @@ async def test_the_requester_is_told_the_outcome_and_who_decided(
     else:
         decision = await services.requests.deny(ADMIN, created.request.id, "Budget is frozen")
 
-    payload = outcome_dm(decision, None)
+    payload = outcome_dm(decision)
 
     assert block_kit_violations(payload, surface="message") == []
     assert f"<@{ADMIN}>" in payload["text"]
@@ -175,7 +171,7 @@ async def test_the_deny_modal_asks_for_a_reason_of_at_most_500_characters(
 ) -> None:
     created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "for the new project")
 
-    view = deny_view(created.request, created.benefit, None)
+    view = deny_view(created.request, created.benefit)
 
     assert block_kit_violations(view, surface="modal") == []
     assert view["callback_id"] == ids.DENY_VIEW
@@ -194,8 +190,8 @@ async def test_the_list_has_a_details_button_per_benefit_and_distinct_navigation
 ) -> None:
     services = build_services(store, clock=clock, page_size=2)
 
-    first = benefit_list_message(await services.catalog.list_benefits(MEMBER, page=0), None, None)
-    middle = benefit_list_message(await services.catalog.list_benefits(MEMBER, page=1), None, None)
+    first = benefit_list_message(await services.catalog.list_benefits(MEMBER, page=0), None)
+    middle = benefit_list_message(await services.catalog.list_benefits(MEMBER, page=1), None)
     page = await services.catalog.list_benefits(MEMBER, page=1)
 
     for payload in (first, middle):
@@ -224,7 +220,7 @@ async def test_a_filtered_list_keeps_its_category_when_paging(
     services = build_services(store, clock=clock, page_size=2)
 
     page = await services.catalog.list_benefits(MEMBER, category=Category.SOFTWARE, page=1)
-    payload = benefit_list_message(page, Category.SOFTWARE, None)
+    payload = benefit_list_message(page, Category.SOFTWARE)
 
     navigation = {
         b["action_id"]: parse_page_value(b["value"])
@@ -251,7 +247,7 @@ async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
     pages = 0
     while True:
         page = await services.catalog.list_benefits(MEMBER, category=category, page=number)
-        payload = benefit_list_message(page, category, None)
+        payload = benefit_list_message(page, category)
         pages += 1
         assert block_kit_violations(payload, surface="message") == []
         assert len(blocks_of(payload)) <= 50
@@ -270,7 +266,7 @@ async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
 async def test_an_empty_inventory_says_how_to_load_one(clock: FakeClock) -> None:
     services = build_services(MemoryStore(), clock=clock)
 
-    payload = benefit_list_message(await services.catalog.list_benefits(MEMBER), None, None)
+    payload = benefit_list_message(await services.catalog.list_benefits(MEMBER), None)
 
     assert block_kit_violations(payload, surface="message") == []
     assert list(buttons(payload)) == []
@@ -297,9 +293,7 @@ async def test_details_of_a_benefit_with_500_holders_page_through_them_all_withi
     page: int | None = 0
     pages = 0
     while page is not None:
-        view = details_view(
-            await services.catalog.details(ADMIN, popular.id, holders_page=page), None
-        )
+        view = details_view(await services.catalog.details(ADMIN, popular.id, holders_page=page))
         assert block_kit_violations(view, surface="modal") == []
         assert view["callback_id"] == ids.DETAILS_VIEW
         seen += all_text(view)
@@ -320,8 +314,8 @@ async def test_details_of_a_benefit_with_500_holders_page_through_them_all_withi
 async def test_details_for_a_member_show_no_holders(services: Services) -> None:
     await services.seats.assign(ADMIN, VS_PRO.id, MEMBER2)
 
-    for_member = details_view(await services.catalog.details(MEMBER, VS_PRO.id), None)
-    for_admin = details_view(await services.catalog.details(ADMIN, VS_PRO.id), None)
+    for_member = details_view(await services.catalog.details(MEMBER, VS_PRO.id))
+    for_admin = details_view(await services.catalog.details(ADMIN, VS_PRO.id))
 
     assert f"<@{MEMBER2}>" not in all_text(for_member)
     assert f"<@{MEMBER2}>" in all_text(for_admin)
@@ -356,18 +350,18 @@ async def test_a_long_benefit_name_and_a_500_character_reason_stay_within_limits
 
     messages = {
         "approval request": approval_request_message(
-            created.request, created.benefit, created.seats_left, None
+            created.request, created.benefit, created.seats_left
         ),
-        "approved": decided_request_message(approved, None),
-        "denied": decided_request_message(refused, None),
-        "approved dm": outcome_dm(approved, None),
-        "denied dm": outcome_dm(refused, None),
-        "list": benefit_list_message(page, Category.VISUAL_STUDIO, None),
-        "mine": mine_message(await services.catalog.mine(MEMBER), None),
+        "approved": decided_request_message(approved),
+        "denied": decided_request_message(refused),
+        "approved dm": outcome_dm(approved),
+        "denied dm": outcome_dm(refused),
+        "list": benefit_list_message(page, Category.VISUAL_STUDIO),
+        "mine": mine_message(await services.catalog.mine(MEMBER)),
     }
     views = {
-        "details": details_view(await services.catalog.details(ADMIN, long_one.id), None),
-        "deny": deny_view(denied.request, long_one, None),
+        "details": details_view(await services.catalog.details(ADMIN, long_one.id)),
+        "deny": deny_view(denied.request, long_one),
     }
 
     for name, message in messages.items():
@@ -389,7 +383,7 @@ def test_render_error_shows_user_parameters_as_mentions() -> None:
         holder_users=(ADMIN, ADMIN2),
     )
 
-    text = render_error(error, None)
+    text = render_error(error)
 
     assert f"<@{ADMIN}>, <@{ADMIN2}>" in text
     assert "global_admin" in text
@@ -404,8 +398,8 @@ def test_render_error_shows_a_single_user_as_a_mention_and_nobody_for_none() -> 
         admin_users=(),
     )
 
-    assert render_error(single, None).startswith(f"<@{MEMBER}> holds")
-    assert "must: nobody." in render_error(empty, None)
+    assert render_error(single).startswith(f"<@{MEMBER}> holds")
+    assert "must: nobody." in render_error(empty)
 
 
 def test_render_error_lists_the_candidates_of_a_no_match() -> None:
@@ -415,7 +409,7 @@ def test_render_error_lists_the_candidates_of_a_no_match() -> None:
         candidates=[VS_ENT, VS_PRO],
     )
 
-    lines = render_error(error, None).splitlines()
+    lines = render_error(error).splitlines()
 
     assert "`visual studio`" in lines[0]
     listed = [line for line in lines if line.startswith("•")]
@@ -428,10 +422,10 @@ def test_render_error_lists_the_candidates_of_a_no_match() -> None:
 def test_an_error_message_is_a_valid_message_with_the_rendered_text() -> None:
     error = NoMatch("No benefit matches `{query}`.", query="q" * 100, candidates=[VS_ENT] * 5)
 
-    payload = error_message(error, None)
+    payload = error_message(error)
 
     assert block_kit_violations(payload, surface="message") == []
-    assert render_error(error, None) in all_text(payload)
+    assert render_error(error) in all_text(payload)
 
 
 # -- help ---------------------------------------------------------------------------------
@@ -442,7 +436,7 @@ def commands_in(payload: Payload) -> str:
 
 
 def test_help_for_a_member_shows_no_admin_commands() -> None:
-    payload = help_message(frozenset(), None)
+    payload = help_message(frozenset())
 
     text = commands_in(payload)
     assert block_kit_violations(payload, surface="message") == []
@@ -453,7 +447,7 @@ def test_help_for_a_member_shows_no_admin_commands() -> None:
 
 
 def test_help_for_a_global_admin_shows_assign_and_grant() -> None:
-    payload = help_message(frozenset({Role.GLOBAL_ADMIN}), None)
+    payload = help_message(frozenset({Role.GLOBAL_ADMIN}))
 
     text = commands_in(payload)
     assert block_kit_violations(payload, surface="message") == []
@@ -462,7 +456,7 @@ def test_help_for_a_global_admin_shows_assign_and_grant() -> None:
 
 
 def test_help_for_a_user_admin_shows_adduser_but_no_assign_or_grant() -> None:
-    text = commands_in(help_message(frozenset({Role.USER_ADMIN}), None))
+    text = commands_in(help_message(frozenset({Role.USER_ADMIN})))
 
     assert "/benefits adduser" in text
     assert "/benefits assign" not in text

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.blocks.admin import cancellation_check_message
+from bot.blocks.cancellation import cancellation_check_message
 from bot.domain.cancellation import CancellationRefused
 from bot.domain.clock import FakeClock
 from bot.domain.model import (
@@ -96,11 +96,11 @@ async def test_the_30th_day_after_purchase_is_the_last_one_for_a_refund(
 
 
 def rendered_blocker(blocker: object) -> str:
-    from bot.blocks.admin import blocker_text
+    from bot.blocks.cancellation import blocker_text
     from bot.domain.cancellation import Blocker
 
     assert isinstance(blocker, Blocker)
-    return blocker_text(blocker, None)
+    return blocker_text(blocker)
 
 
 async def test_an_activated_software_benefit_blocks_the_refund_naming_it_and_since_when(
@@ -156,9 +156,7 @@ async def test_every_failing_condition_is_listed_and_nothing_is_filed(
     assert len(caught.value.blockers) == 3
     assert "3 of the three conditions" in rendered(caught.value)
     assert await state(store) == before
-    shown = str(
-        cancellation_check_message(await services.cancellation.cancellation_check(agent), None)
-    )
+    shown = str(cancellation_check_message(await services.cancellation.cancellation_check(agent)))
     assert "Request cancellation" not in shown
     assert M365.name in shown
     assert "viewed" in shown

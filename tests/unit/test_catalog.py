@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.blocks.benefits import details_view
+from bot.blocks.details import details_view
 from bot.domain.clock import FakeClock
 from bot.domain.model import (
     Activation,
@@ -190,7 +190,7 @@ async def test_details_show_languages_operating_systems_expiry_and_status(
 
     assert details.status is ActivationStatus.ACTIVE
     assert details.expires_on == date(2026, 6, 30)
-    text = str(details_view(details, None))
+    text = str(details_view(details))
     for shown in ("English, German, Dutch", "x64, ARM64", "2026-06-30", "Active", "Redeem once"):
         assert shown in text
 
@@ -203,7 +203,7 @@ async def test_a_benefit_past_its_expiry_date_shows_as_expired(
     details = await cloud.catalog.details(MEMBER, WINDOWS.id)
 
     assert details.status is ActivationStatus.EXPIRED
-    assert "Expired" in str(details_view(details, None))
+    assert "Expired" in str(details_view(details))
 
 
 async def test_a_technical_benefit_is_not_activated_then_pending_then_active_with_its_ids(
@@ -216,7 +216,7 @@ async def test_a_technical_benefit_is_not_activated_then_pending_then_active_wit
 
     waiting = await services.catalog.details(MEMBER, SUPPORT.id)
     assert waiting.status is ActivationStatus.PENDING
-    view = str(details_view(waiting, None))
+    view = str(details_view(waiting))
     assert "Pending (requested 2026-01-15)" in view
     assert "Access ID" not in view
 
@@ -233,7 +233,7 @@ async def test_a_technical_benefit_is_not_activated_then_pending_then_active_wit
         )
     active = await services.catalog.details(MEMBER, SUPPORT.id)  # a member sees the IDs too
     assert active.status is ActivationStatus.ACTIVE
-    view = str(details_view(active, None))
+    view = str(details_view(active))
     assert "ACC-123" in view
     assert "CON-456" in view
 
@@ -278,7 +278,7 @@ async def test_holders_come_page_by_page_and_a_page_past_the_end_shows_the_last(
     assert last.holders_page == 2
     assert last.holders is not None
     assert [a.user_id for a in last.holders][-1] == "UH00119"
-    view = details_view(last, None)
+    view = details_view(last)
     assert block_kit_violations(view, surface="modal") == []
     assert "page 3 of 3" in str(view)
 
@@ -295,8 +295,8 @@ async def test_a_usage_based_credit_offers_an_activate_button_and_a_software_ben
         ]
 
     assert "cloud_activate" in action_ids(
-        details_view(await cloud.catalog.details(MEMBER, CREDIT.id), None)
+        details_view(await cloud.catalog.details(MEMBER, CREDIT.id))
     )
     assert "cloud_activate" not in action_ids(
-        details_view(await cloud.catalog.details(MEMBER, WINDOWS.id), None)
+        details_view(await cloud.catalog.details(MEMBER, WINDOWS.id))
     )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import (
+from bot.domain.limits import MAX_COMMAND as MAX_TEXT
+from bot.domain.model import Category, InvalidInput, Role
+from handlers.commands.parser import (
     USAGE,
     AddUser,
     Assign,
@@ -24,8 +26,6 @@ from bot.commands import (
     parse,
     parse_user_id,
 )
-from bot.domain.limits import MAX_COMMAND as MAX_TEXT
-from bot.domain.model import Category, InvalidInput, Role
 from tests.unit.conftest import rendered
 
 JANE = "U123ABC"

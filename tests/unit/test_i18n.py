@@ -57,8 +57,8 @@ def test_the_english_catalogue_has_no_obsolete_text(extracted: set[str], english
 def test_the_extraction_finds_the_texts_of_domain_errors_and_builders(
     extracted: set[str],
 ) -> None:
-    assert PLACEHOLDER_MSGID in extracted  # InvalidInput in bot/commands.py
-    assert PLAIN_MSGID in extracted  # t() in bot/blocks.py
+    assert PLACEHOLDER_MSGID in extracted  # InvalidInput in handlers/commands/parser.py
+    assert PLAIN_MSGID in extracted  # t() in bot/blocks/catalog.py
     assert "Global admin" in extracted  # N_() in bot/domain.py
 
 

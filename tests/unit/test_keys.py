@@ -14,7 +14,7 @@ import pytest
 from cryptography.fernet import InvalidToken
 
 from bot.blocks import ids
-from bot.blocks.benefits import details_view
+from bot.blocks.details import details_view
 from bot.blocks.keys import KEYS_PAGE_SIZE, keys_choice_view, keys_view, parse_result_metadata
 from bot.domain.clock import FakeClock
 from bot.domain.model import (
@@ -824,7 +824,7 @@ def _texts(view: dict[str, object]) -> str:
 
 
 def test_the_choice_modal_offers_the_benefits_languages_and_operating_systems() -> None:
-    view = keys_choice_view(KeyChoice(WIN, 3), None)
+    view = keys_choice_view(KeyChoice(WIN, 3))
 
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert view["callback_id"] == ids.KEYS_VIEW
@@ -836,7 +836,7 @@ def test_the_choice_modal_offers_the_benefits_languages_and_operating_systems() 
 
 
 def test_the_choice_modal_of_a_benefit_without_languages_has_no_inputs() -> None:
-    view = keys_choice_view(KeyChoice(CRM, 1), None)
+    view = keys_choice_view(KeyChoice(CRM, 1))
 
     assert [b["type"] for b in view["blocks"]] == ["section"]
     assert block_kit_violations(view, surface="modal") == []
@@ -846,7 +846,7 @@ def test_two_hundred_keys_are_shown_on_two_pages_within_block_kit_limits() -> No
     many = tuple(f"XXXXX-XXXXX-XXXXX-XXXXX-{n:05d}" for n in range(1, 201))
     revealed = RevealedKeys(WIN, "English", "x64", WIN.downloads[0], many)
 
-    first, second = keys_view(revealed, 0, None), keys_view(revealed, 1, None)
+    first, second = keys_view(revealed, 0), keys_view(revealed, 1)
 
     for view in (first, second):
         assert block_kit_violations(view, surface="modal") == []
@@ -867,14 +867,14 @@ def test_two_hundred_keys_are_shown_on_two_pages_within_block_kit_limits() -> No
 
 def test_a_page_of_the_longest_keys_still_fits_block_kit() -> None:
     longest = tuple(f"{n:03d}" + "K" * 197 for n in range(KEYS_PAGE_SIZE))
-    view = keys_view(RevealedKeys(WIN, "English", "x64", None, longest), 0, None)
+    view = keys_view(RevealedKeys(WIN, "English", "x64", None, longest), 0)
 
     assert block_kit_violations(view, surface="modal") == []
     assert all(key in _texts(view) for key in longest)
 
 
 def test_a_single_page_of_keys_has_no_paging_buttons() -> None:
-    view = keys_view(RevealedKeys(CRM, "", "", None, CRM_KEYS), 0, None)
+    view = keys_view(RevealedKeys(CRM, "", "", None, CRM_KEYS), 0)
 
     assert not any(b.get("block_id") == ids.KEYS_NAV_BLOCK for b in view["blocks"])
     assert CRM_KEYS[0] in _texts(view)
@@ -893,7 +893,7 @@ def test_a_single_page_of_keys_has_no_paging_buttons() -> None:
 def test_the_details_show_get_keys_only_for_benefits_with_keys(
     benefit: Benefit, count: int, button: bool
 ) -> None:
-    view = details_view(Details(row=BenefitRow(benefit, 0), holders=None, key_count=count), None)
+    view = details_view(Details(row=BenefitRow(benefit, 0), holders=None, key_count=count))
 
     action_ids = [
         e.get("action_id") for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]

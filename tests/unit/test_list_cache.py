@@ -52,10 +52,10 @@ async def test_a_page_is_rendered_once_and_a_changed_page_afresh() -> None:
     services = build_services(store, clock=FakeClock())
     rendered = RenderedPages()
     page = await services.catalog.list_benefits("U1")
-    message = rendered.list_message(page, None, None)
-    assert rendered.list_message(await services.catalog.list_benefits("U1"), None, None) is message
+    message = rendered.list_message(page, None)
+    assert rendered.list_message(await services.catalog.list_benefits("U1"), None) is message
     async with store.write() as repo:
         await repo.put_benefit(Benefit("win11", "Windows 11 Pro", Category.SOFTWARE, seats=3))
-    changed = rendered.list_message(await services.catalog.list_benefits("U1"), None, None)
+    changed = rendered.list_message(await services.catalog.list_benefits("U1"), None)
     assert changed is not message
     assert "Windows 11 Pro" in str(changed)

@@ -98,14 +98,14 @@ def test_every_kind_has_a_sample() -> None:
 @pytest.mark.parametrize("kind", list(Kind))
 def test_each_kind_renders_its_message_within_block_kit_limits(kind: Kind) -> None:
     params, expected = SAMPLES[kind]
-    payload = ping_message(ping(kind, params), None)
+    payload = ping_message(ping(kind, params))
     assert expected in payload["text"]
     assert block_kit_violations(payload, surface="message", require_fallback_text=True) == []
 
 
 def test_a_waiting_request_offers_approve_and_deny_and_escapes_the_reason() -> None:
     params, _ = SAMPLES[Kind.APPROVAL_WAITING]
-    payload = ping_message(ping(Kind.APPROVAL_WAITING, params), None)
+    payload = ping_message(ping(Kind.APPROVAL_WAITING, params))
     buttons = [
         (e["action_id"], e["value"])
         for b in payload["blocks"]
@@ -119,9 +119,9 @@ def test_a_waiting_request_offers_approve_and_deny_and_escapes_the_reason() -> N
 
 def test_an_ended_date_and_an_unknown_kind_still_read_well() -> None:
     ended = ping(Kind.OFFER_EXPIRING, {**BENEFIT, "ends_on": "2026-01-01", "days_left": -3})
-    assert "*Gold core* ended on 2026-01-01." in ping_message(ended, None)["text"]
+    assert "*Gold core* ended on 2026-01-01." in ping_message(ended)["text"]
     future = Ping(1, "k", "U1", "from_a_newer_bot", {}, PingState.QUEUED, T0, T0)
-    assert "reminder" in ping_message(future, None)["text"]
+    assert "reminder" in ping_message(future)["text"]
 
 
 def test_the_metadata_names_the_ping() -> None:

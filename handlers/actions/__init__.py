@@ -1,0 +1,42 @@
+"""Button clicks (``block_actions``), one module per feature; ``register`` only wires."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.blocks import ids
+from bot.blocks.support import SUPPORT_BUTTONS
+from handlers.actions import (
+    activation,
+    audit,
+    cancellation,
+    catalog,
+    cloud,
+    keys,
+    reminders,
+    requests,
+    support,
+)
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ids.APPROVE)(requests.approve)
+    app.action(ids.DENY)(requests.deny)
+    app.action(ids.DETAILS)(catalog.details)
+    app.action(ids.LIST_PREVIOUS)(catalog.list_page_turned)
+    app.action(ids.LIST_NEXT)(catalog.list_page_turned)
+    app.action(ids.DETAILS_HOLDERS_PREVIOUS)(catalog.holders_page_turned)
+    app.action(ids.DETAILS_HOLDERS_NEXT)(catalog.holders_page_turned)
+    app.action(ids.CLOUD_ACTIVATE)(cloud.activate)
+    app.action(ids.AZURE_PORTAL)(cloud.portal_link)
+    app.action(ids.CANCEL_REQUEST)(cancellation.request_cancellation)
+    app.action(ids.AUDIT_PREVIOUS)(audit.audit_page_turned)
+    app.action(ids.AUDIT_NEXT)(audit.audit_page_turned)
+    app.action(ids.KEYS_BUTTON)(keys.get_keys)
+    app.action(ids.KEYS_PREVIOUS)(keys.keys_page_turned)
+    app.action(ids.KEYS_NEXT)(keys.keys_page_turned)
+    app.action(ids.ACTIVATE)(activation.activate)
+    app.action(ids.MARK_ACTIVE)(activation.mark_active)
+    for action_id in SUPPORT_BUTTONS.values():
+        app.action(action_id)(support.problem_chosen)
+    app.action(ids.REMINDER_LINK)(reminders.link_opened)

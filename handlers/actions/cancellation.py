@@ -1,0 +1,63 @@
+"""**Request cancellation**: file the cancellation of the package and tell the Global
+admins by DM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import cancellation as cancellation_blocks
+from bot.blocks.primitives import Message, error_message
+from bot.domain.cancellation import CancellationFiled, CancellationRefused
+from bot.domain.model import Conflict
+from bot.runtime.container import Services
+from handlers.refusals import refusing_click
+from handlers.replies import answer
+
+log = logging.getLogger(__name__)
+
+
+@refusing_click
+async def request_cancellation(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    services: Services,
+) -> None:
+    """File it, or say why not; other refusals go to :mod:`handlers.refusals`.
+
+    The check message the button sits on is replaced by the outcome: the request, the
+    conditions that now fail, or (a Conflict) that one is already open.
+    """
+    await ack()
+    try:
+        filed = await services.cancellation.request_cancellation(body["user"]["id"])
+    except CancellationRefused as refused:
+        outcome = cancellation_blocks.cancellation_refused_message(refused, refused.blockers)
+    except Conflict as conflict:
+        outcome = error_message(conflict)
+    else:
+        outcome = cancellation_blocks.cancellation_filed_message(filed)
+        answer(services, respond, outcome, replace=True, name="cancellation")
+        services.background.spawn(tell_global_admins(client, filed), name="cancellation notice")
+        return
+    answer(services, respond, outcome, replace=True, name="cancellation")
+
+
+async def _dm(client: AsyncWebClient, user: str, payload: Message) -> None:
+    try:
+        await client.chat_postMessage(channel=user, **payload)
+    except SlackApiError as error:
+        log.warning("Slack refused a cancellation notice: %s", error.response.get("error"))
+
+
+async def tell_global_admins(client: AsyncWebClient, filed: CancellationFiled) -> None:
+    """DM every Global admin that a cancellation was filed."""
+    payload = cancellation_blocks.cancellation_admin_dm(filed)
+    await asyncio.gather(*(_dm(client, admin, payload) for admin in filed.global_admins))

@@ -1,0 +1,56 @@
+"""Approve and Deny on an approval request.
+
+A click is acknowledged as soon as the service has decided; the message updates
+follow in the background (the requester's DM goes through the outbox).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import requests as request_blocks
+from bot.domain.model import InvalidInput
+from bot.runtime.container import Services
+from handlers.refusals import refusing_click
+from handlers.replies import publish_decision
+
+
+def _request_id(action: dict[str, Any]) -> int:
+    value = str(action.get("value", ""))
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidInput("This button is broken: it names no request.")
+    return int(value)
+
+
+@refusing_click
+async def approve(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    decision = await services.requests.approve(body["user"]["id"], _request_id(action))
+    await ack()
+    services.background.spawn(publish_decision(client, decision), name="approval", deferred=True)
+
+
+@refusing_click
+async def deny(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    services: Services,
+) -> None:
+    """Open the modal asking why (its submission is :mod:`handlers.views.requests`)."""
+    request, benefit = await services.requests.check_can_decide(
+        body["user"]["id"], _request_id(action)
+    )
+    await ack()
+    await client.views_open(
+        trigger_id=body["trigger_id"], view=request_blocks.deny_view(request, benefit)
+    )

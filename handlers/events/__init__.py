@@ -1,0 +1,11 @@
+"""Events API listeners; ``register`` only wires."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers.events import home
+
+
+def register(app: AsyncApp) -> None:
+    app.event("app_home_opened")(home.home_opened)
