@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.model import Activation, Benefit, Request
-from storage.base import Repository
+from storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,4 +39,4 @@ class RequestDecided:
 
 
 Event = ActivationCompleted | RequestCreated | RequestDecided
-EventSink = Callable[[Repository, Event], Awaitable[None]]
+EventSink = Callable[[UnitOfWork, Event], Awaitable[None]]

@@ -32,7 +32,7 @@ from bot.runtime.delivery import Delivery
 from bot.services.benefits import ServiceCore
 from bot.services.reminders import ReminderRules, ReminderService
 from bot.settings import Settings
-from storage.base import Store
+from storage.unit_of_work import Store
 
 log = logging.getLogger(__name__)
 

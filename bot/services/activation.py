@@ -47,7 +47,7 @@ from bot.domain.model import (
 from bot.domain.permissions import Action, roles_for
 from bot.i18n.translate import N_
 from bot.services.benefits import PAGE_SIZE, ServiceCore
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 IMPORT_ACTOR = "import"
 MAX_ID = 64
@@ -513,26 +513,26 @@ class ActivationService(ServiceCore):
             raise InvalidInput(
                 "Only technical benefits and go-to-market offers are activated here."
             )
-        async with self._store.read() as repo:
-            total = await repo.count_benefits(category=category)
+        async with self._store.read() as uow:
+            total = await uow.benefits.count(category=category)
             last = max((total - 1) // self.page_size, 0)
             page = min(max(page, 0), last)
-            benefit_rows = await repo.benefit_rows(
+            benefit_rows = await uow.benefits.rows(
                 category=category, offset=page * self.page_size, limit=self.page_size
             )
-            membership = await repo.get_membership()
-            rows = [await self._row(repo, r.benefit, membership) for r in benefit_rows]
+            membership = await uow.membership.get()
+            rows = [await self._row(uow, r.benefit, membership) for r in benefit_rows]
             summaries: list[KindSummary] = []
             if category is Category.TECHNICAL and membership is not None:
                 for kind in SupportKind:
                     allowance = entitlement(kind, membership)
                     left = None
                     if kind is SupportKind.ADVISORY_HOURS:
-                        advisory = await self._benefit_of_kind(repo, kind)
-                        left = await self._hours_left(repo, advisory, allowance)
+                        advisory = await self._benefit_of_kind(uow, kind)
+                        left = await self._hours_left(uow, advisory, allowance)
                     summaries.append(KindSummary(kind, allowance, left))
-            contact = await repo.get_marketing_contact() if category is Category.GTM else None
-            roles = await repo.roles_of(actor)
+            contact = await uow.marketing_contact.get() if category is Category.GTM else None
+            roles = await uow.people.roles_of(actor)
         needed = roles_for(_CATEGORY_ACTION[category])
         return Overview(
             category=category,
@@ -545,20 +545,20 @@ class ActivationService(ServiceCore):
 
     async def row(self, benefit_id: str) -> ActivationRow:
         """The status of one technical benefit or go-to-market offer."""
-        async with self._store.read() as repo:
-            benefit = await self._get(repo, benefit_id)
-            return await self._row(repo, benefit, await repo.get_membership())
+        async with self._store.read() as uow:
+            benefit = await self._get(uow, benefit_id)
+            return await self._row(uow, benefit, await uow.membership.get())
 
     async def _row(
-        self, repo: Repository, benefit: Benefit, membership: Membership | None
+        self, uow: UnitOfWork, benefit: Benefit, membership: Membership | None
     ) -> ActivationRow:
-        activation = await repo.get_activation(benefit.id)
+        activation = await uow.activations.get(benefit.id)
         allowance = None
         if benefit.support_kind is not None and membership is not None:
             allowance = entitlement(benefit.support_kind, membership)
         hours_left = None
         if benefit.support_kind is SupportKind.ADVISORY_HOURS:
-            hours_left = await self._hours_left(repo, benefit, allowance)
+            hours_left = await self._hours_left(uow, benefit, allowance)
         return ActivationRow(
             benefit=benefit,
             state=self._state(benefit, activation, allowance),
@@ -596,23 +596,23 @@ class ActivationService(ServiceCore):
             query: The benefit's id or the start of its name.
         """
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            benefit = await self._find(repo, query)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            benefit = await self._find(uow, query)
             self._check_activated_category(benefit)
-            await self._require(repo, actor, _CATEGORY_ACTION[benefit.category])
-            membership = await repo.get_membership()
+            await self._require(uow, actor, _CATEGORY_ACTION[benefit.category])
+            membership = await uow.membership.get()
             if benefit.category is Category.TECHNICAL:
                 self._check_needs_activation(benefit, membership)
             else:
-                contact = await repo.get_marketing_contact()
+                contact = await uow.marketing_contact.get()
                 if contact is None:
                     raise Conflict(
                         "Set the company's marketing contact before activating a go-to-market "
                         "offer: Microsoft sends the offer's instructions to them. Use "
                         "`/benefits contact`."
                     )
-            current = await repo.get_activation(benefit.id)
+            current = await uow.activations.get(benefit.id)
             self._check_not_started(benefit, current)
             activation = Activation(
                 benefit_id=benefit.id,
@@ -620,8 +620,8 @@ class ActivationService(ServiceCore):
                 requested_by=actor,
                 requested_at=now,
             )
-            await repo.put_activation(activation)
-            await self._audit(repo, actor, "activation.request", f"benefit:{benefit.id}")
+            await uow.activations.put(activation)
+            await self._audit(uow, actor, "activation.request", f"benefit:{benefit.id}")
         return ActivationRequested(benefit, activation)
 
     def _check_activated_category(self, benefit: Benefit) -> None:
@@ -681,9 +681,9 @@ class ActivationService(ServiceCore):
 
     async def completion_form(self, actor: str, benefit_id: str) -> tuple[Benefit, Activation]:
         """Check that ``actor`` may mark the pending activation active, before the form opens."""
-        async with self._store.read() as repo:
-            await self._ensure_changeable(repo)
-            return await self._pending_for_completion(repo, actor, benefit_id)
+        async with self._store.read() as uow:
+            await self._ensure_changeable(uow)
+            return await self._pending_for_completion(uow, actor, benefit_id)
 
     async def complete(
         self,
@@ -701,9 +701,9 @@ class ActivationService(ServiceCore):
         input; on success emits :class:`bot.events.ActivationCompleted`.
         """
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            benefit, pending = await self._pending_for_completion(repo, actor, benefit_id)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            benefit, pending = await self._pending_for_completion(uow, actor, benefit_id)
             errors: dict[Field, InvalidInput] = {}
             ids: dict[Field, str] = {}
             expiry: date | None = None
@@ -729,24 +729,24 @@ class ActivationService(ServiceCore):
                 contract_id=ids.get(Field.CONTRACT_ID, ""),
                 expires_on=expiry,
             )
-            await repo.put_activation(activation)
+            await uow.activations.put(activation)
             await self._audit(
-                repo, actor, "activation.complete", f"benefit:{benefit.id}", _detail(activation)
+                uow, actor, "activation.complete", f"benefit:{benefit.id}", _detail(activation)
             )
-            await self._emit(repo, events.ActivationCompleted(benefit, activation))
+            await self._emit(uow, events.ActivationCompleted(benefit, activation))
         return ActivationDone(benefit, activation)
 
     async def _pending_for_completion(
-        self, repo: Repository, actor: str, benefit_id: str
+        self, uow: UnitOfWork, actor: str, benefit_id: str
     ) -> tuple[Benefit, Activation]:
-        benefit = await self._get(repo, benefit_id)
+        benefit = await self._get(uow, benefit_id)
         if benefit.category not in ACTIVATED_CATEGORIES:
             raise InvalidInput(
                 "*{benefit}* is not a technical benefit or go-to-market offer.",
                 benefit=benefit.name,
             )
-        await self._require(repo, actor, _CATEGORY_ACTION[benefit.category])
-        current = await repo.get_activation(benefit.id)
+        await self._require(uow, actor, _CATEGORY_ACTION[benefit.category])
+        current = await uow.activations.get(benefit.id)
         if current is None:
             raise Conflict(
                 "Nobody asked for *{benefit}* to be activated yet. Activate it first with "
@@ -773,7 +773,7 @@ class ActivationService(ServiceCore):
 
     async def record_imported(
         self,
-        repo: Repository,
+        uow: UnitOfWork,
         benefit: Benefit,
         imported: ImportedActivation,
         *,
@@ -796,7 +796,7 @@ class ActivationService(ServiceCore):
             )
         if benefit.support_kind is not None and benefit.support_kind not in NEEDS_ACTIVATION:
             raise InvalidInput("Advisory hours need no activation; leave `activation` out.")
-        current = await repo.get_activation(benefit.id)
+        current = await uow.activations.get(benefit.id)
         requested_at = imported.requested_at or (current.requested_at if current else now)
         requested_by = imported.requested_by or IMPORT_ACTOR
         if imported.status is ActivationStatus.PENDING:
@@ -808,8 +808,8 @@ class ActivationService(ServiceCore):
                 requested_by=requested_by,
                 requested_at=requested_at,
             )
-            await repo.put_activation(activation)
-            await self._audit(repo, actor, "activation.request", f"benefit:{benefit.id}")
+            await uow.activations.put(activation)
+            await self._audit(uow, actor, "activation.request", f"benefit:{benefit.id}")
             return ImportOutcome.REQUESTED
         access_id = contract_id = ""
         if benefit.category is Category.TECHNICAL:
@@ -839,24 +839,24 @@ class ActivationService(ServiceCore):
             contract_id=contract_id,
             expires_on=imported.expires_on,
         )
-        await repo.put_activation(activation)
+        await uow.activations.put(activation)
         if expired:
             await self._audit(
-                repo, actor, "activation.expire", f"benefit:{benefit.id}", _detail(activation)
+                uow, actor, "activation.expire", f"benefit:{benefit.id}", _detail(activation)
             )
             return ImportOutcome.EXPIRED
         if was_active:
             await self._audit(
-                repo, actor, "activation.update", f"benefit:{benefit.id}", _detail(activation)
+                uow, actor, "activation.update", f"benefit:{benefit.id}", _detail(activation)
             )
             return ImportOutcome.UPDATED
         await self._audit(
-            repo, actor, "activation.complete", f"benefit:{benefit.id}", _detail(activation)
+            uow, actor, "activation.complete", f"benefit:{benefit.id}", _detail(activation)
         )
         if current is not None and current.status is ActivationStatus.PENDING:
             # A completion the bot saw coming; an activation that arrives already
             # active (a company moving its spreadsheet in) is history, not news.
-            await self._emit(repo, events.ActivationCompleted(benefit, activation))
+            await self._emit(uow, events.ActivationCompleted(benefit, activation))
         return ImportOutcome.COMPLETED
 
     # -- support ---------------------------------------------------------------
@@ -865,15 +865,15 @@ class ActivationService(ServiceCore):
         """Which kind of support answers ``problem``, what is left of it, and the IDs to quote."""
         del actor  # every member may ask
         kind = SUPPORT_FOR[problem]
-        async with self._store.read() as repo:
-            membership = await self._membership(repo)
+        async with self._store.read() as uow:
+            membership = await self._membership(uow)
             allowance = entitlement(kind, membership)
-            benefit = await self._benefit_of_kind(repo, kind)
-            activation = await repo.get_activation(benefit.id) if benefit else None
+            benefit = await self._benefit_of_kind(uow, kind)
+            activation = await uow.activations.get(benefit.id) if benefit else None
             hours_left = None
             if kind is SupportKind.ADVISORY_HOURS:
-                hours_left = await self._hours_left(repo, benefit, allowance)
-            activators = await self._holders(repo, Action.ACTIVATE_TECHNICAL)
+                hours_left = await self._hours_left(uow, benefit, allowance)
+            activators = await self._holders(uow, Action.ACTIVATE_TECHNICAL)
         if benefit is not None:
             state = self._state(benefit, activation, allowance)
         elif not allowance.available:
@@ -917,17 +917,17 @@ class ActivationService(ServiceCore):
                 limit=MAX_TOPIC,
             )
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            membership = await self._membership(repo)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            membership = await self._membership(uow)
             allowance = entitlement(SupportKind.ADVISORY_HOURS, membership)
-            benefit = await self._benefit_of_kind(repo, SupportKind.ADVISORY_HOURS)
+            benefit = await self._benefit_of_kind(uow, SupportKind.ADVISORY_HOURS)
             if benefit is None:
                 raise Conflict(
                     "The inventory has no advisory hours benefit yet (a technical benefit with "
                     "support kind advisory_hours). Ask the operator to add it."
                 )
-            left = await self._hours_left(repo, benefit, allowance)
+            left = await self._hours_left(uow, benefit, allowance)
             assert left is not None
             if wanted > left:
                 raise Conflict(
@@ -937,19 +937,19 @@ class ActivationService(ServiceCore):
                     left=left,
                     total=allowance.amount or 0,
                 )
-            if await repo.get_user(actor) is None:
-                await repo.put_user(DirectoryUser(user_id=actor))
-            request = await repo.add_advisory_request(
+            if await uow.people.get_user(actor) is None:
+                await uow.people.put_user(DirectoryUser(user_id=actor))
+            request = await uow.advisory.add_request(
                 benefit_id=benefit.id, user_id=actor, hours=wanted, topic=topic, created_at=now
             )
             await self._audit(
-                repo,
+                uow,
                 actor,
                 "advisory.request",
                 f"advisory:{request.id}",
                 f"{benefit.id}: {wanted} h: {topic}",
             )
-            admins = await repo.role_holders(Role.GLOBAL_ADMIN)
+            admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
         return AdvisoryFiled(
             request=request,
             benefit=benefit,
@@ -962,15 +962,15 @@ class ActivationService(ServiceCore):
 
     async def contact_form(self, actor: str) -> ContactForm:
         """Check that ``actor`` may set the marketing contact; the current one to fill in."""
-        async with self._store.read() as repo:
-            await self._ensure_changeable(repo)
-            await self._require(repo, actor, Action.MANAGE_GTM)
-            membership = await self._membership(repo)
-            return ContactForm(await repo.get_marketing_contact(), membership.account_email)
+        async with self._store.read() as uow:
+            await self._ensure_changeable(uow)
+            await self._require(uow, actor, Action.MANAGE_GTM)
+            membership = await self._membership(uow)
+            return ContactForm(await uow.marketing_contact.get(), membership.account_email)
 
     async def marketing_contact(self) -> MarketingContact | None:
-        async with self._store.read() as repo:
-            return await repo.get_marketing_contact()
+        async with self._store.read() as uow:
+            return await uow.marketing_contact.get()
 
     async def set_marketing_contact(
         self,
@@ -983,15 +983,15 @@ class ActivationService(ServiceCore):
     ) -> MarketingContact:
         """Set the company's marketing contact; raises :class:`InvalidFields` per wrong input."""
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            await self._require(repo, actor, Action.MANAGE_GTM)
-            membership = await self._membership(repo)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            await self._require(uow, actor, Action.MANAGE_GTM)
+            membership = await self._membership(uow)
             errors: dict[Field, InvalidInput] = {}
             user = (user_id or "").strip()
             if not _USER_ID.fullmatch(user):
                 errors[Field.USER] = InvalidInput("Pick the marketing contact from the list.")
-            elif await repo.get_user(user) is None:
+            elif await uow.people.get_user(user) is None:
                 errors[Field.USER] = InvalidInput(
                     "{unknown_user} is not in the bot's directory yet. A User management admin "
                     "or Global admin must add them first with `/benefits adduser @user`.",
@@ -1018,9 +1018,9 @@ class ActivationService(ServiceCore):
                 set_by=actor,
                 set_at=now,
             )
-            await repo.put_marketing_contact(contact)
+            await uow.marketing_contact.put(contact)
             await self._audit(
-                repo,
+                uow,
                 actor,
                 "marketing_contact.set",
                 f"user:{user}",
@@ -1030,16 +1030,16 @@ class ActivationService(ServiceCore):
 
     # -- helpers ---------------------------------------------------------------------
 
-    async def _get(self, repo: Repository, benefit_id: str) -> Benefit:
-        benefit = await repo.get_benefit(benefit_id)
+    async def _get(self, uow: UnitOfWork, benefit_id: str) -> Benefit:
+        benefit = await uow.benefits.get(benefit_id)
         if benefit is None:
             raise NotFound(
                 "There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id[:80]
             )
         return benefit
 
-    async def _membership(self, repo: Repository) -> Membership:
-        membership = await repo.get_membership()
+    async def _membership(self, uow: UnitOfWork) -> Membership:
+        membership = await uow.membership.get()
         if membership is None:
             raise Conflict(
                 "The membership is not loaded yet. The operator loads it with "
@@ -1047,23 +1047,23 @@ class ActivationService(ServiceCore):
             )
         return membership
 
-    async def _benefit_of_kind(self, repo: Repository, kind: SupportKind) -> Benefit | None:
-        total = await repo.count_benefits(category=Category.TECHNICAL)
-        rows = await repo.benefit_rows(category=Category.TECHNICAL, offset=0, limit=total)
+    async def _benefit_of_kind(self, uow: UnitOfWork, kind: SupportKind) -> Benefit | None:
+        total = await uow.benefits.count(category=Category.TECHNICAL)
+        rows = await uow.benefits.rows(category=Category.TECHNICAL, offset=0, limit=total)
         return next((r.benefit for r in rows if r.benefit.support_kind is kind), None)
 
     async def _hours_left(
-        self, repo: Repository, benefit: Benefit | None, allowance: Allowance | None
+        self, uow: UnitOfWork, benefit: Benefit | None, allowance: Allowance | None
     ) -> int | None:
         if allowance is None or allowance.amount is None:
             return None
-        used = await repo.advisory_hours_used(benefit.id) if benefit is not None else 0
+        used = await uow.advisory.hours_used(benefit.id) if benefit is not None else 0
         return max(allowance.amount - used, 0)
 
-    async def _holders(self, repo: Repository, action: Action) -> list[str]:
+    async def _holders(self, uow: UnitOfWork, action: Action) -> list[str]:
         holders: list[str] = []
         for role in roles_for(action):
-            holders.extend(u for u in await repo.role_holders(role) if u not in holders)
+            holders.extend(u for u in await uow.people.role_holders(role) if u not in holders)
         return holders
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.domain.model import AuditEntry
-from storage.base import Store
+from storage.unit_of_work import Store
 
 COLUMNS = ("id", "at", "actor", "action", "subject", "detail")
 BATCH = 500
@@ -39,8 +39,8 @@ def audit_row(entry: AuditEntry) -> list[str]:
 
 async def count_audit_entries(store: Store) -> int:
     """How many entries the log has (ids count up from 1 and are never removed)."""
-    async with store.read() as repo:
-        latest = await repo.recent_audit(1)
+    async with store.read() as uow:
+        latest = await uow.audit.recent(1)
     return latest[0].id if latest else 0
 
 
@@ -58,8 +58,8 @@ async def export_audit_csv(
     written = 0
     after = 0
     while True:
-        async with store.read() as repo:
-            entries = await repo.audit_entries(after_id=after, limit=batch)
+        async with store.read() as uow:
+            entries = await uow.audit.entries(after_id=after, limit=batch)
         if not entries:
             break
         writer.writerows(audit_row(e) for e in entries)

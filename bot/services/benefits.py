@@ -46,7 +46,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.domain.permissions import Action, allowed, roles_for
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 MAX_REASON = 500
 MAX_QUERY = 100
@@ -172,11 +172,11 @@ class ServiceCore:
         """Hand every later event to ``sink`` (in the transaction that raised it)."""
         self._sinks.append(sink)
 
-    async def _emit(self, repo: Repository, event: Event) -> None:
+    async def _emit(self, uow: UnitOfWork, event: Event) -> None:
         for sink in self._sinks:
-            await sink(repo, event)
+            await sink(uow, event)
 
-    async def _find(self, repo: Repository, query: str) -> Benefit:
+    async def _find(self, uow: UnitOfWork, query: str) -> Benefit:
         text = " ".join(query.split())
         if not text:
             raise InvalidInput("Name a benefit: its id or the start of its name.")
@@ -186,13 +186,13 @@ class ServiceCore:
                 length=len(text),
                 limit=MAX_QUERY,
             )
-        exact = await repo.get_benefit(text.casefold())
+        exact = await uow.benefits.get(text.casefold())
         if exact is not None:
             return exact
-        named = await repo.benefits_named(text)
+        named = await uow.benefits.named(text)
         if len(named) == 1:
             return named[0]
-        starts = await repo.benefits_by_name_prefix(text, limit=MATCHES_SHOWN + 1)
+        starts = await uow.benefits.by_name_prefix(text, limit=MATCHES_SHOWN + 1)
         if len(starts) == 1:
             return starts[0]
         if starts:
@@ -201,7 +201,7 @@ class ServiceCore:
                 query=text,
                 candidates=starts[:MATCHES_SHOWN],
             )
-        everything = await repo.all_benefits()
+        everything = await uow.benefits.all()
         by_key: dict[str, Benefit] = {}
         for b in everything:
             by_key[b.id] = b
@@ -216,14 +216,14 @@ class ServiceCore:
             candidates=candidates,
         )
 
-    async def _require(self, repo: Repository, actor: str, action: Action) -> frozenset[Role]:
-        roles = await repo.roles_of(actor)
+    async def _require(self, uow: UnitOfWork, actor: str, action: Action) -> frozenset[Role]:
+        roles = await uow.people.roles_of(actor)
         if allowed(action, roles):
             return roles
         needed = roles_for(action)
         holders: list[str] = []
         for role in needed:
-            holders.extend(u for u in await repo.role_holders(role) if u not in holders)
+            holders.extend(u for u in await uow.people.role_holders(role) if u not in holders)
         role_names = " or ".join(role.value for role in needed)
         if holders:
             raise Forbidden(
@@ -237,16 +237,16 @@ class ServiceCore:
             roles=role_names,
         )
 
-    async def _require_known_user(self, repo: Repository, user_id: str) -> None:
-        if await repo.get_user(user_id) is None:
+    async def _require_known_user(self, uow: UnitOfWork, user_id: str) -> None:
+        if await uow.people.get_user(user_id) is None:
             raise NotFound(
                 "{unknown_user} is not in the bot's directory yet. A User management admin or "
                 "Global admin must add them first with `/benefits adduser @user`.",
                 unknown_user=user_id,
             )
 
-    async def _ensure_changeable(self, repo: Repository) -> None:
-        membership = await repo.get_membership()
+    async def _ensure_changeable(self, uow: UnitOfWork) -> None:
+        membership = await uow.membership.get()
         if membership is not None and membership.managed_in_pmc:
             raise Forbidden(
                 "The membership is still managed in the Partner Membership Center (PMC): make "
@@ -255,9 +255,9 @@ class ServiceCore:
             )
 
     async def _audit(
-        self, repo: Repository, actor: str, action: str, subject: str, detail: str = ""
+        self, uow: UnitOfWork, actor: str, action: str, subject: str, detail: str = ""
     ) -> None:
-        await repo.add_audit(
+        await uow.audit.add(
             AuditEntry(
                 at=self._clock.now(), actor=actor, action=action, subject=subject, detail=detail
             )
@@ -283,8 +283,8 @@ class BenefitsService(ServiceCore):
     # -- reading -----------------------------------------------------------
 
     async def roles_of(self, user_id: str) -> frozenset[Role]:
-        async with self._store.read() as repo:
-            return await repo.roles_of(user_id)
+        async with self._store.read() as uow:
+            return await uow.people.roles_of(user_id)
 
     async def list_benefits(
         self, actor: str, *, category: Category | None = None, page: int = 0
@@ -303,10 +303,10 @@ class BenefitsService(ServiceCore):
         cached = self._pages.get((category, page))
         if cached is not None:
             return cached
-        async with self._store.read() as repo:
-            total = await repo.count_benefits(category=category)
+        async with self._store.read() as uow:
+            total = await uow.benefits.count(category=category)
             last = max((total - 1) // self.page_size, 0)
-            rows = await repo.benefit_rows(
+            rows = await uow.benefits.rows(
                 category=category, offset=min(page, last) * self.page_size, limit=self.page_size
             )
         result = Page(
@@ -328,17 +328,17 @@ class BenefitsService(ServiceCore):
             benefit_id: The benefit's id.
             holders_page: Which page of holders (counting from 0; clamped to the last).
         """
-        async with self._store.read() as repo:
-            benefit = await repo.get_benefit(benefit_id)
+        async with self._store.read() as uow:
+            benefit = await uow.benefits.get(benefit_id)
             if benefit is None:
                 raise NotFound(
                     "There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id
                 )
-            holders = await repo.active_assignments(benefit.id)
-            key_count = await repo.count_keys(benefit.id)
-            roles = await repo.roles_of(actor)
+            holders = await uow.assignments.active(benefit.id)
+            key_count = await uow.keys.count(benefit.id)
+            roles = await uow.people.roles_of(actor)
             activation = (
-                await repo.get_activation(benefit.id)
+                await uow.activations.get(benefit.id)
                 if benefit.category in (Category.TECHNICAL, Category.GTM)
                 else None
             )
@@ -359,11 +359,11 @@ class BenefitsService(ServiceCore):
 
     async def mine(self, actor: str) -> Mine:
         """The caller's assignments and pending requests."""
-        async with self._store.read() as repo:
-            assignments = await repo.user_assignments(actor)
-            requests = await repo.user_requests(actor, status=RequestStatus.PENDING)
+        async with self._store.read() as uow:
+            assignments = await uow.assignments.of_user(actor)
+            requests = await uow.requests.of_user(actor, status=RequestStatus.PENDING)
             wanted = {a.benefit_id for a in assignments} | {r.benefit_id for r in requests}
-            benefits = {bid: b for bid in wanted if (b := await repo.get_benefit(bid))}
+            benefits = {bid: b for bid in wanted if (b := await uow.benefits.get(bid))}
         return Mine(
             holdings=[Holding(a, benefits[a.benefit_id]) for a in assignments],
             pending=[Pending(r, benefits[r.benefit_id]) for r in requests],
@@ -371,18 +371,18 @@ class BenefitsService(ServiceCore):
 
     async def find_benefit(self, query: str) -> Benefit:
         """A benefit by id or by an unambiguous start of its name."""
-        async with self._store.read() as repo:
-            return await self._find(repo, query)
+        async with self._store.read() as uow:
+            return await self._find(uow, query)
 
     async def _split_benefit(self, text: str) -> tuple[str, str]:
         """The longest leading words of ``text`` that name one benefit, and the rest."""
         words = list(re.finditer(r"\S+", text))
         first_error: NoMatch | None = None
-        async with self._store.read() as repo:
+        async with self._store.read() as uow:
             for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
                 query = " ".join(w.group() for w in words[:n])
                 try:
-                    benefit = await self._find(repo, query)
+                    benefit = await self._find(uow, query)
                 except NoMatch as error:
                     if first_error is None and error.candidates:
                         first_error = error
@@ -390,7 +390,7 @@ class BenefitsService(ServiceCore):
                 return benefit.id, text[words[n - 1].end() :].strip()
             if first_error is not None:
                 raise first_error
-            await self._find(repo, text)  # raises with the closest matches
+            await self._find(uow, text)  # raises with the closest matches
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- requests ----------------------------------------------------------
@@ -418,24 +418,24 @@ class BenefitsService(ServiceCore):
                 length=len(reason),
                 limit=MAX_REASON,
             )
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            benefit = await self._find(repo, benefit_query)
-            return await self._file_request(repo, actor, benefit, reason)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            benefit = await self._find(uow, benefit_query)
+            return await self._file_request(uow, actor, benefit, reason)
 
     async def _file_request(
-        self, repo: Repository, actor: str, benefit: Benefit, reason: str
+        self, uow: UnitOfWork, actor: str, benefit: Benefit, reason: str
     ) -> RequestCreated:
         """File ``actor``'s request for ``benefit`` inside the caller's unit of work."""
         now = self._clock.now()
-        held = await repo.active_assignment(benefit.id, actor)
+        held = await uow.assignments.find_active(benefit.id, actor)
         if held is not None:
             raise Conflict(
                 "You already hold *{benefit}* (since {since}).",
                 benefit=benefit.name,
                 since=held.assigned_at.date().isoformat(),
             )
-        existing = await repo.pending_request(actor, benefit.id)
+        existing = await uow.requests.pending(actor, benefit.id)
         if existing is not None:
             raise Conflict(
                 "You already asked for *{benefit}*: request #{request_id} of {since} is "
@@ -444,20 +444,20 @@ class BenefitsService(ServiceCore):
                 request_id=existing.id,
                 since=existing.created_at.date().isoformat(),
             )
-        approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
+        approvers = await uow.people.role_holders(Role.GLOBAL_ADMIN)
         if not approvers:
             raise Conflict(
                 "Nobody can approve requests yet: there is no Global admin. The operator "
                 "can make one with `benefits-bot grant USER_ID global_admin`."
             )
-        if await repo.get_user(actor) is None:
-            await repo.put_user(DirectoryUser(user_id=actor))
-        request = await repo.add_request(
+        if await uow.people.get_user(actor) is None:
+            await uow.people.put_user(DirectoryUser(user_id=actor))
+        request = await uow.requests.add(
             benefit_id=benefit.id, requester_id=actor, reason=reason, created_at=now
         )
-        used = await repo.count_active_assignments(benefit.id)
-        await self._audit(repo, actor, "request.create", f"request:{request.id}", benefit.id)
-        await self._emit(repo, events.RequestCreated(request, benefit))
+        used = await uow.assignments.count_active(benefit.id)
+        await self._audit(uow, actor, "request.create", f"request:{request.id}", benefit.id)
+        await self._emit(uow, events.RequestCreated(request, benefit))
         return RequestCreated(
             request=request,
             benefit=benefit,
@@ -467,44 +467,44 @@ class BenefitsService(ServiceCore):
 
     async def add_request_messages(self, request_id: int, refs: Sequence[MessageRef]) -> Request:
         """Remember where the approval request was posted; returns its current state."""
-        async with self._store.write() as repo:
-            request = await repo.get_request(request_id)
+        async with self._store.write() as uow:
+            request = await uow.requests.get(request_id)
             if request is None:
                 raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
-            await repo.add_request_messages(request_id, refs)
+            await uow.requests.add_messages(request_id, refs)
         return request
 
     async def unannounced(self, *, older_than: timedelta, limit: int = 100) -> list[RequestCreated]:
         """Pending requests never posted to the admins (the bot stopped first), so
         that they can be posted now; only those older than ``older_than``, whose
         posting can no longer be on its way."""
-        async with self._store.read() as repo:
-            pending = await repo.unannounced_requests(
+        async with self._store.read() as uow:
+            pending = await uow.requests.unannounced(
                 created_before=self._clock.now() - older_than, limit=limit
             )
-            approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
+            approvers = await uow.people.role_holders(Role.GLOBAL_ADMIN)
             found: list[RequestCreated] = []
             for request in pending:
-                benefit = await repo.get_benefit(request.benefit_id)
+                benefit = await uow.benefits.get(request.benefit_id)
                 if benefit is None:  # pragma: no cover - benefits are never deleted
                     continue
-                used = await repo.count_active_assignments(benefit.id)
+                used = await uow.assignments.count_active(benefit.id)
                 found.append(
                     RequestCreated(request, benefit, _seats_left(benefit, used), approvers)
                 )
         return found
 
     async def request_messages(self, request_id: int) -> list[MessageRef]:
-        async with self._store.read() as repo:
-            return await repo.request_messages(request_id)
+        async with self._store.read() as uow:
+            return await uow.requests.messages(request_id)
 
     async def approve(self, actor: str, request_id: int) -> Decision:
         """Approve a pending request and assign its seat, atomically."""
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            request, benefit = await self._pending_for_decision(repo, actor, request_id)
-            used = await repo.count_active_assignments(benefit.id)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            request, benefit = await self._pending_for_decision(uow, actor, request_id)
+            used = await uow.assignments.count_active(benefit.id)
             if benefit.seats is not None and used >= benefit.seats:
                 raise Conflict(
                     "No seat of *{benefit}* is left ({used} of {seats} in use). Unassign a seat "
@@ -513,30 +513,30 @@ class BenefitsService(ServiceCore):
                     used=used,
                     seats=benefit.seats,
                 )
-            if await repo.active_assignment(benefit.id, request.requester_id) is not None:
+            if await uow.assignments.find_active(benefit.id, request.requester_id) is not None:
                 raise Conflict(
                     "{requester_user} already holds *{benefit}*; deny the request instead.",
                     requester_user=request.requester_id,
                     benefit=benefit.name,
                 )
-            await self._check_cloud_credit(repo, benefit, request.requester_id)
-            await repo.decide_request(
+            await self._check_cloud_credit(uow, benefit, request.requester_id)
+            await uow.requests.decide(
                 request.id, status=RequestStatus.APPROVED, decided_by=actor, decided_at=now
             )
-            assignment = await repo.add_assignment(
+            assignment = await uow.assignments.add(
                 benefit_id=benefit.id,
                 user_id=request.requester_id,
                 assigned_at=now,
                 assigned_by=actor,
             )
-            await self._audit(repo, actor, "request.approve", f"request:{request.id}", benefit.id)
+            await self._audit(uow, actor, "request.approve", f"request:{request.id}", benefit.id)
             await self._audit(
-                repo, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
+                uow, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
             )
-            decided = await repo.get_request(request.id)
+            decided = await uow.requests.get(request.id)
             assert decided is not None
-            await self._emit(repo, events.RequestDecided(decided, benefit, now))
-            messages = await repo.request_messages(request.id)
+            await self._emit(uow, events.RequestDecided(decided, benefit, now))
+            messages = await uow.requests.messages(request.id)
         return Decision(
             request=decided,
             benefit=benefit,
@@ -547,20 +547,20 @@ class BenefitsService(ServiceCore):
 
     async def check_can_decide(self, actor: str, request_id: int) -> tuple[Request, Benefit]:
         """Raise what a decision would be refused for, before asking for a reason."""
-        async with self._store.read() as repo:
-            return await self._pending_for_decision(repo, actor, request_id)
+        async with self._store.read() as uow:
+            return await self._pending_for_decision(uow, actor, request_id)
 
     async def decision(self, request_id: int) -> Decision:
         """A request as it stands now, with where its approval messages are."""
-        async with self._store.read() as repo:
-            request = await repo.get_request(request_id)
+        async with self._store.read() as uow:
+            request = await uow.requests.get(request_id)
             if request is None:
                 raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
-            benefit = await repo.get_benefit(request.benefit_id)
+            benefit = await uow.benefits.get(request.benefit_id)
             assert benefit is not None
-            messages = await repo.request_messages(request_id)
-            used = await repo.count_active_assignments(benefit.id)
-            holding = await repo.active_assignment(benefit.id, request.requester_id)
+            messages = await uow.requests.messages(request_id)
+            used = await uow.assignments.count_active(benefit.id)
+            holding = await uow.assignments.find_active(benefit.id, request.requester_id)
         return Decision(
             request=request,
             benefit=benefit,
@@ -581,10 +581,10 @@ class BenefitsService(ServiceCore):
                 limit=MAX_REASON,
             )
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            request, benefit = await self._pending_for_decision(repo, actor, request_id)
-            await repo.decide_request(
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            request, benefit = await self._pending_for_decision(uow, actor, request_id)
+            await uow.requests.decide(
                 request.id,
                 status=RequestStatus.DENIED,
                 decided_by=actor,
@@ -592,13 +592,13 @@ class BenefitsService(ServiceCore):
                 note=reason,
             )
             await self._audit(
-                repo, actor, "request.deny", f"request:{request.id}", f"{benefit.id}: {reason}"
+                uow, actor, "request.deny", f"request:{request.id}", f"{benefit.id}: {reason}"
             )
-            decided = await repo.get_request(request.id)
+            decided = await uow.requests.get(request.id)
             assert decided is not None
-            await self._emit(repo, events.RequestDecided(decided, benefit, now))
-            messages = await repo.request_messages(request.id)
-            used = await repo.count_active_assignments(benefit.id)
+            await self._emit(uow, events.RequestDecided(decided, benefit, now))
+            messages = await uow.requests.messages(request.id)
+            used = await uow.assignments.count_active(benefit.id)
         return Decision(
             request=decided,
             benefit=benefit,
@@ -608,14 +608,14 @@ class BenefitsService(ServiceCore):
         )
 
     async def _pending_for_decision(
-        self, repo: Repository, actor: str, request_id: int
+        self, uow: UnitOfWork, actor: str, request_id: int
     ) -> tuple[Request, Benefit]:
-        await self._require(repo, actor, Action.DECIDE)
-        request = await repo.get_request(request_id)
+        await self._require(uow, actor, Action.DECIDE)
+        request = await uow.requests.get(request_id)
         if request is None:
             raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
         if request.requester_id == actor:
-            others = [u for u in await repo.role_holders(Role.GLOBAL_ADMIN) if u != actor]
+            others = [u for u in await uow.people.role_holders(Role.GLOBAL_ADMIN) if u != actor]
             if not others:
                 raise Forbidden(
                     "You can't decide your own request, and you are the only Global admin. "
@@ -632,7 +632,7 @@ class BenefitsService(ServiceCore):
                 status=request.status.value,
                 decider_user=request.decided_by or "",
             )
-        benefit = await repo.get_benefit(request.benefit_id)
+        benefit = await uow.benefits.get(request.benefit_id)
         if benefit is None:  # pragma: no cover - benefits are never deleted
             raise NotFound(
                 "There is no benefit with the id `{benefit_id}`.", benefit_id=request.benefit_id
@@ -643,18 +643,18 @@ class BenefitsService(ServiceCore):
 
     async def assign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            await self._require(repo, actor, Action.DECIDE)
-            benefit = await self._find(repo, query)
-            await self._require_known_user(repo, user_id)
-            if await repo.active_assignment(benefit.id, user_id) is not None:
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            await self._require(uow, actor, Action.DECIDE)
+            benefit = await self._find(uow, query)
+            await self._require_known_user(uow, user_id)
+            if await uow.assignments.find_active(benefit.id, user_id) is not None:
                 raise Conflict(
                     "{holder_user} already holds *{benefit}*.",
                     holder_user=user_id,
                     benefit=benefit.name,
                 )
-            used = await repo.count_active_assignments(benefit.id)
+            used = await uow.assignments.count_active(benefit.id)
             if benefit.seats is not None and used >= benefit.seats:
                 raise Conflict(
                     "No seat of *{benefit}* is left ({used} of {seats} in use). Unassign a seat "
@@ -663,29 +663,29 @@ class BenefitsService(ServiceCore):
                     used=used,
                     seats=benefit.seats,
                 )
-            await self._check_cloud_credit(repo, benefit, user_id)
-            assignment = await repo.add_assignment(
+            await self._check_cloud_credit(uow, benefit, user_id)
+            assignment = await uow.assignments.add(
                 benefit_id=benefit.id, user_id=user_id, assigned_at=now, assigned_by=actor
             )
-            await self._audit(repo, actor, "assignment.create", f"user:{user_id}", benefit.id)
+            await self._audit(uow, actor, "assignment.create", f"user:{user_id}", benefit.id)
         return AssignmentChange(benefit, assignment, _seats_left(benefit, used + 1))
 
     async def unassign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            await self._require(repo, actor, Action.DECIDE)
-            benefit = await self._find(repo, query)
-            held = await repo.active_assignment(benefit.id, user_id)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            await self._require(uow, actor, Action.DECIDE)
+            benefit = await self._find(uow, query)
+            held = await uow.assignments.find_active(benefit.id, user_id)
             if held is None:
                 raise NotFound(
                     "{holder_user} holds no seat of *{benefit}*.",
                     holder_user=user_id,
                     benefit=benefit.name,
                 )
-            await repo.release_assignment(held.id, at=now)
-            used = await repo.count_active_assignments(benefit.id)
-            await self._audit(repo, actor, "assignment.release", f"user:{user_id}", benefit.id)
+            await uow.assignments.release(held.id, at=now)
+            used = await uow.assignments.count_active(benefit.id)
+            await self._audit(uow, actor, "assignment.release", f"user:{user_id}", benefit.id)
         return AssignmentChange(benefit, held, _seats_left(benefit, used))
 
     async def reassign(self, actor: str, query: str, from_user: str, to_user: str) -> Reassignment:
@@ -702,17 +702,17 @@ class BenefitsService(ServiceCore):
                 holder_user=from_user,
             )
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            await self._require(repo, actor, Action.DECIDE)
-            benefit = await self._find(repo, query)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            await self._require(uow, actor, Action.DECIDE)
+            benefit = await self._find(uow, query)
             if benefit.category in (Category.TECHNICAL, Category.GTM):
                 raise InvalidInput(
                     "*{benefit}* belongs to the whole company, so there is no seat to reassign. "
                     "`reassign` is for software, cloud and Visual Studio benefits.",
                     benefit=benefit.name,
                 )
-            held = await repo.active_assignment(benefit.id, from_user)
+            held = await uow.assignments.find_active(benefit.id, from_user)
             if held is None:
                 raise NotFound(
                     "{holder_user} holds no seat of *{benefit}*.",
@@ -731,20 +731,20 @@ class BenefitsService(ServiceCore):
                         since=held.assigned_at.date().isoformat(),
                         possible=possible.date().isoformat(),
                     )
-            await self._require_known_user(repo, to_user)
-            if await repo.active_assignment(benefit.id, to_user) is not None:
+            await self._require_known_user(uow, to_user)
+            if await uow.assignments.find_active(benefit.id, to_user) is not None:
                 raise Conflict(
                     "{holder_user} already holds *{benefit}*; one per person.",
                     holder_user=to_user,
                     benefit=benefit.name,
                 )
-            await repo.release_assignment(held.id, at=now)
-            await self._check_cloud_credit(repo, benefit, to_user)
-            assignment = await repo.add_assignment(
+            await uow.assignments.release(held.id, at=now)
+            await self._check_cloud_credit(uow, benefit, to_user)
+            assignment = await uow.assignments.add(
                 benefit_id=benefit.id, user_id=to_user, assigned_at=now, assigned_by=actor
             )
             await self._audit(
-                repo,
+                uow,
                 actor,
                 "assignment.reassign",
                 f"user:{to_user}",
@@ -755,77 +755,79 @@ class BenefitsService(ServiceCore):
     # -- roles and directory -----------------------------------------------
 
     async def grant(self, actor: str, user_id: str, role: Role) -> None:
-        async with self._store.write() as repo:
-            await self._require(repo, actor, Action.MANAGE_ROLES)
-            await self._grant(repo, actor, user_id, role)
+        async with self._store.write() as uow:
+            await self._require(uow, actor, Action.MANAGE_ROLES)
+            await self._grant(uow, actor, user_id, role)
 
     async def revoke(self, actor: str, user_id: str, role: Role) -> None:
-        async with self._store.write() as repo:
-            await self._require(repo, actor, Action.MANAGE_ROLES)
-            await self._revoke(repo, actor, user_id, role)
+        async with self._store.write() as uow:
+            await self._require(uow, actor, Action.MANAGE_ROLES)
+            await self._revoke(uow, actor, user_id, role)
 
     async def bootstrap_grant(
         self, user_id: str, role: Role, *, operator: str = "operator"
     ) -> bool:
         """Grant a role from the shell (no Slack actor); False when already held."""
-        async with self._store.write() as repo:
-            return await self._grant(repo, operator, user_id, role, quiet=True)
+        async with self._store.write() as uow:
+            return await self._grant(uow, operator, user_id, role, quiet=True)
 
     async def bootstrap_revoke(
         self, user_id: str, role: Role, *, operator: str = "operator"
     ) -> bool:
-        async with self._store.write() as repo:
-            return await self._revoke(repo, operator, user_id, role, quiet=True)
+        async with self._store.write() as uow:
+            return await self._revoke(uow, operator, user_id, role, quiet=True)
 
     async def _grant(
-        self, repo: Repository, actor: str, user_id: str, role: Role, *, quiet: bool = False
+        self, uow: UnitOfWork, actor: str, user_id: str, role: Role, *, quiet: bool = False
     ) -> bool:
-        if not await repo.grant_role(user_id, role, at=self._clock.now()):
+        if not await uow.people.grant_role(user_id, role, at=self._clock.now()):
             if quiet:
                 return False
             raise Conflict(
                 "{holder_user} already holds the {role} role.", holder_user=user_id, role=role.value
             )
-        if await repo.get_user(user_id) is None:
-            await repo.put_user(DirectoryUser(user_id=user_id))
-        await self._audit(repo, actor, "role.grant", f"user:{user_id}", role.value)
+        if await uow.people.get_user(user_id) is None:
+            await uow.people.put_user(DirectoryUser(user_id=user_id))
+        await self._audit(uow, actor, "role.grant", f"user:{user_id}", role.value)
         return True
 
     async def _revoke(
-        self, repo: Repository, actor: str, user_id: str, role: Role, *, quiet: bool = False
+        self, uow: UnitOfWork, actor: str, user_id: str, role: Role, *, quiet: bool = False
     ) -> bool:
-        if role is Role.GLOBAL_ADMIN and await repo.role_holders(Role.GLOBAL_ADMIN) == [user_id]:
+        if role is Role.GLOBAL_ADMIN and await uow.people.role_holders(Role.GLOBAL_ADMIN) == [
+            user_id
+        ]:
             raise Conflict(
                 "{holder_user} is the last Global admin; grant the role to someone else first.",
                 holder_user=user_id,
             )
-        if not await repo.revoke_role(user_id, role):
+        if not await uow.people.revoke_role(user_id, role):
             if quiet:
                 return False
             raise Conflict(
                 "{holder_user} does not hold the {role} role.", holder_user=user_id, role=role.value
             )
-        await self._audit(repo, actor, "role.revoke", f"user:{user_id}", role.value)
+        await self._audit(uow, actor, "role.revoke", f"user:{user_id}", role.value)
         return True
 
     async def roles(self, actor: str) -> list[tuple[str, Role]]:
-        async with self._store.read() as repo:
-            await self._require(repo, actor, Action.MANAGE_ROLES)
-            return await repo.all_roles()
+        async with self._store.read() as uow:
+            await self._require(uow, actor, Action.MANAGE_ROLES)
+            return await uow.people.all_roles()
 
     async def add_user(self, actor: str, user_id: str, *, name: str = "", email: str = "") -> bool:
         """Add a person to the bot's directory; False when already there."""
-        async with self._store.write() as repo:
-            await self._require(repo, actor, Action.ADD_USER)
-            if await repo.get_user(user_id) is not None:
+        async with self._store.write() as uow:
+            await self._require(uow, actor, Action.ADD_USER)
+            if await uow.people.get_user(user_id) is not None:
                 return False
-            await repo.put_user(DirectoryUser(user_id=user_id, name=name, email=email))
-            await self._audit(repo, actor, "user.add", f"user:{user_id}")
+            await uow.people.put_user(DirectoryUser(user_id=user_id, name=name, email=email))
+            await self._audit(uow, actor, "user.add", f"user:{user_id}")
         return True
 
     async def global_admins(self) -> list[str]:
-        async with self._store.read() as repo:
-            return await repo.role_holders(Role.GLOBAL_ADMIN)
+        async with self._store.read() as uow:
+            return await uow.people.role_holders(Role.GLOBAL_ADMIN)
 
     # Roles (grant/revoke) and the directory (adduser) are the bot's own records, not
     # Partner Center's, so they stay changeable while the membership is managed in PMC:
@@ -835,8 +837,8 @@ class BenefitsService(ServiceCore):
 
     async def directory_email(self, user_id: str) -> str:
         """The email the directory knows for ``user_id`` (empty when none)."""
-        async with self._store.read() as repo:
-            user = await repo.get_user(user_id)
+        async with self._store.read() as uow:
+            user = await uow.people.get_user(user_id)
         return user.email if user else ""
 
     async def activate_cloud(
@@ -856,9 +858,9 @@ class BenefitsService(ServiceCore):
                 in the directory) when the directory knows none.
         """
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            benefit = await self._find(repo, query)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            benefit = await self._find(uow, query)
             if benefit.category is not Category.CLOUD or not benefit.usage_based:
                 raise InvalidInput(
                     "*{benefit}* is not a usage-based cloud credit, so it can't be activated "
@@ -866,26 +868,24 @@ class BenefitsService(ServiceCore):
                     benefit=benefit.name,
                     id=benefit.id,
                 )
-            address = await self._caller_email(repo, actor, email)
-            held = await repo.active_assignment(benefit.id, actor)
+            address = await self._caller_email(uow, actor, email)
+            held = await uow.assignments.find_active(benefit.id, actor)
             if held is not None:
                 raise Conflict(
                     "You already hold *{benefit}* (since {since}). Manage it in the Azure portal.",
                     benefit=benefit.name,
                     since=held.assigned_at.date().isoformat(),
                 )
-            await self._check_cloud_credit(repo, benefit, actor, address)
+            await self._check_cloud_credit(uow, benefit, actor, address)
             if benefit.needs_approval:
                 created = await self._file_request(
-                    repo, actor, benefit, "Activation of the credit for " + address
+                    uow, actor, benefit, "Activation of the credit for " + address
                 )
-                await self._audit(
-                    repo, actor, "cloud.activate_request", f"user:{actor}", benefit.id
-                )
+                await self._audit(uow, actor, "cloud.activate_request", f"user:{actor}", benefit.id)
                 return CloudActivation(
                     benefit, address, request=created, seats_left=created.seats_left
                 )
-            used = await repo.count_active_assignments(benefit.id)
+            used = await uow.assignments.count_active(benefit.id)
             if benefit.seats is not None and used >= benefit.seats:
                 raise Conflict(
                     "No credit of *{benefit}* is left ({used} of {seats} in use).",
@@ -893,21 +893,21 @@ class BenefitsService(ServiceCore):
                     used=used,
                     seats=benefit.seats,
                 )
-            assignment = await repo.add_assignment(
+            assignment = await uow.assignments.add(
                 benefit_id=benefit.id,
                 user_id=actor,
                 assigned_at=now,
                 assigned_by=actor,
                 holder_email=address,
             )
-            await self._audit(repo, actor, "cloud.activate", f"user:{actor}", benefit.id)
+            await self._audit(uow, actor, "cloud.activate", f"user:{actor}", benefit.id)
         return CloudActivation(
             benefit, address, assignment=assignment, seats_left=_seats_left(benefit, used + 1)
         )
 
-    async def _caller_email(self, repo: Repository, actor: str, email: str | None) -> str:
+    async def _caller_email(self, uow: UnitOfWork, actor: str, email: str | None) -> str:
         """The caller's email: the directory's, else ``email`` (then stored there)."""
-        user = await repo.get_user(actor)
+        user = await uow.people.get_user(actor)
         if user is not None and user.email:
             return user.email
         if not email or not email.strip():
@@ -922,16 +922,16 @@ class BenefitsService(ServiceCore):
                 "`{email}` is not a valid email address, so no Azure credit can be tied to it.",
                 email=email.strip()[:254],
             )
-        await repo.put_user(
+        await uow.people.put_user(
             replace(user, email=address)
             if user is not None
             else DirectoryUser(user_id=actor, email=address)
         )
-        await self._audit(repo, actor, "user.email", f"user:{actor}", "from the Slack profile")
+        await self._audit(uow, actor, "user.email", f"user:{actor}", "from the Slack profile")
         return address
 
     async def _check_cloud_credit(
-        self, repo: Repository, benefit: Benefit, user_id: str, email: str | None = None
+        self, uow: UnitOfWork, benefit: Benefit, user_id: str, email: str | None = None
     ) -> None:
         """Refuse a usage-based credit for ``user_id`` when a cloud rule forbids it.
 
@@ -942,10 +942,10 @@ class BenefitsService(ServiceCore):
         """
         if benefit.category is not Category.CLOUD or not benefit.usage_based:
             return
-        for other in await repo.user_assignments(user_id):
+        for other in await uow.assignments.of_user(user_id):
             if other.benefit_id == benefit.id:
                 continue
-            held = await repo.get_benefit(other.benefit_id)
+            held = await uow.benefits.get(other.benefit_id)
             if held is not None and held.category is Category.CLOUD and held.usage_based:
                 raise Conflict(
                     "{holder_user} already has an active usage-based credit: *{other}* (since "
@@ -955,7 +955,7 @@ class BenefitsService(ServiceCore):
                     since=other.assigned_at.date().isoformat(),
                 )
         if benefit.monthly:
-            moves = await repo.count_released_assignments(benefit.id)
+            moves = await uow.assignments.count_released(benefit.id)
             if moves > MAX_MONTHLY_REASSIGNMENTS:
                 raise Conflict(
                     "*{benefit}* is a monthly credit and has been reassigned {count} times "
@@ -965,7 +965,7 @@ class BenefitsService(ServiceCore):
                     limit=MAX_MONTHLY_REASSIGNMENTS,
                 )
         if email is None:
-            user = await repo.get_user(user_id)
+            user = await uow.people.get_user(user_id)
             email = user.email if user else ""
         if email and is_free_mail(email):
             raise Conflict(
@@ -980,10 +980,10 @@ class BenefitsService(ServiceCore):
 
     async def cancellation_check(self, actor: str) -> CancellationCheck:
         """Check today whether the package can be cancelled with a refund; changes nothing."""
-        async with self._store.read() as repo:
-            await self._ensure_changeable(repo)
-            await self._require(repo, actor, Action.CANCEL)
-            return await self._cancellation_check(repo)
+        async with self._store.read() as uow:
+            await self._ensure_changeable(uow)
+            await self._require(uow, actor, Action.CANCEL)
+            return await self._cancellation_check(uow)
 
     async def request_cancellation(self, actor: str) -> CancellationFiled:
         """File a cancellation service request when all three conditions hold.
@@ -993,10 +993,10 @@ class BenefitsService(ServiceCore):
             Conflict: when a cancellation request is already open.
         """
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await self._ensure_changeable(repo)
-            await self._require(repo, actor, Action.CANCEL)
-            check = await self._cancellation_check(repo)
+        async with self._store.write() as uow:
+            await self._ensure_changeable(uow)
+            await self._require(uow, actor, Action.CANCEL)
+            check = await self._cancellation_check(uow)
             if check.open_request is not None:
                 raise Conflict(
                     "A cancellation request is already open: #{request_id}, filed by "
@@ -1007,37 +1007,37 @@ class BenefitsService(ServiceCore):
                 )
             if check.blockers:
                 raise CancellationRefused(check.blockers)
-            request = await repo.add_service_request(
+            request = await uow.service_requests.add(
                 kind=CANCELLATION,
                 created_by=actor,
                 created_at=now,
                 detail=f"membership purchased {check.membership.purchase_date.isoformat()}",
             )
             await self._audit(
-                repo, actor, "service_request.cancellation", f"service_request:{request.id}"
+                uow, actor, "service_request.cancellation", f"service_request:{request.id}"
             )
-            admins = await repo.role_holders(Role.GLOBAL_ADMIN)
+            admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
         return CancellationFiled(request=request, check=check, global_admins=admins)
 
-    async def _cancellation_check(self, repo: Repository) -> CancellationCheck:
-        membership = await repo.get_membership()
+    async def _cancellation_check(self, uow: UnitOfWork) -> CancellationCheck:
+        membership = await uow.membership.get()
         if membership is None:
             raise NotFound(
                 "No membership is recorded yet, so there is no package to cancel. The operator "
                 "loads it with `benefits-bot import inventory.yaml`."
             )
-        software = await repo.first_assignment([Category.SOFTWARE])
-        reveal = await repo.first_key_reveal()
+        software = await uow.assignments.first([Category.SOFTWARE])
+        reveal = await uow.keys.first_reveal()
         blockers = refund_blockers(
             membership,
             self._clock.now().date(),
-            software=(software, await repo.get_benefit(software.benefit_id)) if software else None,
-            reveal=(reveal, await repo.get_benefit(reveal.benefit_id)) if reveal else None,
+            software=(software, await uow.benefits.get(software.benefit_id)) if software else None,
+            reveal=(reveal, await uow.benefits.get(reveal.benefit_id)) if reveal else None,
         )
         open_request = next(
             (
                 r
-                for r in await repo.service_requests()
+                for r in await uow.service_requests.all()
                 if r.kind == CANCELLATION and r.status == "open"
             ),
             None,
@@ -1053,8 +1053,8 @@ class BenefitsService(ServiceCore):
 
     async def audit_log(self, actor: str, limit: int = AUDIT_DEFAULT) -> list[AuditEntry]:
         """The latest ``limit`` entries of the audit log, newest first."""
-        async with self._store.read() as repo:
-            await self._require(repo, actor, Action.READ_AUDIT)
+        async with self._store.read() as uow:
+            await self._require(uow, actor, Action.READ_AUDIT)
             if not 1 <= limit <= AUDIT_MAX:
                 raise InvalidInput(
                     "Ask for 1 to {limit} audit entries (you asked for {asked}); "
@@ -1062,7 +1062,7 @@ class BenefitsService(ServiceCore):
                     limit=AUDIT_MAX,
                     asked=limit,
                 )
-            return await repo.recent_audit(limit)
+            return await uow.audit.recent(limit)
 
 
 def _seats_left(benefit: Benefit, used: int) -> int | None:

@@ -5,7 +5,8 @@ code production runs. A throw-away database is a new file in its own temporary
 directory, copied from a schema template built once per process (running the
 migrations for every test would dominate the test time). Its connections never
 sync to disk (``synchronous = OFF``): nothing in it is meant to survive. The
-directory is removed when the store closes, or when it is garbage-collected.
+directory (in RAM where ``/dev/shm`` exists) is removed when the store closes,
+or when it is garbage-collected.
 
 :func:`throwaway_store` is synchronous, so a test can make one anywhere.
 """
@@ -21,7 +22,7 @@ from typing import Final
 
 from storage.sqlite.connections import READER_PRAGMAS, WRITER_PRAGMAS, casefold, connect_inline
 from storage.sqlite.migrations import create_schema
-from storage.sqlite.store import DEFAULT_READERS, SqliteStore
+from storage.sqlite.store import SqliteStore
 
 _NO_SYNC: Final = ("PRAGMA synchronous = OFF",)
 _template: bytes | None = None
@@ -31,7 +32,7 @@ def _schema_template() -> bytes:
     """The bytes of an empty, fully migrated database file in WAL mode."""
     global _template
     if _template is None:
-        directory = tempfile.mkdtemp(prefix="benefits-bot-template-")
+        directory = _temporary_directory("benefits-bot-template-")
         try:
             path = os.path.join(directory, "template.db")
             with closing(sqlite3.connect(path, isolation_level=None)) as conn:
@@ -46,11 +47,21 @@ def _schema_template() -> bytes:
     return _template
 
 
-def throwaway_store(*, readers: int = DEFAULT_READERS) -> SqliteStore:
-    """A :class:`SqliteStore` on a new, empty database that is deleted when closed."""
+def _temporary_directory(prefix: str) -> str:
+    """A new directory in RAM (``/dev/shm``) where there is one, else in the temp dir."""
+    ram = "/dev/shm"
+    place = ram if os.path.isdir(ram) and os.access(ram, os.W_OK) else None
+    return tempfile.mkdtemp(prefix=prefix, dir=place)
+
+
+def throwaway_store(*, readers: int = 1) -> SqliteStore:
+    """A :class:`SqliteStore` on a new, empty database that is deleted when closed.
+
+    It starts with one reader connection; the pool grows when reads overlap.
+    """
     if readers < 1:
         raise ValueError("readers must be at least 1")
-    directory = tempfile.mkdtemp(prefix="benefits-bot-")
+    directory = _temporary_directory("benefits-bot-")
     path = os.path.join(directory, "throwaway.db")
     opened: list[sqlite3.Connection] = []
     try:

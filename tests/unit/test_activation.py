@@ -45,8 +45,8 @@ from bot.services.activation import (
     parse_problem,
 )
 from bot.services.benefits import BenefitsService
-from storage.base import Repository
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
+from storage.unit_of_work import UnitOfWork
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
@@ -93,24 +93,24 @@ class State_:
     audit: list[AuditEntry]
 
 
-async def observed(store: MemoryStore) -> State_:
-    async with store.read() as repo:
+async def observed(store: SqliteStore) -> State_:
+    async with store.read() as uow:
         return State_(
-            activations=await repo.activations(),
-            contact=await repo.get_marketing_contact(),
-            advisory_used=await repo.advisory_hours_used(ADVISORY.id),
-            audit=await repo.recent_audit(100_000),
+            activations=await uow.activations.all(),
+            contact=await uow.marketing_contact.get(),
+            advisory_used=await uow.advisory.hours_used(ADVISORY.id),
+            audit=await uow.audit.recent(100_000),
         )
 
 
-async def activation_of(store: MemoryStore, benefit_id: str) -> Activation | None:
-    async with store.read() as repo:
-        return await repo.get_activation(benefit_id)
+async def activation_of(store: SqliteStore, benefit_id: str) -> Activation | None:
+    async with store.read() as uow:
+        return await uow.activations.get(benefit_id)
 
 
-async def set_membership(store: MemoryStore, **changes: object) -> None:
-    async with store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, **changes))  # type: ignore[arg-type]
+async def set_membership(store: SqliteStore, **changes: object) -> None:
+    async with store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, **changes))  # type: ignore[arg-type]
 
 
 class Recorder:
@@ -120,8 +120,8 @@ class Recorder:
         self.events: list[Event] = []
         self.fail = False
 
-    async def __call__(self, repo: Repository, event: Event) -> None:
-        await repo.get_activation("anything")  # the unit of work is open
+    async def __call__(self, uow: UnitOfWork, event: Event) -> None:
+        await uow.activations.get("anything")  # the unit of work is open
         self.events.append(event)
         if self.fail:
             raise RuntimeError("sink failed")
@@ -135,7 +135,7 @@ def sink() -> Recorder:
 @pytest.fixture
 async def activations(
     service: BenefitsService,
-    store: MemoryStore,
+    store: SqliteStore,
     clock: FakeClock,
     add_benefits: AddBenefits,
     sink: Recorder,
@@ -224,7 +224,7 @@ def test_an_unknown_problem_names_the_choices() -> None:
 
 @pytest.mark.parametrize("actor", [PARTNER_ADMIN, ADMIN])
 async def test_an_admin_activates_a_technical_benefit_and_it_is_pending_since_today(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock, actor: str
+    activations: ActivationService, store: SqliteStore, clock: FakeClock, actor: str
 ) -> None:
     requested = await activations.activate(actor, "sig-cloud")
 
@@ -253,7 +253,7 @@ async def test_a_technical_benefit_is_found_by_the_start_of_its_name(
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
 @pytest.mark.parametrize("benefit", [SIG_CLOUD, GOLD_CORE])
 async def test_only_an_mpn_partner_admin_or_global_admin_may_activate(
-    activations: ActivationService, store: MemoryStore, actor: str, benefit: Benefit
+    activations: ActivationService, store: SqliteStore, actor: str, benefit: Benefit
 ) -> None:
     await with_contact(activations)
     before = await observed(store)
@@ -267,7 +267,7 @@ async def test_only_an_mpn_partner_admin_or_global_admin_may_activate(
 
 
 async def test_activating_again_while_pending_says_since_when_and_by_whom(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock
+    activations: ActivationService, store: SqliteStore, clock: FakeClock
 ) -> None:
     await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=2))
@@ -284,7 +284,7 @@ async def test_activating_again_while_pending_says_since_when_and_by_whom(
 
 
 async def test_activating_an_active_benefit_says_since_when(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock
+    activations: ActivationService, store: SqliteStore, clock: FakeClock
 ) -> None:
     await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=3))
@@ -299,7 +299,7 @@ async def test_activating_an_active_benefit_says_since_when(
 
 
 async def test_advisory_hours_need_no_activation(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput) as caught:
@@ -310,7 +310,7 @@ async def test_advisory_hours_need_no_activation(
 
 
 async def test_a_software_benefit_is_not_activated_but_requested(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput) as caught:
@@ -328,7 +328,7 @@ async def test_an_unknown_benefit_gets_the_closest_matches(
 
 
 async def test_an_action_pack_cannot_activate_signature_cloud_support(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     await set_membership(store, level=Level.ACTION_PACK)
     before = await observed(store)
@@ -339,7 +339,7 @@ async def test_an_action_pack_cannot_activate_signature_cloud_support(
 
 
 async def test_nothing_is_activated_while_the_membership_is_in_pmc(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     await with_contact(activations)
     await set_membership(store, managed_in_pmc=True)
@@ -355,7 +355,7 @@ async def test_nothing_is_activated_while_the_membership_is_in_pmc(
 
 
 async def test_mark_active_records_the_ids_who_and_when_and_raises_the_event(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock, sink: Recorder
+    activations: ActivationService, store: SqliteStore, clock: FakeClock, sink: Recorder
 ) -> None:
     await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=4))
@@ -379,7 +379,7 @@ async def test_mark_active_records_the_ids_who_and_when_and_raises_the_event(
 
 
 async def test_a_failing_event_sink_rolls_the_completion_back(
-    activations: ActivationService, store: MemoryStore, sink: Recorder
+    activations: ActivationService, store: SqliteStore, sink: Recorder
 ) -> None:
     await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     before = await observed(store)
@@ -405,7 +405,7 @@ async def test_a_failing_event_sink_rolls_the_completion_back(
 )
 async def test_bad_support_ids_are_refused_field_by_field_and_nothing_changes(
     activations: ActivationService,
-    store: MemoryStore,
+    store: SqliteStore,
     sink: Recorder,
     access_id: str | None,
     contract_id: str | None,
@@ -435,7 +435,7 @@ async def test_support_ids_may_be_64_characters(activations: ActivationService) 
 
 
 async def test_marking_active_before_anyone_activated_it_says_to_activate_first(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(Conflict) as caught:
@@ -445,7 +445,7 @@ async def test_marking_active_before_anyone_activated_it_says_to_activate_first(
 
 
 async def test_marking_active_twice_names_who_did_it_first(
-    activations: ActivationService, store: MemoryStore, sink: Recorder
+    activations: ActivationService, store: SqliteStore, sink: Recorder
 ) -> None:
     await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     await activations.complete(PARTNER_ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
@@ -461,7 +461,7 @@ async def test_marking_active_twice_names_who_did_it_first(
 
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
 async def test_only_an_admin_may_mark_a_benefit_active(
-    activations: ActivationService, store: MemoryStore, actor: str
+    activations: ActivationService, store: SqliteStore, actor: str
 ) -> None:
     await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     before = await observed(store)
@@ -476,7 +476,7 @@ async def test_only_an_admin_may_mark_a_benefit_active(
 
 
 async def test_an_offer_is_not_activated_before_a_marketing_contact_is_set(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(Conflict) as caught:
@@ -487,7 +487,7 @@ async def test_an_offer_is_not_activated_before_a_marketing_contact_is_set(
 
 
 async def test_with_a_marketing_contact_an_offer_becomes_pending(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     await with_contact(activations)
     requested = await activations.activate(ADMIN, CO_SELL.id)
@@ -496,7 +496,7 @@ async def test_with_a_marketing_contact_an_offer_becomes_pending(
 
 
 async def test_an_offer_is_marked_active_with_its_expiry_and_expires_after_that_day(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock, sink: Recorder
+    activations: ActivationService, store: SqliteStore, clock: FakeClock, sink: Recorder
 ) -> None:
     await with_contact(activations)
     await activations.activate(PARTNER_ADMIN, GOLD_CORE.id)
@@ -519,7 +519,7 @@ async def test_an_offer_is_marked_active_with_its_expiry_and_expires_after_that_
     "expires", ["2026-01-15", "2025-12-31", "", None, "next year", "2026-02-30", "2040-01-01"]
 )
 async def test_an_expiry_must_be_a_date_after_today(
-    activations: ActivationService, store: MemoryStore, expires: str | None
+    activations: ActivationService, store: SqliteStore, expires: str | None
 ) -> None:
     await with_contact(activations)
     await activations.activate(PARTNER_ADMIN, GOLD_CORE.id)
@@ -543,7 +543,7 @@ async def test_an_offer_may_expire_tomorrow(activations: ActivationService) -> N
 
 
 async def test_the_marketing_contact_is_saved_with_the_phone_in_e164_and_audited(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock
+    activations: ActivationService, store: SqliteStore, clock: FakeClock
 ) -> None:
     contact = await with_contact(activations)
 
@@ -565,7 +565,7 @@ async def test_the_marketing_contact_is_saved_with_the_phone_in_e164_and_audited
 
 
 async def test_a_phone_number_without_a_country_code_is_read_in_the_configured_region(
-    store: MemoryStore, clock: FakeClock, activations: ActivationService
+    store: SqliteStore, clock: FakeClock, activations: ActivationService
 ) -> None:
     us = await activations.set_marketing_contact(
         ADMIN, user_id=MEMBER, email="m@contoso.com", phone="(201) 555-0123", language="en"
@@ -607,7 +607,7 @@ async def test_a_phone_number_without_a_country_code_is_read_in_the_configured_r
 )
 async def test_each_bad_contact_field_is_refused_on_its_own_and_nothing_is_saved(
     activations: ActivationService,
-    store: MemoryStore,
+    store: SqliteStore,
     changes: dict[str, str | None],
     wrong: set[Field],
 ) -> None:
@@ -644,7 +644,7 @@ async def test_the_contact_email_must_differ_from_the_account_email_in_any_case(
 
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
 async def test_only_an_admin_may_set_the_marketing_contact(
-    activations: ActivationService, store: MemoryStore, actor: str
+    activations: ActivationService, store: SqliteStore, actor: str
 ) -> None:
     before = await observed(store)
     with pytest.raises(Forbidden):
@@ -694,7 +694,7 @@ async def test_support_for_an_on_premises_product_names_who_activates_it(
 
 
 async def test_support_with_a_cloud_competency_is_unlimited_and_action_pack_has_none(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     await set_membership(store, level=Level.GOLD, cloud_competency=True)
     assert (await activations.support(MEMBER, Problem.CLOUD)).allowance.unlimited
@@ -707,7 +707,7 @@ async def test_support_with_a_cloud_competency_is_unlimited_and_action_pack_has_
 
 
 async def test_a_member_files_advisory_hours_and_the_hours_left_go_down(
-    activations: ActivationService, store: MemoryStore, clock: FakeClock
+    activations: ActivationService, store: SqliteStore, clock: FakeClock
 ) -> None:
     first = await activations.file_advisory(MEMBER, "6", "  Azure landing zone for Contoso  ")
     second = await activations.file_advisory(MEMBER2, 4, "Teams rollout")
@@ -727,7 +727,7 @@ async def test_a_member_files_advisory_hours_and_the_hours_left_go_down(
 
 
 async def test_advisory_hours_beyond_what_is_left_are_refused_saying_how_many_are_left(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     await activations.file_advisory(MEMBER, 15, "Migration")
     before = await observed(store)
@@ -743,7 +743,7 @@ async def test_advisory_hours_beyond_what_is_left_are_refused_saying_how_many_ar
 
 @pytest.mark.parametrize("hours", ["0", "-2", "2.5", "two", "", "1e3", "9999999"])
 async def test_advisory_hours_must_be_a_positive_whole_number(
-    activations: ActivationService, store: MemoryStore, hours: str
+    activations: ActivationService, store: SqliteStore, hours: str
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput) as caught:
@@ -754,7 +754,7 @@ async def test_advisory_hours_must_be_a_positive_whole_number(
 
 @pytest.mark.parametrize("topic", ["", "   ", "t" * (MAX_TOPIC + 1)])
 async def test_an_advisory_request_needs_a_topic_of_sensible_length(
-    activations: ActivationService, store: MemoryStore, topic: str
+    activations: ActivationService, store: SqliteStore, topic: str
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput):
@@ -763,7 +763,7 @@ async def test_an_advisory_request_needs_a_topic_of_sensible_length(
 
 
 async def test_advisory_hours_need_the_benefit_in_the_inventory(
-    store: MemoryStore, clock: FakeClock
+    store: SqliteStore, clock: FakeClock
 ) -> None:
     bare = ActivationService(store, clock=clock)
     with pytest.raises(Conflict) as caught:
@@ -772,7 +772,7 @@ async def test_advisory_hours_need_the_benefit_in_the_inventory(
 
 
 async def test_no_advisory_hours_are_filed_while_the_membership_is_in_pmc(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     await set_membership(store, managed_in_pmc=True)
     before = await observed(store)
@@ -785,7 +785,7 @@ async def test_no_advisory_hours_are_filed_while_the_membership_is_in_pmc(
 
 
 async def test_the_technical_overview_shows_each_kind_for_the_level_with_not_available(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     await set_membership(store, level=Level.ACTION_PACK)
     await activations.file_advisory(MEMBER, 2, "Topic")
@@ -832,16 +832,16 @@ async def test_the_gtm_overview_shows_status_expiry_and_the_contact(
 
 async def import_activation(
     activations: ActivationService,
-    store: MemoryStore,
+    store: SqliteStore,
     benefit: Benefit,
     imported: ImportedActivation,
 ) -> ImportOutcome:
-    async with store.write() as repo:
-        return await activations.record_imported(repo, benefit, imported)
+    async with store.write() as uow:
+        return await activations.record_imported(uow, benefit, imported)
 
 
 async def test_an_import_with_the_ids_completes_a_pending_activation_like_mark_active(
-    activations: ActivationService, store: MemoryStore, sink: Recorder, clock: FakeClock
+    activations: ActivationService, store: SqliteStore, sink: Recorder, clock: FakeClock
 ) -> None:
     await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     imported = ImportedActivation(ActivationStatus.ACTIVE, access_id="A9", contract_id="C9")
@@ -870,7 +870,7 @@ async def test_an_import_with_the_ids_completes_a_pending_activation_like_mark_a
 
 
 async def test_an_import_never_moves_an_active_benefit_back_to_pending(
-    activations: ActivationService, store: MemoryStore
+    activations: ActivationService, store: SqliteStore
 ) -> None:
     await activations.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     await activations.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
@@ -884,7 +884,7 @@ async def test_an_import_never_moves_an_active_benefit_back_to_pending(
 
 
 async def test_an_import_can_record_a_pending_activation_and_new_ids(
-    activations: ActivationService, store: MemoryStore, sink: Recorder
+    activations: ActivationService, store: SqliteStore, sink: Recorder
 ) -> None:
     pending = ImportedActivation(ActivationStatus.PENDING, requested_by=PARTNER_ADMIN)
     assert await import_activation(activations, store, INCIDENTS, pending) is (
@@ -902,7 +902,7 @@ async def test_an_import_can_record_a_pending_activation_and_new_ids(
 
 
 async def test_an_imported_offer_whose_expiry_has_passed_is_stored_expired_without_event(
-    activations: ActivationService, store: MemoryStore, sink: Recorder
+    activations: ActivationService, store: SqliteStore, sink: Recorder
 ) -> None:
     old = ImportedActivation(ActivationStatus.ACTIVE, expires_on=date(2025, 12, 31))
     assert await import_activation(activations, store, GOLD_CORE, old) is ImportOutcome.EXPIRED
@@ -922,7 +922,7 @@ async def test_an_imported_offer_whose_expiry_has_passed_is_stored_expired_witho
 )
 async def test_an_import_with_a_bad_activation_is_refused(
     activations: ActivationService,
-    store: MemoryStore,
+    store: SqliteStore,
     benefit: Benefit,
     imported: ImportedActivation,
 ) -> None:
@@ -936,7 +936,7 @@ async def test_an_import_with_a_bad_activation_is_refused(
 
 
 async def test_a_full_page_of_pending_benefits_for_an_admin_stays_within_block_kit_limits(
-    store: MemoryStore, clock: FakeClock, service: BenefitsService, add_benefits: AddBenefits
+    store: SqliteStore, clock: FakeClock, service: BenefitsService, add_benefits: AddBenefits
 ) -> None:
     many = [
         Benefit(f"tech-{n:03}", f"Technical benefit {n:03} " + "x" * 140, Category.TECHNICAL)

@@ -28,7 +28,7 @@ from bot.blocks.benefits import (
 from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, DirectoryUser, Forbidden, NoMatch, NotFound, Role
 from bot.services.benefits import BenefitsService
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore, throwaway_store
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
@@ -187,7 +187,7 @@ async def test_the_deny_modal_asks_for_a_reason_of_at_most_500_characters(
 
 
 async def test_the_list_has_a_details_button_per_benefit_and_distinct_navigation(
-    store: MemoryStore, clock: FakeClock
+    store: SqliteStore, clock: FakeClock
 ) -> None:
     service = BenefitsService(store, clock=clock, page_size=2)
 
@@ -213,7 +213,7 @@ async def test_the_list_has_a_details_button_per_benefit_and_distinct_navigation
 
 
 async def test_a_filtered_list_keeps_its_category_when_paging(
-    store: MemoryStore, clock: FakeClock, add_benefits: AddBenefits
+    store: SqliteStore, clock: FakeClock, add_benefits: AddBenefits
 ) -> None:
     await add_benefits(
         *(Benefit(f"sw-{i:02d}", f"Software {i:02d}", Category.SOFTWARE) for i in range(5))
@@ -233,15 +233,15 @@ async def test_a_filtered_list_keeps_its_category_when_paging(
 
 
 async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
-    service: BenefitsService, store: MemoryStore, add_benefits: AddBenefits
+    service: BenefitsService, store: SqliteStore, add_benefits: AddBenefits
 ) -> None:
     many = [
         Benefit(f"bulk-{i:04d}", f"Bulk licence {i:04d}", list(Category)[i % 5], seats=i % 7)
         for i in range(1000)
     ]
     await add_benefits(*many)
-    async with store.read() as repo:
-        expected = {b.id for b in await repo.all_benefits()}
+    async with store.read() as uow:
+        expected = {b.id for b in await uow.benefits.all()}
 
     seen: list[str] = []
     category, number = None, 0
@@ -265,7 +265,7 @@ async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
 
 
 async def test_an_empty_inventory_says_how_to_load_one(clock: FakeClock) -> None:
-    service = BenefitsService(MemoryStore(), clock=clock)
+    service = BenefitsService(throwaway_store(), clock=clock)
 
     payload = benefit_list_message(await service.list_benefits(MEMBER), None, None)
 
@@ -278,15 +278,15 @@ async def test_an_empty_inventory_says_how_to_load_one(clock: FakeClock) -> None
 
 
 async def test_details_of_a_benefit_with_500_holders_page_through_them_all_within_limits(
-    service: BenefitsService, store: MemoryStore, add_benefits: AddBenefits, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, add_benefits: AddBenefits, clock: FakeClock
 ) -> None:
     popular = Benefit("popular", "Popular licence", Category.SOFTWARE, seats=600)
     await add_benefits(popular)
     holders = [f"UHOLD{i:05d}" for i in range(500)]
-    async with store.write() as repo:
+    async with store.write() as uow:
         for user in holders:
-            await repo.put_user(DirectoryUser(user))
-            await repo.add_assignment(
+            await uow.people.put_user(DirectoryUser(user))
+            await uow.assignments.add(
                 benefit_id=popular.id, user_id=user, assigned_at=clock.now(), assigned_by=ADMIN
             )
 

@@ -41,7 +41,7 @@ from bot.domain.model import (
 )
 from bot.services.audit import COLUMNS, export_audit_csv
 from bot.services.benefits import AUDIT_MAX, BenefitsService
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore, throwaway_store
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
@@ -115,29 +115,29 @@ def refused(kind: type[DomainError], text: str) -> Iterator[None]:
     assert text in rendered(caught.value)
 
 
-async def state(store: MemoryStore) -> State:
+async def state(store: SqliteStore) -> State:
     """Everything these tests may change: the base snapshot, service requests, holders."""
-    async with store.read() as repo:
+    async with store.read() as uow:
         holders = {
-            b.id: [a.user_id for a in await repo.active_assignments(b.id)] for b in CLOUD_BENEFITS
+            b.id: [a.user_id for a in await uow.assignments.active(b.id)] for b in CLOUD_BENEFITS
         }
-        requests = await repo.service_requests()
+        requests = await uow.service_requests.all()
     return State(await snapshot(store), requests, holders)
 
 
-async def put_user(store: MemoryStore, user: str, email: str = "") -> None:
-    async with store.write() as repo:
-        await repo.put_user(DirectoryUser(user, email=email))
+async def put_user(store: SqliteStore, user: str, email: str = "") -> None:
+    async with store.write() as uow:
+        await uow.people.put_user(DirectoryUser(user, email=email))
 
 
-async def set_membership(store: MemoryStore, **changes: object) -> None:
-    async with store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, **changes))  # type: ignore[arg-type]
+async def set_membership(store: SqliteStore, **changes: object) -> None:
+    async with store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, **changes))  # type: ignore[arg-type]
 
 
-async def email_of(store: MemoryStore, user: str) -> str:
-    async with store.read() as repo:
-        found = await repo.get_user(user)
+async def email_of(store: SqliteStore, user: str) -> str:
+    async with store.read() as uow:
+        found = await uow.people.get_user(user)
     return found.email if found else ""
 
 
@@ -168,12 +168,12 @@ async def test_a_benefit_past_its_expiry_date_shows_as_expired(
 
 
 async def test_a_technical_benefit_is_not_activated_then_pending_then_active_with_its_ids(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
     assert (await service.details(MEMBER, SUPPORT.id)).status is None
     pending = Activation(SUPPORT.id, ActivationStatus.PENDING, ADMIN, clock.now())
-    async with store.write() as repo:
-        await repo.put_activation(pending)
+    async with store.write() as uow:
+        await uow.activations.put(pending)
 
     waiting = await service.details(MEMBER, SUPPORT.id)
     assert waiting.status is ActivationStatus.PENDING
@@ -181,8 +181,8 @@ async def test_a_technical_benefit_is_not_activated_then_pending_then_active_wit
     assert "Pending (requested 2026-01-15)" in view
     assert "Access ID" not in view
 
-    async with store.write() as repo:
-        await repo.put_activation(
+    async with store.write() as uow:
+        await uow.activations.put(
             replace(
                 pending,
                 status=ActivationStatus.ACTIVE,
@@ -200,10 +200,10 @@ async def test_a_technical_benefit_is_not_activated_then_pending_then_active_wit
 
 
 async def test_an_offer_past_its_activation_expiry_is_expired(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
-    async with store.write() as repo:
-        await repo.put_activation(
+    async with store.write() as uow:
+        await uow.activations.put(
             Activation(
                 CO_SELL.id,
                 ActivationStatus.ACTIVE,
@@ -220,13 +220,13 @@ async def test_an_offer_past_its_activation_expiry_is_expired(
 
 
 async def test_holders_come_page_by_page_and_a_page_past_the_end_shows_the_last(
-    service: BenefitsService, store: MemoryStore, add_benefits: AddBenefits, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, add_benefits: AddBenefits, clock: FakeClock
 ) -> None:
     wide = Benefit("wide", "Wide licence", Category.SOFTWARE, seats=200)
     await add_benefits(wide)
-    async with store.write() as repo:
+    async with store.write() as uow:
         for i in range(120):
-            await repo.add_assignment(
+            await uow.assignments.add(
                 benefit_id=wide.id, user_id=f"UH{i:05d}", assigned_at=clock.now(), assigned_by=ADMIN
             )
 
@@ -313,7 +313,7 @@ def test_an_email_is_checked_for_syntax_and_kept_in_lower_case() -> None:
 
 
 async def test_a_member_assigns_a_credit_to_themselves_and_it_is_audited(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     result = await cloud.activate_cloud(MEMBER, CREDIT.id)
 
@@ -331,7 +331,7 @@ async def test_a_member_assigns_a_credit_to_themselves_and_it_is_audited(
 
 
 async def test_the_directory_email_wins_over_the_slack_profile(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     result = await cloud.activate_cloud(MEMBER, CREDIT.id, email="mia@gmail.com")
 
@@ -340,7 +340,7 @@ async def test_the_directory_email_wins_over_the_slack_profile(
 
 
 async def test_the_slack_email_is_kept_in_the_directory_when_it_had_none(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await put_user(store, "UNOEMAIL1")
 
@@ -353,7 +353,7 @@ async def test_the_slack_email_is_kept_in_the_directory_when_it_had_none(
 
 
 async def test_someone_not_yet_in_the_directory_is_added_with_their_slack_email(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await cloud.activate_cloud("UNEWCOMER", CREDIT.id, email="new@contoso.com")
 
@@ -362,7 +362,7 @@ async def test_someone_not_yet_in_the_directory_is_added_with_their_slack_email(
 
 @pytest.mark.parametrize("email", [None, "", "   "])
 async def test_an_unknown_email_is_refused_with_what_to_do_and_nothing_is_written(
-    cloud: BenefitsService, store: MemoryStore, email: str | None
+    cloud: BenefitsService, store: SqliteStore, email: str | None
 ) -> None:
     await put_user(store, "UNOEMAIL1")
     before = await state(store)
@@ -376,7 +376,7 @@ async def test_an_unknown_email_is_refused_with_what_to_do_and_nothing_is_writte
 
 
 async def test_a_malformed_slack_email_is_refused_and_nothing_is_written(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await put_user(store, "UNOEMAIL1")
     before = await state(store)
@@ -392,7 +392,7 @@ async def test_a_malformed_slack_email_is_refused_and_nothing_is_written(
     "email", ["noa@gmail.com", "noa@outlook.com", "noa@hotmail.com", "noa@yahoo.com", "noa@gmx.de"]
 )
 async def test_a_credit_never_goes_to_a_free_mail_domain_and_nothing_is_written(
-    cloud: BenefitsService, store: MemoryStore, email: str
+    cloud: BenefitsService, store: SqliteStore, email: str
 ) -> None:
     await put_user(store, "UNOEMAIL1")
     before = await state(store)
@@ -407,7 +407,7 @@ async def test_a_credit_never_goes_to_a_free_mail_domain_and_nothing_is_written(
 
 
 async def test_a_free_mail_address_already_in_the_directory_is_refused_too(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await put_user(store, "UGMAIL001", "someone@gmail.com")
 
@@ -416,7 +416,7 @@ async def test_a_free_mail_address_already_in_the_directory_is_refused_too(
 
 
 async def test_one_active_usage_based_credit_per_person(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await cloud.activate_cloud(MEMBER, CREDIT.id)
     before = await state(store)
@@ -448,7 +448,7 @@ async def test_activating_a_credit_you_hold_is_a_conflict(cloud: BenefitsService
 
 
 async def test_no_credit_is_given_when_every_seat_is_taken(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await cloud.activate_cloud(MEMBER, ONE_SEAT_CREDIT.id)
     before = await state(store)
@@ -461,7 +461,7 @@ async def test_no_credit_is_given_when_every_seat_is_taken(
 
 @pytest.mark.parametrize("benefit", [WINDOWS, VS_ENT, SUPPORT, AZURE], ids=lambda b: b.id)
 async def test_only_a_usage_based_cloud_credit_can_be_self_activated(
-    cloud: BenefitsService, store: MemoryStore, benefit: Benefit
+    cloud: BenefitsService, store: SqliteStore, benefit: Benefit
 ) -> None:
     before = await state(store)
 
@@ -479,7 +479,7 @@ async def test_an_unknown_credit_is_not_found(cloud: BenefitsService) -> None:
 
 
 async def test_a_monthly_credit_is_reassigned_at_most_five_times(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     users = [f"UMONTH{i:03d}" for i in range(7)]
     for user in users:
@@ -497,7 +497,7 @@ async def test_a_monthly_credit_is_reassigned_at_most_five_times(
 
 
 async def test_a_credit_that_is_not_monthly_has_no_reassignment_limit(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     users = [f"UYEAR{i:04d}" for i in range(8)]
     for user in users:
@@ -507,7 +507,7 @@ async def test_a_credit_that_is_not_monthly_has_no_reassignment_limit(
 
 
 async def test_a_credit_that_needs_approval_files_a_request_for_a_global_admin(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await put_user(store, "UNOEMAIL1")
 
@@ -528,7 +528,7 @@ async def test_a_credit_that_needs_approval_files_a_request_for_a_global_admin(
 
 
 async def test_a_credit_that_needs_approval_is_refused_before_filing_when_a_rule_fails(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await cloud.activate_cloud(MEMBER, CREDIT.id)
     before = await state(store)
@@ -540,7 +540,7 @@ async def test_a_credit_that_needs_approval_is_refused_before_filing_when_a_rule
 
 
 async def test_approving_a_credit_for_someone_who_got_another_meanwhile_is_refused(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     filed = await cloud.activate_cloud(MEMBER, APPROVED_CREDIT.id)
     assert filed.request is not None
@@ -553,7 +553,7 @@ async def test_approving_a_credit_for_someone_who_got_another_meanwhile_is_refus
 
 
 async def test_a_global_admin_cannot_assign_a_credit_to_a_free_mail_address(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await put_user(store, "UGMAIL001", "someone@gmail.com")
 
@@ -574,7 +574,7 @@ async def test_a_global_admin_cannot_assign_a_second_credit_to_one_person(
 
 
 async def test_a_subscription_cannot_move_before_90_days_and_the_refusal_gives_the_date(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
     await service.assign(ADMIN, VS_ENT.id, MEMBER)  # 2026-01-15
     clock.advance(timedelta(days=89, hours=23))
@@ -590,7 +590,7 @@ async def test_a_subscription_cannot_move_before_90_days_and_the_refusal_gives_t
 
 
 async def test_after_90_days_a_subscription_moves_in_one_step_and_is_audited(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
     await service.assign(ADMIN, VS_ENT.id, MEMBER)
     clock.advance(timedelta(days=90))
@@ -600,9 +600,9 @@ async def test_after_90_days_a_subscription_moves_in_one_step_and_is_audited(
     assert moved.released.user_id == MEMBER
     assert moved.assignment.user_id == MEMBER2
     assert moved.assignment.assigned_at == clock.now()
-    async with store.read() as repo:
-        assert [a.user_id for a in await repo.active_assignments(VS_ENT.id)] == [MEMBER2]
-        assert await repo.count_released_assignments(VS_ENT.id) == 1
+    async with store.read() as uow:
+        assert [a.user_id for a in await uow.assignments.active(VS_ENT.id)] == [MEMBER2]
+        assert await uow.assignments.count_released(VS_ENT.id) == 1
     last = (await audit_log(store))[-1]
     assert (last.actor, last.action, last.subject) == (
         ADMIN,
@@ -633,7 +633,7 @@ async def test_a_software_seat_moves_without_waiting(service: BenefitsService) -
 
 
 async def test_reassigning_to_someone_unknown_says_a_user_admin_or_global_admin_must_add_them(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
     await service.assign(ADMIN, VS_ENT.id, MEMBER)
     clock.advance(timedelta(days=120))
@@ -649,7 +649,7 @@ async def test_reassigning_to_someone_unknown_says_a_user_admin_or_global_admin_
 
 
 async def test_a_subscription_cannot_go_to_someone_who_holds_one_already(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
     await service.assign(ADMIN, VS_ENT.id, MEMBER)
     await service.assign(ADMIN, VS_ENT.id, MEMBER2)
@@ -678,7 +678,7 @@ async def test_reassigning_to_the_same_person_is_invalid(service: BenefitsServic
 
 @pytest.mark.parametrize("benefit", [SUPPORT, CO_SELL], ids=lambda b: b.id)
 async def test_a_company_wide_benefit_has_no_seat_to_reassign(
-    service: BenefitsService, store: MemoryStore, benefit: Benefit
+    service: BenefitsService, store: SqliteStore, benefit: Benefit
 ) -> None:
     before = await snapshot(store)
 
@@ -698,7 +698,7 @@ async def test_only_a_global_admin_reassigns(service: BenefitsService, clock: Fa
 
 
 async def test_reassigning_a_monthly_credit_counts_towards_its_five_moves(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     users = [f"UMOVE{i:04d}" for i in range(7)]
     for user in users:
@@ -712,7 +712,7 @@ async def test_reassigning_a_monthly_credit_counts_towards_its_five_moves(
 
 
 async def test_reassigning_a_credit_to_a_free_mail_address_is_refused(
-    cloud: BenefitsService, store: MemoryStore
+    cloud: BenefitsService, store: SqliteStore
 ) -> None:
     await put_user(store, "UGMAIL001", "someone@gmail.com")
     await cloud.activate_cloud(MEMBER, CREDIT.id)
@@ -730,7 +730,7 @@ AGENT = "UAGENT001"
 
 
 @pytest.fixture
-async def agent(service: BenefitsService, store: MemoryStore, clock: FakeClock) -> str:
+async def agent(service: BenefitsService, store: SqliteStore, clock: FakeClock) -> str:
     """An admin agent, and a membership bought 10 days ago."""
     await service.grant(ADMIN, AGENT, Role.ADMIN_AGENT)
     await set_membership(store, purchase_date=clock.now().date() - timedelta(days=10))
@@ -738,7 +738,7 @@ async def agent(service: BenefitsService, store: MemoryStore, clock: FakeClock) 
 
 
 async def test_a_fresh_untouched_package_can_be_cancelled(
-    service: BenefitsService, store: MemoryStore, agent: str
+    service: BenefitsService, store: SqliteStore, agent: str
 ) -> None:
     check = await service.cancellation_check(agent)
     assert check.eligible
@@ -750,14 +750,14 @@ async def test_a_fresh_untouched_package_can_be_cancelled(
     assert (filed.request.kind, filed.request.status) == ("cancellation", "open")
     assert filed.request.created_by == agent
     assert filed.global_admins == [ADMIN]
-    async with store.read() as repo:
-        assert await repo.service_requests() == [filed.request]
+    async with store.read() as uow:
+        assert await uow.service_requests.all() == [filed.request]
     last = (await audit_log(store))[-1]
     assert (last.actor, last.action) == (agent, "service_request.cancellation")
 
 
 async def test_checking_writes_nothing(
-    service: BenefitsService, store: MemoryStore, agent: str
+    service: BenefitsService, store: SqliteStore, agent: str
 ) -> None:
     before = await state(store)
     await service.cancellation_check(agent)
@@ -765,7 +765,7 @@ async def test_checking_writes_nothing(
 
 
 async def test_the_30th_day_after_purchase_is_the_last_one_for_a_refund(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock, agent: str
+    service: BenefitsService, store: SqliteStore, clock: FakeClock, agent: str
 ) -> None:
     await set_membership(store, purchase_date=clock.now().date() - timedelta(days=30))
     assert (await service.cancellation_check(agent)).eligible
@@ -789,7 +789,7 @@ def rendered_blocker(blocker: object) -> str:
 
 
 async def test_an_activated_software_benefit_blocks_the_refund_naming_it_and_since_when(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock, agent: str
+    service: BenefitsService, store: SqliteStore, clock: FakeClock, agent: str
 ) -> None:
     await service.assign(ADMIN, M365.id, MEMBER)
     clock.advance(timedelta(days=2))
@@ -814,10 +814,10 @@ async def test_a_cloud_or_visual_studio_assignment_does_not_block_the_refund(
 
 
 async def test_a_viewed_key_blocks_the_refund_saying_which_when_and_by_whom(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock, agent: str
+    service: BenefitsService, store: SqliteStore, clock: FakeClock, agent: str
 ) -> None:
-    async with store.write() as repo:
-        await repo.add_key_reveal(KeyReveal(M365.id, MEMBER2, clock.now() - timedelta(days=3)))
+    async with store.write() as uow:
+        await uow.keys.add_reveal(KeyReveal(M365.id, MEMBER2, clock.now() - timedelta(days=3)))
 
     check = await service.cancellation_check(agent)
 
@@ -827,11 +827,11 @@ async def test_a_viewed_key_blocks_the_refund_saying_which_when_and_by_whom(
 
 
 async def test_every_failing_condition_is_listed_and_nothing_is_filed(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock, agent: str
+    service: BenefitsService, store: SqliteStore, clock: FakeClock, agent: str
 ) -> None:
     await service.assign(ADMIN, M365.id, MEMBER)
-    async with store.write() as repo:
-        await repo.add_key_reveal(KeyReveal(M365.id, MEMBER, clock.now()))
+    async with store.write() as uow:
+        await uow.keys.add_reveal(KeyReveal(M365.id, MEMBER, clock.now()))
     clock.advance(timedelta(days=40))
     before = await state(store)
 
@@ -849,7 +849,7 @@ async def test_every_failing_condition_is_listed_and_nothing_is_filed(
 
 
 async def test_a_second_cancellation_while_one_is_open_is_refused(
-    service: BenefitsService, store: MemoryStore, agent: str
+    service: BenefitsService, store: SqliteStore, agent: str
 ) -> None:
     first = await service.request_cancellation(agent)
     before = await state(store)
@@ -867,7 +867,7 @@ async def test_a_second_cancellation_while_one_is_open_is_refused(
 async def test_without_a_membership_there_is_nothing_to_cancel(
     clock: FakeClock,
 ) -> None:
-    service = BenefitsService(MemoryStore(), clock=clock)
+    service = BenefitsService(throwaway_store(), clock=clock)
     await service.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
 
     with refused(NotFound, "No membership"):
@@ -876,7 +876,7 @@ async def test_without_a_membership_there_is_nothing_to_cancel(
 
 @pytest.mark.parametrize("role", [None, Role.USER_ADMIN], ids=str)
 async def test_members_and_user_admins_may_not_cancel(
-    service: BenefitsService, store: MemoryStore, agent: str, role: Role | None
+    service: BenefitsService, store: SqliteStore, agent: str, role: Role | None
 ) -> None:
     if role is not None:
         await service.grant(ADMIN, MEMBER3, role)
@@ -895,7 +895,7 @@ async def test_members_and_user_admins_may_not_cancel(
 # -- the membership is still managed in PMC -----------------------------------------------------
 
 
-async def _setup_for_pmc(service: BenefitsService, store: MemoryStore, clock: FakeClock) -> None:
+async def _setup_for_pmc(service: BenefitsService, store: SqliteStore, clock: FakeClock) -> None:
     await put_user(store, "UNOEMAIL1")
     await service.assign(ADMIN, VS_ENT.id, MEMBER)
     await service.assign(ADMIN, VS_PRO.id, MEMBER2)
@@ -918,7 +918,7 @@ PMC_CHANGES = {
 
 @pytest.mark.parametrize("change", list(PMC_CHANGES))
 async def test_in_pmc_every_change_to_a_benefit_is_refused_pointing_there_and_nothing_is_written(
-    cloud: BenefitsService, store: MemoryStore, clock: FakeClock, change: str
+    cloud: BenefitsService, store: SqliteStore, clock: FakeClock, change: str
 ) -> None:
     await _setup_for_pmc(cloud, store, clock)
     await set_membership(
@@ -936,7 +936,7 @@ async def test_in_pmc_every_change_to_a_benefit_is_refused_pointing_there_and_no
 
 
 async def test_each_change_of_the_pmc_table_succeeds_once_the_membership_left_pmc(
-    cloud: BenefitsService, store: MemoryStore, clock: FakeClock
+    cloud: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
     """The PMC table above fails for the right reason: each change works outside PMC."""
     await _setup_for_pmc(cloud, store, clock)
@@ -948,7 +948,7 @@ async def test_each_change_of_the_pmc_table_succeeds_once_the_membership_left_pm
 
 
 async def test_in_pmc_the_bots_own_roles_and_directory_stay_changeable(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     await set_membership(store, managed_in_pmc=True)
 
@@ -961,7 +961,7 @@ async def test_in_pmc_the_bots_own_roles_and_directory_stay_changeable(
 
 
 async def test_audit_shows_the_latest_twenty_entries_newest_first(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     for i in range(30):
         await service.add_user(ADMIN, f"UAUDIT{i:03d}")
@@ -980,11 +980,11 @@ async def test_audit_takes_one_to_two_hundred_entries(service: BenefitsService, 
 
 
 async def test_audit_may_show_two_hundred_entries_within_block_kit_limits(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
-    async with store.write() as repo:
+    async with store.write() as uow:
         for i in range(250):
-            await repo.add_audit(
+            await uow.audit.add(
                 AuditEntry(clock.now(), ADMIN, "request.deny", f"request:{i}", "x" * 500)
             )
 
@@ -1014,12 +1014,12 @@ async def test_only_mpn_partner_admins_and_global_admins_read_the_audit_log(
 
 
 async def test_the_csv_export_has_a_header_and_every_entry_in_batches(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
-    async with store.write() as repo:
+    async with store.write() as uow:
         for i in range(23):
-            await repo.add_audit(AuditEntry(clock.now(), ADMIN, "user.add", f"user:U{i:04d}"))
-        await repo.add_audit(AuditEntry(clock.now(), ADMIN, "request.deny", "request:1", "=1+1"))
+            await uow.audit.add(AuditEntry(clock.now(), ADMIN, "user.add", f"user:U{i:04d}"))
+        await uow.audit.add(AuditEntry(clock.now(), ADMIN, "request.deny", "request:1", "=1+1"))
     out = io.StringIO()
     seen: list[tuple[int, int]] = []
 

@@ -28,7 +28,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.services.benefits import MAX_QUERY, MAX_REASON, BenefitsService, Decision
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore, throwaway_store
 from tests.unit.conftest import (
     ADMIN,
     ADMIN2,
@@ -53,21 +53,21 @@ from tests.unit.conftest import (
 Operation = Callable[[BenefitsService, str, int], Awaitable[object]]
 
 
-async def seats_used(store: MemoryStore, benefit_id: str) -> int:
-    async with store.read() as repo:
-        return await repo.count_active_assignments(benefit_id)
+async def seats_used(store: SqliteStore, benefit_id: str) -> int:
+    async with store.read() as uow:
+        return await uow.assignments.count_active(benefit_id)
 
 
-async def holders(store: MemoryStore, benefit_id: str) -> list[str | None]:
-    async with store.read() as repo:
-        return [a.user_id for a in await repo.active_assignments(benefit_id)]
+async def holders(store: SqliteStore, benefit_id: str) -> list[str | None]:
+    async with store.read() as uow:
+        return [a.user_id for a in await uow.assignments.active(benefit_id)]
 
 
 # -- request and approval ---------------------------------------------------
 
 
 async def test_approving_a_request_assigns_exactly_one_seat_to_the_requester(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_ENT.id, "new project")
     assert await seats_used(store, VS_ENT.id) == 0
@@ -100,7 +100,7 @@ async def test_an_approved_request_records_who_approved_it_and_when(
 
 
 async def test_a_request_and_its_approval_are_written_to_the_audit_log(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     before = len(await audit_log(store))
     created = await service.request_benefit(MEMBER, VS_ENT.id, "new project")
@@ -146,7 +146,7 @@ async def test_approving_an_unknown_request_is_not_found(service: BenefitsServic
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n\t "])
 async def test_a_denial_without_a_reason_is_refused_and_changes_nothing(
-    service: BenefitsService, store: MemoryStore, reason: str
+    service: BenefitsService, store: SqliteStore, reason: str
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_ENT.id, "new project")
     before = await snapshot(store)
@@ -158,7 +158,7 @@ async def test_a_denial_without_a_reason_is_refused_and_changes_nothing(
 
 
 async def test_a_denial_reason_may_be_500_characters_but_not_501(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     first = await service.request_benefit(MEMBER, VS_ENT.id, "new project")
     before = await snapshot(store)
@@ -173,7 +173,7 @@ async def test_a_denial_reason_may_be_500_characters_but_not_501(
 
 
 async def test_a_denial_records_its_reason_and_assigns_nothing(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_ENT.id, "new project")
     clock.advance(timedelta(minutes=30))
@@ -196,7 +196,7 @@ async def test_a_denial_records_its_reason_and_assigns_nothing(
 
 
 async def test_a_denied_request_can_no_longer_be_approved(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     await service.bootstrap_grant(ADMIN2, Role.GLOBAL_ADMIN)
     created = await service.request_benefit(MEMBER, VS_ENT.id, "new project")
@@ -216,7 +216,7 @@ async def test_a_denied_request_can_no_longer_be_approved(
 
 
 async def test_approving_twice_is_a_conflict_and_assigns_no_second_seat(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     await service.bootstrap_grant(ADMIN2, Role.GLOBAL_ADMIN)
     created = await service.request_benefit(MEMBER, VS_PRO.id, "new project")
@@ -233,7 +233,7 @@ async def test_approving_twice_is_a_conflict_and_assigns_no_second_seat(
 
 
 async def test_denying_an_approved_request_is_a_conflict_and_keeps_the_seat(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_PRO.id, "new project")
     await service.approve(ADMIN, created.request.id)
@@ -253,7 +253,7 @@ async def test_denying_an_approved_request_is_a_conflict_and_keeps_the_seat(
 
 @pytest.mark.parametrize("decide", ["approve", "deny"])
 async def test_a_requester_cannot_decide_their_own_request_even_as_global_admin(
-    service: BenefitsService, store: MemoryStore, decide: str
+    service: BenefitsService, store: SqliteStore, decide: str
 ) -> None:
     await service.bootstrap_grant(ADMIN2, Role.GLOBAL_ADMIN)
     created = await service.request_benefit(ADMIN2, VS_ENT.id, "for myself")
@@ -310,7 +310,7 @@ DECISIONS: dict[str, Operation] = {
     "role", [None, Role.USER_ADMIN, Role.ADMIN_AGENT, Role.MPN_PARTNER_ADMIN], ids=str
 )
 async def test_only_a_global_admin_may_approve_deny_assign_or_unassign(
-    service: BenefitsService, store: MemoryStore, role: Role | None, operation: str
+    service: BenefitsService, store: SqliteStore, role: Role | None, operation: str
 ) -> None:
     await service.bootstrap_grant(ADMIN2, Role.GLOBAL_ADMIN)
     if role is not None:
@@ -333,7 +333,7 @@ async def test_only_a_global_admin_may_approve_deny_assign_or_unassign(
 
 @pytest.mark.parametrize("operation", list(DECISIONS))
 async def test_a_global_admin_may_approve_deny_assign_and_unassign(
-    service: BenefitsService, store: MemoryStore, operation: str
+    service: BenefitsService, store: SqliteStore, operation: str
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_PRO.id, "new project")
     await service.assign(ADMIN, VS_ENT.id, MEMBER3)
@@ -345,7 +345,7 @@ async def test_a_global_admin_may_approve_deny_assign_and_unassign(
 
 
 async def test_a_refusal_for_a_role_nobody_holds_tells_how_the_operator_can_grant_it(
-    bare_service: BenefitsService, store: MemoryStore
+    bare_service: BenefitsService, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -368,7 +368,7 @@ async def test_a_refusal_for_a_role_nobody_holds_tells_how_the_operator_can_gran
 @pytest.mark.parametrize(("seats", "taken", "requests"), [(3, 1, 5), (1, 0, 4), (4, 0, 12)])
 async def test_concurrent_approvals_give_out_exactly_the_seats_left(
     service: BenefitsService,
-    store: MemoryStore,
+    store: SqliteStore,
     add_benefits: AddBenefits,
     seats: int,
     taken: int,
@@ -402,7 +402,7 @@ async def test_concurrent_approvals_give_out_exactly_the_seats_left(
 
 
 async def test_a_second_pending_request_for_a_benefit_points_to_the_first(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     first = await service.request_benefit(MEMBER, VS_ENT.id, "new project")
     before = await snapshot(store)
@@ -437,7 +437,7 @@ async def test_after_a_denial_the_benefit_may_be_requested_again(
 
 
 async def test_requesting_a_benefit_you_already_hold_is_refused(
-    service: BenefitsService, store: MemoryStore, clock: FakeClock
+    service: BenefitsService, store: SqliteStore, clock: FakeClock
 ) -> None:
     await service.assign(ADMIN, VS_ENT.id, MEMBER)
     clock.advance(timedelta(days=3))
@@ -452,7 +452,7 @@ async def test_requesting_a_benefit_you_already_hold_is_refused(
 
 
 async def test_approving_for_someone_who_got_the_seat_meanwhile_is_a_conflict(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_PRO.id, "new project")
     await service.assign(ADMIN, VS_PRO.id, MEMBER)
@@ -466,7 +466,7 @@ async def test_approving_for_someone_who_got_the_seat_meanwhile_is_a_conflict(
 
 
 async def test_a_request_is_refused_and_nothing_written_when_there_is_no_global_admin(
-    bare_service: BenefitsService, store: MemoryStore
+    bare_service: BenefitsService, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -620,7 +620,7 @@ async def test_an_explicit_reason_is_never_read_as_part_of_the_benefit_name(
 
 
 async def test_an_ambiguous_name_with_an_explicit_reason_is_refused(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -632,7 +632,7 @@ async def test_an_ambiguous_name_with_an_explicit_reason_is_refused(
 
 
 async def test_request_text_that_names_no_benefit_is_refused_with_candidates(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -658,7 +658,7 @@ async def test_a_reason_after_the_benefit_name_keeps_its_line_breaks(
 
 @pytest.mark.parametrize("explicit", [True, False], ids=["explicit", "split"])
 async def test_a_10000_character_reason_is_refused_and_nothing_is_written(
-    service: BenefitsService, store: MemoryStore, explicit: bool
+    service: BenefitsService, store: SqliteStore, explicit: bool
 ) -> None:
     reason = ("word " * 2000).strip()
     before = await snapshot(store)
@@ -678,7 +678,7 @@ async def test_a_10000_character_reason_is_refused_and_nothing_is_written(
 
 
 async def test_a_10000_character_request_text_is_refused_and_nothing_is_written(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -700,7 +700,7 @@ ODD_REASONS = [
 
 @pytest.mark.parametrize("reason", ODD_REASONS)
 async def test_an_odd_reason_is_stored_verbatim_and_touches_nothing_else(
-    service: BenefitsService, store: MemoryStore, reason: str
+    service: BenefitsService, store: SqliteStore, reason: str
 ) -> None:
     before = await snapshot(store)
 
@@ -737,7 +737,7 @@ async def test_an_odd_reason_after_the_benefit_name_is_stored_verbatim(
     ],
 )
 async def test_an_odd_benefit_query_is_no_match_and_changes_nothing(
-    service: BenefitsService, store: MemoryStore, query: str
+    service: BenefitsService, store: SqliteStore, query: str
 ) -> None:
     before = await snapshot(store)
 
@@ -753,7 +753,7 @@ async def test_an_odd_benefit_query_is_no_match_and_changes_nothing(
 
 
 async def test_unassigning_frees_the_seat_for_someone_else(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     assert VS_ENT.seats == 2
     await service.assign(ADMIN, VS_ENT.id, MEMBER)
@@ -778,7 +778,7 @@ async def test_unassigning_frees_the_seat_for_someone_else(
 
 
 async def test_unassigning_someone_who_holds_no_seat_is_not_found(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     await service.assign(ADMIN, VS_ENT.id, MEMBER)
     before = await snapshot(store)
@@ -791,7 +791,7 @@ async def test_unassigning_someone_who_holds_no_seat_is_not_found(
 
 
 async def test_assigning_to_someone_not_in_the_directory_says_to_add_them_first(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -806,7 +806,7 @@ async def test_assigning_to_someone_not_in_the_directory_says_to_add_them_first(
 
 
 async def test_assigning_a_seat_someone_already_holds_is_a_conflict(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     await service.assign(ADMIN, VS_PRO.id, MEMBER)
     before = await snapshot(store)
@@ -819,7 +819,7 @@ async def test_assigning_a_seat_someone_already_holds_is_a_conflict(
 
 
 async def test_a_benefit_without_a_seat_limit_can_be_assigned_to_everyone(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     for user in (MEMBER, MEMBER2, MEMBER3):
         change = await service.assign(ADMIN, SUPPORT.id, user)
@@ -830,7 +830,7 @@ async def test_a_benefit_without_a_seat_limit_can_be_assigned_to_everyone(
 
 @pytest.mark.parametrize("role", [None, Role.ADMIN_AGENT, Role.MPN_PARTNER_ADMIN], ids=str)
 async def test_adding_a_user_is_refused_without_user_admin_or_global_admin(
-    service: BenefitsService, store: MemoryStore, role: Role | None
+    service: BenefitsService, store: SqliteStore, role: Role | None
 ) -> None:
     if role is not None:
         await service.grant(ADMIN, ROLE_ACTOR, role)
@@ -846,7 +846,7 @@ async def test_adding_a_user_is_refused_without_user_admin_or_global_admin(
 
 @pytest.mark.parametrize("role", [Role.USER_ADMIN, Role.GLOBAL_ADMIN])
 async def test_a_user_admin_or_global_admin_adds_a_user_who_can_then_be_assigned(
-    service: BenefitsService, store: MemoryStore, role: Role
+    service: BenefitsService, store: SqliteStore, role: Role
 ) -> None:
     await service.grant(ADMIN, ROLE_ACTOR, role)
 
@@ -868,7 +868,7 @@ async def test_a_user_admin_or_global_admin_adds_a_user_who_can_then_be_assigned
     "role", [None, Role.USER_ADMIN, Role.ADMIN_AGENT, Role.MPN_PARTNER_ADMIN], ids=str
 )
 async def test_granting_or_revoking_a_role_needs_global_admin(
-    service: BenefitsService, store: MemoryStore, role: Role | None
+    service: BenefitsService, store: SqliteStore, role: Role | None
 ) -> None:
     if role is not None:
         await service.grant(ADMIN, ROLE_ACTOR, role)
@@ -886,7 +886,7 @@ async def test_granting_or_revoking_a_role_needs_global_admin(
 
 
 async def test_granting_a_role_twice_is_a_conflict(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     await service.grant(ADMIN, MEMBER, Role.MPN_PARTNER_ADMIN)
     before = await snapshot(store)
@@ -899,7 +899,7 @@ async def test_granting_a_role_twice_is_a_conflict(
 
 
 async def test_revoking_a_role_someone_does_not_hold_is_a_conflict(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -911,7 +911,7 @@ async def test_revoking_a_role_someone_does_not_hold_is_a_conflict(
 
 
 async def test_the_last_global_admin_cannot_be_revoked(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -940,7 +940,7 @@ async def test_a_global_admin_can_be_revoked_once_another_exists(
 
 
 async def test_bootstrap_grant_needs_no_actor_and_is_idempotent(
-    bare_service: BenefitsService, store: MemoryStore
+    bare_service: BenefitsService, store: SqliteStore
 ) -> None:
     assert await bare_service.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN) is True
     after_first = await snapshot(store)
@@ -953,12 +953,12 @@ async def test_bootstrap_grant_needs_no_actor_and_is_idempotent(
     assert [(e.action, e.actor, e.subject, e.detail) for e in entries] == [
         ("role.grant", "operator", f"user:{ADMIN}", Role.GLOBAL_ADMIN.value)
     ]
-    async with store.read() as repo:
-        assert await repo.get_user(ADMIN) is not None
+    async with store.read() as uow:
+        assert await uow.people.get_user(ADMIN) is not None
 
 
 async def test_every_role_change_is_audited_with_who_and_what(
-    service: BenefitsService, store: MemoryStore
+    service: BenefitsService, store: SqliteStore
 ) -> None:
     before = len(await audit_log(store))
 
@@ -1011,12 +1011,12 @@ PMC_REFUSED: dict[str, tuple[Operation, str]] = {
 
 @pytest.mark.parametrize("operation", list(PMC_REFUSED))
 async def test_a_membership_managed_in_pmc_refuses_changes_and_writes_nothing(
-    service: BenefitsService, store: MemoryStore, operation: str
+    service: BenefitsService, store: SqliteStore, operation: str
 ) -> None:
     created = await service.request_benefit(MEMBER, VS_PRO.id, "new project")
     await service.assign(ADMIN, VS_ENT.id, MEMBER3)
-    async with store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, managed_in_pmc=True))
+    async with store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, managed_in_pmc=True))
     before = await snapshot(store)
     act, actor = PMC_REFUSED[operation]
 
@@ -1030,7 +1030,7 @@ async def test_a_membership_managed_in_pmc_refuses_changes_and_writes_nothing(
 # -- reading --------------------------------------------------------------------------------
 
 
-async def test_the_inventory_is_listed_page_by_page(store: MemoryStore, clock: FakeClock) -> None:
+async def test_the_inventory_is_listed_page_by_page(store: SqliteStore, clock: FakeClock) -> None:
     service = BenefitsService(store, clock=clock, page_size=4)
 
     first = await service.list_benefits(MEMBER, page=0)
@@ -1049,7 +1049,7 @@ async def test_the_inventory_is_listed_page_by_page(store: MemoryStore, clock: F
 
 @pytest.mark.parametrize(("asked", "shown"), [(2, 1), (99, 1), (-5, 0)])
 async def test_a_page_out_of_range_is_clamped_to_the_nearest_page(
-    store: MemoryStore, clock: FakeClock, asked: int, shown: int
+    store: SqliteStore, clock: FakeClock, asked: int, shown: int
 ) -> None:
     service = BenefitsService(store, clock=clock, page_size=4)
 
@@ -1061,7 +1061,7 @@ async def test_a_page_out_of_range_is_clamped_to_the_nearest_page(
 
 
 async def test_an_empty_inventory_lists_one_empty_page(clock: FakeClock) -> None:
-    service = BenefitsService(MemoryStore(), clock=clock)
+    service = BenefitsService(throwaway_store(), clock=clock)
 
     page = await service.list_benefits(MEMBER, page=3)
 

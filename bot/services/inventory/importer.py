@@ -65,7 +65,7 @@ from bot.services.activation import Field as SupportIdField
 from bot.services.keys import SETTING as KEY_SETTING
 from bot.services.keys import KeysUnreadable, KeyVault, store_keys
 from bot.settings import HINTS
-from storage.base import Store
+from storage.unit_of_work import Store
 
 try:  # the libyaml parser is much faster; both are "safe" loaders
     from yaml import CSafeLoader as _SafeLoader
@@ -980,26 +980,26 @@ async def import_inventory(
             entry=f"benefits[{index}] (id: {first.id})",
             field="keys",
         )
-    async with store.write() as repo:
+    async with store.write() as uow:
         membership = inventory.membership.to_membership()
-        membership_changed = await repo.get_membership() != membership
+        membership_changed = await uow.membership.get() != membership
         if membership_changed:
-            await repo.put_membership(membership)
+            await uow.membership.put(membership)
         known_users: set[str] = set()
         for index, entry in enumerate(inventory.benefits):
             benefit = entry.to_benefit()
-            existing = await repo.get_benefit(benefit.id)
+            existing = await uow.benefits.get(benefit.id)
             if existing is None:
                 created += 1
-                await repo.put_benefit(benefit)
+                await uow.benefits.put(benefit)
                 active = []  # benefits are never deleted, so a new one has no assignments
             else:
                 if existing != benefit:
                     updated += 1
-                    await repo.put_benefit(benefit)
+                    await uow.benefits.put(benefit)
                 else:
                     unchanged += 1
-                active = await repo.active_assignments(benefit.id)
+                active = await uow.assignments.active(benefit.id)
             held_by_user = {a.user_id for a in active if a.user_id is not None}
             held_by_email = {a.holder_email.lower(): a for a in active if a.holder_email}
             added_here = 0
@@ -1007,8 +1007,8 @@ async def import_inventory(
                 if holder.user is not None:
                     if holder.user not in known_users:
                         known_users.add(holder.user)
-                        if await repo.get_user(holder.user) is None:
-                            await repo.put_user(DirectoryUser(user_id=holder.user))
+                        if await uow.people.get_user(holder.user) is None:
+                            await uow.people.put_user(DirectoryUser(user_id=holder.user))
                             users_added += 1
                     if holder.user in held_by_user:
                         continue
@@ -1025,7 +1025,7 @@ async def import_inventory(
                     if holder.assigned is not None
                     else today_midnight
                 )
-                await repo.add_assignment(
+                await uow.assignments.add(
                     benefit_id=benefit.id,
                     user_id=holder.user,
                     assigned_at=when,
@@ -1041,7 +1041,7 @@ async def import_inventory(
                 # The same rules, audit and ActivationCompleted event as "Mark active" in Slack.
                 try:
                     outcome = await activations.record_imported(
-                        repo, benefit, entry.activation.to_imported()
+                        uow, benefit, entry.activation.to_imported()
                     )
                 except DomainError as error:
                     raise InventoryError(
@@ -1058,9 +1058,9 @@ async def import_inventory(
                 wanted = [key.get_secret_value() for key in entry.keys]
                 try:
                     if vault is not None:
-                        keys_updated += await store_keys(repo, vault, benefit.id, wanted)
-                    elif await repo.count_keys(benefit.id):  # `keys: []` removes them
-                        await repo.put_keys(benefit.id, [])
+                        keys_updated += await store_keys(uow, vault, benefit.id, wanted)
+                    elif await uow.keys.count(benefit.id):  # `keys: []` removes them
+                        await uow.keys.put(benefit.id, [])
                         keys_updated += 1
                 except KeysUnreadable:
                     raise InventoryError(
@@ -1086,7 +1086,7 @@ async def import_inventory(
             keys_updated=keys_updated,
         )
         source = inventory.source
-        await repo.add_audit(
+        await uow.audit.add(
             AuditEntry(
                 at=now,
                 actor=IMPORT_ACTOR,
@@ -1145,8 +1145,8 @@ async def resolve_email_holders(
     Returns:
         How many assignments stopped being pending (attached or released).
     """
-    async with store.read() as repo:
-        pending = await repo.unresolved_holders()
+    async with store.read() as uow:
+        pending = await uow.assignments.unresolved_holders()
     emails = sorted({a.holder_email.lower() for a in pending if a.holder_email})
     found: dict[str, str] = {}
     for email in emails:
@@ -1157,21 +1157,21 @@ async def resolve_email_holders(
         return 0
     now = (clock or SystemClock()).now()
     resolved = 0
-    async with store.write() as repo:
-        for assignment in await repo.unresolved_holders():
+    async with store.write() as uow:
+        for assignment in await uow.assignments.unresolved_holders():
             email = (assignment.holder_email or "").lower()
             user_id = found.get(email)
             if user_id is None:
                 continue
-            if await repo.get_user(user_id) is None:
-                await repo.put_user(DirectoryUser(user_id=user_id, email=email))
-            if await repo.active_assignment(assignment.benefit_id, user_id) is not None:
-                await repo.release_assignment(assignment.id, at=now)
+            if await uow.people.get_user(user_id) is None:
+                await uow.people.put_user(DirectoryUser(user_id=user_id, email=email))
+            if await uow.assignments.find_active(assignment.benefit_id, user_id) is not None:
+                await uow.assignments.release(assignment.id, at=now)
                 detail = f"{assignment.benefit_id}: {email} already held it; duplicate released"
             else:
-                await repo.resolve_holder(assignment.id, user_id)
+                await uow.assignments.resolve_holder(assignment.id, user_id)
                 detail = f"{assignment.benefit_id}: {email}"
-            await repo.add_audit(
+            await uow.audit.add(
                 AuditEntry(
                     at=now,
                     actor=IMPORT_ACTOR,
