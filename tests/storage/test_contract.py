@@ -9,10 +9,8 @@ by order, never by value: implementations number their rows differently.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -28,7 +26,6 @@ from bot.domain.model import (
     RequestStatus,
     Role,
 )
-from storage.sqlite import open_sqlite, throwaway_store
 from storage.unit_of_work import Store, UnitOfWork
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -36,19 +33,6 @@ T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
 def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture(params=["file", "throwaway"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    chosen: Store
-    if request.param == "throwaway":
-        chosen = throwaway_store()
-    else:
-        chosen = await open_sqlite(tmp_path / "contract.db")
-    try:
-        yield chosen
-    finally:
-        await chosen.close()
 
 
 VS = Benefit("vs-ent", "Visual Studio Enterprise", Category.VISUAL_STUDIO, seats=2)

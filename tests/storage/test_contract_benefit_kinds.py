@@ -7,10 +7,8 @@ row ids by order, never by value.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -28,7 +26,6 @@ from bot.domain.model import (
     Membership,
     SupportKind,
 )
-from storage.sqlite import open_sqlite, throwaway_store
 from storage.unit_of_work import Store, UnitOfWork
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -37,19 +34,6 @@ CET = timezone(timedelta(hours=1))
 
 def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture(params=["file", "throwaway"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    chosen: Store
-    if request.param == "throwaway":
-        chosen = throwaway_store()
-    else:
-        chosen = await open_sqlite(tmp_path / "contract.db")
-    try:
-        yield chosen
-    finally:
-        await chosen.close()
 
 
 WINDOWS = Benefit(

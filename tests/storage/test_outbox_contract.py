@@ -7,15 +7,12 @@ queries the reminder sweeps make. Each test runs once per implementation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.domain.model import Activation, ActivationStatus, Benefit, Category, RequestStatus
 from bot.domain.outbox import NewPing, Ping, PingState
-from storage.sqlite import open_sqlite, throwaway_store
 from storage.unit_of_work import Store
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -24,19 +21,6 @@ A, B = "owner-a", "owner-b"
 
 def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture(params=["file", "throwaway"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    chosen: Store
-    if request.param == "throwaway":
-        chosen = throwaway_store()
-    else:
-        chosen = await open_sqlite(tmp_path / "outbox.db")
-    try:
-        yield chosen
-    finally:
-        await chosen.close()
 
 
 def ping(key: str, recipient: str = "U1", *, due: datetime | None = None) -> NewPing:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.domain.model import AuditEntry, Benefit, Category, RequestStatus, Role
-from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_sqlite
+from storage import open_store
+from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_sqlite, throwaway_store
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 COUNTER = Benefit("counter", "Counter", Category.TECHNICAL, seats=0)
@@ -387,3 +388,40 @@ async def test_a_write_that_rolls_back_leaves_the_version_alone(store: SqliteSto
     with pytest.raises(RuntimeError):
         await change_of_mind()
     assert await store.version() == before
+
+
+async def test_every_write_block_reuses_the_writers_unit_of_work_instead_of_building_one(
+    store: SqliteStore,
+) -> None:
+    async with store.write() as first:
+        pass
+    async with store.write() as second:
+        pass
+    assert first is second
+
+
+async def test_memory_url_opens_a_throwaway_sqlite_database_that_is_deleted_when_closed() -> None:
+    opened = await open_store("memory://")
+    assert isinstance(opened, SqliteStore)
+    path = Path(opened.path)
+    async with opened.write() as uow:
+        await uow.benefits.put(VS)
+    async with opened.read() as uow:
+        assert await uow.benefits.get(VS.id) == VS
+    assert raw_query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert raw_query(path, "PRAGMA journal_mode") == [("wal",)]
+    assert await opened.ping()
+    await opened.close()
+    assert not path.parent.exists()
+
+
+async def test_two_throwaway_databases_share_nothing() -> None:
+    first, second = throwaway_store(), throwaway_store()
+    try:
+        async with first.write() as uow:
+            await uow.benefits.put(VS)
+        async with second.read() as uow:
+            assert await uow.benefits.all() == []
+    finally:
+        await first.close()
+        await second.close()
