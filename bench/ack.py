@@ -808,7 +808,7 @@ async def serve_floor(args: argparse.Namespace, probe: Probe | None) -> None:
 
     from bot.blocks import ids
     from bot.runtime.server import web_application
-    from storage.memory import MemoryStore
+    from storage.sqlite import throwaway_store
 
     app = AsyncApp(
         signing_secret=SIGNING_SECRET,
@@ -824,7 +824,7 @@ async def serve_floor(args: argparse.Namespace, probe: Probe | None) -> None:
     if probe is not None:
         probe.install(app)
     runner = web.AppRunner(
-        web_application(app=app, store=MemoryStore()), access_log=None, handle_signals=False
+        web_application(app=app, store=throwaway_store()), access_log=None, handle_signals=False
     )
     await runner.setup()
     site = web.TCPSite(runner, host="127.0.0.1", port=args.port)

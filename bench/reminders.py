@@ -166,8 +166,8 @@ async def time_sweep(path: Path) -> tuple[float, int]:
     queued = 0
     try:
         for run in range(RUNS + 1):
-            async with store.write() as repo:
-                await repo.set_watermark(SWEEP, WATERMARK)
+            async with store.write() as uow:
+                await uow.outbox.set_watermark(SWEEP, WATERMARK)
             await _clear_outbox(path)
             started = time.perf_counter()
             queued = await service.sweep()
@@ -244,8 +244,8 @@ async def bench_delivery(people: int, each: int, workdir: Path) -> DeliveryResul
         for person in range(people)
         for n in range(each)
     ]
-    async with store.write() as repo:
-        await repo.enqueue_pings(pings, at=clock.now())
+    async with store.write() as uow:
+        await uow.outbox.enqueue(pings, at=clock.now())
     try:
         async with FakeSlackWebApi() as slack, aiohttp.ClientSession() as session:
             slack.rate_limit("chat.postMessage", per_channel_per_second=rate, burst=burst)

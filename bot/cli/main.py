@@ -173,8 +173,8 @@ async def _rotate_key(storage: StorageSettings, console: Console) -> int:
         return 2
     store = await open_store(storage.database_url)
     try:
-        async with store.read() as repo:
-            total = len(await repo.all_key_ciphertexts())
+        async with store.read() as uow:
+            total = len(await uow.keys.all_ciphertexts())
         columns = (TextColumn("re-encrypting"), BarColumn(), MofNCompleteColumn())
         with Progress(
             *columns, console=console, transient=True, disable=total < PROGRESS_THRESHOLD

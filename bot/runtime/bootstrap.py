@@ -29,7 +29,7 @@ from bot.services.roles import RoleService
 from bot.services.seats import SeatService
 from bot.services.support import SupportService
 from bot.settings import Settings, SettingsError, StorageSettings
-from storage.base import Store
+from storage.unit_of_work import Store
 
 
 def subscriptions(reminders: ReminderService) -> EventBus:
@@ -126,8 +126,8 @@ async def ensure_keys_readable(store: Store, vault: KeyVault | None) -> None:
         SettingsError: Keys are stored and ``BENEFITS_ENCRYPTION_KEY`` is not
             set, or does not decrypt them (one line, naming the setting).
     """
-    async with store.read() as repo:
-        stored = await repo.all_key_ciphertexts()
+    async with store.read() as uow:
+        stored = await uow.keys.all_ciphertexts()
     if not stored:
         return
     if vault is None:

@@ -49,7 +49,7 @@ from bot.domain.permissions import roles_for
 from bot.domain.validation import Field, InvalidFields, clean_expiry, clean_support_id
 from bot.services.core import EventBus, audit, ensure_changeable, find_benefit, require
 from bot.services.support import benefit_of_kind, hours_left
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,26 +139,26 @@ class ActivationService:
             raise InvalidInput(
                 "Only technical benefits and go-to-market offers are activated here."
             )
-        async with self._store.read() as repo:
-            total = await repo.count_benefits(category=category)
+        async with self._store.read() as uow:
+            total = await uow.benefits.count(category=category)
             last = max((total - 1) // self.page_size, 0)
             page = min(max(page, 0), last)
-            benefit_rows = await repo.benefit_rows(
+            benefit_rows = await uow.benefits.rows(
                 category=category, offset=page * self.page_size, limit=self.page_size
             )
-            membership = await repo.get_membership()
-            rows = [await self._row(repo, r.benefit, membership) for r in benefit_rows]
+            membership = await uow.membership.get()
+            rows = [await self._row(uow, r.benefit, membership) for r in benefit_rows]
             summaries: list[KindSummary] = []
             if category is Category.TECHNICAL and membership is not None:
                 for kind in SupportKind:
                     allowance = entitlement(kind, membership)
                     left = None
                     if kind is SupportKind.ADVISORY_HOURS:
-                        advisory = await benefit_of_kind(repo, kind)
-                        left = await hours_left(repo, advisory, allowance)
+                        advisory = await benefit_of_kind(uow, kind)
+                        left = await hours_left(uow, advisory, allowance)
                     summaries.append(KindSummary(kind, allowance, left))
-            contact = await repo.get_marketing_contact() if category is Category.GTM else None
-            roles = await repo.roles_of(actor)
+            contact = await uow.marketing_contact.get() if category is Category.GTM else None
+            roles = await uow.people.roles_of(actor)
         needed = roles_for(CATEGORY_ACTION[category])
         return Overview(
             category=category,
@@ -171,20 +171,20 @@ class ActivationService:
 
     async def row(self, benefit_id: str) -> ActivationRow:
         """The status of one technical benefit or go-to-market offer."""
-        async with self._store.read() as repo:
-            benefit = await self._get(repo, benefit_id)
-            return await self._row(repo, benefit, await repo.get_membership())
+        async with self._store.read() as uow:
+            benefit = await self._get(uow, benefit_id)
+            return await self._row(uow, benefit, await uow.membership.get())
 
     async def _row(
-        self, repo: Repository, benefit: Benefit, membership: Membership | None
+        self, uow: UnitOfWork, benefit: Benefit, membership: Membership | None
     ) -> ActivationRow:
-        activation = await repo.get_activation(benefit.id)
+        activation = await uow.activations.get(benefit.id)
         allowance = None
         if benefit.support_kind is not None and membership is not None:
             allowance = entitlement(benefit.support_kind, membership)
         left = None
         if benefit.support_kind is SupportKind.ADVISORY_HOURS:
-            left = await hours_left(repo, benefit, allowance)
+            left = await hours_left(uow, benefit, allowance)
         return ActivationRow(
             benefit=benefit,
             state=activation_state(benefit, activation, allowance, self._clock.now().date()),
@@ -207,23 +207,23 @@ class ActivationService:
             query: The benefit's id or the start of its name.
         """
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            benefit = await find_benefit(repo, query)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            benefit = await find_benefit(uow, query)
             self._check_activated_category(benefit)
-            await require(repo, actor, CATEGORY_ACTION[benefit.category])
-            membership = await repo.get_membership()
+            await require(uow, actor, CATEGORY_ACTION[benefit.category])
+            membership = await uow.membership.get()
             if benefit.category is Category.TECHNICAL:
                 self._check_needs_activation(benefit, membership)
             else:
-                contact = await repo.get_marketing_contact()
+                contact = await uow.marketing_contact.get()
                 if contact is None:
                     raise Conflict(
                         "Set the company's marketing contact before activating a go-to-market "
                         "offer: Microsoft sends the offer's instructions to them. Use "
                         "`/benefits contact`."
                     )
-            current = await repo.get_activation(benefit.id)
+            current = await uow.activations.get(benefit.id)
             self._check_not_started(benefit, current)
             activation = Activation(
                 benefit_id=benefit.id,
@@ -231,9 +231,9 @@ class ActivationService:
                 requested_by=actor,
                 requested_at=now,
             )
-            await repo.put_activation(activation)
+            await uow.activations.put(activation)
             await audit(
-                repo, self._clock.now(), actor, "activation.request", f"benefit:{benefit.id}"
+                uow, self._clock.now(), actor, "activation.request", f"benefit:{benefit.id}"
             )
         return ActivationRequested(benefit, activation)
 
@@ -294,9 +294,9 @@ class ActivationService:
 
     async def completion_form(self, actor: str, benefit_id: str) -> tuple[Benefit, Activation]:
         """Check that ``actor`` may mark the pending activation active, before the form opens."""
-        async with self._store.read() as repo:
-            await ensure_changeable(repo)
-            return await self._pending_for_completion(repo, actor, benefit_id)
+        async with self._store.read() as uow:
+            await ensure_changeable(uow)
+            return await self._pending_for_completion(uow, actor, benefit_id)
 
     async def complete(
         self,
@@ -314,9 +314,9 @@ class ActivationService:
         input; on success emits :class:`bot.domain.events.ActivationCompleted`.
         """
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            benefit, pending = await self._pending_for_completion(repo, actor, benefit_id)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            benefit, pending = await self._pending_for_completion(uow, actor, benefit_id)
             errors: dict[Field, InvalidInput] = {}
             ids: dict[Field, str] = {}
             expiry: date | None = None
@@ -342,29 +342,29 @@ class ActivationService:
                 contract_id=ids.get(Field.CONTRACT_ID, ""),
                 expires_on=expiry,
             )
-            await repo.put_activation(activation)
+            await uow.activations.put(activation)
             await audit(
-                repo,
+                uow,
                 self._clock.now(),
                 actor,
                 "activation.complete",
                 f"benefit:{benefit.id}",
                 _detail(activation),
             )
-            await self._events.emit(repo, events.ActivationCompleted(benefit, activation))
+            await self._events.emit(uow, events.ActivationCompleted(benefit, activation))
         return ActivationDone(benefit, activation)
 
     async def _pending_for_completion(
-        self, repo: Repository, actor: str, benefit_id: str
+        self, uow: UnitOfWork, actor: str, benefit_id: str
     ) -> tuple[Benefit, Activation]:
-        benefit = await self._get(repo, benefit_id)
+        benefit = await self._get(uow, benefit_id)
         if benefit.category not in ACTIVATED_CATEGORIES:
             raise InvalidInput(
                 "*{benefit}* is not a technical benefit or go-to-market offer.",
                 benefit=benefit.name,
             )
-        await require(repo, actor, CATEGORY_ACTION[benefit.category])
-        current = await repo.get_activation(benefit.id)
+        await require(uow, actor, CATEGORY_ACTION[benefit.category])
+        current = await uow.activations.get(benefit.id)
         if current is None:
             raise Conflict(
                 "Nobody asked for *{benefit}* to be activated yet. Activate it first with "
@@ -391,7 +391,7 @@ class ActivationService:
 
     async def record_imported(
         self,
-        repo: Repository,
+        uow: UnitOfWork,
         benefit: Benefit,
         imported: ImportedActivation,
         *,
@@ -414,7 +414,7 @@ class ActivationService:
             )
         if benefit.support_kind is not None and benefit.support_kind not in NEEDS_ACTIVATION:
             raise InvalidInput("Advisory hours need no activation; leave `activation` out.")
-        current = await repo.get_activation(benefit.id)
+        current = await uow.activations.get(benefit.id)
         requested_at = imported.requested_at or (current.requested_at if current else now)
         requested_by = imported.requested_by or IMPORT_ACTOR
         if imported.status is ActivationStatus.PENDING:
@@ -426,9 +426,9 @@ class ActivationService:
                 requested_by=requested_by,
                 requested_at=requested_at,
             )
-            await repo.put_activation(activation)
+            await uow.activations.put(activation)
             await audit(
-                repo, self._clock.now(), actor, "activation.request", f"benefit:{benefit.id}"
+                uow, self._clock.now(), actor, "activation.request", f"benefit:{benefit.id}"
             )
             return ImportOutcome.REQUESTED
         access_id = contract_id = ""
@@ -459,10 +459,10 @@ class ActivationService:
             contract_id=contract_id,
             expires_on=imported.expires_on,
         )
-        await repo.put_activation(activation)
+        await uow.activations.put(activation)
         if expired:
             await audit(
-                repo,
+                uow,
                 self._clock.now(),
                 actor,
                 "activation.expire",
@@ -472,7 +472,7 @@ class ActivationService:
             return ImportOutcome.EXPIRED
         if was_active:
             await audit(
-                repo,
+                uow,
                 self._clock.now(),
                 actor,
                 "activation.update",
@@ -481,7 +481,7 @@ class ActivationService:
             )
             return ImportOutcome.UPDATED
         await audit(
-            repo,
+            uow,
             self._clock.now(),
             actor,
             "activation.complete",
@@ -491,11 +491,11 @@ class ActivationService:
         if current is not None and current.status is ActivationStatus.PENDING:
             # A completion the bot saw coming; an activation that arrives already
             # active (a company moving its spreadsheet in) is history, not news.
-            await self._events.emit(repo, events.ActivationCompleted(benefit, activation))
+            await self._events.emit(uow, events.ActivationCompleted(benefit, activation))
         return ImportOutcome.COMPLETED
 
-    async def _get(self, repo: Repository, benefit_id: str) -> Benefit:
-        benefit = await repo.get_benefit(benefit_id)
+    async def _get(self, uow: UnitOfWork, benefit_id: str) -> Benefit:
+        benefit = await uow.benefits.get(benefit_id)
         if benefit is None:
             raise NotFound(
                 "There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id[:80]

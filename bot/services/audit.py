@@ -17,7 +17,7 @@ from bot.domain.limits import AUDIT_DEFAULT, AUDIT_MAX
 from bot.domain.model import AuditEntry, InvalidInput
 from bot.domain.permissions import Action
 from bot.services.core import require
-from storage.base import Store
+from storage.unit_of_work import Store
 
 COLUMNS = ("id", "at", "actor", "action", "subject", "detail")
 BATCH = 500
@@ -51,8 +51,8 @@ class AuditService:
 
     async def audit_log(self, actor: str, limit: int = AUDIT_DEFAULT) -> list[AuditEntry]:
         """The latest ``limit`` entries of the audit log, newest first."""
-        async with self._store.read() as repo:
-            await require(repo, actor, Action.READ_AUDIT)
+        async with self._store.read() as uow:
+            await require(uow, actor, Action.READ_AUDIT)
             if not 1 <= limit <= AUDIT_MAX:
                 raise InvalidInput(
                     "Ask for 1 to {limit} audit entries (you asked for {asked}); "
@@ -60,12 +60,12 @@ class AuditService:
                     limit=AUDIT_MAX,
                     asked=limit,
                 )
-            return await repo.recent_audit(limit)
+            return await uow.audit.recent(limit)
 
     async def count_entries(self) -> int:
         """How many entries the log has (ids count up from 1 and are never removed)."""
-        async with self._store.read() as repo:
-            latest = await repo.recent_audit(1)
+        async with self._store.read() as uow:
+            latest = await uow.audit.recent(1)
         return latest[0].id if latest else 0
 
     async def export_csv(
@@ -82,8 +82,8 @@ class AuditService:
         written = 0
         after = 0
         while True:
-            async with self._store.read() as repo:
-                entries = await repo.audit_entries(after_id=after, limit=batch)
+            async with self._store.read() as uow:
+                entries = await uow.audit.entries(after_id=after, limit=batch)
             if not entries:
                 break
             writer.writerows(audit_row(e) for e in entries)

@@ -18,7 +18,7 @@ from bot.domain.clock import Clock
 from bot.domain.model import Category, Conflict, NotFound, Role
 from bot.domain.permissions import Action
 from bot.services.core import audit, ensure_changeable, require
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 
 class CancellationService:
@@ -30,10 +30,10 @@ class CancellationService:
 
     async def cancellation_check(self, actor: str) -> CancellationCheck:
         """Check today whether the package can be cancelled with a refund; changes nothing."""
-        async with self._store.read() as repo:
-            await ensure_changeable(repo)
-            await require(repo, actor, Action.CANCEL)
-            return await self._check(repo)
+        async with self._store.read() as uow:
+            await ensure_changeable(uow)
+            await require(uow, actor, Action.CANCEL)
+            return await self._check(uow)
 
     async def request_cancellation(self, actor: str) -> CancellationFiled:
         """File a cancellation service request when all three conditions hold.
@@ -43,10 +43,10 @@ class CancellationService:
             Conflict: when a cancellation request is already open.
         """
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            await require(repo, actor, Action.CANCEL)
-            check = await self._check(repo)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            await require(uow, actor, Action.CANCEL)
+            check = await self._check(uow)
             if check.open_request is not None:
                 raise Conflict(
                     "A cancellation request is already open: #{request_id}, filed by "
@@ -57,37 +57,37 @@ class CancellationService:
                 )
             if check.blockers:
                 raise CancellationRefused(check.blockers)
-            request = await repo.add_service_request(
+            request = await uow.service_requests.add(
                 kind=CANCELLATION,
                 created_by=actor,
                 created_at=now,
                 detail=f"membership purchased {check.membership.purchase_date.isoformat()}",
             )
             await audit(
-                repo, now, actor, "service_request.cancellation", f"service_request:{request.id}"
+                uow, now, actor, "service_request.cancellation", f"service_request:{request.id}"
             )
-            admins = await repo.role_holders(Role.GLOBAL_ADMIN)
+            admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
         return CancellationFiled(request=request, check=check, global_admins=admins)
 
-    async def _check(self, repo: Repository) -> CancellationCheck:
-        membership = await repo.get_membership()
+    async def _check(self, uow: UnitOfWork) -> CancellationCheck:
+        membership = await uow.membership.get()
         if membership is None:
             raise NotFound(
                 "No membership is recorded yet, so there is no package to cancel. The operator "
                 "loads it with `benefits-bot import inventory.yaml`."
             )
-        software = await repo.first_assignment([Category.SOFTWARE])
-        reveal = await repo.first_key_reveal()
+        software = await uow.assignments.first([Category.SOFTWARE])
+        reveal = await uow.keys.first_reveal()
         blockers = refund_blockers(
             membership,
             self._clock.now().date(),
-            software=(software, await repo.get_benefit(software.benefit_id)) if software else None,
-            reveal=(reveal, await repo.get_benefit(reveal.benefit_id)) if reveal else None,
+            software=(software, await uow.benefits.get(software.benefit_id)) if software else None,
+            reveal=(reveal, await uow.benefits.get(reveal.benefit_id)) if reveal else None,
         )
         open_request = next(
             (
                 r
-                for r in await repo.service_requests()
+                for r in await uow.service_requests.all()
                 if r.kind == CANCELLATION and r.status == "open"
             ),
             None,

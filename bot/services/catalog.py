@@ -28,7 +28,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.services.core import find_benefit
-from storage.base import Store
+from storage.unit_of_work import Store
 
 PAGES_KEPT = 256  # inventory pages kept between changes
 
@@ -102,10 +102,10 @@ class CatalogService:
         cached = self._pages.get((category, page))
         if cached is not None:
             return cached
-        async with self._store.read() as repo:
-            total = await repo.count_benefits(category=category)
+        async with self._store.read() as uow:
+            total = await uow.benefits.count(category=category)
             last = max((total - 1) // self.page_size, 0)
-            rows = await repo.benefit_rows(
+            rows = await uow.benefits.rows(
                 category=category, offset=min(page, last) * self.page_size, limit=self.page_size
             )
         result = Page(
@@ -127,17 +127,17 @@ class CatalogService:
             benefit_id: The benefit's id.
             holders_page: Which page of holders (counting from 0; clamped to the last).
         """
-        async with self._store.read() as repo:
-            benefit = await repo.get_benefit(benefit_id)
+        async with self._store.read() as uow:
+            benefit = await uow.benefits.get(benefit_id)
             if benefit is None:
                 raise NotFound(
                     "There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id
                 )
-            holders = await repo.active_assignments(benefit.id)
-            key_count = await repo.count_keys(benefit.id)
-            roles = await repo.roles_of(actor)
+            holders = await uow.assignments.active(benefit.id)
+            key_count = await uow.keys.count(benefit.id)
+            roles = await uow.people.roles_of(actor)
             activation = (
-                await repo.get_activation(benefit.id)
+                await uow.activations.get(benefit.id)
                 if benefit.category in (Category.TECHNICAL, Category.GTM)
                 else None
             )
@@ -158,11 +158,11 @@ class CatalogService:
 
     async def mine(self, actor: str) -> Mine:
         """The caller's assignments and pending requests."""
-        async with self._store.read() as repo:
-            assignments = await repo.user_assignments(actor)
-            requests = await repo.user_requests(actor, status=RequestStatus.PENDING)
+        async with self._store.read() as uow:
+            assignments = await uow.assignments.of_user(actor)
+            requests = await uow.requests.of_user(actor, status=RequestStatus.PENDING)
             wanted = {a.benefit_id for a in assignments} | {r.benefit_id for r in requests}
-            benefits = {bid: b for bid in wanted if (b := await repo.get_benefit(bid))}
+            benefits = {bid: b for bid in wanted if (b := await uow.benefits.get(bid))}
         return Mine(
             holdings=[Holding(a, benefits[a.benefit_id]) for a in assignments],
             pending=[Pending(r, benefits[r.benefit_id]) for r in requests],
@@ -170,5 +170,5 @@ class CatalogService:
 
     async def find_benefit(self, query: str) -> Benefit:
         """A benefit by id or by an unambiguous start of its name."""
-        async with self._store.read() as repo:
-            return await find_benefit(repo, query)
+        async with self._store.read() as uow:
+            return await find_benefit(uow, query)

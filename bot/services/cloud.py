@@ -24,7 +24,7 @@ from bot.domain.model import (
 from bot.services.core import audit, ensure_changeable, find_benefit, seats_left
 from bot.services.credits import check_cloud_credit
 from bot.services.requests import RequestCreated, RequestService
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +67,9 @@ class CloudService:
                 in the directory) when the directory knows none.
         """
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            benefit = await find_benefit(repo, query)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            benefit = await find_benefit(uow, query)
             if benefit.category is not Category.CLOUD or not benefit.usage_based:
                 raise InvalidInput(
                     "*{benefit}* is not a usage-based cloud credit, so it can't be activated "
@@ -77,24 +77,24 @@ class CloudService:
                     benefit=benefit.name,
                     id=benefit.id,
                 )
-            address = await self._caller_email(repo, actor, email)
-            held = await repo.active_assignment(benefit.id, actor)
+            address = await self._caller_email(uow, actor, email)
+            held = await uow.assignments.find_active(benefit.id, actor)
             if held is not None:
                 raise Conflict(
                     "You already hold *{benefit}* (since {since}). Manage it in the Azure portal.",
                     benefit=benefit.name,
                     since=held.assigned_at.date().isoformat(),
                 )
-            await check_cloud_credit(repo, benefit, actor, address)
+            await check_cloud_credit(uow, benefit, actor, address)
             if benefit.needs_approval:
                 created = await self._requests.file(
-                    repo, actor, benefit, "Activation of the credit for " + address
+                    uow, actor, benefit, "Activation of the credit for " + address
                 )
-                await audit(repo, now, actor, "cloud.activate_request", f"user:{actor}", benefit.id)
+                await audit(uow, now, actor, "cloud.activate_request", f"user:{actor}", benefit.id)
                 return CloudActivation(
                     benefit, address, request=created, seats_left=created.seats_left
                 )
-            used = await repo.count_active_assignments(benefit.id)
+            used = await uow.assignments.count_active(benefit.id)
             if benefit.seats is not None and used >= benefit.seats:
                 raise Conflict(
                     "No credit of *{benefit}* is left ({used} of {seats} in use).",
@@ -102,21 +102,21 @@ class CloudService:
                     used=used,
                     seats=benefit.seats,
                 )
-            assignment = await repo.add_assignment(
+            assignment = await uow.assignments.add(
                 benefit_id=benefit.id,
                 user_id=actor,
                 assigned_at=now,
                 assigned_by=actor,
                 holder_email=address,
             )
-            await audit(repo, now, actor, "cloud.activate", f"user:{actor}", benefit.id)
+            await audit(uow, now, actor, "cloud.activate", f"user:{actor}", benefit.id)
         return CloudActivation(
             benefit, address, assignment=assignment, seats_left=seats_left(benefit, used + 1)
         )
 
-    async def _caller_email(self, repo: Repository, actor: str, email: str | None) -> str:
+    async def _caller_email(self, uow: UnitOfWork, actor: str, email: str | None) -> str:
         """The caller's email: the directory's, else ``email`` (then stored there)."""
-        user = await repo.get_user(actor)
+        user = await uow.people.get_user(actor)
         if user is not None and user.email:
             return user.email
         if not email or not email.strip():
@@ -131,12 +131,12 @@ class CloudService:
                 "`{email}` is not a valid email address, so no Azure credit can be tied to it.",
                 email=email.strip()[:MAX_EMAIL],
             )
-        await repo.put_user(
+        await uow.people.put_user(
             replace(user, email=address)
             if user is not None
             else DirectoryUser(user_id=actor, email=address)
         )
         await audit(
-            repo, self._clock.now(), actor, "user.email", f"user:{actor}", "from the Slack profile"
+            uow, self._clock.now(), actor, "user.email", f"user:{actor}", "from the Slack profile"
         )
         return address

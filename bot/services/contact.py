@@ -23,7 +23,7 @@ from bot.domain.validation import (
     clean_phone,
 )
 from bot.services.core import audit, ensure_changeable, membership_required, require
-from storage.base import Store
+from storage.unit_of_work import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +44,15 @@ class ContactService:
 
     async def contact_form(self, actor: str) -> ContactForm:
         """Check that ``actor`` may set the marketing contact; the current one to fill in."""
-        async with self._store.read() as repo:
-            await ensure_changeable(repo)
-            await require(repo, actor, Action.MANAGE_GTM)
-            membership = await membership_required(repo)
-            return ContactForm(await repo.get_marketing_contact(), membership.account_email)
+        async with self._store.read() as uow:
+            await ensure_changeable(uow)
+            await require(uow, actor, Action.MANAGE_GTM)
+            membership = await membership_required(uow)
+            return ContactForm(await uow.marketing_contact.get(), membership.account_email)
 
     async def marketing_contact(self) -> MarketingContact | None:
-        async with self._store.read() as repo:
-            return await repo.get_marketing_contact()
+        async with self._store.read() as uow:
+            return await uow.marketing_contact.get()
 
     async def set_marketing_contact(
         self,
@@ -65,15 +65,15 @@ class ContactService:
     ) -> MarketingContact:
         """Set the company's marketing contact; raises :class:`InvalidFields` per wrong input."""
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            await require(repo, actor, Action.MANAGE_GTM)
-            membership = await membership_required(repo)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            await require(uow, actor, Action.MANAGE_GTM)
+            membership = await membership_required(uow)
             errors: dict[Field, InvalidInput] = {}
             user = (user_id or "").strip()
             if not PICKED_USER_ID.fullmatch(user):
                 errors[Field.USER] = InvalidInput("Pick the marketing contact from the list.")
-            elif await repo.get_user(user) is None:
+            elif await uow.people.get_user(user) is None:
                 errors[Field.USER] = InvalidInput(
                     "{unknown_user} is not in the bot's directory yet. A User management admin "
                     "or Global admin must add them first with `/benefits adduser @user`.",
@@ -100,9 +100,9 @@ class ContactService:
                 set_by=actor,
                 set_at=now,
             )
-            await repo.put_marketing_contact(contact)
+            await uow.marketing_contact.put(contact)
             await audit(
-                repo,
+                uow,
                 self._clock.now(),
                 actor,
                 "marketing_contact.set",

@@ -37,9 +37,9 @@ from bot.domain.model import (
 )
 from bot.domain.permissions import Action, allowed, roles_for
 from bot.domain.validation import clean_benefit_query
-from storage.base import Repository
+from storage.unit_of_work import UnitOfWork
 
-EventSink = Callable[[Repository, Event], Awaitable[None]]
+EventSink = Callable[[UnitOfWork, Event], Awaitable[None]]
 """Handles any event, with the repository of the unit of work that raised it."""
 
 E = TypeVar("E", ActivationCompleted, RequestCreated, RequestDecided)
@@ -49,7 +49,7 @@ class EventBus:
     """Which sinks handle which event type; :meth:`emit` hands an event to them in order."""
 
     def __init__(self) -> None:
-        self._sinks: dict[type[Event], list[Callable[[Repository, Any], Awaitable[None]]]] = {
+        self._sinks: dict[type[Event], list[Callable[[UnitOfWork, Any], Awaitable[None]]]] = {
             kind: [] for kind in EVENT_TYPES
         }
 
@@ -62,7 +62,7 @@ class EventBus:
         return bus
 
     def subscribe(
-        self, event_type: type[E], sink: Callable[[Repository, E], Awaitable[None]]
+        self, event_type: type[E], sink: Callable[[UnitOfWork, E], Awaitable[None]]
     ) -> None:
         """Hand every later event of ``event_type`` to ``sink`` (in the transaction that raised it)."""
         self._sinks[event_type].append(sink)
@@ -72,29 +72,29 @@ class EventBus:
         for kind in EVENT_TYPES:
             self._sinks[kind].append(sink)
 
-    def sinks(self, event_type: type[Event]) -> list[Callable[[Repository, Any], Awaitable[None]]]:
+    def sinks(self, event_type: type[Event]) -> list[Callable[[UnitOfWork, Any], Awaitable[None]]]:
         """The sinks of ``event_type``, in the order they run."""
         return list(self._sinks[event_type])
 
-    async def emit(self, repo: Repository, event: Event) -> None:
+    async def emit(self, uow: UnitOfWork, event: Event) -> None:
         for sink in self._sinks[type(event)]:
-            await sink(repo, event)
+            await sink(uow, event)
 
 
-async def find_benefit(repo: Repository, query: str) -> Benefit:
+async def find_benefit(uow: UnitOfWork, query: str) -> Benefit:
     """A benefit by id, by exact name or by an unambiguous start of its name.
 
     Raises:
         NoMatch: The text names several benefits, or none; with the closest.
     """
     text = clean_benefit_query(query)
-    exact = await repo.get_benefit(text.casefold())
+    exact = await uow.benefits.get(text.casefold())
     if exact is not None:
         return exact
-    named = await repo.benefits_named(text)
+    named = await uow.benefits.named(text)
     if len(named) == 1:
         return named[0]
-    starts = await repo.benefits_by_name_prefix(text, limit=MATCHES_SHOWN + 1)
+    starts = await uow.benefits.by_name_prefix(text, limit=MATCHES_SHOWN + 1)
     if len(starts) == 1:
         return starts[0]
     if starts:
@@ -103,7 +103,7 @@ async def find_benefit(repo: Repository, query: str) -> Benefit:
             query=text,
             candidates=starts[:MATCHES_SHOWN],
         )
-    everything = await repo.all_benefits()
+    everything = await uow.benefits.all()
     by_key: dict[str, Benefit] = {}
     for b in everything:
         by_key[b.id] = b
@@ -117,21 +117,21 @@ async def find_benefit(repo: Repository, query: str) -> Benefit:
     )
 
 
-async def holders_of(repo: Repository, action: Action) -> list[str]:
+async def holders_of(uow: UnitOfWork, action: Action) -> list[str]:
     """Everyone holding a role that may perform ``action``, each once."""
     holders: list[str] = []
     for role in roles_for(action):
-        holders.extend(u for u in await repo.role_holders(role) if u not in holders)
+        holders.extend(u for u in await uow.people.role_holders(role) if u not in holders)
     return holders
 
 
-async def require(repo: Repository, actor: str, action: Action) -> frozenset[Role]:
+async def require(uow: UnitOfWork, actor: str, action: Action) -> frozenset[Role]:
     """``actor``'s roles, when they allow ``action``; else who to ask (docs/rules.md)."""
-    roles = await repo.roles_of(actor)
+    roles = await uow.people.roles_of(actor)
     if allowed(action, roles):
         return roles
     needed = roles_for(action)
-    holders = await holders_of(repo, action)
+    holders = await holders_of(uow, action)
     role_names = " or ".join(role.value for role in needed)
     if holders:
         raise Forbidden(
@@ -146,8 +146,8 @@ async def require(repo: Repository, actor: str, action: Action) -> frozenset[Rol
     )
 
 
-async def require_known_user(repo: Repository, user_id: str) -> None:
-    if await repo.get_user(user_id) is None:
+async def require_known_user(uow: UnitOfWork, user_id: str) -> None:
+    if await uow.people.get_user(user_id) is None:
         raise NotFound(
             "{unknown_user} is not in the bot's directory yet. A User management admin or "
             "Global admin must add them first with `/benefits adduser @user`.",
@@ -155,19 +155,19 @@ async def require_known_user(repo: Repository, user_id: str) -> None:
         )
 
 
-async def ensure_in_directory(repo: Repository, user_id: str) -> None:
+async def ensure_in_directory(uow: UnitOfWork, user_id: str) -> None:
     """Add ``user_id`` to the directory (with no name or email) unless it is there."""
-    if await repo.get_user(user_id) is None:
-        await repo.put_user(DirectoryUser(user_id=user_id))
+    if await uow.people.get_user(user_id) is None:
+        await uow.people.put_user(DirectoryUser(user_id=user_id))
 
 
-async def ensure_changeable(repo: Repository) -> None:
+async def ensure_changeable(uow: UnitOfWork) -> None:
     """Refuse while the membership is managed in the Partner Membership Center.
 
     Roles and the directory are the bot's own records, not Partner Center's,
     so they stay changeable then; everything that changes a benefit is guarded.
     """
-    membership = await repo.get_membership()
+    membership = await uow.membership.get()
     if membership is not None and membership.managed_in_pmc:
         raise Forbidden(
             "The membership is still managed in the Partner Membership Center (PMC): make "
@@ -177,10 +177,10 @@ async def ensure_changeable(repo: Repository) -> None:
 
 
 async def audit(
-    repo: Repository, at: datetime, actor: str, action: str, subject: str, detail: str = ""
+    uow: UnitOfWork, at: datetime, actor: str, action: str, subject: str, detail: str = ""
 ) -> None:
     """Add one entry to the audit log, in the caller's unit of work."""
-    await repo.add_audit(
+    await uow.audit.add(
         AuditEntry(at=at, actor=actor, action=action, subject=subject, detail=detail)
     )
 
@@ -190,9 +190,9 @@ def seats_left(benefit: Benefit, used: int) -> int | None:
     return None if benefit.seats is None else max(benefit.seats - used, 0)
 
 
-async def membership_required(repo: Repository) -> Membership:
+async def membership_required(uow: UnitOfWork) -> Membership:
     """The membership; refused while no inventory has been imported."""
-    membership = await repo.get_membership()
+    membership = await uow.membership.get()
     if membership is None:
         raise Conflict(
             "The membership is not loaded yet. The operator loads it with "

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from bot.domain.cloud import MAX_MONTHLY_REASSIGNMENTS, email_domain, is_free_mail
 from bot.domain.model import Benefit, Category, Conflict
-from storage.base import Repository
+from storage.unit_of_work import UnitOfWork
 
 
 async def check_cloud_credit(
-    repo: Repository, benefit: Benefit, user_id: str, email: str | None = None
+    uow: UnitOfWork, benefit: Benefit, user_id: str, email: str | None = None
 ) -> None:
     """Refuse a usage-based credit for ``user_id`` when a cloud rule forbids it.
 
@@ -25,10 +25,10 @@ async def check_cloud_credit(
     """
     if benefit.category is not Category.CLOUD or not benefit.usage_based:
         return
-    for other in await repo.user_assignments(user_id):
+    for other in await uow.assignments.of_user(user_id):
         if other.benefit_id == benefit.id:
             continue
-        held = await repo.get_benefit(other.benefit_id)
+        held = await uow.benefits.get(other.benefit_id)
         if held is not None and held.category is Category.CLOUD and held.usage_based:
             raise Conflict(
                 "{holder_user} already has an active usage-based credit: *{other}* (since "
@@ -38,7 +38,7 @@ async def check_cloud_credit(
                 since=other.assigned_at.date().isoformat(),
             )
     if benefit.monthly:
-        moves = await repo.count_released_assignments(benefit.id)
+        moves = await uow.assignments.count_released(benefit.id)
         if moves > MAX_MONTHLY_REASSIGNMENTS:
             raise Conflict(
                 "*{benefit}* is a monthly credit and has been reassigned {count} times "
@@ -48,7 +48,7 @@ async def check_cloud_credit(
                 limit=MAX_MONTHLY_REASSIGNMENTS,
             )
     if email is None:
-        user = await repo.get_user(user_id)
+        user = await uow.people.get_user(user_id)
         email = user.email if user else ""
     if email and is_free_mail(email):
         raise Conflict(

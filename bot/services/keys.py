@@ -40,7 +40,7 @@ from bot.domain.model import (
 from bot.domain.permissions import Action, allowed
 from bot.i18n.translate import N_
 from bot.services.core import audit, ensure_changeable, find_benefit
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 SETTING = "BENEFITS_ENCRYPTION_KEY"
 
@@ -137,16 +137,16 @@ class KeyVault:
 # -- storage helpers: import and rotation ------------------------
 
 
-async def decrypt_stored(repo: Repository, vault: KeyVault, benefit_id: str) -> list[str]:
+async def decrypt_stored(uow: UnitOfWork, vault: KeyVault, benefit_id: str) -> list[str]:
     """The benefit's keys in order; raises :class:`KeysUnreadable`."""
     try:
-        return [vault.decrypt(text) for text in await repo.key_ciphertexts(benefit_id)]
+        return [vault.decrypt(text) for text in await uow.keys.ciphertexts(benefit_id)]
     except (InvalidToken, UnicodeError):
         raise KeysUnreadable(benefit_id) from None
 
 
 async def store_keys(
-    repo: Repository, vault: KeyVault, benefit_id: str, keys: Sequence[str]
+    uow: UnitOfWork, vault: KeyVault, benefit_id: str, keys: Sequence[str]
 ) -> bool:
     """Store the benefit's keys encrypted, unless the same keys are stored already.
 
@@ -156,9 +156,9 @@ async def store_keys(
     Raises:
         KeysUnreadable: The stored keys cannot be decrypted with ``vault``.
     """
-    if await decrypt_stored(repo, vault, benefit_id) == list(keys):
+    if await decrypt_stored(uow, vault, benefit_id) == list(keys):
         return False
-    await repo.put_keys(benefit_id, [vault.encrypt(key) for key in keys])
+    await uow.keys.put(benefit_id, [vault.encrypt(key) for key in keys])
     return True
 
 
@@ -185,18 +185,18 @@ async def rotate_keys(
         KeysUnreadable: A stored key cannot be decrypted with any listed key;
             nothing is changed.
     """
-    async with store.write() as repo:
-        stored = await repo.all_key_ciphertexts()
+    async with store.write() as uow:
+        stored = await uow.keys.all_ciphertexts()
         total = len(stored)
         for done, (benefit_id, position, ciphertext) in enumerate(stored, start=1):
             try:
                 rotated = vault.rotate(ciphertext)
             except (InvalidToken, UnicodeError):
                 raise KeysUnreadable(benefit_id) from None
-            await repo.update_key_ciphertext(benefit_id, position, rotated)
+            await uow.keys.update_ciphertext(benefit_id, position, rotated)
             if progress is not None:
                 progress(done, total)
-        await repo.add_audit(
+        await uow.audit.add(
             AuditEntry(
                 at=clock.now(),
                 actor=OPERATOR,
@@ -254,10 +254,10 @@ class KeyService:
         Raises what :meth:`reveal` would refuse for before any choice is made,
         so the caller is told before picking a language and an OS.
         """
-        async with self._store.read() as repo:
-            benefit = await find_benefit(repo, query)
-            await self._check(repo, actor, benefit)
-            count = await repo.count_keys(benefit.id)
+        async with self._store.read() as uow:
+            benefit = await find_benefit(uow, query)
+            await self._check(uow, actor, benefit)
+            count = await uow.keys.count(benefit.id)
         if count == 0:
             raise _no_keys(benefit)
         return KeyChoice(benefit, count)
@@ -279,14 +279,14 @@ class KeyService:
             os: One of the benefit's operating systems (ignored when it has none).
         """
         now = self._clock.now()
-        async with self._store.write() as repo:
-            benefit = await repo.get_benefit(benefit_id)
+        async with self._store.write() as uow:
+            benefit = await uow.benefits.get(benefit_id)
             if benefit is None:
                 raise NotFound(
                     "There is no benefit with the id `{benefit_id}`.",
                     benefit_id=benefit_id[:MAX_CHOICE_SHOWN],
                 )
-            await self._check(repo, actor, benefit)
+            await self._check(uow, actor, benefit)
             chosen_language = _choose(
                 "language",
                 language,
@@ -305,7 +305,7 @@ class KeyService:
             )
             vault = self._require_vault()
             try:
-                keys = tuple(await decrypt_stored(repo, vault, benefit.id))
+                keys = tuple(await decrypt_stored(uow, vault, benefit.id))
             except KeysUnreadable:
                 raise Conflict(
                     "The product keys of *{benefit}* can't be decrypted with the bot's "
@@ -315,10 +315,10 @@ class KeyService:
                 ) from None
             if not keys:
                 raise _no_keys(benefit)
-            await repo.add_key_reveal(KeyReveal(benefit_id=benefit.id, user_id=actor, at=now))
+            await uow.keys.add_reveal(KeyReveal(benefit_id=benefit.id, user_id=actor, at=now))
             pair = " / ".join(part for part in (chosen_language, chosen_os) if part)
             await audit(
-                repo,
+                uow,
                 now,
                 actor,
                 "keys.reveal",
@@ -340,7 +340,7 @@ class KeyService:
             )
         return self._vault
 
-    async def _check(self, repo: Repository, actor: str, benefit: Benefit) -> None:
+    async def _check(self, uow: UnitOfWork, actor: str, benefit: Benefit) -> None:
         """The kind of benefit, the PMC guard and the caller's right to its keys."""
         if not keys_possible(benefit):
             if benefit.category is Category.CLOUD:
@@ -355,15 +355,15 @@ class KeyService:
                 benefit=benefit.name,
                 category=CATEGORY_LABELS[benefit.category],
             )
-        await ensure_changeable(repo)
-        roles = await repo.roles_of(actor)
+        await ensure_changeable(uow)
+        roles = await uow.people.roles_of(actor)
         if allowed(Action.REVEAL_KEYS, roles):
             return
-        if await repo.active_assignment(benefit.id, actor) is not None:
+        if await uow.assignments.find_active(benefit.id, actor) is not None:
             return
         admins: list[str] = []
         for role in (Role.MPN_PARTNER_ADMIN, Role.GLOBAL_ADMIN):
-            admins.extend(u for u in await repo.role_holders(role) if u not in admins)
+            admins.extend(u for u in await uow.people.role_holders(role) if u not in admins)
         if admins:
             raise Forbidden(
                 "Only someone holding a seat of *{benefit}*, an MPN partner admin or a Global "

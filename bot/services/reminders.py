@@ -44,7 +44,7 @@ from bot.domain.model import (
 )
 from bot.domain.outbox import NewPing, ParamValue, Ping, PingState
 from bot.domain.visual_studio import VS_REASSIGN_AFTER
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 SWEEP = "reminders"
 FIRST_LOOKBACK = timedelta(days=1)  # how far the very first sweep looks back
@@ -108,20 +108,18 @@ class ReminderService:
 
     # -- the event sink ----------------------------------------------------
 
-    async def on_event(self, repo: Repository, event: Event) -> None:
+    async def on_event(self, uow: UnitOfWork, event: Event) -> None:
         """Queue what any domain event calls for, in the transaction that raised it."""
         if isinstance(event, ActivationCompleted):
-            await self.on_activation_completed(repo, event)
+            await self.on_activation_completed(uow, event)
         elif isinstance(event, RequestDecided):
-            await self.on_request_decided(repo, event)
+            await self.on_request_decided(uow, event)
 
-    async def on_activation_completed(self, repo: Repository, event: ActivationCompleted) -> None:
+    async def on_activation_completed(self, uow: UnitOfWork, event: ActivationCompleted) -> None:
         """Tell the requester, the marketing contact (offers) and the admins."""
-        await repo.enqueue_pings(
-            await self._activation_completed(repo, event), at=self._clock.now()
-        )
+        await uow.outbox.enqueue(await self._activation_completed(uow, event), at=self._clock.now())
 
-    async def on_request_decided(self, repo: Repository, event: RequestDecided) -> None:
+    async def on_request_decided(self, uow: UnitOfWork, event: RequestDecided) -> None:
         """Queue the requester's DM about the decision.
 
         It goes through the outbox, committed with the decision, so a crash right
@@ -129,7 +127,7 @@ class ReminderService:
         poll (a second at most), after the acknowledgements.
         """
         request = event.request
-        await repo.enqueue_pings(
+        await uow.outbox.enqueue(
             _pings(
                 f"decision:{request.id}",
                 Kind.REQUEST_DECIDED,
@@ -146,16 +144,16 @@ class ReminderService:
         )
 
     async def _activation_completed(
-        self, repo: Repository, event: ActivationCompleted
+        self, uow: UnitOfWork, event: ActivationCompleted
     ) -> list[NewPing]:
         benefit, activation = event.benefit, event.activation
         completed = activation.completed_at or self._clock.now()
         recipients: list[tuple[str, As]] = [(activation.requested_by, As.REQUESTER)]
         if benefit.category is Category.GTM:
-            contact = await repo.get_marketing_contact()
+            contact = await uow.marketing_contact.get()
             if contact is not None:
                 recipients.append((contact.user_id, As.CONTACT))
-        recipients += [(u, As.ADMIN) for u in await _admins(repo)]
+        recipients += [(u, As.ADMIN) for u in await _admins(uow)]
         params: dict[str, ParamValue] = {
             **_about(benefit),
             "completed_by": activation.completed_by,
@@ -174,28 +172,28 @@ class ReminderService:
 
     async def sweep(self) -> int:
         """Queue every reminder that fell due since the last sweep; how many pings."""
-        async with self._store.write() as repo:
+        async with self._store.write() as uow:
             now = self._clock.now()
-            last = await repo.get_watermark(SWEEP)
+            last = await uow.outbox.get_watermark(SWEEP)
             after = last if last is not None else now - FIRST_LOOKBACK
             if now <= after:
                 return 0
-            due = await self.due(repo, after, now)
-            queued = await repo.enqueue_pings(due, at=now)
-            await repo.set_watermark(SWEEP, now)
+            due = await self.due(uow, after, now)
+            queued = await uow.outbox.enqueue(due, at=now)
+            await uow.outbox.set_watermark(SWEEP, now)
         return queued
 
-    async def due(self, repo: Repository, after: datetime, until: datetime) -> list[NewPing]:
+    async def due(self, uow: UnitOfWork, after: datetime, until: datetime) -> list[NewPing]:
         """The pings for every reminder whose moment falls in ``(after, until]``."""
         found: list[NewPing] = []
-        found += await self._offers_expiring(repo, after, until)
-        found += await self._benefits_expiring(repo, after, until)
-        found += await self._approvals_waiting(repo, after, until)
-        found += await self._activations_pending(repo, after, until)
-        found += await self._refund_closing(repo, after, until)
-        found += await self._membership_ending(repo, after, until)
+        found += await self._offers_expiring(uow, after, until)
+        found += await self._benefits_expiring(uow, after, until)
+        found += await self._approvals_waiting(uow, after, until)
+        found += await self._activations_pending(uow, after, until)
+        found += await self._refund_closing(uow, after, until)
+        found += await self._membership_ending(uow, after, until)
         if self.rules.remind_vs_reassignable:
-            found += await self._vs_reassignable(repo, after, until)
+            found += await self._vs_reassignable(uow, after, until)
         return found
 
     def _moment(self, day: date) -> datetime:
@@ -229,17 +227,17 @@ class ReminderService:
         ]
 
     async def _offers_expiring(
-        self, repo: Repository, after: datetime, until: datetime
+        self, uow: UnitOfWork, after: datetime, until: datetime
     ) -> list[NewPing]:
         today = until.astimezone(UTC).date()
         chosen: dict[str, tuple[Benefit, Activation, int]] = {}
         for n, first, last in self._thresholds_crossed(self.rules.expiry_days, after, until):
-            for benefit, activation in await repo.activations_expiring(first, last):
+            for benefit, activation in await uow.outbox.activations_expiring(first, last):
                 chosen.setdefault(benefit.id, (benefit, activation, n))
         if not chosen:
             return []
-        admins = await _admins(repo)
-        contact = await repo.get_marketing_contact()
+        admins = await _admins(uow)
+        contact = await uow.marketing_contact.get()
         found: list[NewPing] = []
         for benefit, activation, n in chosen.values():
             if activation.expires_on is None:
@@ -257,22 +255,22 @@ class ReminderService:
         return found
 
     async def _benefits_expiring(
-        self, repo: Repository, after: datetime, until: datetime
+        self, uow: UnitOfWork, after: datetime, until: datetime
     ) -> list[NewPing]:
         today = until.astimezone(UTC).date()
         chosen: dict[str, tuple[Benefit, int]] = {}
         for n, first, last in self._thresholds_crossed(self.rules.expiry_days, after, until):
-            for benefit in await repo.benefits_expiring(first, last):
+            for benefit in await uow.outbox.benefits_expiring(first, last):
                 chosen.setdefault(benefit.id, (benefit, n))
         if not chosen:
             return []
-        admins = await _admins(repo)
+        admins = await _admins(uow)
         found: list[NewPing] = []
         for benefit, n in chosen.values():
             assert benefit.expires_on is not None
             holders = [
                 (a.user_id, As.HOLDER)
-                for a in await repo.active_assignments(benefit.id)
+                for a in await uow.assignments.active(benefit.id)
                 if a.user_id is not None
             ]
             found += _pings(
@@ -291,18 +289,18 @@ class ReminderService:
         return 1 + math.floor((moment - first) / APPROVAL_REPEAT)
 
     async def _approvals_waiting(
-        self, repo: Repository, after: datetime, until: datetime
+        self, uow: UnitOfWork, after: datetime, until: datetime
     ) -> list[NewPing]:
-        waiting = await repo.pending_requests_before(until - self.rules.approval_after)
+        waiting = await uow.outbox.pending_requests_before(until - self.rules.approval_after)
         if not waiting:
             return []
-        admins = await repo.role_holders(Role.GLOBAL_ADMIN)
+        admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
         found: list[NewPing] = []
         for request in waiting:
             day = self._approval_count(request.created_at, until)
             if day <= self._approval_count(request.created_at, after):
                 continue
-            benefit = await repo.get_benefit(request.benefit_id)
+            benefit = await uow.benefits.get(request.benefit_id)
             if benefit is None:
                 continue
             found += _pings(
@@ -314,18 +312,18 @@ class ReminderService:
         return found
 
     async def _activations_pending(
-        self, repo: Repository, after: datetime, until: datetime
+        self, uow: UnitOfWork, after: datetime, until: datetime
     ) -> list[NewPing]:
         late = self.rules.activation_pending_after
-        pending = await repo.activations_requested(
+        pending = await uow.outbox.activations_requested(
             status=ActivationStatus.PENDING, after=after - late, until=until - late
         )
         if not pending:
             return []
-        admins = await _admins(repo)
+        admins = await _admins(uow)
         found: list[NewPing] = []
         for activation in pending:
-            benefit = await repo.get_benefit(activation.benefit_id)
+            benefit = await uow.benefits.get(activation.benefit_id)
             if benefit is None:
                 continue
             found += _pings(
@@ -342,9 +340,9 @@ class ReminderService:
         return found
 
     async def _refund_closing(
-        self, repo: Repository, after: datetime, until: datetime
+        self, uow: UnitOfWork, after: datetime, until: datetime
     ) -> list[NewPing]:
-        membership = await repo.get_membership()
+        membership = await uow.membership.get()
         days = self._days_in(after, until)
         if membership is None or days is None:
             return []
@@ -352,14 +350,14 @@ class ReminderService:
         warn = closes - timedelta(days=self.rules.refund_warning_days)
         if not days[0] <= warn <= days[1] or until.astimezone(UTC).date() > closes:
             return []
-        if await repo.first_key_reveal() is not None:
+        if await uow.keys.first_reveal() is not None:
             return []
-        if await repo.first_assignment([Category.SOFTWARE]) is not None:
+        if await uow.assignments.first([Category.SOFTWARE]) is not None:
             return []
         return _pings(
             f"refund:{membership.purchase_date.isoformat()}",
             Kind.REFUND_CLOSING,
-            [(u, As.ADMIN) for u in await repo.role_holders(Role.GLOBAL_ADMIN)],
+            [(u, As.ADMIN) for u in await uow.people.role_holders(Role.GLOBAL_ADMIN)],
             {
                 "purchased": membership.purchase_date.isoformat(),
                 **_ends(closes, until.astimezone(UTC).date()),
@@ -367,9 +365,9 @@ class ReminderService:
         )
 
     async def _membership_ending(
-        self, repo: Repository, after: datetime, until: datetime
+        self, uow: UnitOfWork, after: datetime, until: datetime
     ) -> list[NewPing]:
-        membership = await repo.get_membership()
+        membership = await uow.membership.get()
         if membership is None:
             return []
         end = membership.end_date
@@ -380,7 +378,7 @@ class ReminderService:
                 return _pings(
                     f"membership-end:{end.isoformat()}:{n}",
                     Kind.MEMBERSHIP_ENDING,
-                    [(u, As.ADMIN) for u in await _admins(repo)],
+                    [(u, As.ADMIN) for u in await _admins(uow)],
                     {
                         "level": membership.level.value,
                         **_ends(end, until.astimezone(UTC).date()),
@@ -390,21 +388,21 @@ class ReminderService:
         return []
 
     async def _vs_reassignable(
-        self, repo: Repository, after: datetime, until: datetime
+        self, uow: UnitOfWork, after: datetime, until: datetime
     ) -> list[NewPing]:
-        made = await repo.assignments_made(
+        made = await uow.outbox.assignments_made(
             categories=[Category.VISUAL_STUDIO],
             after=after - VS_REASSIGN_AFTER,
             until=until - VS_REASSIGN_AFTER,
         )
         if not made:
             return []
-        admins = await repo.role_holders(Role.GLOBAL_ADMIN)
+        admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
         benefits: dict[str, Benefit | None] = {}
         found: list[NewPing] = []
         for assignment in made:
             if assignment.benefit_id not in benefits:
-                benefits[assignment.benefit_id] = await repo.get_benefit(assignment.benefit_id)
+                benefits[assignment.benefit_id] = await uow.benefits.get(assignment.benefit_id)
             benefit = benefits[assignment.benefit_id]
             if benefit is None:
                 continue
@@ -425,42 +423,42 @@ class ReminderService:
 
     async def claim(self, *, owner: str, limit: int, lease: timedelta) -> list[Ping]:
         """Lease up to ``limit`` due pings to ``owner``."""
-        async with self._store.write() as repo:
+        async with self._store.write() as uow:
             now = self._clock.now()
-            return await repo.claim_pings(owner=owner, now=now, until=now + lease, limit=limit)
+            return await uow.outbox.claim(owner=owner, now=now, until=now + lease, limit=limit)
 
     async def extend(self, ping_ids: Sequence[int], *, owner: str, lease: timedelta) -> list[int]:
         """Renew ``owner``'s leases; the ids it still holds."""
         if not ping_ids:
             return []
-        async with self._store.write() as repo:
+        async with self._store.write() as uow:
             until = self._clock.now() + lease
-            return await repo.extend_claims(ping_ids, owner=owner, until=until)
+            return await uow.outbox.extend_claims(ping_ids, owner=owner, until=until)
 
     async def release(self, ping_ids: Sequence[int], *, owner: str) -> None:
         """Hand pings back unsent (a clean stop); another sender may take them at once."""
         if ping_ids:
-            async with self._store.write() as repo:
-                await repo.release_pings(ping_ids, owner=owner)
+            async with self._store.write() as uow:
+                await uow.outbox.release(ping_ids, owner=owner)
 
     async def still_wanted(self, ping: Ping) -> bool:
         """Whether the ping still makes sense now; if not, it is cancelled."""
         reason = await self._obsolete(ping)
         if reason is None:
             return True
-        async with self._store.write() as repo:
-            await repo.cancel_ping(ping.id, reason=reason)
+        async with self._store.write() as uow:
+            await uow.outbox.cancel(ping.id, reason=reason)
         return False
 
     async def _obsolete(self, ping: Ping) -> str | None:
         if ping.kind == Kind.APPROVAL_WAITING:
-            async with self._store.read() as repo:
-                request = await repo.get_request(_int(ping.params.get("request_id")))
+            async with self._store.read() as uow:
+                request = await uow.requests.get(_int(ping.params.get("request_id")))
             if request is None or request.status is not RequestStatus.PENDING:
                 return "the request was decided"
         elif ping.kind == Kind.ACTIVATION_PENDING:
-            async with self._store.read() as repo:
-                activation = await repo.get_activation(str(ping.params.get("benefit_id")))
+            async with self._store.read() as uow:
+                activation = await uow.activations.get(str(ping.params.get("benefit_id")))
             if activation is None or activation.status is not ActivationStatus.PENDING:
                 return "the activation is no longer pending"
         return None
@@ -471,14 +469,14 @@ class ReminderService:
         A reminder about a pending request joins the request's messages, so
         the decision updates it in place like every other copy.
         """
-        async with self._store.write() as repo:
-            marked = await repo.mark_ping_sent(
+        async with self._store.write() as uow:
+            marked = await uow.outbox.mark_sent(
                 ping.id, at=self._clock.now(), channel=channel, ts=ts
             )
             if marked and ping.kind == Kind.APPROVAL_WAITING:
                 request_id = _int(ping.params.get("request_id"))
-                if await repo.get_request(request_id) is not None:
-                    await repo.add_request_messages(request_id, [MessageRef(channel, ts)])
+                if await uow.requests.get(request_id) is not None:
+                    await uow.requests.add_messages(request_id, [MessageRef(channel, ts)])
         return marked
 
     async def failed(
@@ -490,17 +488,19 @@ class ReminderService:
         error can't go away by itself (e.g. the user no longer exists).
         """
         attempts = ping.attempts + 1
-        async with self._store.write() as repo:
+        async with self._store.write() as uow:
             now = self._clock.now()
             if not permanent and attempts < self.rules.max_attempts:
                 due = now + self.rules.backoff_after(attempts)
-                await repo.retry_ping(ping.id, owner=owner, due_at=due, error=error)
+                await uow.outbox.retry(ping.id, owner=owner, due_at=due, error=error)
                 return PingState.QUEUED
-            if await repo.park_ping(ping.id, owner=owner, error=error) and (
+            if await uow.outbox.park(ping.id, owner=owner, error=error) and (
                 ping.kind != Kind.DELIVERY_PARKED
             ):
                 admins = [
-                    u for u in await repo.role_holders(Role.GLOBAL_ADMIN) if u != ping.recipient
+                    u
+                    for u in await uow.people.role_holders(Role.GLOBAL_ADMIN)
+                    if u != ping.recipient
                 ]
                 notice: dict[str, ParamValue] = {
                     "ping_id": ping.id,
@@ -509,7 +509,7 @@ class ReminderService:
                     "attempts": attempts,
                     "error": error,
                 }
-                await repo.enqueue_pings(
+                await uow.outbox.enqueue(
                     _pings(f"parked:{ping.id}", Kind.DELIVERY_PARKED, _as_admins(admins), notice),
                     at=now,
                 )
@@ -522,21 +522,21 @@ class ReminderService:
     ) -> Page[Ping]:
         """One page of the outbox, oldest first (``page`` from 0)."""
         page_size = max(page_size, 1)
-        async with self._store.read() as repo:
-            total = await repo.count_pings(state=state)
+        async with self._store.read() as uow:
+            total = await uow.outbox.count(state=state)
             last = max((total - 1) // page_size, 0)
             page = min(max(page, 0), last)
-            items = await repo.pings(state=state, offset=page * page_size, limit=page_size)
+            items = await uow.outbox.pings(state=state, offset=page * page_size, limit=page_size)
         return Page(items=items, page=page, page_size=page_size, total=total)
 
 
 # -- helpers -----------------------------------------------------------------
 
 
-async def _admins(repo: Repository) -> list[str]:
+async def _admins(uow: UnitOfWork) -> list[str]:
     """Global admins and MPN partner admins: who manages benefits."""
-    found = await repo.role_holders(Role.GLOBAL_ADMIN)
-    found += [u for u in await repo.role_holders(Role.MPN_PARTNER_ADMIN) if u not in found]
+    found = await uow.people.role_holders(Role.GLOBAL_ADMIN)
+    found += [u for u in await uow.people.role_holders(Role.MPN_PARTNER_ADMIN) if u not in found]
     return found
 
 

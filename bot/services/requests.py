@@ -42,7 +42,7 @@ from bot.services.core import (
     seats_left,
 )
 from bot.services.credits import check_cloud_credit
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,20 +87,20 @@ class RequestService:
         else:
             benefit_query = text
         reason = check_reason(reason)
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            benefit = await find_benefit(repo, benefit_query)
-            return await self.file(repo, actor, benefit, reason)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            benefit = await find_benefit(uow, benefit_query)
+            return await self.file(uow, actor, benefit, reason)
 
     async def _split_benefit(self, text: str) -> tuple[str, str]:
         """The longest leading words of ``text`` that name one benefit, and the rest."""
         words = list(re.finditer(r"\S+", text))
         first_error: NoMatch | None = None
-        async with self._store.read() as repo:
+        async with self._store.read() as uow:
             for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
                 query = " ".join(w.group() for w in words[:n])
                 try:
-                    benefit = await find_benefit(repo, query)
+                    benefit = await find_benefit(uow, query)
                 except NoMatch as error:
                     if first_error is None and error.candidates:
                         first_error = error
@@ -108,22 +108,22 @@ class RequestService:
                 return benefit.id, text[words[n - 1].end() :].strip()
             if first_error is not None:
                 raise first_error
-            await find_benefit(repo, text)  # raises with the closest matches
+            await find_benefit(uow, text)  # raises with the closest matches
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def file(
-        self, repo: Repository, actor: str, benefit: Benefit, reason: str
+        self, uow: UnitOfWork, actor: str, benefit: Benefit, reason: str
     ) -> RequestCreated:
         """File ``actor``'s request for ``benefit`` inside the caller's unit of work."""
         now = self._clock.now()
-        held = await repo.active_assignment(benefit.id, actor)
+        held = await uow.assignments.find_active(benefit.id, actor)
         if held is not None:
             raise Conflict(
                 "You already hold *{benefit}* (since {since}).",
                 benefit=benefit.name,
                 since=held.assigned_at.date().isoformat(),
             )
-        existing = await repo.pending_request(actor, benefit.id)
+        existing = await uow.requests.pending(actor, benefit.id)
         if existing is not None:
             raise Conflict(
                 "You already asked for *{benefit}*: request #{request_id} of {since} is "
@@ -132,19 +132,19 @@ class RequestService:
                 request_id=existing.id,
                 since=existing.created_at.date().isoformat(),
             )
-        approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
+        approvers = await uow.people.role_holders(Role.GLOBAL_ADMIN)
         if not approvers:
             raise Conflict(
                 "Nobody can approve requests yet: there is no Global admin. The operator "
                 "can make one with `benefits-bot grant USER_ID global_admin`."
             )
-        await ensure_in_directory(repo, actor)
-        request = await repo.add_request(
+        await ensure_in_directory(uow, actor)
+        request = await uow.requests.add(
             benefit_id=benefit.id, requester_id=actor, reason=reason, created_at=now
         )
-        used = await repo.count_active_assignments(benefit.id)
-        await audit(repo, now, actor, "request.create", f"request:{request.id}", benefit.id)
-        await self._events.emit(repo, events.RequestCreated(request, benefit))
+        used = await uow.assignments.count_active(benefit.id)
+        await audit(uow, now, actor, "request.create", f"request:{request.id}", benefit.id)
+        await self._events.emit(uow, events.RequestCreated(request, benefit))
         return RequestCreated(
             request=request,
             benefit=benefit,
@@ -154,42 +154,42 @@ class RequestService:
 
     async def add_request_messages(self, request_id: int, refs: Sequence[MessageRef]) -> Request:
         """Remember where the approval request was posted; returns its current state."""
-        async with self._store.write() as repo:
-            request = await repo.get_request(request_id)
+        async with self._store.write() as uow:
+            request = await uow.requests.get(request_id)
             if request is None:
                 raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
-            await repo.add_request_messages(request_id, refs)
+            await uow.requests.add_messages(request_id, refs)
         return request
 
     async def unannounced(self, *, older_than: timedelta, limit: int = 100) -> list[RequestCreated]:
         """Pending requests never posted to the admins (the bot stopped first), so
         that they can be posted now; only those older than ``older_than``, whose
         posting can no longer be on its way."""
-        async with self._store.read() as repo:
-            pending = await repo.unannounced_requests(
+        async with self._store.read() as uow:
+            pending = await uow.requests.unannounced(
                 created_before=self._clock.now() - older_than, limit=limit
             )
-            approvers = await repo.role_holders(Role.GLOBAL_ADMIN)
+            approvers = await uow.people.role_holders(Role.GLOBAL_ADMIN)
             found: list[RequestCreated] = []
             for request in pending:
-                benefit = await repo.get_benefit(request.benefit_id)
+                benefit = await uow.benefits.get(request.benefit_id)
                 if benefit is None:  # pragma: no cover - benefits are never deleted
                     continue
-                used = await repo.count_active_assignments(benefit.id)
+                used = await uow.assignments.count_active(benefit.id)
                 found.append(RequestCreated(request, benefit, seats_left(benefit, used), approvers))
         return found
 
     async def request_messages(self, request_id: int) -> list[MessageRef]:
-        async with self._store.read() as repo:
-            return await repo.request_messages(request_id)
+        async with self._store.read() as uow:
+            return await uow.requests.messages(request_id)
 
     async def approve(self, actor: str, request_id: int) -> Decision:
         """Approve a pending request and assign its seat, atomically."""
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            request, benefit = await self._pending_for_decision(repo, actor, request_id)
-            used = await repo.count_active_assignments(benefit.id)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            request, benefit = await self._pending_for_decision(uow, actor, request_id)
+            used = await uow.assignments.count_active(benefit.id)
             if benefit.seats is not None and used >= benefit.seats:
                 raise Conflict(
                     "No seat of *{benefit}* is left ({used} of {seats} in use). Unassign a seat "
@@ -198,30 +198,30 @@ class RequestService:
                     used=used,
                     seats=benefit.seats,
                 )
-            if await repo.active_assignment(benefit.id, request.requester_id) is not None:
+            if await uow.assignments.find_active(benefit.id, request.requester_id) is not None:
                 raise Conflict(
                     "{requester_user} already holds *{benefit}*; deny the request instead.",
                     requester_user=request.requester_id,
                     benefit=benefit.name,
                 )
-            await check_cloud_credit(repo, benefit, request.requester_id)
-            await repo.decide_request(
+            await check_cloud_credit(uow, benefit, request.requester_id)
+            await uow.requests.decide(
                 request.id, status=RequestStatus.APPROVED, decided_by=actor, decided_at=now
             )
-            assignment = await repo.add_assignment(
+            assignment = await uow.assignments.add(
                 benefit_id=benefit.id,
                 user_id=request.requester_id,
                 assigned_at=now,
                 assigned_by=actor,
             )
-            await audit(repo, now, actor, "request.approve", f"request:{request.id}", benefit.id)
+            await audit(uow, now, actor, "request.approve", f"request:{request.id}", benefit.id)
             await audit(
-                repo, now, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
+                uow, now, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
             )
-            decided = await repo.get_request(request.id)
+            decided = await uow.requests.get(request.id)
             assert decided is not None
-            await self._events.emit(repo, events.RequestDecided(decided, benefit, now))
-            messages = await repo.request_messages(request.id)
+            await self._events.emit(uow, events.RequestDecided(decided, benefit, now))
+            messages = await uow.requests.messages(request.id)
         return Decision(
             request=decided,
             benefit=benefit,
@@ -232,20 +232,20 @@ class RequestService:
 
     async def check_can_decide(self, actor: str, request_id: int) -> tuple[Request, Benefit]:
         """Raise what a decision would be refused for, before asking for a reason."""
-        async with self._store.read() as repo:
-            return await self._pending_for_decision(repo, actor, request_id)
+        async with self._store.read() as uow:
+            return await self._pending_for_decision(uow, actor, request_id)
 
     async def decision(self, request_id: int) -> Decision:
         """A request as it stands now, with where its approval messages are."""
-        async with self._store.read() as repo:
-            request = await repo.get_request(request_id)
+        async with self._store.read() as uow:
+            request = await uow.requests.get(request_id)
             if request is None:
                 raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
-            benefit = await repo.get_benefit(request.benefit_id)
+            benefit = await uow.benefits.get(request.benefit_id)
             assert benefit is not None
-            messages = await repo.request_messages(request_id)
-            used = await repo.count_active_assignments(benefit.id)
-            holding = await repo.active_assignment(benefit.id, request.requester_id)
+            messages = await uow.requests.messages(request_id)
+            used = await uow.assignments.count_active(benefit.id)
+            holding = await uow.assignments.find_active(benefit.id, request.requester_id)
         return Decision(
             request=request,
             benefit=benefit,
@@ -261,10 +261,10 @@ class RequestService:
             raise InvalidInput("Give the requester a reason for the denial.")
         reason = check_reason(reason)
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            request, benefit = await self._pending_for_decision(repo, actor, request_id)
-            await repo.decide_request(
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            request, benefit = await self._pending_for_decision(uow, actor, request_id)
+            await uow.requests.decide(
                 request.id,
                 status=RequestStatus.DENIED,
                 decided_by=actor,
@@ -272,13 +272,13 @@ class RequestService:
                 note=reason,
             )
             await audit(
-                repo, now, actor, "request.deny", f"request:{request.id}", f"{benefit.id}: {reason}"
+                uow, now, actor, "request.deny", f"request:{request.id}", f"{benefit.id}: {reason}"
             )
-            decided = await repo.get_request(request.id)
+            decided = await uow.requests.get(request.id)
             assert decided is not None
-            await self._events.emit(repo, events.RequestDecided(decided, benefit, now))
-            messages = await repo.request_messages(request.id)
-            used = await repo.count_active_assignments(benefit.id)
+            await self._events.emit(uow, events.RequestDecided(decided, benefit, now))
+            messages = await uow.requests.messages(request.id)
+            used = await uow.assignments.count_active(benefit.id)
         return Decision(
             request=decided,
             benefit=benefit,
@@ -288,14 +288,14 @@ class RequestService:
         )
 
     async def _pending_for_decision(
-        self, repo: Repository, actor: str, request_id: int
+        self, uow: UnitOfWork, actor: str, request_id: int
     ) -> tuple[Request, Benefit]:
-        await require(repo, actor, Action.DECIDE)
-        request = await repo.get_request(request_id)
+        await require(uow, actor, Action.DECIDE)
+        request = await uow.requests.get(request_id)
         if request is None:
             raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
         if request.requester_id == actor:
-            others = [u for u in await repo.role_holders(Role.GLOBAL_ADMIN) if u != actor]
+            others = [u for u in await uow.people.role_holders(Role.GLOBAL_ADMIN) if u != actor]
             if not others:
                 raise Forbidden(
                     "You can't decide your own request, and you are the only Global admin. "
@@ -312,7 +312,7 @@ class RequestService:
                 status=request.status.value,
                 decider_user=request.decided_by or "",
             )
-        benefit = await repo.get_benefit(request.benefit_id)
+        benefit = await uow.benefits.get(request.benefit_id)
         if benefit is None:  # pragma: no cover - benefits are never deleted
             raise NotFound(
                 "There is no benefit with the id `{benefit_id}`.", benefit_id=request.benefit_id

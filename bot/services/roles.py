@@ -13,7 +13,7 @@ from bot.domain.limits import OPERATOR
 from bot.domain.model import Conflict, DirectoryUser, Role
 from bot.domain.permissions import Action
 from bot.services.core import audit, ensure_in_directory, require
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 
 class RoleService:
@@ -24,80 +24,82 @@ class RoleService:
         self._clock = clock
 
     async def roles_of(self, user_id: str) -> frozenset[Role]:
-        async with self._store.read() as repo:
-            return await repo.roles_of(user_id)
+        async with self._store.read() as uow:
+            return await uow.people.roles_of(user_id)
 
     async def grant(self, actor: str, user_id: str, role: Role) -> None:
-        async with self._store.write() as repo:
-            await require(repo, actor, Action.MANAGE_ROLES)
-            await self._grant(repo, actor, user_id, role)
+        async with self._store.write() as uow:
+            await require(uow, actor, Action.MANAGE_ROLES)
+            await self._grant(uow, actor, user_id, role)
 
     async def revoke(self, actor: str, user_id: str, role: Role) -> None:
-        async with self._store.write() as repo:
-            await require(repo, actor, Action.MANAGE_ROLES)
-            await self._revoke(repo, actor, user_id, role)
+        async with self._store.write() as uow:
+            await require(uow, actor, Action.MANAGE_ROLES)
+            await self._revoke(uow, actor, user_id, role)
 
     async def bootstrap_grant(self, user_id: str, role: Role, *, operator: str = OPERATOR) -> bool:
         """Grant a role from the shell (no Slack actor); False when already held."""
-        async with self._store.write() as repo:
-            return await self._grant(repo, operator, user_id, role, quiet=True)
+        async with self._store.write() as uow:
+            return await self._grant(uow, operator, user_id, role, quiet=True)
 
     async def bootstrap_revoke(self, user_id: str, role: Role, *, operator: str = OPERATOR) -> bool:
-        async with self._store.write() as repo:
-            return await self._revoke(repo, operator, user_id, role, quiet=True)
+        async with self._store.write() as uow:
+            return await self._revoke(uow, operator, user_id, role, quiet=True)
 
     async def _grant(
-        self, repo: Repository, actor: str, user_id: str, role: Role, *, quiet: bool = False
+        self, uow: UnitOfWork, actor: str, user_id: str, role: Role, *, quiet: bool = False
     ) -> bool:
         now = self._clock.now()
-        if not await repo.grant_role(user_id, role, at=now):
+        if not await uow.people.grant_role(user_id, role, at=now):
             if quiet:
                 return False
             raise Conflict(
                 "{holder_user} already holds the {role} role.", holder_user=user_id, role=role.value
             )
-        await ensure_in_directory(repo, user_id)
-        await audit(repo, now, actor, "role.grant", f"user:{user_id}", role.value)
+        await ensure_in_directory(uow, user_id)
+        await audit(uow, now, actor, "role.grant", f"user:{user_id}", role.value)
         return True
 
     async def _revoke(
-        self, repo: Repository, actor: str, user_id: str, role: Role, *, quiet: bool = False
+        self, uow: UnitOfWork, actor: str, user_id: str, role: Role, *, quiet: bool = False
     ) -> bool:
-        if role is Role.GLOBAL_ADMIN and await repo.role_holders(Role.GLOBAL_ADMIN) == [user_id]:
+        if role is Role.GLOBAL_ADMIN and await uow.people.role_holders(Role.GLOBAL_ADMIN) == [
+            user_id
+        ]:
             raise Conflict(
                 "{holder_user} is the last Global admin; grant the role to someone else first.",
                 holder_user=user_id,
             )
-        if not await repo.revoke_role(user_id, role):
+        if not await uow.people.revoke_role(user_id, role):
             if quiet:
                 return False
             raise Conflict(
                 "{holder_user} does not hold the {role} role.", holder_user=user_id, role=role.value
             )
-        await audit(repo, self._clock.now(), actor, "role.revoke", f"user:{user_id}", role.value)
+        await audit(uow, self._clock.now(), actor, "role.revoke", f"user:{user_id}", role.value)
         return True
 
     async def roles(self, actor: str) -> list[tuple[str, Role]]:
-        async with self._store.read() as repo:
-            await require(repo, actor, Action.MANAGE_ROLES)
-            return await repo.all_roles()
+        async with self._store.read() as uow:
+            await require(uow, actor, Action.MANAGE_ROLES)
+            return await uow.people.all_roles()
 
     async def global_admins(self) -> list[str]:
-        async with self._store.read() as repo:
-            return await repo.role_holders(Role.GLOBAL_ADMIN)
+        async with self._store.read() as uow:
+            return await uow.people.role_holders(Role.GLOBAL_ADMIN)
 
     async def add_user(self, actor: str, user_id: str, *, name: str = "", email: str = "") -> bool:
         """Add a person to the bot's directory; False when already there."""
-        async with self._store.write() as repo:
-            await require(repo, actor, Action.ADD_USER)
-            if await repo.get_user(user_id) is not None:
+        async with self._store.write() as uow:
+            await require(uow, actor, Action.ADD_USER)
+            if await uow.people.get_user(user_id) is not None:
                 return False
-            await repo.put_user(DirectoryUser(user_id=user_id, name=name, email=email))
-            await audit(repo, self._clock.now(), actor, "user.add", f"user:{user_id}")
+            await uow.people.put_user(DirectoryUser(user_id=user_id, name=name, email=email))
+            await audit(uow, self._clock.now(), actor, "user.add", f"user:{user_id}")
         return True
 
     async def directory_email(self, user_id: str) -> str:
         """The email the directory knows for ``user_id`` (empty when none)."""
-        async with self._store.read() as repo:
-            user = await repo.get_user(user_id)
+        async with self._store.read() as uow:
+            user = await uow.people.get_user(user_id)
         return user.email if user else ""

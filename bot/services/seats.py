@@ -25,7 +25,7 @@ from bot.services.core import (
     seats_left,
 )
 from bot.services.credits import check_cloud_credit
-from storage.base import Store
+from storage.unit_of_work import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +51,18 @@ class SeatService:
 
     async def assign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            await require(repo, actor, Action.DECIDE)
-            benefit = await find_benefit(repo, query)
-            await require_known_user(repo, user_id)
-            if await repo.active_assignment(benefit.id, user_id) is not None:
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            await require(uow, actor, Action.DECIDE)
+            benefit = await find_benefit(uow, query)
+            await require_known_user(uow, user_id)
+            if await uow.assignments.find_active(benefit.id, user_id) is not None:
                 raise Conflict(
                     "{holder_user} already holds *{benefit}*.",
                     holder_user=user_id,
                     benefit=benefit.name,
                 )
-            used = await repo.count_active_assignments(benefit.id)
+            used = await uow.assignments.count_active(benefit.id)
             if benefit.seats is not None and used >= benefit.seats:
                 raise Conflict(
                     "No seat of *{benefit}* is left ({used} of {seats} in use). Unassign a seat "
@@ -71,29 +71,29 @@ class SeatService:
                     used=used,
                     seats=benefit.seats,
                 )
-            await check_cloud_credit(repo, benefit, user_id)
-            assignment = await repo.add_assignment(
+            await check_cloud_credit(uow, benefit, user_id)
+            assignment = await uow.assignments.add(
                 benefit_id=benefit.id, user_id=user_id, assigned_at=now, assigned_by=actor
             )
-            await audit(repo, now, actor, "assignment.create", f"user:{user_id}", benefit.id)
+            await audit(uow, now, actor, "assignment.create", f"user:{user_id}", benefit.id)
         return AssignmentChange(benefit, assignment, seats_left(benefit, used + 1))
 
     async def unassign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            await require(repo, actor, Action.DECIDE)
-            benefit = await find_benefit(repo, query)
-            held = await repo.active_assignment(benefit.id, user_id)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            await require(uow, actor, Action.DECIDE)
+            benefit = await find_benefit(uow, query)
+            held = await uow.assignments.find_active(benefit.id, user_id)
             if held is None:
                 raise NotFound(
                     "{holder_user} holds no seat of *{benefit}*.",
                     holder_user=user_id,
                     benefit=benefit.name,
                 )
-            await repo.release_assignment(held.id, at=now)
-            used = await repo.count_active_assignments(benefit.id)
-            await audit(repo, now, actor, "assignment.release", f"user:{user_id}", benefit.id)
+            await uow.assignments.release(held.id, at=now)
+            used = await uow.assignments.count_active(benefit.id)
+            await audit(uow, now, actor, "assignment.release", f"user:{user_id}", benefit.id)
         return AssignmentChange(benefit, held, seats_left(benefit, used))
 
     async def reassign(self, actor: str, query: str, from_user: str, to_user: str) -> Reassignment:
@@ -110,17 +110,17 @@ class SeatService:
                 holder_user=from_user,
             )
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            await require(repo, actor, Action.DECIDE)
-            benefit = await find_benefit(repo, query)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            await require(uow, actor, Action.DECIDE)
+            benefit = await find_benefit(uow, query)
             if benefit.category in (Category.TECHNICAL, Category.GTM):
                 raise InvalidInput(
                     "*{benefit}* belongs to the whole company, so there is no seat to reassign. "
                     "`reassign` is for software, cloud and Visual Studio benefits.",
                     benefit=benefit.name,
                 )
-            held = await repo.active_assignment(benefit.id, from_user)
+            held = await uow.assignments.find_active(benefit.id, from_user)
             if held is None:
                 raise NotFound(
                     "{holder_user} holds no seat of *{benefit}*.",
@@ -139,20 +139,20 @@ class SeatService:
                         since=held.assigned_at.date().isoformat(),
                         possible=possible.date().isoformat(),
                     )
-            await require_known_user(repo, to_user)
-            if await repo.active_assignment(benefit.id, to_user) is not None:
+            await require_known_user(uow, to_user)
+            if await uow.assignments.find_active(benefit.id, to_user) is not None:
                 raise Conflict(
                     "{holder_user} already holds *{benefit}*; one per person.",
                     holder_user=to_user,
                     benefit=benefit.name,
                 )
-            await repo.release_assignment(held.id, at=now)
-            await check_cloud_credit(repo, benefit, to_user)
-            assignment = await repo.add_assignment(
+            await uow.assignments.release(held.id, at=now)
+            await check_cloud_credit(uow, benefit, to_user)
+            assignment = await uow.assignments.add(
                 benefit_id=benefit.id, user_id=to_user, assigned_at=now, assigned_by=actor
             )
             await audit(
-                repo,
+                uow,
                 now,
                 actor,
                 "assignment.reassign",

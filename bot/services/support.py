@@ -32,7 +32,7 @@ from bot.services.core import (
     holders_of,
     membership_required,
 )
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +70,15 @@ class SupportService:
         """Which kind of support answers ``problem``, what is left of it, and the IDs to quote."""
         del actor  # every member may ask
         kind = SUPPORT_FOR[problem]
-        async with self._store.read() as repo:
-            membership = await membership_required(repo)
+        async with self._store.read() as uow:
+            membership = await membership_required(uow)
             allowance = entitlement(kind, membership)
-            benefit = await benefit_of_kind(repo, kind)
-            activation = await repo.get_activation(benefit.id) if benefit else None
+            benefit = await benefit_of_kind(uow, kind)
+            activation = await uow.activations.get(benefit.id) if benefit else None
             left = None
             if kind is SupportKind.ADVISORY_HOURS:
-                left = await hours_left(repo, benefit, allowance)
-            activators = await holders_of(repo, Action.ACTIVATE_TECHNICAL)
+                left = await hours_left(uow, benefit, allowance)
+            activators = await holders_of(uow, Action.ACTIVATE_TECHNICAL)
         if benefit is not None:
             state = activation_state(benefit, activation, allowance, self._clock.now().date())
         elif not allowance.available:
@@ -112,17 +112,17 @@ class SupportService:
         wanted = hours_requested(str(hours))
         topic = clean_topic(topic)
         now = self._clock.now()
-        async with self._store.write() as repo:
-            await ensure_changeable(repo)
-            membership = await membership_required(repo)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            membership = await membership_required(uow)
             allowance = entitlement(SupportKind.ADVISORY_HOURS, membership)
-            benefit = await benefit_of_kind(repo, SupportKind.ADVISORY_HOURS)
+            benefit = await benefit_of_kind(uow, SupportKind.ADVISORY_HOURS)
             if benefit is None:
                 raise Conflict(
                     "The inventory has no advisory hours benefit yet (a technical benefit with "
                     "support kind advisory_hours). Ask the operator to add it."
                 )
-            left = await hours_left(repo, benefit, allowance)
+            left = await hours_left(uow, benefit, allowance)
             assert left is not None
             if wanted > left:
                 raise Conflict(
@@ -132,19 +132,19 @@ class SupportService:
                     left=left,
                     total=allowance.amount or 0,
                 )
-            await ensure_in_directory(repo, actor)
-            request = await repo.add_advisory_request(
+            await ensure_in_directory(uow, actor)
+            request = await uow.advisory.add_request(
                 benefit_id=benefit.id, user_id=actor, hours=wanted, topic=topic, created_at=now
             )
             await audit(
-                repo,
+                uow,
                 self._clock.now(),
                 actor,
                 "advisory.request",
                 f"advisory:{request.id}",
                 f"{benefit.id}: {wanted} h: {topic}",
             )
-            admins = await repo.role_holders(Role.GLOBAL_ADMIN)
+            admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
         return AdvisoryFiled(
             request=request,
             benefit=benefit,
@@ -154,18 +154,18 @@ class SupportService:
         )
 
 
-async def benefit_of_kind(repo: Repository, kind: SupportKind) -> Benefit | None:
+async def benefit_of_kind(uow: UnitOfWork, kind: SupportKind) -> Benefit | None:
     """The technical benefit of the inventory that provides ``kind`` of support, if any."""
-    total = await repo.count_benefits(category=Category.TECHNICAL)
-    rows = await repo.benefit_rows(category=Category.TECHNICAL, offset=0, limit=total)
+    total = await uow.benefits.count(category=Category.TECHNICAL)
+    rows = await uow.benefits.rows(category=Category.TECHNICAL, offset=0, limit=total)
     return next((r.benefit for r in rows if r.benefit.support_kind is kind), None)
 
 
 async def hours_left(
-    repo: Repository, benefit: Benefit | None, allowance: Allowance | None
+    uow: UnitOfWork, benefit: Benefit | None, allowance: Allowance | None
 ) -> int | None:
     """Advisory hours not yet requested of ``allowance``; None when unlimited or unknown."""
     if allowance is None or allowance.amount is None:
         return None
-    used = await repo.advisory_hours_used(benefit.id) if benefit is not None else 0
+    used = await uow.advisory.hours_used(benefit.id) if benefit is not None else 0
     return max(allowance.amount - used, 0)

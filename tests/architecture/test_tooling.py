@@ -26,7 +26,7 @@ def test_pre_commit_accepts_the_hook_configuration() -> None:
 
 def test_the_hooks_are_ruff_ruff_format_and_mypy_from_the_projects_venv() -> None:
     config: dict[str, Any] = yaml.safe_load(CONFIG.read_text())
-    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    assert [uow["repo"] for uow in config["repos"]] == ["local"]
     hooks = config["repos"][0]["hooks"]
     assert [hook["id"] for hook in hooks] == ["ruff", "ruff-format", "mypy"]
     for hook in hooks:

@@ -172,8 +172,8 @@ class SlackHarness:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            async with self.bot.store.read() as repo:
-                queued = await repo.pings(state=PingState.QUEUED, offset=0, limit=10_000)
+            async with self.bot.store.read() as uow:
+                queued = await uow.outbox.pings(state=PingState.QUEUED, offset=0, limit=10_000)
             now = self.clock.now()
             if not any(p.due_at <= now for p in queued):
                 return
@@ -190,20 +190,20 @@ class SlackHarness:
         category: Category = Category.SOFTWARE,
     ) -> Benefit:
         benefit = Benefit(id=benefit_id, name=name, category=category, seats=seats)
-        async with self.bot.store.write() as repo:
-            await repo.put_benefit(benefit)
+        async with self.bot.store.write() as uow:
+            await uow.benefits.put(benefit)
         return benefit
 
     async def grant(self, user: str, role: Role = Role.GLOBAL_ADMIN) -> None:
         await self.bot.services.roles.bootstrap_grant(user, role)
 
     async def seats_used(self, benefit_id: str) -> int:
-        async with self.bot.store.read() as repo:
-            return await repo.count_active_assignments(benefit_id)
+        async with self.bot.store.read() as uow:
+            return await uow.assignments.count_active(benefit_id)
 
     async def audit_count(self) -> int:
-        async with self.bot.store.read() as repo:
-            return len(await repo.recent_audit(100_000))
+        async with self.bot.store.read() as uow:
+            return len(await uow.audit.recent(100_000))
 
     def responses_to(self, ack_name_prefix: str = "") -> list[RecordedCall]:
         return [

@@ -74,11 +74,11 @@ VALID_CONTACT: dict[str, dict[str, Any]] = {
 
 @pytest.fixture
 async def ready(harness: SlackHarness) -> SlackHarness:
-    async with harness.bot.store.write() as repo:
-        await repo.put_membership(MEMBERSHIP)
+    async with harness.bot.store.write() as uow:
+        await uow.membership.put(MEMBERSHIP)
         for benefit in (SIG_CLOUD, INCIDENTS, ADVISORY, GOLD_CORE, WINDOWS):
-            await repo.put_benefit(benefit)
-        await repo.put_user(DirectoryUser(MEMBER, "Mia", "mia@contoso.com"))
+            await uow.benefits.put(benefit)
+        await uow.people.put_user(DirectoryUser(MEMBER, "Mia", "mia@contoso.com"))
     await harness.grant(ADMIN, Role.GLOBAL_ADMIN)
     await harness.grant(PARTNER, Role.MPN_PARTNER_ADMIN)
     await harness.grant(AGENT, Role.ADMIN_AGENT)
@@ -86,13 +86,13 @@ async def ready(harness: SlackHarness) -> SlackHarness:
 
 
 async def activation(h: SlackHarness, benefit_id: str) -> Activation | None:
-    async with h.bot.store.read() as repo:
-        return await repo.get_activation(benefit_id)
+    async with h.bot.store.read() as uow:
+        return await uow.activations.get(benefit_id)
 
 
 async def contact(h: SlackHarness) -> MarketingContact | None:
-    async with h.bot.store.read() as repo:
-        return await repo.get_marketing_contact()
+    async with h.bot.store.read() as uow:
+        return await uow.marketing_contact.get()
 
 
 def buttons(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -279,22 +279,22 @@ async def test_activate_on_a_cloud_credit_assigns_it_to_the_caller_instead(
 ) -> None:
     h = ready
     credit = Benefit("azure-credit", "Azure credit", Category.CLOUD, seats=3, usage_based=True)
-    async with h.bot.store.write() as repo:
-        await repo.put_benefit(credit)
+    async with h.bot.store.write() as uow:
+        await uow.benefits.put(credit)
 
     ack = await h.command(MEMBER, "activate azure-credit")
 
     assert "is now yours, for mia@contoso.com" in ack.text
     assert await activation(h, credit.id) is None
-    async with h.bot.store.read() as repo:
-        held = await repo.active_assignment(credit.id, MEMBER)
+    async with h.bot.store.read() as uow:
+        held = await uow.assignments.find_active(credit.id, MEMBER)
     assert held is not None
 
 
 async def test_nothing_is_activated_while_the_membership_is_in_pmc(ready: SlackHarness) -> None:
     h = ready
-    async with h.bot.store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, managed_in_pmc=True))
+    async with h.bot.store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, managed_in_pmc=True))
     ack = await h.command(ADMIN, "activate sig-cloud")
     assert "Partner Membership Center" in ack.text
     assert "Partner Frontline" in ack.text
@@ -306,9 +306,9 @@ async def test_the_activation_goes_to_the_admin_channel_when_there_is_one(
 ) -> None:
     h = harness
     h.bot.services.admin_channel = "CADMINS01"
-    async with h.bot.store.write() as repo:
-        await repo.put_membership(MEMBERSHIP)
-        await repo.put_benefit(SIG_CLOUD)
+    async with h.bot.store.write() as uow:
+        await uow.membership.put(MEMBERSHIP)
+        await uow.benefits.put(SIG_CLOUD)
     await h.grant(PARTNER, Role.MPN_PARTNER_ADMIN)
     ack = await h.command(PARTNER, "activate sig-cloud")
     assert "<#CADMINS01>" in ack.text
@@ -323,8 +323,8 @@ async def test_list_technical_shows_the_level_entitlements_and_an_action_pack_ha
     ready: SlackHarness,
 ) -> None:
     h = ready
-    async with h.bot.store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, level=Level.ACTION_PACK))
+    async with h.bot.store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, level=Level.ACTION_PACK))
 
     ack = await h.command(MEMBER, "list technical")
 
@@ -534,8 +534,8 @@ async def test_a_member_files_advisory_hours_the_admins_are_told_and_the_hours_g
 
     too_many = await h.command(MEMBER, "advisory 15 Migration")
     assert "only 14 of the 20" in too_many.text
-    async with h.bot.store.read() as repo:
-        assert await repo.advisory_hours_used(ADVISORY.id) == 6
+    async with h.bot.store.read() as uow:
+        assert await uow.advisory.hours_used(ADVISORY.id) == 6
 
 
 @pytest.mark.parametrize(
@@ -557,5 +557,5 @@ async def test_bad_advisory_requests_are_refused_clearly_and_write_nothing(
     ack = await h.command(MEMBER, text)
     assert says in ack.text
     assert await h.audit_count() == audit
-    async with h.bot.store.read() as repo:
-        assert await repo.advisory_hours_used(ADVISORY.id) == 0
+    async with h.bot.store.read() as uow:
+        assert await uow.advisory.hours_used(ADVISORY.id) == 0

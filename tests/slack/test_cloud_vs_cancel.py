@@ -79,12 +79,12 @@ BENEFITS = (CREDIT, GATED_CREDIT, VS, WINDOWS, SUPPORT, LICENSED, ADVISORY, OFFE
 
 @pytest.fixture
 async def ready(harness: SlackHarness) -> SlackHarness:
-    async with harness.bot.store.write() as repo:
-        await repo.put_membership(MEMBERSHIP)
+    async with harness.bot.store.write() as uow:
+        await uow.membership.put(MEMBERSHIP)
         for benefit in BENEFITS:
-            await repo.put_benefit(benefit)
-        await repo.put_user(DirectoryUser(MEMBER, "Mia", "mia@contoso.com"))
-        await repo.put_user(DirectoryUser(MEMBER2, "Max", "max@contoso.com"))
+            await uow.benefits.put(benefit)
+        await uow.people.put_user(DirectoryUser(MEMBER, "Mia", "mia@contoso.com"))
+        await uow.people.put_user(DirectoryUser(MEMBER2, "Max", "max@contoso.com"))
     await harness.grant(ADMIN, Role.GLOBAL_ADMIN)
     await harness.grant(PARTNER, Role.MPN_PARTNER_ADMIN)
     await harness.grant(AGENT, Role.ADMIN_AGENT)
@@ -142,26 +142,26 @@ async def last_response(h: SlackHarness) -> RecordedCall:
 
 
 async def holders(h: SlackHarness, benefit_id: str) -> list[str | None]:
-    async with h.bot.store.read() as repo:
-        return [a.user_id for a in await repo.active_assignments(benefit_id)]
+    async with h.bot.store.read() as uow:
+        return [a.user_id for a in await uow.assignments.active(benefit_id)]
 
 
 async def directory_email(h: SlackHarness, user: str) -> str | None:
-    async with h.bot.store.read() as repo:
-        found = await repo.get_user(user)
+    async with h.bot.store.read() as uow:
+        found = await uow.people.get_user(user)
     return found.email if found else None
 
 
 async def service_requests(h: SlackHarness) -> list[ServiceRequest]:
-    async with h.bot.store.read() as repo:
-        return await repo.service_requests()
+    async with h.bot.store.read() as uow:
+        return await uow.service_requests.all()
 
 
 async def assign_many(h: SlackHarness, benefit_id: str, count: int) -> list[str]:
     users = [f"UHOLD{i:05d}" for i in range(count)]
-    async with h.bot.store.write() as repo:
+    async with h.bot.store.write() as uow:
         for user in users:
-            await repo.add_assignment(
+            await uow.assignments.add(
                 benefit_id=benefit_id, user_id=user, assigned_at=h.clock.now(), assigned_by=ADMIN
             )
     return users
@@ -184,8 +184,8 @@ async def test_everyone_sees_the_access_and_contract_id_of_an_active_technical_b
     ready: SlackHarness,
 ) -> None:
     h = ready
-    async with h.bot.store.write() as repo:
-        await repo.put_activation(
+    async with h.bot.store.write() as uow:
+        await uow.activations.put(
             Activation(
                 SUPPORT.id,
                 ActivationStatus.ACTIVE,
@@ -489,9 +489,9 @@ async def test_cancel_explains_exactly_which_conditions_fail_and_since_when(
     ready: SlackHarness,
 ) -> None:
     h = ready
-    async with h.bot.store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, purchase_date=date(2025, 11, 1)))
-        await repo.add_key_reveal(KeyReveal(WINDOWS.id, MEMBER2, h.clock.now()))
+    async with h.bot.store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, purchase_date=date(2025, 11, 1)))
+        await uow.keys.add_reveal(KeyReveal(WINDOWS.id, MEMBER2, h.clock.now()))
 
     ack = await h.command(PARTNER, "cancel")
 
@@ -564,8 +564,8 @@ async def test_in_pmc_every_changing_command_points_to_pmc_and_changes_nothing(
     h = ready
     await h.command(ADMIN, f"assign vs-ent <@{MEMBER}>")
     h.clock.advance(timedelta(days=91))
-    async with h.bot.store.write() as repo:
-        await repo.put_membership(
+    async with h.bot.store.write() as uow:
+        await uow.membership.put(
             replace(MEMBERSHIP, managed_in_pmc=True, purchase_date=h.clock.now().date())
         )
     audit_before = await h.audit_count()
@@ -580,15 +580,15 @@ async def test_in_pmc_every_changing_command_points_to_pmc_and_changes_nothing(
     assert await holders(h, WINDOWS.id) == []
     assert await holders(h, CREDIT.id) == []
     assert await service_requests(h) == []
-    async with h.bot.store.read() as repo:
-        assert await repo.activations() == []
-        assert await repo.advisory_hours_used(ADVISORY.id) == 0
+    async with h.bot.store.read() as uow:
+        assert await uow.activations.all() == []
+        assert await uow.advisory.hours_used(ADVISORY.id) == 0
 
 
 async def test_in_pmc_the_cancel_button_files_nothing(ready: SlackHarness) -> None:
     h = ready
-    async with h.bot.store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, managed_in_pmc=True))
+    async with h.bot.store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, managed_in_pmc=True))
 
     await h.click(AGENT, ids.CANCEL_REQUEST, "cancel")
 

@@ -39,8 +39,8 @@ async def slack() -> AsyncIterator[FakeSlackWebApi]:
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     opened = await open_sqlite(tmp_path / "delivery.db")
-    async with opened.write() as repo:
-        await repo.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=FakeClock().now())
+    async with opened.write() as uow:
+        await uow.people.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=FakeClock().now())
     yield opened
     await opened.close()
 
@@ -77,8 +77,8 @@ async def queue(store: SqliteStore, clock: FakeClock, users: int, each: int) -> 
         for user in range(users)
         for n in range(each)
     ]
-    async with store.write() as repo:
-        await repo.enqueue_pings(pings, at=clock.now())
+    async with store.write() as uow:
+        await uow.outbox.enqueue(pings, at=clock.now())
     return [p.key for p in pings]
 
 
@@ -91,8 +91,8 @@ def delivered_keys(slack: FakeSlackWebApi) -> Counter[str]:
 
 
 async def all_pings(store: SqliteStore) -> list[Ping]:
-    async with store.read() as repo:
-        return await repo.pings(state=None, offset=0, limit=10_000)
+    async with store.read() as uow:
+        return await uow.outbox.pings(state=None, offset=0, limit=10_000)
 
 
 async def test_every_ping_is_sent_once_as_a_dm_with_its_ts_recorded(
@@ -218,8 +218,8 @@ async def test_a_stopped_loop_hands_its_unsent_pings_back_at_once(
     assert sum(p.state is PingState.SENT for p in pings) == 1
     assert all(p.claimed_until is None for p in pings if p.state is PingState.QUEUED)
     other = make(store, client, clock, rate=100.0)
-    async with store.write() as repo:  # another sender can take them straight away
-        taken = await repo.claim_pings(
+    async with store.write() as uow:  # another sender can take them straight away
+        taken = await uow.outbox.claim(
             owner=other.owner, now=clock.now(), until=clock.now() + timedelta(minutes=1), limit=9
         )
     assert len(taken) == 5

@@ -71,13 +71,13 @@ async def h(slack: FakeSlackWebApi, tmp_path: Path) -> AsyncIterator[SlackHarnes
     """
     harness = await _start(slack, tmp_path / "benefits.db", KEY)
     try:
-        async with harness.bot.store.write() as repo:
+        async with harness.bot.store.write() as uow:
             for benefit in (WIN, CRM, CREDIT):
-                await repo.put_benefit(benefit)
-            await store_keys(repo, VAULT, WIN.id, WIN_KEYS)
-            await store_keys(repo, VAULT, CRM.id, CRM_KEYS)
+                await uow.benefits.put(benefit)
+            await store_keys(uow, VAULT, WIN.id, WIN_KEYS)
+            await store_keys(uow, VAULT, CRM.id, CRM_KEYS)
             for benefit in (WIN, CRM):
-                await repo.add_assignment(
+                await uow.assignments.add(
                     benefit_id=benefit.id,
                     user_id=HOLDER,
                     assigned_at=harness.clock.now(),
@@ -195,9 +195,9 @@ async def test_a_seat_holder_picks_language_and_os_and_sees_link_instructions_an
     assert leaks_outside_the_modal(h) == []
     assert not h.slack.calls_to("chat.postMessage")
     assert not h.slack.calls_to("chat.postEphemeral")
-    async with h.bot.store.read() as repo:
-        reveal = await repo.first_key_reveal()
-        audit = [e for e in await repo.recent_audit(100) if e.action == "keys.reveal"]
+    async with h.bot.store.read() as uow:
+        reveal = await uow.keys.first_reveal()
+        audit = [e for e in await uow.audit.recent(100) if e.action == "keys.reveal"]
     assert reveal is not None
     assert (reveal.user_id, reveal.benefit_id) == (HOLDER, WIN.id)
     assert [(e.actor, e.subject) for e in audit] == [(HOLDER, f"benefit:{WIN.id}")]
@@ -288,18 +288,18 @@ async def test_someone_without_a_seat_is_refused_before_any_modal_and_nothing_is
     await h.settle()
     assert not h.slack.calls_to("views.open")
     assert leaks_outside_the_modal(h) == []
-    async with h.bot.store.read() as repo:
-        assert await repo.first_key_reveal() is None
+    async with h.bot.store.read() as uow:
+        assert await uow.keys.first_reveal() is None
 
 
 async def test_a_seat_lost_while_the_modal_is_open_is_refused_inline_and_leaks_nothing(
     h: SlackHarness,
 ) -> None:
     view = await open_keys_modal(h, HOLDER, "keys win11")
-    async with h.bot.store.write() as repo:
-        held = await repo.active_assignment(WIN.id, HOLDER)
+    async with h.bot.store.write() as uow:
+        held = await uow.assignments.find_active(WIN.id, HOLDER)
         assert held is not None
-        await repo.release_assignment(held.id, at=h.clock.now())
+        await uow.assignments.release(held.id, at=h.clock.now())
 
     ack = await submit_choice(h, HOLDER, view, "English", "x64")
 
@@ -308,8 +308,8 @@ async def test_a_seat_lost_while_the_modal_is_open_is_refused_inline_and_leaks_n
     assert keys_in(json.dumps(ack.json)) == []
     await h.settle()
     assert leaks_outside_the_modal(h) == []
-    async with h.bot.store.read() as repo:
-        assert await repo.first_key_reveal() is None
+    async with h.bot.store.read() as uow:
+        assert await uow.keys.first_reveal() is None
 
 
 async def test_an_operating_system_the_benefit_lacks_is_named_inline_with_the_choices(
@@ -396,9 +396,9 @@ async def test_starting_with_stored_keys_and_no_or_a_wrong_key_is_one_clear_erro
 ) -> None:
     database = tmp_path / "benefits.db"
     store = await open_sqlite(str(database))
-    async with store.write() as repo:
-        await repo.put_benefit(CRM)
-        await store_keys(repo, VAULT, CRM.id, CRM_KEYS)
+    async with store.write() as uow:
+        await uow.benefits.put(CRM)
+        await store_keys(uow, VAULT, CRM.id, CRM_KEYS)
     await store.close()
     wrong = KeyVault.generate_key()
 
@@ -483,8 +483,8 @@ async def test_importing_keys_without_the_setting_names_it_and_imports_nothing(
     assert "XXXXX-" not in out + err
     store = await open_sqlite(str(tmp_path / "b.db"))
     try:
-        async with store.read() as repo:
-            assert await repo.all_benefits() == []
+        async with store.read() as uow:
+            assert await uow.benefits.all() == []
     finally:
         await store.close()
 
@@ -501,8 +501,8 @@ async def test_rotate_key_re_encrypts_under_the_new_key_and_needs_the_old_one_li
         env=clean_env(DATABASE_URL=database, BENEFITS_ENCRYPTION_KEY=KEY),
     )
     store = await open_sqlite(str(tmp_path / "b.db"))
-    async with store.read() as repo:
-        before = await repo.all_key_ciphertexts()
+    async with store.read() as uow:
+        before = await uow.keys.all_ciphertexts()
     await store.close()
 
     refused = await run_cli(
@@ -521,8 +521,8 @@ async def test_rotate_key_re_encrypts_under_the_new_key_and_needs_the_old_one_li
     assert rotated[0] == 0, rotated[2]
     assert f"re-encrypted {len(before)} product keys" in rotated[1]
     store = await open_sqlite(str(tmp_path / "b.db"))
-    async with store.read() as repo:
-        after = await repo.all_key_ciphertexts()
+    async with store.read() as uow:
+        after = await uow.keys.all_ciphertexts()
     await store.close()
     assert [(b, p) for b, p, _ in after] == [(b, p) for b, p, _ in before]
     assert all(a != b for (_, _, a), (_, _, b) in zip(after, before, strict=True))

@@ -100,23 +100,23 @@ async def h(slack: FakeSlackWebApi, tmp_path: Path) -> AsyncIterator[SlackHarnes
     bot = await start_bot(settings, clock=clock)
     harness = SlackHarness(bot=bot, slack=slack, clock=clock, session=aiohttp.ClientSession())
     try:
-        async with bot.store.write() as repo:
-            await repo.put_membership(MEMBERSHIP)
+        async with bot.store.write() as uow:
+            await uow.membership.put(MEMBERSHIP)
             for benefit in (WIN, VS, INCIDENTS, ADVISORY, GOLD_CORE):
-                await repo.put_benefit(benefit)
-            await store_keys(repo, KeyVault([KEY]), WIN.id, ["WINKY-00001"])
+                await uow.benefits.put(benefit)
+            await store_keys(uow, KeyVault([KEY]), WIN.id, ["WINKY-00001"])
             for user in (OTHER, TARGET):
-                await repo.put_user(DirectoryUser(user, email=f"{user.lower()}@contoso.com"))
-            await repo.add_assignment(
+                await uow.people.put_user(DirectoryUser(user, email=f"{user.lower()}@contoso.com"))
+            await uow.assignments.add(
                 benefit_id=VS.id,
                 user_id=OTHER,
                 assigned_at=clock.now() - timedelta(days=100),
                 assigned_by=ADMIN,
             )
-            await repo.put_activation(
+            await uow.activations.put(
                 Activation(ADVISORY.id, ActivationStatus.PENDING, PARTNER, clock.now())
             )
-            await repo.put_marketing_contact(
+            await uow.marketing_contact.put(
                 MarketingContact(
                     OTHER, "marketing@contoso.com", "+31201234567", "en", PARTNER, clock.now()
                 )
@@ -150,27 +150,27 @@ async def opened(h: SlackHarness, callback_id: str) -> bool:
 
 
 async def holders(h: SlackHarness, benefit_id: str) -> list[str | None]:
-    async with h.bot.store.read() as repo:
-        return [a.user_id for a in await repo.active_assignments(benefit_id)]
+    async with h.bot.store.read() as uow:
+        return [a.user_id for a in await uow.assignments.active(benefit_id)]
 
 
 async def other_request_status(h: SlackHarness) -> RequestStatus:
-    async with h.bot.store.read() as repo:
+    async with h.bot.store.read() as uow:
         requests = [
-            r for status in RequestStatus for r in await repo.user_requests(OTHER, status=status)
+            r for status in RequestStatus for r in await uow.requests.of_user(OTHER, status=status)
         ]
     return requests[0].status
 
 
 async def activation_status(h: SlackHarness, benefit_id: str) -> ActivationStatus | None:
-    async with h.bot.store.read() as repo:
-        found = await repo.get_activation(benefit_id)
+    async with h.bot.store.read() as uow:
+        found = await uow.activations.get(benefit_id)
     return found.status if found else None
 
 
 async def other_request_id(h: SlackHarness) -> str:
-    async with h.bot.store.read() as repo:
-        pending = await repo.user_requests(OTHER, status=RequestStatus.PENDING)
+    async with h.bot.store.read() as uow:
+        pending = await uow.requests.of_user(OTHER, status=RequestStatus.PENDING)
     return str(pending[0].id)
 
 
@@ -212,26 +212,26 @@ async def _request_seat(h: SlackHarness) -> Ack:
 
 
 async def _own_keys(h: SlackHarness) -> Ack:
-    async with h.bot.store.write() as repo:
-        await repo.add_assignment(
+    async with h.bot.store.write() as uow:
+        await uow.assignments.add(
             benefit_id=WIN.id, user_id=ACTOR, assigned_at=h.clock.now(), assigned_by=ADMIN
         )
     return await h.command(ACTOR, "keys win11")
 
 
 async def _has_role(h: SlackHarness, user: str, role: Role) -> bool:
-    async with h.bot.store.read() as repo:
-        return role in await repo.roles_of(user)
+    async with h.bot.store.read() as uow:
+        return role in await uow.people.roles_of(user)
 
 
 async def _in_directory(h: SlackHarness, user: str) -> bool:
-    async with h.bot.store.read() as repo:
-        return await repo.get_user(user) is not None
+    async with h.bot.store.read() as uow:
+        return await uow.people.get_user(user) is not None
 
 
 async def _cancellation_filed(h: SlackHarness) -> bool:
-    async with h.bot.store.read() as repo:
-        return [r.kind for r in await repo.service_requests()] == ["cancellation"]
+    async with h.bot.store.read() as uow:
+        return [r.kind for r in await uow.service_requests.all()] == ["cancellation"]
 
 
 async def _details_shown(h: SlackHarness, _text: str) -> bool:

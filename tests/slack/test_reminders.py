@@ -111,15 +111,15 @@ async def test_a_threshold_crossed_while_the_bot_was_stopped_is_sent_once_after_
 ) -> None:
     clock = FakeClock(T0)
     bot = await starter(clock)
-    async with bot.store.write() as repo:
-        await repo.put_benefit(OFFER)
-        await repo.put_activation(
+    async with bot.store.write() as uow:
+        await uow.benefits.put(OFFER)
+        await uow.activations.put(
             Activation(OFFER.id, ActivationStatus.ACTIVE, ADMIN, T0, expires_on=date(2026, 3, 1))
         )
-        await repo.put_marketing_contact(
+        await uow.marketing_contact.put(
             MarketingContact(CONTACT, "mkt@contoso.com", "+31201234567", "en", ADMIN, T0)
         )
-        await repo.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=T0)
+        await uow.people.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=T0)
     await sweep(bot)  # the watermark: nothing is due on 15 January
     await bot.stop(timeout=5)
     assert reminder_posts(slack) == []
@@ -184,11 +184,11 @@ async def test_completing_an_activation_tells_the_requester_the_contact_and_the_
     harness: SlackHarness,
 ) -> None:
     h = harness
-    async with h.bot.store.write() as repo:
-        await repo.put_membership(MEMBERSHIP)
-        await repo.put_benefit(OFFER)
-        await repo.put_benefit(SUPPORT)
-        await repo.put_marketing_contact(
+    async with h.bot.store.write() as uow:
+        await uow.membership.put(MEMBERSHIP)
+        await uow.benefits.put(OFFER)
+        await uow.benefits.put(SUPPORT)
+        await uow.marketing_contact.put(
             MarketingContact(CONTACT, "mkt@contoso.com", "+31201234567", "en", ADMIN, T0)
         )
     await h.grant(ADMIN, Role.GLOBAL_ADMIN)
@@ -228,11 +228,11 @@ async def test_the_outbox_survives_in_sqlite_across_bot_instances(
 ) -> None:
     clock = FakeClock(T0)
     bot = await starter(clock)
-    async with bot.store.write() as repo:
-        await repo.put_membership(
+    async with bot.store.write() as uow:
+        await uow.membership.put(
             Membership(Level.SILVER, date(2025, 3, 1), date(2026, 2, 14), "p@contoso.com")
         )
-        await repo.grant_role(PARTNER, Role.MPN_PARTNER_ADMIN, at=T0)
+        await uow.people.grant_role(PARTNER, Role.MPN_PARTNER_ADMIN, at=T0)
     clock.set(datetime(2026, 1, 15, 9, 30, tzinfo=UTC))  # 30 days before 14 February
     assert await sweep(bot) == 1
     await wait_until(lambda: len(reminder_posts(slack, "membership_ending")) == 1)

@@ -26,8 +26,8 @@ async def test_a_request_the_bot_saved_but_never_posted_is_posted_after_a_restar
     # The bot filed the request, then died before posting it: no message recorded.
     store = await open_sqlite(database)
     try:
-        async with store.write() as repo:
-            await repo.put_benefit(Benefit("win11", "Windows 11 Enterprise", Category.SOFTWARE, 2))
+        async with store.write() as uow:
+            await uow.benefits.put(Benefit("win11", "Windows 11 Enterprise", Category.SOFTWARE, 2))
         services = build_services(store, clock=clock)
         await services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
         created = await services.requests.request_benefit(MEMBER, "win11", "for the lab")

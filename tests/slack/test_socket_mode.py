@@ -61,8 +61,8 @@ async def test_a_slash_command_envelope_is_acknowledged_with_its_envelope_id_and
     socket_bot: RunningBot, socket_server: FakeSocketModeServer, slack: FakeSlackWebApi
 ) -> None:
     await socket_bot.services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
-    async with socket_bot.store.write() as repo:
-        await repo.put_benefit(Benefit("win11", "Windows 11 Enterprise", Category.SOFTWARE, 2))
+    async with socket_bot.store.write() as uow:
+        await uow.benefits.put(Benefit("win11", "Windows 11 Enterprise", Category.SOFTWARE, 2))
     envelope = await socket_server.send_envelope(
         "slash_commands",
         slash_command_payload(
@@ -99,8 +99,8 @@ async def test_a_slash_command_envelope_is_acknowledged_with_its_envelope_id_and
     assert clicked["envelope_id"] == click
     updated = await slack.wait_for("chat.update")
     assert f"Approved by <@{ADMIN}>" in call_text(updated[0])
-    async with socket_bot.store.read() as repo:
-        assert await repo.count_active_assignments("win11") == 1
+    async with socket_bot.store.read() as uow:
+        assert await uow.assignments.count_active("win11") == 1
 
 
 async def test_the_health_check_reports_the_socket_in_socket_mode(

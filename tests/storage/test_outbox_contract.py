@@ -7,17 +7,13 @@ queries the reminder sweeps make. Each test runs once per implementation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.domain.model import Activation, ActivationStatus, Benefit, Category, RequestStatus
 from bot.domain.outbox import NewPing, Ping, PingState
-from storage.base import Store
-from storage.memory import MemoryStore
-from storage.sqlite import open_sqlite
+from storage.unit_of_work import Store
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 A, B = "owner-a", "owner-b"
@@ -27,33 +23,20 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    chosen: Store
-    if request.param == "memory":
-        chosen = MemoryStore()
-    else:
-        chosen = await open_sqlite(tmp_path / "outbox.db")
-    try:
-        yield chosen
-    finally:
-        await chosen.close()
-
-
 def ping(key: str, recipient: str = "U1", *, due: datetime | None = None) -> NewPing:
     return NewPing(key=key, recipient=recipient, kind="test", params={"n": 1}, due_at=due)
 
 
 async def queue(store: Store, *pings: NewPing, when: datetime = T0) -> int:
-    async with store.write() as repo:
-        return await repo.enqueue_pings(pings, at=when)
+    async with store.write() as uow:
+        return await uow.outbox.enqueue(pings, at=when)
 
 
 async def claim(
     store: Store, owner: str, now: datetime, *, lease: float = 2, limit: int = 100
 ) -> list[Ping]:
-    async with store.write() as repo:
-        return await repo.claim_pings(
+    async with store.write() as uow:
+        return await uow.outbox.claim(
             owner=owner, now=now, until=now + timedelta(minutes=lease), limit=limit
         )
 
@@ -64,10 +47,10 @@ async def claim(
 async def test_a_ping_is_queued_once_per_key_and_recipient(store: Store) -> None:
     assert await queue(store, ping("k1"), ping("k1", "U2"), ping("k2")) == 3
     assert await queue(store, ping("k1"), ping("k1", "U2"), ping("k3")) == 1
-    async with store.read() as repo:
-        assert await repo.count_pings(state=None) == 4
-        assert await repo.count_pings(state=PingState.QUEUED) == 4
-        listed = await repo.pings(state=None, offset=0, limit=10)
+    async with store.read() as uow:
+        assert await uow.outbox.count(state=None) == 4
+        assert await uow.outbox.count(state=PingState.QUEUED) == 4
+        listed = await uow.outbox.pings(state=None, offset=0, limit=10)
     assert [(p.key, p.recipient) for p in listed] == [
         ("k1", "U1"),
         ("k1", "U2"),
@@ -84,34 +67,34 @@ async def test_a_ping_is_queued_once_per_key_and_recipient(store: Store) -> None
 async def test_a_ping_sent_long_ago_is_still_never_queued_again(store: Store) -> None:
     await queue(store, ping("k1"))
     [p] = await claim(store, A, T0)
-    async with store.write() as repo:
-        assert await repo.mark_ping_sent(p.id, at=T0, channel="D1", ts="1.0")
+    async with store.write() as uow:
+        assert await uow.outbox.mark_sent(p.id, at=T0, channel="D1", ts="1.0")
     assert await queue(store, ping("k1"), when=at(60 * 24 * 400)) == 0
 
 
 async def test_a_queueing_transaction_that_fails_queues_nothing(store: Store) -> None:
     async def failing_change() -> None:
-        async with store.write() as repo:
-            await repo.enqueue_pings([ping("k1")], at=T0)
+        async with store.write() as uow:
+            await uow.outbox.enqueue([ping("k1")], at=T0)
             raise RuntimeError("the change failed")
 
     with pytest.raises(RuntimeError):
         await failing_change()
-    async with store.read() as repo:
-        assert await repo.count_pings(state=None) == 0
+    async with store.read() as uow:
+        assert await uow.outbox.count(state=None) == 0
 
 
 async def test_paging_the_outbox_by_state(store: Store) -> None:
     await queue(store, *(ping(f"k{i}") for i in range(5)))
     [first, *_] = await claim(store, A, T0, limit=1)
-    async with store.write() as repo:
-        await repo.mark_ping_sent(first.id, at=T0, channel="D1", ts="1.0")
-    async with store.read() as repo:
-        assert await repo.count_pings(state=PingState.SENT) == 1
-        queued = await repo.pings(state=PingState.QUEUED, offset=1, limit=2)
+    async with store.write() as uow:
+        await uow.outbox.mark_sent(first.id, at=T0, channel="D1", ts="1.0")
+    async with store.read() as uow:
+        assert await uow.outbox.count(state=PingState.SENT) == 1
+        queued = await uow.outbox.pings(state=PingState.QUEUED, offset=1, limit=2)
         assert [p.key for p in queued] == ["k2", "k3"]
-        assert await repo.pings(state=PingState.PARKED, offset=0, limit=10) == []
-        assert await repo.pings(state=None, offset=0, limit=0) == []
+        assert await uow.outbox.pings(state=PingState.PARKED, offset=0, limit=10) == []
+        assert await uow.outbox.pings(state=None, offset=0, limit=0) == []
 
 
 # -- claiming --------------------------------------------------------------------
@@ -154,8 +137,8 @@ async def test_extending_keeps_only_the_leases_still_held(store: Store) -> None:
     await queue(store, ping("k1"), ping("k2"))
     mine = await claim(store, A, T0, lease=2)
     theirs = await claim(store, B, at(3), limit=1)  # A's lease on k1 expired
-    async with store.write() as repo:
-        kept = await repo.extend_claims([p.id for p in mine], owner=A, until=at(10))
+    async with store.write() as uow:
+        kept = await uow.outbox.extend_claims([p.id for p in mine], owner=A, until=at(10))
     assert kept == [mine[1].id]
     assert theirs[0].id == mine[0].id
     assert await claim(store, "owner-c", at(4)) == []  # k1 is B's till 5, k2 A's till 10
@@ -164,14 +147,14 @@ async def test_extending_keeps_only_the_leases_still_held(store: Store) -> None:
 async def test_released_pings_are_free_again_and_can_be_postponed(store: Store) -> None:
     await queue(store, ping("k1"), ping("k2"))
     mine = await claim(store, A, T0, lease=30)
-    async with store.write() as repo:
-        await repo.release_pings([mine[0].id], owner=A)
-        await repo.release_pings([mine[1].id], owner=A, due_at=at(4))
-        await repo.release_pings([mine[0].id], owner=B, due_at=at(100))  # not B's: ignored
+    async with store.write() as uow:
+        await uow.outbox.release([mine[0].id], owner=A)
+        await uow.outbox.release([mine[1].id], owner=A, due_at=at(4))
+        await uow.outbox.release([mine[0].id], owner=B, due_at=at(100))  # not B's: ignored
     assert [p.key for p in await claim(store, B, at(1), lease=30)] == ["k1"]
     assert [p.key for p in await claim(store, B, at(4))] == ["k2"]
-    async with store.read() as repo:
-        assert all(p.attempts == 0 for p in await repo.pings(state=None, offset=0, limit=9))
+    async with store.read() as uow:
+        assert all(p.attempts == 0 for p in await uow.outbox.pings(state=None, offset=0, limit=9))
 
 
 # -- outcomes --------------------------------------------------------------------
@@ -182,11 +165,11 @@ async def test_a_sent_ping_records_where_slack_put_it_and_is_not_claimed_again(
 ) -> None:
     await queue(store, ping("k1"))
     [p] = await claim(store, A, T0)
-    async with store.write() as repo:
-        assert await repo.mark_ping_sent(p.id, at=at(1), channel="D1", ts="17.5")
-        assert not await repo.mark_ping_sent(p.id, at=at(2), channel="D1", ts="18.5")
-    async with store.read() as repo:
-        sent = await repo.get_ping(p.id)
+    async with store.write() as uow:
+        assert await uow.outbox.mark_sent(p.id, at=at(1), channel="D1", ts="17.5")
+        assert not await uow.outbox.mark_sent(p.id, at=at(2), channel="D1", ts="18.5")
+    async with store.read() as uow:
+        sent = await uow.outbox.get(p.id)
     assert sent is not None
     assert (sent.state, sent.sent_at, sent.channel, sent.ts, sent.attempts) == (
         PingState.SENT,
@@ -203,9 +186,9 @@ async def test_a_failed_attempt_is_counted_and_the_ping_waits_for_its_retry(
 ) -> None:
     await queue(store, ping("k1"))
     [p] = await claim(store, A, T0)
-    async with store.write() as repo:
-        assert not await repo.retry_ping(p.id, owner=B, due_at=at(1), error="x")
-        assert await repo.retry_ping(p.id, owner=A, due_at=at(5), error="internal_error")
+    async with store.write() as uow:
+        assert not await uow.outbox.retry(p.id, owner=B, due_at=at(1), error="x")
+        assert await uow.outbox.retry(p.id, owner=A, due_at=at(5), error="internal_error")
     assert await claim(store, A, at(4)) == []
     [again] = await claim(store, B, at(5))
     assert (again.attempts, again.last_error) == (1, "internal_error")
@@ -214,12 +197,12 @@ async def test_a_failed_attempt_is_counted_and_the_ping_waits_for_its_retry(
 async def test_a_parked_ping_keeps_its_error_and_is_never_claimed(store: Store) -> None:
     await queue(store, ping("k1"))
     [p] = await claim(store, A, T0)
-    async with store.write() as repo:
-        assert not await repo.park_ping(p.id, owner=B, error="x")
-        assert await repo.park_ping(p.id, owner=A, error="channel_not_found")
-    async with store.read() as repo:
-        parked = await repo.get_ping(p.id)
-        assert await repo.count_pings(state=PingState.PARKED) == 1
+    async with store.write() as uow:
+        assert not await uow.outbox.park(p.id, owner=B, error="x")
+        assert await uow.outbox.park(p.id, owner=A, error="channel_not_found")
+    async with store.read() as uow:
+        parked = await uow.outbox.get(p.id)
+        assert await uow.outbox.count(state=PingState.PARKED) == 1
     assert parked is not None
     assert (parked.state, parked.attempts, parked.last_error) == (
         PingState.PARKED,
@@ -231,11 +214,11 @@ async def test_a_parked_ping_keeps_its_error_and_is_never_claimed(store: Store) 
 
 async def test_a_cancelled_ping_is_never_sent(store: Store) -> None:
     await queue(store, ping("k1"))
-    async with store.write() as repo:
-        [p] = await repo.pings(state=None, offset=0, limit=1)
-        assert await repo.cancel_ping(p.id, reason="decided")
-        assert not await repo.cancel_ping(p.id, reason="again")
-        assert not await repo.mark_ping_sent(p.id, at=T0, channel="D1", ts="1.0")
+    async with store.write() as uow:
+        [p] = await uow.outbox.pings(state=None, offset=0, limit=1)
+        assert await uow.outbox.cancel(p.id, reason="decided")
+        assert not await uow.outbox.cancel(p.id, reason="again")
+        assert not await uow.outbox.mark_sent(p.id, at=T0, channel="D1", ts="1.0")
     assert await claim(store, A, at(1)) == []
 
 
@@ -243,16 +226,16 @@ async def test_a_cancelled_ping_is_never_sent(store: Store) -> None:
 
 
 async def test_a_watermark_is_absent_until_set_and_then_moves(store: Store) -> None:
-    async with store.write() as repo:
-        assert await repo.get_watermark("reminders") is None
-        await repo.set_watermark("reminders", T0)
-        await repo.set_watermark("other", at(1))
-    async with store.write() as repo:
-        assert await repo.get_watermark("reminders") == T0
-        await repo.set_watermark("reminders", at(5))
-    async with store.read() as repo:
-        assert await repo.get_watermark("reminders") == at(5)
-        assert await repo.get_watermark("other") == at(1)
+    async with store.write() as uow:
+        assert await uow.outbox.get_watermark("reminders") is None
+        await uow.outbox.set_watermark("reminders", T0)
+        await uow.outbox.set_watermark("other", at(1))
+    async with store.write() as uow:
+        assert await uow.outbox.get_watermark("reminders") == T0
+        await uow.outbox.set_watermark("reminders", at(5))
+    async with store.read() as uow:
+        assert await uow.outbox.get_watermark("reminders") == at(5)
+        assert await uow.outbox.get_watermark("other") == at(1)
 
 
 # -- what the sweeps ask ---------------------------------------------------------
@@ -260,13 +243,13 @@ async def test_a_watermark_is_absent_until_set_and_then_moves(store: Store) -> N
 
 async def test_benefits_and_active_offers_expiring_in_a_date_range(store: Store) -> None:
     d = date(2026, 3, 1)
-    async with store.write() as repo:
+    async with store.write() as uow:
         for i, day in enumerate([d - timedelta(days=1), d, d + timedelta(days=2), None]):
-            await repo.put_benefit(
+            await uow.benefits.put(
                 Benefit(f"b{i}", f"Benefit {i}", Category.SOFTWARE, expires_on=day)
             )
-            await repo.put_benefit(Benefit(f"o{i}", f"Offer {i}", Category.GTM))
-            await repo.put_activation(
+            await uow.benefits.put(Benefit(f"o{i}", f"Offer {i}", Category.GTM))
+            await uow.activations.put(
                 Activation(
                     f"o{i}",
                     ActivationStatus.ACTIVE if i != 2 else ActivationStatus.PENDING,
@@ -275,60 +258,60 @@ async def test_benefits_and_active_offers_expiring_in_a_date_range(store: Store)
                     expires_on=day,
                 )
             )
-    async with store.read() as repo:
-        benefits = await repo.benefits_expiring(d, d + timedelta(days=2))
-        offers = await repo.activations_expiring(d - timedelta(days=5), d + timedelta(days=5))
+    async with store.read() as uow:
+        benefits = await uow.outbox.benefits_expiring(d, d + timedelta(days=2))
+        offers = await uow.outbox.activations_expiring(d - timedelta(days=5), d + timedelta(days=5))
     assert [b.id for b in benefits] == ["b1", "b2"]
     assert [(b.id, a.benefit_id) for b, a in offers] == [("o0", "o0"), ("o1", "o1")]  # o2: pending
 
 
 async def test_activations_requested_in_a_window_by_status(store: Store) -> None:
-    async with store.write() as repo:
+    async with store.write() as uow:
         for i in range(4):
-            await repo.put_benefit(Benefit(f"t{i}", f"Support {i}", Category.TECHNICAL))
+            await uow.benefits.put(Benefit(f"t{i}", f"Support {i}", Category.TECHNICAL))
             status = ActivationStatus.ACTIVE if i == 2 else ActivationStatus.PENDING
-            await repo.put_activation(Activation(f"t{i}", status, "UADMIN", at(i * 10)))
-    async with store.read() as repo:
-        found = await repo.activations_requested(
+            await uow.activations.put(Activation(f"t{i}", status, "UADMIN", at(i * 10)))
+    async with store.read() as uow:
+        found = await uow.outbox.activations_requested(
             status=ActivationStatus.PENDING, after=at(0), until=at(30)
         )
     assert [a.benefit_id for a in found] == ["t1", "t3"]
 
 
 async def test_pending_requests_created_before_a_moment_oldest_first(store: Store) -> None:
-    async with store.write() as repo:
-        await repo.put_benefit(Benefit("vs", "Visual Studio", Category.VISUAL_STUDIO))
+    async with store.write() as uow:
+        await uow.benefits.put(Benefit("vs", "Visual Studio", Category.VISUAL_STUDIO))
         ids = [
             (
-                await repo.add_request(
+                await uow.requests.add(
                     benefit_id="vs", requester_id=f"U{i}", reason="", created_at=at(-i)
                 )
             ).id
             for i in range(4)
         ]
-        await repo.decide_request(
+        await uow.requests.decide(
             ids[2], status=RequestStatus.DENIED, decided_by="UADMIN", decided_at=at(1)
         )
-    async with store.read() as repo:
-        found = await repo.pending_requests_before(at(-1))
+    async with store.read() as uow:
+        found = await uow.outbox.pending_requests_before(at(-1))
     assert [r.requester_id for r in found] == ["U3", "U1"]
 
 
 async def test_active_assignments_made_in_a_window_of_some_categories(store: Store) -> None:
-    async with store.write() as repo:
-        await repo.put_benefit(Benefit("vs", "Visual Studio", Category.VISUAL_STUDIO))
-        await repo.put_benefit(Benefit("m365", "Microsoft 365", Category.SOFTWARE))
+    async with store.write() as uow:
+        await uow.benefits.put(Benefit("vs", "Visual Studio", Category.VISUAL_STUDIO))
+        await uow.benefits.put(Benefit("m365", "Microsoft 365", Category.SOFTWARE))
         made = []
         for i, benefit in enumerate(["vs", "m365", "vs", "vs", "vs"]):
             made.append(
-                await repo.add_assignment(
+                await uow.assignments.add(
                     benefit_id=benefit, user_id=f"U{i}", assigned_at=at(i), assigned_by="UADMIN"
                 )
             )
-        await repo.release_assignment(made[3].id, at=at(10))
-    async with store.read() as repo:
-        found = await repo.assignments_made(
+        await uow.assignments.release(made[3].id, at=at(10))
+    async with store.read() as uow:
+        found = await uow.outbox.assignments_made(
             categories=[Category.VISUAL_STUDIO], after=at(0), until=at(4)
         )
-        assert await repo.assignments_made(categories=[], after=at(-1), until=at(9)) == []
+        assert await uow.outbox.assignments_made(categories=[], after=at(-1), until=at(9)) == []
     assert [a.user_id for a in found] == ["U2", "U4"]

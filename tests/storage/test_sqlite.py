@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.domain.model import AuditEntry, Benefit, Category, RequestStatus, Role
-from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_sqlite
+from storage import open_store
+from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_sqlite, throwaway_store
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 COUNTER = Benefit("counter", "Counter", Category.TECHNICAL, seats=0)
@@ -42,17 +43,17 @@ def raw_query(path: Path, sql: str) -> list[tuple[object, ...]]:
 
 async def increment(store: SqliteStore) -> None:
     """A read-modify-write that would lose updates if two of them interleaved."""
-    async with store.write() as repo:
-        benefit = await repo.get_benefit(COUNTER.id)
+    async with store.write() as uow:
+        benefit = await uow.benefits.get(COUNTER.id)
         assert benefit is not None
         assert benefit.seats is not None
         await asyncio.sleep(0)  # give every other writer a chance to barge in
-        await repo.put_benefit(replace(benefit, seats=benefit.seats + 1))
+        await uow.benefits.put(replace(benefit, seats=benefit.seats + 1))
 
 
 async def counter_value(store: SqliteStore) -> int | None:
-    async with store.read() as repo:
-        benefit = await repo.get_benefit(COUNTER.id)
+    async with store.read() as uow:
+        benefit = await uow.benefits.get(COUNTER.id)
     assert benefit is not None
     return benefit.seats
 
@@ -79,8 +80,8 @@ async def test_the_wal_is_checkpointed_apart_from_commits(
     from storage.sqlite import CHECKPOINT_EVERY
 
     for i in range(CHECKPOINT_EVERY):
-        async with store.write() as repo:
-            await repo.put_benefit(Benefit(f"c{i}", f"C {i}", Category.CLOUD, seats=1))
+        async with store.write() as uow:
+            await uow.benefits.put(Benefit(f"c{i}", f"C {i}", Category.CLOUD, seats=1))
     assert store._checkpoint is not None
     await store._checkpoint
     busy, log_frames, checkpointed = raw_query(db_path, "PRAGMA wal_checkpoint(PASSIVE)")[0]
@@ -89,8 +90,8 @@ async def test_the_wal_is_checkpointed_apart_from_commits(
 
 
 async def test_twenty_concurrent_writers_queue_and_lose_no_update(store: SqliteStore) -> None:
-    async with store.write() as repo:
-        await repo.put_benefit(COUNTER)
+    async with store.write() as uow:
+        await uow.benefits.put(COUNTER)
     await asyncio.gather(*(increment(store) for _ in range(20)))
     assert await counter_value(store) == 20
 
@@ -101,8 +102,8 @@ async def test_two_stores_on_one_file_write_concurrently_without_errors_or_lost_
     first = await open_sqlite(db_path)
     second = await open_sqlite(db_path)
     try:
-        async with first.write() as repo:
-            await repo.put_benefit(COUNTER)
+        async with first.write() as uow:
+            await uow.benefits.put(COUNTER)
         writes = [increment(store) for _ in range(50) for store in (first, second)]
         results = await asyncio.gather(*writes, return_exceptions=True)
         assert [r for r in results if r is not None] == []
@@ -114,45 +115,45 @@ async def test_two_stores_on_one_file_write_concurrently_without_errors_or_lost_
 
 
 async def test_a_reader_does_not_see_a_writers_uncommitted_rows(store: SqliteStore) -> None:
-    async with store.write() as repo:
-        await repo.put_benefit(VS)
-        await repo.grant_role("U1", Role.GLOBAL_ADMIN, at=T0)
+    async with store.write() as uow:
+        await uow.benefits.put(VS)
+        await uow.people.grant_role("U1", Role.GLOBAL_ADMIN, at=T0)
         async with asyncio.timeout(5):  # reading must not wait for the writer
             async with store.read() as reader:
-                assert await reader.get_benefit(VS.id) is None
-                assert await reader.role_holders(Role.GLOBAL_ADMIN) == []
+                assert await reader.benefits.get(VS.id) is None
+                assert await reader.people.role_holders(Role.GLOBAL_ADMIN) == []
     async with store.read() as reader:
-        assert await reader.get_benefit(VS.id) == VS
-        assert await reader.role_holders(Role.GLOBAL_ADMIN) == ["U1"]
+        assert await reader.benefits.get(VS.id) == VS
+        assert await reader.people.role_holders(Role.GLOBAL_ADMIN) == ["U1"]
 
 
 async def test_a_read_block_sees_one_snapshot_even_when_a_write_commits_meanwhile(
     store: SqliteStore,
 ) -> None:
     async with store.read() as reader:
-        assert await reader.count_benefits(category=None) == 0
-        async with store.write() as repo:
-            await repo.put_benefit(VS)
-        assert await reader.count_benefits(category=None) == 0
-        assert await reader.get_benefit(VS.id) is None
+        assert await reader.benefits.count(category=None) == 0
+        async with store.write() as uow:
+            await uow.benefits.put(VS)
+        assert await reader.benefits.count(category=None) == 0
+        assert await reader.benefits.get(VS.id) is None
     async with store.read() as reader:
-        assert await reader.count_benefits(category=None) == 1
+        assert await reader.benefits.count(category=None) == 1
 
 
 async def test_a_read_block_cannot_write(store: SqliteStore) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         async with store.read() as reader:
-            await reader.put_benefit(VS)
+            await reader.benefits.put(VS)
     async with store.read() as reader:
-        assert await reader.get_benefit(VS.id) is None
+        assert await reader.benefits.get(VS.id) is None
 
 
 async def test_a_cancelled_write_rolls_back_and_the_next_write_works(store: SqliteStore) -> None:
     inside = asyncio.Event()
 
     async def stuck_writer() -> None:
-        async with store.write() as repo:
-            await repo.put_benefit(VS)
+        async with store.write() as uow:
+            await uow.benefits.put(VS)
             inside.set()
             await asyncio.sleep(60)
 
@@ -161,18 +162,18 @@ async def test_a_cancelled_write_rolls_back_and_the_next_write_works(store: Sqli
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    async with store.write() as repo:
-        assert await repo.get_benefit(VS.id) is None
-        await repo.put_benefit(COUNTER)
+    async with store.write() as uow:
+        assert await uow.benefits.get(VS.id) is None
+        await uow.benefits.put(COUNTER)
     async with store.read() as reader:
-        assert [b.id for b in await reader.all_benefits()] == [COUNTER.id]
+        assert [b.id for b in await reader.benefits.all()] == [COUNTER.id]
 
 
 async def test_reopening_the_file_keeps_the_data_and_the_schema_version(db_path: Path) -> None:
     store = await open_sqlite(db_path)
-    async with store.write() as repo:
-        await repo.put_benefit(VS)
-        await repo.add_assignment(
+    async with store.write() as uow:
+        await uow.benefits.put(VS)
+        await uow.assignments.add(
             benefit_id=VS.id, user_id="U1", assigned_at=T0, assigned_by="UADMIN"
         )
     await store.close()
@@ -180,9 +181,9 @@ async def test_reopening_the_file_keeps_the_data_and_the_schema_version(db_path:
 
     reopened = await open_sqlite(db_path)
     try:
-        async with reopened.read() as repo:
-            assert await repo.get_benefit(VS.id) == VS
-            held = await repo.active_assignment(VS.id, "U1")
+        async with reopened.read() as uow:
+            assert await uow.benefits.get(VS.id) == VS
+            held = await uow.assignments.find_active(VS.id, "U1")
         assert held is not None
         assert held.assigned_at == T0
     finally:
@@ -213,12 +214,12 @@ async def test_times_are_stored_as_utc_iso_text_and_enums_as_their_values(
     store: SqliteStore, db_path: Path
 ) -> None:
     local = datetime(2026, 2, 1, 10, 30, 15, 123456, tzinfo=timezone(timedelta(hours=1)))
-    async with store.write() as repo:
-        await repo.put_benefit(VS)
-        request = await repo.add_request(
+    async with store.write() as uow:
+        await uow.benefits.put(VS)
+        request = await uow.requests.add(
             benefit_id=VS.id, requester_id="U1", reason="", created_at=local
         )
-        await repo.decide_request(
+        await uow.requests.decide(
             request.id, status=RequestStatus.DENIED, decided_by="U2", decided_at=local
         )
     assert raw_query(db_path, "SELECT status, created_at, decided_at FROM requests") == [
@@ -229,69 +230,69 @@ async def test_times_are_stored_as_utc_iso_text_and_enums_as_their_values(
 
 async def test_a_naive_datetime_is_refused_and_nothing_is_written(store: SqliteStore) -> None:
     async def write_with_a_naive_time() -> None:
-        async with store.write() as repo:
-            await repo.grant_role("U1", Role.GLOBAL_ADMIN, at=T0)
-            await repo.add_audit(AuditEntry(datetime(2026, 1, 1), "U1", "a", "s"))
+        async with store.write() as uow:
+            await uow.people.grant_role("U1", Role.GLOBAL_ADMIN, at=T0)
+            await uow.audit.add(AuditEntry(datetime(2026, 1, 1), "U1", "a", "s"))
 
     with pytest.raises(ValueError, match="naive"):
         await write_with_a_naive_time()
-    async with store.read() as repo:
-        assert await repo.roles_of("U1") == frozenset()
+    async with store.read() as uow:
+        assert await uow.people.roles_of("U1") == frozenset()
 
 
 async def test_a_second_active_seat_for_the_same_person_is_an_integrity_error(
     store: SqliteStore,
 ) -> None:
-    async with store.write() as repo:
-        await repo.put_benefit(VS)
-        await repo.add_assignment(benefit_id=VS.id, user_id="U1", assigned_at=T0, assigned_by="A")
+    async with store.write() as uow:
+        await uow.benefits.put(VS)
+        await uow.assignments.add(benefit_id=VS.id, user_id="U1", assigned_at=T0, assigned_by="A")
     with pytest.raises(sqlite3.IntegrityError):
-        async with store.write() as repo:
-            await repo.add_assignment(
+        async with store.write() as uow:
+            await uow.assignments.add(
                 benefit_id=VS.id, user_id="U1", assigned_at=T0, assigned_by="A"
             )
-    async with store.read() as repo:
-        assert await repo.count_active_assignments(VS.id) == 1
+    async with store.read() as uow:
+        assert await uow.assignments.count_active(VS.id) == 1
 
 
 async def test_many_email_only_holders_may_share_a_benefit_until_resolved_to_one_person(
     store: SqliteStore,
 ) -> None:
-    async with store.write() as repo:
-        await repo.put_benefit(VS)
-        first = await repo.add_assignment(
+    async with store.write() as uow:
+        await uow.benefits.put(VS)
+        first = await uow.assignments.add(
             benefit_id=VS.id, user_id=None, assigned_at=T0, assigned_by="A", holder_email="a@x"
         )
-        second = await repo.add_assignment(
+        second = await uow.assignments.add(
             benefit_id=VS.id, user_id=None, assigned_at=T0, assigned_by="A", holder_email="b@x"
         )
-        await repo.resolve_holder(first.id, "U1")
+        await uow.assignments.resolve_holder(first.id, "U1")
     with pytest.raises(sqlite3.IntegrityError):
-        async with store.write() as repo:
-            await repo.resolve_holder(second.id, "U1")
-    async with store.read() as repo:
-        assert [a.id for a in await repo.unresolved_holders()] == [second.id]
+        async with store.write() as uow:
+            await uow.assignments.resolve_holder(second.id, "U1")
+    async with store.read() as uow:
+        assert [a.id for a in await uow.assignments.unresolved_holders()] == [second.id]
 
 
 async def test_a_second_pending_request_for_the_same_benefit_is_an_integrity_error(
     store: SqliteStore,
 ) -> None:
-    async with store.write() as repo:
-        await repo.put_benefit(VS)
-        await repo.add_request(benefit_id=VS.id, requester_id="U1", reason="", created_at=T0)
+    async with store.write() as uow:
+        await uow.benefits.put(VS)
+        await uow.requests.add(benefit_id=VS.id, requester_id="U1", reason="", created_at=T0)
     with pytest.raises(sqlite3.IntegrityError):
-        async with store.write() as repo:
-            await repo.add_request(benefit_id=VS.id, requester_id="U1", reason="", created_at=T0)
-    async with store.read() as repo:
-        assert len(await repo.user_requests("U1", status=RequestStatus.PENDING)) == 1
+        async with store.write() as uow:
+            await uow.requests.add(benefit_id=VS.id, requester_id="U1", reason="", created_at=T0)
+    async with store.read() as uow:
+        assert len(await uow.requests.of_user("U1", status=RequestStatus.PENDING)) == 1
 
 
 async def test_an_assignment_of_an_unknown_benefit_is_refused_by_the_foreign_key(
     store: SqliteStore,
 ) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        async with store.write() as repo:
-            await repo.add_assignment(
+        async with store.write() as uow:
+            await uow.assignments.add(
                 benefit_id="ghost", user_id="U1", assigned_at=T0, assigned_by="A"
             )
 
@@ -300,14 +301,14 @@ async def test_benefit_rows_take_a_single_statement_whatever_the_page_size(
     store: SqliteStore,
 ) -> None:
     statements: list[str] = []
-    async with store.write() as repo:
+    async with store.write() as uow:
         for i in range(6):
-            await repo.put_benefit(Benefit(f"b{i}", f"Benefit {i}", Category.CLOUD, seats=3))
-            await repo.add_assignment(
+            await uow.benefits.put(Benefit(f"b{i}", f"Benefit {i}", Category.CLOUD, seats=3))
+            await uow.assignments.add(
                 benefit_id=f"b{i}", user_id="U1", assigned_at=T0, assigned_by="A"
             )
         store._writer.set_trace_callback(statements.append)
-        rows = await repo.benefit_rows(category=None, offset=0, limit=10)
+        rows = await uow.benefits.rows(category=None, offset=0, limit=10)
         traced = len(statements)  # the COMMIT comes later
     assert [r.seats_used for r in rows] == [1] * 6
     assert traced == 1
@@ -328,11 +329,11 @@ async def test_a_writer_waits_for_another_process_without_blocking_the_event_loo
     with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
         other.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
         asyncio.get_running_loop().call_later(0.1, other.execute, "COMMIT")  # ... briefly
-        async with store.write() as repo:
-            await repo.put_benefit(VS)
+        async with store.write() as uow:
+            await uow.benefits.put(VS)
     beat.cancel()
-    async with store.read() as repo:
-        assert await repo.get_benefit(VS.id) == VS
+    async with store.read() as uow:
+        assert await uow.benefits.get(VS.id) == VS
     assert ticks >= 10  # the loop kept running while the writer waited
 
 
@@ -343,8 +344,8 @@ async def test_a_write_cancelled_while_waiting_for_another_process_leaves_no_tra
         other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
 
         async def waiting_writer() -> None:
-            async with store.write() as repo:
-                await repo.put_benefit(COUNTER)
+            async with store.write() as uow:
+                await uow.benefits.put(COUNTER)
 
         task = asyncio.create_task(waiting_writer())
         await asyncio.sleep(0.05)  # its BEGIN IMMEDIATE now polls for the lock
@@ -352,10 +353,10 @@ async def test_a_write_cancelled_while_waiting_for_another_process_leaves_no_tra
         asyncio.get_running_loop().call_later(0.1, other.execute, "COMMIT")
         with pytest.raises(asyncio.CancelledError):
             await task
-    async with store.write() as repo:
-        await repo.put_benefit(VS)
-    async with store.read() as repo:
-        assert [b.id for b in await repo.all_benefits()] == [VS.id]
+    async with store.write() as uow:
+        await uow.benefits.put(VS)
+    async with store.read() as uow:
+        assert [b.id for b in await uow.benefits.all()] == [VS.id]
 
 
 async def test_the_version_changes_with_every_commit_of_this_store_or_another_process(
@@ -363,14 +364,14 @@ async def test_the_version_changes_with_every_commit_of_this_store_or_another_pr
 ) -> None:
     first = await store.version()
     assert await store.version() == first  # nothing committed: same token
-    async with store.write() as repo:
-        await repo.put_benefit(VS)
+    async with store.write() as uow:
+        await uow.benefits.put(VS)
     second = await store.version()
     assert second != first
     other = await open_sqlite(db_path)  # as another process would
     try:
-        async with other.write() as repo:
-            await repo.put_benefit(COUNTER)
+        async with other.write() as uow:
+            await uow.benefits.put(COUNTER)
     finally:
         await other.close()
     assert await store.version() != second
@@ -380,10 +381,47 @@ async def test_a_write_that_rolls_back_leaves_the_version_alone(store: SqliteSto
     before = await store.version()
 
     async def change_of_mind() -> None:
-        async with store.write() as repo:
-            await repo.put_benefit(VS)
+        async with store.write() as uow:
+            await uow.benefits.put(VS)
             raise RuntimeError("changed my mind")
 
     with pytest.raises(RuntimeError):
         await change_of_mind()
     assert await store.version() == before
+
+
+async def test_every_write_block_reuses_the_writers_unit_of_work_instead_of_building_one(
+    store: SqliteStore,
+) -> None:
+    async with store.write() as first:
+        pass
+    async with store.write() as second:
+        pass
+    assert first is second
+
+
+async def test_memory_url_opens_a_throwaway_sqlite_database_that_is_deleted_when_closed() -> None:
+    opened = await open_store("memory://")
+    assert isinstance(opened, SqliteStore)
+    path = Path(opened.path)
+    async with opened.write() as uow:
+        await uow.benefits.put(VS)
+    async with opened.read() as uow:
+        assert await uow.benefits.get(VS.id) == VS
+    assert raw_query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert raw_query(path, "PRAGMA journal_mode") == [("wal",)]
+    assert await opened.ping()
+    await opened.close()
+    assert not path.parent.exists()
+
+
+async def test_two_throwaway_databases_share_nothing() -> None:
+    first, second = throwaway_store(), throwaway_store()
+    try:
+        async with first.write() as uow:
+            await uow.benefits.put(VS)
+        async with second.read() as uow:
+            assert await uow.benefits.all() == []
+    finally:
+        await first.close()
+        await second.close()

@@ -17,9 +17,9 @@ START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 async def write_entries(database: Path, count: int) -> None:
     store = await open_sqlite(str(database))
     try:
-        async with store.write() as repo:
+        async with store.write() as uow:
             for i in range(count):
-                await repo.add_audit(
+                await uow.audit.add(
                     AuditEntry(
                         START + timedelta(minutes=i),
                         "UADMIN001",
@@ -28,7 +28,7 @@ async def write_entries(database: Path, count: int) -> None:
                         f'reason "{i}", with a comma\nand a line break',
                     )
                 )
-            await repo.add_audit(
+            await uow.audit.add(
                 AuditEntry(START, "UMEMBER01", "request.create", "x", "=HYPERLINK()")
             )
     finally:

@@ -100,8 +100,8 @@ async def test_the_example_inventory_imports_once_and_a_second_import_changes_no
     assert first != out + err
     store = await open_sqlite(str(tmp_path / "b.db"))
     try:
-        async with store.read() as repo:
-            assert await repo.count_benefits(category=None) >= 10
+        async with store.read() as uow:
+            assert await uow.benefits.count(category=None) >= 10
     finally:
         await store.close()
 

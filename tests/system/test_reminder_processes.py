@@ -103,8 +103,8 @@ async def queue_pings(database: Path, *, users: int, each: int) -> set[str]:
         for n in range(each)
     ]
     try:
-        async with store.write() as repo:
-            await repo.enqueue_pings(pings, at=datetime.now(UTC))
+        async with store.write() as uow:
+            await uow.outbox.enqueue(pings, at=datetime.now(UTC))
     finally:
         await store.close()
     return {p.key for p in pings}
@@ -168,8 +168,8 @@ async def test_sigkill_mid_delivery_then_restart_delivers_every_ping_duplicating
         assert duplicates <= kills  # at most the one in flight at each kill
         store = await open_sqlite(database)
         try:
-            async with store.read() as repo:
-                assert await repo.count_pings(state=PingState.SENT) == len(keys)
+            async with store.read() as uow:
+                assert await uow.outbox.count(state=PingState.SENT) == len(keys)
         finally:
             await store.close()
 
@@ -192,8 +192,8 @@ async def test_two_bot_processes_on_one_database_deliver_each_ping_once(tmp_path
         assert max(counts.values()) == 1
         store = await open_sqlite(database)
         try:
-            async with store.read() as repo:
-                sent = await repo.pings(state=PingState.SENT, offset=0, limit=1000)
+            async with store.read() as uow:
+                sent = await uow.outbox.pings(state=PingState.SENT, offset=0, limit=1000)
         finally:
             await store.close()
         assert len(sent) == len(keys)

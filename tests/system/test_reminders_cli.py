@@ -15,19 +15,19 @@ NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 async def seed(database: Path) -> None:
     store = await open_sqlite(database)
     try:
-        async with store.write() as repo:
-            await repo.enqueue_pings(
+        async with store.write() as uow:
+            await uow.outbox.enqueue(
                 [
                     NewPing(f"expiry:offer:gold-core:2026-03-01:{n}", "U0SOMEONE", "offer_expiring")
                     for n in range(7)
                 ],
                 at=NOW,
             )
-            claimed = await repo.claim_pings(
+            claimed = await uow.outbox.claim(
                 owner="bench", now=NOW, until=NOW + timedelta(minutes=1), limit=2
             )
-            await repo.mark_ping_sent(claimed[0].id, at=NOW, channel="D0SOMEONE", ts="17.000100")
-            await repo.park_ping(claimed[1].id, owner="bench", error="user_not_found")
+            await uow.outbox.mark_sent(claimed[0].id, at=NOW, channel="D0SOMEONE", ts="17.000100")
+            await uow.outbox.park(claimed[1].id, owner="bench", error="user_not_found")
     finally:
         await store.close()
 

@@ -1,4 +1,4 @@
-"""Fixtures for the unit tests: an in-memory store, a fake clock and the service.
+"""Fixtures for the unit tests: a throw-away SQLite store, a fake clock and the service.
 
 State is built only through the service and the repository API, never by
 reaching into a store's internals, so the tests pin behaviour.
@@ -6,7 +6,7 @@ reaching into a store's internals, so the tests pin behaviour.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,7 +30,7 @@ from bot.domain.model import (
 )
 from bot.runtime.bootstrap import build_services
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore, throwaway_store
 
 ADMIN = "UADMIN001"
 ADMIN2 = "UADMIN002"
@@ -72,11 +72,11 @@ KNOWN_USERS = (ADMIN, ADMIN2, MEMBER, MEMBER2, MEMBER3, STRANGER)
 AddBenefits = Callable[..., Awaitable[None]]
 
 
-async def put_benefits(store: MemoryStore, *benefits: Benefit) -> None:
+async def put_benefits(store: SqliteStore, *benefits: Benefit) -> None:
     """Put benefits into the inventory through the repository API."""
-    async with store.write() as repo:
+    async with store.write() as uow:
         for benefit in benefits:
-            await repo.put_benefit(benefit)
+            await uow.benefits.put(benefit)
 
 
 @dataclass(frozen=True)
@@ -91,29 +91,29 @@ class Snapshot:
     users: dict[str, DirectoryUser | None]
 
 
-async def snapshot(store: MemoryStore) -> Snapshot:
+async def snapshot(store: SqliteStore) -> Snapshot:
     """The observable state, to compare before and after a refusal."""
-    async with store.read() as repo:
-        total = await repo.count_benefits(category=None)
-        rows = await repo.benefit_rows(category=None, offset=0, limit=total)
+    async with store.read() as uow:
+        total = await uow.benefits.count(category=None)
+        rows = await uow.benefits.rows(category=None, offset=0, limit=total)
         return Snapshot(
-            audit=await repo.recent_audit(100_000),
-            roles=await repo.all_roles(),
+            audit=await uow.audit.recent(100_000),
+            roles=await uow.people.all_roles(),
             rows=rows,
-            holders={r.benefit.id: await repo.active_assignments(r.benefit.id) for r in rows},
+            holders={r.benefit.id: await uow.assignments.active(r.benefit.id) for r in rows},
             requests={
-                (user, status): await repo.user_requests(user, status=status)
+                (user, status): await uow.requests.of_user(user, status=status)
                 for user in KNOWN_USERS
                 for status in RequestStatus
             },
-            users={user: await repo.get_user(user) for user in KNOWN_USERS},
+            users={user: await uow.people.get_user(user) for user in KNOWN_USERS},
         )
 
 
-async def audit_log(store: MemoryStore) -> list[AuditEntry]:
+async def audit_log(store: SqliteStore) -> list[AuditEntry]:
     """The whole audit log, oldest first."""
-    async with store.read() as repo:
-        return list(reversed(await repo.recent_audit(100_000)))
+    async with store.read() as uow:
+        return list(reversed(await uow.audit.recent(100_000)))
 
 
 def rendered(error: DomainError) -> str:
@@ -127,19 +127,20 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def store() -> MemoryStore:
+async def store() -> AsyncIterator[SqliteStore]:
     """A Silver membership, the benefits above and three directory users; no roles."""
-    fresh = MemoryStore()
-    async with fresh.write() as repo:
-        await repo.put_membership(MEMBERSHIP)
+    fresh = throwaway_store()
+    async with fresh.write() as uow:
+        await uow.membership.put(MEMBERSHIP)
         for user in DIRECTORY:
-            await repo.put_user(user)
+            await uow.people.put_user(user)
     await put_benefits(fresh, *BENEFITS)
-    return fresh
+    yield fresh
+    await fresh.close()
 
 
 @pytest.fixture
-def bare_services(store: MemoryStore, clock: FakeClock) -> Services:
+def bare_services(store: SqliteStore, clock: FakeClock) -> Services:
     """The service over ``store`` before anybody holds a role."""
     return build_services(store, clock=clock)
 
@@ -152,7 +153,7 @@ async def services(bare_services: Services) -> Services:
 
 
 @pytest.fixture
-def add_benefits(store: MemoryStore) -> AddBenefits:
+def add_benefits(store: SqliteStore) -> AddBenefits:
     """Add more benefits to the inventory of ``store``."""
 
     async def add(*benefits: Benefit) -> None:

@@ -18,7 +18,7 @@ from bot.domain.model import (
     ServiceRequest,
 )
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.unit.conftest import (
     AZURE,
     MEMBER2,
@@ -33,14 +33,14 @@ from tests.unit.conftest import (
 Operation = Callable[[Services, str, int], Awaitable[object]]
 
 
-async def seats_used(store: MemoryStore, benefit_id: str) -> int:
-    async with store.read() as repo:
-        return await repo.count_active_assignments(benefit_id)
+async def seats_used(store: SqliteStore, benefit_id: str) -> int:
+    async with store.read() as uow:
+        return await uow.assignments.count_active(benefit_id)
 
 
-async def holders(store: MemoryStore, benefit_id: str) -> list[str | None]:
-    async with store.read() as repo:
-        return [a.user_id for a in await repo.active_assignments(benefit_id)]
+async def holders(store: SqliteStore, benefit_id: str) -> list[str | None]:
+    async with store.read() as uow:
+        return [a.user_id for a in await uow.assignments.active(benefit_id)]
 
 
 CREDIT = Benefit(
@@ -89,29 +89,29 @@ def refused(kind: type[DomainError], text: str) -> Iterator[None]:
     assert text in rendered(caught.value)
 
 
-async def state(store: MemoryStore) -> State:
+async def state(store: SqliteStore) -> State:
     """Everything these tests may change: the base snapshot, service requests, holders."""
-    async with store.read() as repo:
+    async with store.read() as uow:
         holders = {
-            b.id: [a.user_id for a in await repo.active_assignments(b.id)] for b in CLOUD_BENEFITS
+            b.id: [a.user_id for a in await uow.assignments.active(b.id)] for b in CLOUD_BENEFITS
         }
-        requests = await repo.service_requests()
+        requests = await uow.service_requests.all()
     return State(await snapshot(store), requests, holders)
 
 
-async def put_user(store: MemoryStore, user: str, email: str = "") -> None:
-    async with store.write() as repo:
-        await repo.put_user(DirectoryUser(user, email=email))
+async def put_user(store: SqliteStore, user: str, email: str = "") -> None:
+    async with store.write() as uow:
+        await uow.people.put_user(DirectoryUser(user, email=email))
 
 
-async def set_membership(store: MemoryStore, **changes: object) -> None:
-    async with store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, **changes))  # type: ignore[arg-type]
+async def set_membership(store: SqliteStore, **changes: object) -> None:
+    async with store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, **changes))  # type: ignore[arg-type]
 
 
-async def email_of(store: MemoryStore, user: str) -> str:
-    async with store.read() as repo:
-        found = await repo.get_user(user)
+async def email_of(store: SqliteStore, user: str) -> str:
+    async with store.read() as uow:
+        found = await uow.people.get_user(user)
     return found.email if found else ""
 
 

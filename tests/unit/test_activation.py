@@ -46,8 +46,8 @@ from bot.services.activation import ActivationService, ImportedActivation, Impor
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
 from bot.services.support import SupportService
-from storage.base import Repository
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
+from storage.unit_of_work import UnitOfWork
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
@@ -94,24 +94,24 @@ class State_:
     audit: list[AuditEntry]
 
 
-async def observed(store: MemoryStore) -> State_:
-    async with store.read() as repo:
+async def observed(store: SqliteStore) -> State_:
+    async with store.read() as uow:
         return State_(
-            activations=await repo.activations(),
-            contact=await repo.get_marketing_contact(),
-            advisory_used=await repo.advisory_hours_used(ADVISORY.id),
-            audit=await repo.recent_audit(100_000),
+            activations=await uow.activations.all(),
+            contact=await uow.marketing_contact.get(),
+            advisory_used=await uow.advisory.hours_used(ADVISORY.id),
+            audit=await uow.audit.recent(100_000),
         )
 
 
-async def activation_of(store: MemoryStore, benefit_id: str) -> Activation | None:
-    async with store.read() as repo:
-        return await repo.get_activation(benefit_id)
+async def activation_of(store: SqliteStore, benefit_id: str) -> Activation | None:
+    async with store.read() as uow:
+        return await uow.activations.get(benefit_id)
 
 
-async def set_membership(store: MemoryStore, **changes: object) -> None:
-    async with store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, **changes))  # type: ignore[arg-type]
+async def set_membership(store: SqliteStore, **changes: object) -> None:
+    async with store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, **changes))  # type: ignore[arg-type]
 
 
 class Recorder:
@@ -121,8 +121,8 @@ class Recorder:
         self.events: list[Event] = []
         self.fail = False
 
-    async def __call__(self, repo: Repository, event: Event) -> None:
-        await repo.get_activation("anything")  # the unit of work is open
+    async def __call__(self, uow: UnitOfWork, event: Event) -> None:
+        await uow.activations.get("anything")  # the unit of work is open
         self.events.append(event)
         if self.fail:
             raise RuntimeError("sink failed")
@@ -136,7 +136,7 @@ def sink() -> Recorder:
 @pytest.fixture
 async def services(
     services: Services,
-    store: MemoryStore,
+    store: SqliteStore,
     clock: FakeClock,
     add_benefits: AddBenefits,
     sink: Recorder,
@@ -226,7 +226,7 @@ def test_an_unknown_problem_names_the_choices() -> None:
 
 @pytest.mark.parametrize("actor", [PARTNER_ADMIN, ADMIN])
 async def test_an_admin_activates_a_technical_benefit_and_it_is_pending_since_today(
-    services: Services, store: MemoryStore, clock: FakeClock, actor: str
+    services: Services, store: SqliteStore, clock: FakeClock, actor: str
 ) -> None:
     requested = await services.activation.activate(actor, "sig-cloud")
 
@@ -255,7 +255,7 @@ async def test_a_technical_benefit_is_found_by_the_start_of_its_name(
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
 @pytest.mark.parametrize("benefit", [SIG_CLOUD, GOLD_CORE])
 async def test_only_an_mpn_partner_admin_or_global_admin_may_activate(
-    services: Services, store: MemoryStore, actor: str, benefit: Benefit
+    services: Services, store: SqliteStore, actor: str, benefit: Benefit
 ) -> None:
     await with_contact(services)
     before = await observed(store)
@@ -269,7 +269,7 @@ async def test_only_an_mpn_partner_admin_or_global_admin_may_activate(
 
 
 async def test_activating_again_while_pending_says_since_when_and_by_whom(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=2))
@@ -286,7 +286,7 @@ async def test_activating_again_while_pending_says_since_when_and_by_whom(
 
 
 async def test_activating_an_active_benefit_says_since_when(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=3))
@@ -300,7 +300,7 @@ async def test_activating_an_active_benefit_says_since_when(
     assert await observed(store) == before
 
 
-async def test_advisory_hours_need_no_activation(services: Services, store: MemoryStore) -> None:
+async def test_advisory_hours_need_no_activation(services: Services, store: SqliteStore) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput) as caught:
         await services.activation.activate(PARTNER_ADMIN, ADVISORY.id)
@@ -310,7 +310,7 @@ async def test_advisory_hours_need_no_activation(services: Services, store: Memo
 
 
 async def test_a_software_benefit_is_not_activated_but_requested(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput) as caught:
@@ -328,7 +328,7 @@ async def test_an_unknown_benefit_gets_the_closest_matches(
 
 
 async def test_an_action_pack_cannot_activate_signature_cloud_support(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await set_membership(store, level=Level.ACTION_PACK)
     before = await observed(store)
@@ -339,7 +339,7 @@ async def test_an_action_pack_cannot_activate_signature_cloud_support(
 
 
 async def test_nothing_is_activated_while_the_membership_is_in_pmc(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await with_contact(services)
     await set_membership(store, managed_in_pmc=True)
@@ -355,7 +355,7 @@ async def test_nothing_is_activated_while_the_membership_is_in_pmc(
 
 
 async def test_mark_active_records_the_ids_who_and_when_and_raises_the_event(
-    services: Services, store: MemoryStore, clock: FakeClock, sink: Recorder
+    services: Services, store: SqliteStore, clock: FakeClock, sink: Recorder
 ) -> None:
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=4))
@@ -379,7 +379,7 @@ async def test_mark_active_records_the_ids_who_and_when_and_raises_the_event(
 
 
 async def test_a_failing_event_sink_rolls_the_completion_back(
-    services: Services, store: MemoryStore, sink: Recorder
+    services: Services, store: SqliteStore, sink: Recorder
 ) -> None:
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     before = await observed(store)
@@ -405,7 +405,7 @@ async def test_a_failing_event_sink_rolls_the_completion_back(
 )
 async def test_bad_support_ids_are_refused_field_by_field_and_nothing_changes(
     services: Services,
-    store: MemoryStore,
+    store: SqliteStore,
     sink: Recorder,
     access_id: str | None,
     contract_id: str | None,
@@ -435,7 +435,7 @@ async def test_support_ids_may_be_64_characters(services: Services) -> None:
 
 
 async def test_marking_active_before_anyone_activated_it_says_to_activate_first(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(Conflict) as caught:
@@ -445,7 +445,7 @@ async def test_marking_active_before_anyone_activated_it_says_to_activate_first(
 
 
 async def test_marking_active_twice_names_who_did_it_first(
-    services: Services, store: MemoryStore, sink: Recorder
+    services: Services, store: SqliteStore, sink: Recorder
 ) -> None:
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     await services.activation.complete(
@@ -463,7 +463,7 @@ async def test_marking_active_twice_names_who_did_it_first(
 
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
 async def test_only_an_admin_may_mark_a_benefit_active(
-    services: Services, store: MemoryStore, actor: str
+    services: Services, store: SqliteStore, actor: str
 ) -> None:
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     before = await observed(store)
@@ -478,7 +478,7 @@ async def test_only_an_admin_may_mark_a_benefit_active(
 
 
 async def test_an_offer_is_not_activated_before_a_marketing_contact_is_set(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = await observed(store)
     with pytest.raises(Conflict) as caught:
@@ -489,7 +489,7 @@ async def test_an_offer_is_not_activated_before_a_marketing_contact_is_set(
 
 
 async def test_with_a_marketing_contact_an_offer_becomes_pending(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await with_contact(services)
     requested = await services.activation.activate(ADMIN, CO_SELL.id)
@@ -498,7 +498,7 @@ async def test_with_a_marketing_contact_an_offer_becomes_pending(
 
 
 async def test_an_offer_is_marked_active_with_its_expiry_and_expires_after_that_day(
-    services: Services, store: MemoryStore, clock: FakeClock, sink: Recorder
+    services: Services, store: SqliteStore, clock: FakeClock, sink: Recorder
 ) -> None:
     await with_contact(services)
     await services.activation.activate(PARTNER_ADMIN, GOLD_CORE.id)
@@ -521,7 +521,7 @@ async def test_an_offer_is_marked_active_with_its_expiry_and_expires_after_that_
     "expires", ["2026-01-15", "2025-12-31", "", None, "next year", "2026-02-30", "2040-01-01"]
 )
 async def test_an_expiry_must_be_a_date_after_today(
-    services: Services, store: MemoryStore, expires: str | None
+    services: Services, store: SqliteStore, expires: str | None
 ) -> None:
     await with_contact(services)
     await services.activation.activate(PARTNER_ADMIN, GOLD_CORE.id)
@@ -547,7 +547,7 @@ async def test_an_offer_may_expire_tomorrow(services: Services) -> None:
 
 
 async def test_the_marketing_contact_is_saved_with_the_phone_in_e164_and_audited(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     contact = await with_contact(services)
 
@@ -569,7 +569,7 @@ async def test_the_marketing_contact_is_saved_with_the_phone_in_e164_and_audited
 
 
 async def test_a_phone_number_without_a_country_code_is_read_in_the_configured_region(
-    store: MemoryStore, clock: FakeClock, services: Services
+    store: SqliteStore, clock: FakeClock, services: Services
 ) -> None:
     us = await services.contact.set_marketing_contact(
         ADMIN, user_id=MEMBER, email="m@contoso.com", phone="(201) 555-0123", language="en"
@@ -611,7 +611,7 @@ async def test_a_phone_number_without_a_country_code_is_read_in_the_configured_r
 )
 async def test_each_bad_contact_field_is_refused_on_its_own_and_nothing_is_saved(
     services: Services,
-    store: MemoryStore,
+    store: SqliteStore,
     changes: dict[str, str | None],
     wrong: set[Field],
 ) -> None:
@@ -648,7 +648,7 @@ async def test_the_contact_email_must_differ_from_the_account_email_in_any_case(
 
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
 async def test_only_an_admin_may_set_the_marketing_contact(
-    services: Services, store: MemoryStore, actor: str
+    services: Services, store: SqliteStore, actor: str
 ) -> None:
     before = await observed(store)
     with pytest.raises(Forbidden):
@@ -698,7 +698,7 @@ async def test_support_for_an_on_premises_product_names_who_activates_it(
 
 
 async def test_support_with_a_cloud_competency_is_unlimited_and_action_pack_has_none(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await set_membership(store, level=Level.GOLD, cloud_competency=True)
     assert (await services.support.support(MEMBER, Problem.CLOUD)).allowance.unlimited
@@ -711,7 +711,7 @@ async def test_support_with_a_cloud_competency_is_unlimited_and_action_pack_has_
 
 
 async def test_a_member_files_advisory_hours_and_the_hours_left_go_down(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     first = await services.support.file_advisory(MEMBER, "6", "  Azure landing zone for Contoso  ")
     second = await services.support.file_advisory(MEMBER2, 4, "Teams rollout")
@@ -731,7 +731,7 @@ async def test_a_member_files_advisory_hours_and_the_hours_left_go_down(
 
 
 async def test_advisory_hours_beyond_what_is_left_are_refused_saying_how_many_are_left(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await services.support.file_advisory(MEMBER, 15, "Migration")
     before = await observed(store)
@@ -747,7 +747,7 @@ async def test_advisory_hours_beyond_what_is_left_are_refused_saying_how_many_ar
 
 @pytest.mark.parametrize("hours", ["0", "-2", "2.5", "two", "", "1e3", "9999999"])
 async def test_advisory_hours_must_be_a_positive_whole_number(
-    services: Services, store: MemoryStore, hours: str
+    services: Services, store: SqliteStore, hours: str
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput) as caught:
@@ -758,7 +758,7 @@ async def test_advisory_hours_must_be_a_positive_whole_number(
 
 @pytest.mark.parametrize("topic", ["", "   ", "t" * (MAX_TOPIC + 1)])
 async def test_an_advisory_request_needs_a_topic_of_sensible_length(
-    services: Services, store: MemoryStore, topic: str
+    services: Services, store: SqliteStore, topic: str
 ) -> None:
     before = await observed(store)
     with pytest.raises(InvalidInput):
@@ -767,7 +767,7 @@ async def test_an_advisory_request_needs_a_topic_of_sensible_length(
 
 
 async def test_advisory_hours_need_the_benefit_in_the_inventory(
-    store: MemoryStore, clock: FakeClock
+    store: SqliteStore, clock: FakeClock
 ) -> None:
     bare = SupportService(store, clock=clock)
     with pytest.raises(Conflict) as caught:
@@ -776,7 +776,7 @@ async def test_advisory_hours_need_the_benefit_in_the_inventory(
 
 
 async def test_no_advisory_hours_are_filed_while_the_membership_is_in_pmc(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await set_membership(store, managed_in_pmc=True)
     before = await observed(store)
@@ -789,7 +789,7 @@ async def test_no_advisory_hours_are_filed_while_the_membership_is_in_pmc(
 
 
 async def test_the_technical_overview_shows_each_kind_for_the_level_with_not_available(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await set_membership(store, level=Level.ACTION_PACK)
     await services.support.file_advisory(MEMBER, 2, "Topic")
@@ -836,16 +836,16 @@ async def test_the_gtm_overview_shows_status_expiry_and_the_contact(
 
 async def import_activation(
     services: Services,
-    store: MemoryStore,
+    store: SqliteStore,
     benefit: Benefit,
     imported: ImportedActivation,
 ) -> ImportOutcome:
-    async with store.write() as repo:
-        return await services.activation.record_imported(repo, benefit, imported)
+    async with store.write() as uow:
+        return await services.activation.record_imported(uow, benefit, imported)
 
 
 async def test_an_import_with_the_ids_completes_a_pending_activation_like_mark_active(
-    services: Services, store: MemoryStore, sink: Recorder, clock: FakeClock
+    services: Services, store: SqliteStore, sink: Recorder, clock: FakeClock
 ) -> None:
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     imported = ImportedActivation(ActivationStatus.ACTIVE, access_id="A9", contract_id="C9")
@@ -874,7 +874,7 @@ async def test_an_import_with_the_ids_completes_a_pending_activation_like_mark_a
 
 
 async def test_an_import_never_moves_an_active_benefit_back_to_pending(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     await services.activation.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
@@ -888,7 +888,7 @@ async def test_an_import_never_moves_an_active_benefit_back_to_pending(
 
 
 async def test_an_import_can_record_a_pending_activation_and_new_ids(
-    services: Services, store: MemoryStore, sink: Recorder
+    services: Services, store: SqliteStore, sink: Recorder
 ) -> None:
     pending = ImportedActivation(ActivationStatus.PENDING, requested_by=PARTNER_ADMIN)
     assert await import_activation(services, store, INCIDENTS, pending) is (ImportOutcome.REQUESTED)
@@ -900,7 +900,7 @@ async def test_an_import_can_record_a_pending_activation_and_new_ids(
 
 
 async def test_an_imported_offer_whose_expiry_has_passed_is_stored_expired_without_event(
-    services: Services, store: MemoryStore, sink: Recorder
+    services: Services, store: SqliteStore, sink: Recorder
 ) -> None:
     old = ImportedActivation(ActivationStatus.ACTIVE, expires_on=date(2025, 12, 31))
     assert await import_activation(services, store, GOLD_CORE, old) is ImportOutcome.EXPIRED
@@ -920,7 +920,7 @@ async def test_an_imported_offer_whose_expiry_has_passed_is_stored_expired_witho
 )
 async def test_an_import_with_a_bad_activation_is_refused(
     services: Services,
-    store: MemoryStore,
+    store: SqliteStore,
     benefit: Benefit,
     imported: ImportedActivation,
 ) -> None:
@@ -934,7 +934,7 @@ async def test_an_import_with_a_bad_activation_is_refused(
 
 
 async def test_a_full_page_of_pending_benefits_for_an_admin_stays_within_block_kit_limits(
-    store: MemoryStore, clock: FakeClock, services: Services, add_benefits: AddBenefits
+    store: SqliteStore, clock: FakeClock, services: Services, add_benefits: AddBenefits
 ) -> None:
     many = [
         Benefit(f"tech-{n:03}", f"Technical benefit {n:03} " + "x" * 140, Category.TECHNICAL)

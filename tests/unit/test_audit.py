@@ -23,7 +23,7 @@ from bot.domain.model import (
 )
 from bot.runtime.container import Services
 from bot.services.audit import COLUMNS
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
@@ -38,7 +38,7 @@ from tests.unit.helpers import (
 
 
 async def test_audit_shows_the_latest_twenty_entries_newest_first(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     for i in range(30):
         await services.roles.add_user(ADMIN, f"UAUDIT{i:03d}")
@@ -57,11 +57,11 @@ async def test_audit_takes_one_to_two_hundred_entries(services: Services, limit:
 
 
 async def test_audit_may_show_two_hundred_entries_within_block_kit_limits(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
-    async with store.write() as repo:
+    async with store.write() as uow:
         for i in range(250):
-            await repo.add_audit(
+            await uow.audit.add(
                 AuditEntry(clock.now(), ADMIN, "request.deny", f"request:{i}", "x" * 500)
             )
 
@@ -91,12 +91,12 @@ async def test_only_mpn_partner_admins_and_global_admins_read_the_audit_log(
 
 
 async def test_the_csv_export_has_a_header_and_every_entry_in_batches(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
-    async with store.write() as repo:
+    async with store.write() as uow:
         for i in range(23):
-            await repo.add_audit(AuditEntry(clock.now(), ADMIN, "user.add", f"user:U{i:04d}"))
-        await repo.add_audit(AuditEntry(clock.now(), ADMIN, "request.deny", "request:1", "=1+1"))
+            await uow.audit.add(AuditEntry(clock.now(), ADMIN, "user.add", f"user:U{i:04d}"))
+        await uow.audit.add(AuditEntry(clock.now(), ADMIN, "request.deny", "request:1", "=1+1"))
     out = io.StringIO()
     seen: list[tuple[int, int]] = []
 

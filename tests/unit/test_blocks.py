@@ -25,7 +25,7 @@ from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, DirectoryUser, Forbidden, NoMatch, NotFound, Role
 from bot.runtime.bootstrap import build_services
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore, throwaway_store
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
@@ -186,7 +186,7 @@ async def test_the_deny_modal_asks_for_a_reason_of_at_most_500_characters(
 
 
 async def test_the_list_has_a_details_button_per_benefit_and_distinct_navigation(
-    store: MemoryStore, clock: FakeClock
+    store: SqliteStore, clock: FakeClock
 ) -> None:
     services = build_services(store, clock=clock, page_size=2)
 
@@ -212,7 +212,7 @@ async def test_the_list_has_a_details_button_per_benefit_and_distinct_navigation
 
 
 async def test_a_filtered_list_keeps_its_category_when_paging(
-    store: MemoryStore, clock: FakeClock, add_benefits: AddBenefits
+    store: SqliteStore, clock: FakeClock, add_benefits: AddBenefits
 ) -> None:
     await add_benefits(
         *(Benefit(f"sw-{i:02d}", f"Software {i:02d}", Category.SOFTWARE) for i in range(5))
@@ -232,15 +232,15 @@ async def test_a_filtered_list_keeps_its_category_when_paging(
 
 
 async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
-    services: Services, store: MemoryStore, add_benefits: AddBenefits
+    services: Services, store: SqliteStore, add_benefits: AddBenefits
 ) -> None:
     many = [
         Benefit(f"bulk-{i:04d}", f"Bulk licence {i:04d}", list(Category)[i % 5], seats=i % 7)
         for i in range(1000)
     ]
     await add_benefits(*many)
-    async with store.read() as repo:
-        expected = {b.id for b in await repo.all_benefits()}
+    async with store.read() as uow:
+        expected = {b.id for b in await uow.benefits.all()}
 
     seen: list[str] = []
     category, number = None, 0
@@ -264,7 +264,7 @@ async def test_a_list_of_1000_benefits_is_paged_and_every_benefit_shown_once(
 
 
 async def test_an_empty_inventory_says_how_to_load_one(clock: FakeClock) -> None:
-    services = build_services(MemoryStore(), clock=clock)
+    services = build_services(throwaway_store(), clock=clock)
 
     payload = benefit_list_message(await services.catalog.list_benefits(MEMBER), None)
 
@@ -277,15 +277,15 @@ async def test_an_empty_inventory_says_how_to_load_one(clock: FakeClock) -> None
 
 
 async def test_details_of_a_benefit_with_500_holders_page_through_them_all_within_limits(
-    services: Services, store: MemoryStore, add_benefits: AddBenefits, clock: FakeClock
+    services: Services, store: SqliteStore, add_benefits: AddBenefits, clock: FakeClock
 ) -> None:
     popular = Benefit("popular", "Popular licence", Category.SOFTWARE, seats=600)
     await add_benefits(popular)
     holders = [f"UHOLD{i:05d}" for i in range(500)]
-    async with store.write() as repo:
+    async with store.write() as uow:
         for user in holders:
-            await repo.put_user(DirectoryUser(user))
-            await repo.add_assignment(
+            await uow.people.put_user(DirectoryUser(user))
+            await uow.assignments.add(
                 benefit_id=popular.id, user_id=user, assigned_at=clock.now(), assigned_by=ADMIN
             )
 

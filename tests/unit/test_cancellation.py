@@ -23,7 +23,7 @@ from bot.domain.model import (
 )
 from bot.runtime.bootstrap import build_services
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore, throwaway_store
 from tests.unit.conftest import (
     ADMIN,
     M365,
@@ -47,7 +47,7 @@ AGENT = "UAGENT001"
 
 
 @pytest.fixture
-async def agent(services: Services, store: MemoryStore, clock: FakeClock) -> str:
+async def agent(services: Services, store: SqliteStore, clock: FakeClock) -> str:
     """An admin agent, and a membership bought 10 days ago."""
     await services.roles.grant(ADMIN, AGENT, Role.ADMIN_AGENT)
     await set_membership(store, purchase_date=clock.now().date() - timedelta(days=10))
@@ -55,7 +55,7 @@ async def agent(services: Services, store: MemoryStore, clock: FakeClock) -> str
 
 
 async def test_a_fresh_untouched_package_can_be_cancelled(
-    services: Services, store: MemoryStore, agent: str
+    services: Services, store: SqliteStore, agent: str
 ) -> None:
     check = await services.cancellation.cancellation_check(agent)
     assert check.eligible
@@ -67,20 +67,20 @@ async def test_a_fresh_untouched_package_can_be_cancelled(
     assert (filed.request.kind, filed.request.status) == ("cancellation", "open")
     assert filed.request.created_by == agent
     assert filed.global_admins == [ADMIN]
-    async with store.read() as repo:
-        assert await repo.service_requests() == [filed.request]
+    async with store.read() as uow:
+        assert await uow.service_requests.all() == [filed.request]
     last = (await audit_log(store))[-1]
     assert (last.actor, last.action) == (agent, "service_request.cancellation")
 
 
-async def test_checking_writes_nothing(services: Services, store: MemoryStore, agent: str) -> None:
+async def test_checking_writes_nothing(services: Services, store: SqliteStore, agent: str) -> None:
     before = await state(store)
     await services.cancellation.cancellation_check(agent)
     assert await state(store) == before
 
 
 async def test_the_30th_day_after_purchase_is_the_last_one_for_a_refund(
-    services: Services, store: MemoryStore, clock: FakeClock, agent: str
+    services: Services, store: SqliteStore, clock: FakeClock, agent: str
 ) -> None:
     await set_membership(store, purchase_date=clock.now().date() - timedelta(days=30))
     assert (await services.cancellation.cancellation_check(agent)).eligible
@@ -104,7 +104,7 @@ def rendered_blocker(blocker: object) -> str:
 
 
 async def test_an_activated_software_benefit_blocks_the_refund_naming_it_and_since_when(
-    services: Services, store: MemoryStore, clock: FakeClock, agent: str
+    services: Services, store: SqliteStore, clock: FakeClock, agent: str
 ) -> None:
     await services.seats.assign(ADMIN, M365.id, MEMBER)
     clock.advance(timedelta(days=2))
@@ -129,10 +129,10 @@ async def test_a_cloud_or_visual_studio_assignment_does_not_block_the_refund(
 
 
 async def test_a_viewed_key_blocks_the_refund_saying_which_when_and_by_whom(
-    services: Services, store: MemoryStore, clock: FakeClock, agent: str
+    services: Services, store: SqliteStore, clock: FakeClock, agent: str
 ) -> None:
-    async with store.write() as repo:
-        await repo.add_key_reveal(KeyReveal(M365.id, MEMBER2, clock.now() - timedelta(days=3)))
+    async with store.write() as uow:
+        await uow.keys.add_reveal(KeyReveal(M365.id, MEMBER2, clock.now() - timedelta(days=3)))
 
     check = await services.cancellation.cancellation_check(agent)
 
@@ -142,11 +142,11 @@ async def test_a_viewed_key_blocks_the_refund_saying_which_when_and_by_whom(
 
 
 async def test_every_failing_condition_is_listed_and_nothing_is_filed(
-    services: Services, store: MemoryStore, clock: FakeClock, agent: str
+    services: Services, store: SqliteStore, clock: FakeClock, agent: str
 ) -> None:
     await services.seats.assign(ADMIN, M365.id, MEMBER)
-    async with store.write() as repo:
-        await repo.add_key_reveal(KeyReveal(M365.id, MEMBER, clock.now()))
+    async with store.write() as uow:
+        await uow.keys.add_reveal(KeyReveal(M365.id, MEMBER, clock.now()))
     clock.advance(timedelta(days=40))
     before = await state(store)
 
@@ -164,7 +164,7 @@ async def test_every_failing_condition_is_listed_and_nothing_is_filed(
 
 
 async def test_a_second_cancellation_while_one_is_open_is_refused(
-    services: Services, store: MemoryStore, agent: str
+    services: Services, store: SqliteStore, agent: str
 ) -> None:
     first = await services.cancellation.request_cancellation(agent)
     before = await state(store)
@@ -182,7 +182,7 @@ async def test_a_second_cancellation_while_one_is_open_is_refused(
 async def test_without_a_membership_there_is_nothing_to_cancel(
     clock: FakeClock,
 ) -> None:
-    services = build_services(MemoryStore(), clock=clock)
+    services = build_services(throwaway_store(), clock=clock)
     await services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
 
     with refused(NotFound, "No membership"):
@@ -191,7 +191,7 @@ async def test_without_a_membership_there_is_nothing_to_cancel(
 
 @pytest.mark.parametrize("role", [None, Role.USER_ADMIN], ids=str)
 async def test_members_and_user_admins_may_not_cancel(
-    services: Services, store: MemoryStore, agent: str, role: Role | None
+    services: Services, store: SqliteStore, agent: str, role: Role | None
 ) -> None:
     if role is not None:
         await services.roles.grant(ADMIN, MEMBER3, role)

@@ -24,7 +24,7 @@ from bot.domain.model import (
 )
 from bot.runtime.bootstrap import build_services
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore, throwaway_store
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
@@ -48,7 +48,7 @@ from tests.unit.helpers import (
 # -- reading --------------------------------------------------------------------------------
 
 
-async def test_the_inventory_is_listed_page_by_page(store: MemoryStore, clock: FakeClock) -> None:
+async def test_the_inventory_is_listed_page_by_page(store: SqliteStore, clock: FakeClock) -> None:
     services = build_services(store, clock=clock, page_size=4)
 
     first = await services.catalog.list_benefits(MEMBER, page=0)
@@ -67,7 +67,7 @@ async def test_the_inventory_is_listed_page_by_page(store: MemoryStore, clock: F
 
 @pytest.mark.parametrize(("asked", "shown"), [(2, 1), (99, 1), (-5, 0)])
 async def test_a_page_out_of_range_is_clamped_to_the_nearest_page(
-    store: MemoryStore, clock: FakeClock, asked: int, shown: int
+    store: SqliteStore, clock: FakeClock, asked: int, shown: int
 ) -> None:
     services = build_services(store, clock=clock, page_size=4)
 
@@ -79,7 +79,7 @@ async def test_a_page_out_of_range_is_clamped_to_the_nearest_page(
 
 
 async def test_an_empty_inventory_lists_one_empty_page(clock: FakeClock) -> None:
-    services = build_services(MemoryStore(), clock=clock)
+    services = build_services(throwaway_store(), clock=clock)
 
     page = await services.catalog.list_benefits(MEMBER, page=3)
 
@@ -207,12 +207,12 @@ async def test_a_benefit_past_its_expiry_date_shows_as_expired(
 
 
 async def test_a_technical_benefit_is_not_activated_then_pending_then_active_with_its_ids(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     assert (await services.catalog.details(MEMBER, SUPPORT.id)).status is None
     pending = Activation(SUPPORT.id, ActivationStatus.PENDING, ADMIN, clock.now())
-    async with store.write() as repo:
-        await repo.put_activation(pending)
+    async with store.write() as uow:
+        await uow.activations.put(pending)
 
     waiting = await services.catalog.details(MEMBER, SUPPORT.id)
     assert waiting.status is ActivationStatus.PENDING
@@ -220,8 +220,8 @@ async def test_a_technical_benefit_is_not_activated_then_pending_then_active_wit
     assert "Pending (requested 2026-01-15)" in view
     assert "Access ID" not in view
 
-    async with store.write() as repo:
-        await repo.put_activation(
+    async with store.write() as uow:
+        await uow.activations.put(
             replace(
                 pending,
                 status=ActivationStatus.ACTIVE,
@@ -239,10 +239,10 @@ async def test_a_technical_benefit_is_not_activated_then_pending_then_active_wit
 
 
 async def test_an_offer_past_its_activation_expiry_is_expired(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
-    async with store.write() as repo:
-        await repo.put_activation(
+    async with store.write() as uow:
+        await uow.activations.put(
             Activation(
                 CO_SELL.id,
                 ActivationStatus.ACTIVE,
@@ -259,13 +259,13 @@ async def test_an_offer_past_its_activation_expiry_is_expired(
 
 
 async def test_holders_come_page_by_page_and_a_page_past_the_end_shows_the_last(
-    services: Services, store: MemoryStore, add_benefits: AddBenefits, clock: FakeClock
+    services: Services, store: SqliteStore, add_benefits: AddBenefits, clock: FakeClock
 ) -> None:
     wide = Benefit("wide", "Wide licence", Category.SOFTWARE, seats=200)
     await add_benefits(wide)
-    async with store.write() as repo:
+    async with store.write() as uow:
         for i in range(120):
-            await repo.add_assignment(
+            await uow.assignments.add(
                 benefit_id=wide.id, user_id=f"UH{i:05d}", assigned_at=clock.now(), assigned_by=ADMIN
             )
 

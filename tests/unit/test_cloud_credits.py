@@ -18,7 +18,7 @@ from bot.domain.model import (
     RequestStatus,
 )
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.unit.conftest import (
     ADMIN,
     AZURE,
@@ -92,7 +92,7 @@ def test_an_email_is_checked_for_syntax_and_kept_in_lower_case() -> None:
 
 
 async def test_a_member_assigns_a_credit_to_themselves_and_it_is_audited(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     result = await cloud.cloud.activate_cloud(MEMBER, CREDIT.id)
 
@@ -110,7 +110,7 @@ async def test_a_member_assigns_a_credit_to_themselves_and_it_is_audited(
 
 
 async def test_the_directory_email_wins_over_the_slack_profile(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     result = await cloud.cloud.activate_cloud(MEMBER, CREDIT.id, email="mia@gmail.com")
 
@@ -119,7 +119,7 @@ async def test_the_directory_email_wins_over_the_slack_profile(
 
 
 async def test_the_slack_email_is_kept_in_the_directory_when_it_had_none(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await put_user(store, "UNOEMAIL1")
 
@@ -132,7 +132,7 @@ async def test_the_slack_email_is_kept_in_the_directory_when_it_had_none(
 
 
 async def test_someone_not_yet_in_the_directory_is_added_with_their_slack_email(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await cloud.cloud.activate_cloud("UNEWCOMER", CREDIT.id, email="new@contoso.com")
 
@@ -141,7 +141,7 @@ async def test_someone_not_yet_in_the_directory_is_added_with_their_slack_email(
 
 @pytest.mark.parametrize("email", [None, "", "   "])
 async def test_an_unknown_email_is_refused_with_what_to_do_and_nothing_is_written(
-    cloud: Services, store: MemoryStore, email: str | None
+    cloud: Services, store: SqliteStore, email: str | None
 ) -> None:
     await put_user(store, "UNOEMAIL1")
     before = await state(store)
@@ -155,7 +155,7 @@ async def test_an_unknown_email_is_refused_with_what_to_do_and_nothing_is_writte
 
 
 async def test_a_malformed_slack_email_is_refused_and_nothing_is_written(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await put_user(store, "UNOEMAIL1")
     before = await state(store)
@@ -171,7 +171,7 @@ async def test_a_malformed_slack_email_is_refused_and_nothing_is_written(
     "email", ["noa@gmail.com", "noa@outlook.com", "noa@hotmail.com", "noa@yahoo.com", "noa@gmx.de"]
 )
 async def test_a_credit_never_goes_to_a_free_mail_domain_and_nothing_is_written(
-    cloud: Services, store: MemoryStore, email: str
+    cloud: Services, store: SqliteStore, email: str
 ) -> None:
     await put_user(store, "UNOEMAIL1")
     before = await state(store)
@@ -186,7 +186,7 @@ async def test_a_credit_never_goes_to_a_free_mail_domain_and_nothing_is_written(
 
 
 async def test_a_free_mail_address_already_in_the_directory_is_refused_too(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await put_user(store, "UGMAIL001", "someone@gmail.com")
 
@@ -195,7 +195,7 @@ async def test_a_free_mail_address_already_in_the_directory_is_refused_too(
 
 
 async def test_one_active_usage_based_credit_per_person(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await cloud.cloud.activate_cloud(MEMBER, CREDIT.id)
     before = await state(store)
@@ -227,7 +227,7 @@ async def test_activating_a_credit_you_hold_is_a_conflict(cloud: Services) -> No
 
 
 async def test_no_credit_is_given_when_every_seat_is_taken(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await cloud.cloud.activate_cloud(MEMBER, ONE_SEAT_CREDIT.id)
     before = await state(store)
@@ -240,7 +240,7 @@ async def test_no_credit_is_given_when_every_seat_is_taken(
 
 @pytest.mark.parametrize("benefit", [WINDOWS, VS_ENT, SUPPORT, AZURE], ids=lambda b: b.id)
 async def test_only_a_usage_based_cloud_credit_can_be_self_activated(
-    cloud: Services, store: MemoryStore, benefit: Benefit
+    cloud: Services, store: SqliteStore, benefit: Benefit
 ) -> None:
     before = await state(store)
 
@@ -258,7 +258,7 @@ async def test_an_unknown_credit_is_not_found(cloud: Services) -> None:
 
 
 async def test_a_monthly_credit_is_reassigned_at_most_five_times(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     users = [f"UMONTH{i:03d}" for i in range(7)]
     for user in users:
@@ -276,7 +276,7 @@ async def test_a_monthly_credit_is_reassigned_at_most_five_times(
 
 
 async def test_a_credit_that_is_not_monthly_has_no_reassignment_limit(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     users = [f"UYEAR{i:04d}" for i in range(8)]
     for user in users:
@@ -286,7 +286,7 @@ async def test_a_credit_that_is_not_monthly_has_no_reassignment_limit(
 
 
 async def test_a_credit_that_needs_approval_files_a_request_for_a_global_admin(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await put_user(store, "UNOEMAIL1")
 
@@ -309,7 +309,7 @@ async def test_a_credit_that_needs_approval_files_a_request_for_a_global_admin(
 
 
 async def test_a_credit_that_needs_approval_is_refused_before_filing_when_a_rule_fails(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await cloud.cloud.activate_cloud(MEMBER, CREDIT.id)
     before = await state(store)
@@ -321,7 +321,7 @@ async def test_a_credit_that_needs_approval_is_refused_before_filing_when_a_rule
 
 
 async def test_approving_a_credit_for_someone_who_got_another_meanwhile_is_refused(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     filed = await cloud.cloud.activate_cloud(MEMBER, APPROVED_CREDIT.id)
     assert filed.request is not None
@@ -334,7 +334,7 @@ async def test_approving_a_credit_for_someone_who_got_another_meanwhile_is_refus
 
 
 async def test_a_global_admin_cannot_assign_a_credit_to_a_free_mail_address(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await put_user(store, "UGMAIL001", "someone@gmail.com")
 

@@ -11,26 +11,26 @@ from bot.domain.outbox import PingState
 from bot.runtime.bootstrap import build_services
 from bot.runtime.container import Services
 from bot.services.reminders import Kind, ReminderService
-from storage.base import Repository
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore, throwaway_store
+from storage.unit_of_work import UnitOfWork
 from tests.unit.conftest import ADMIN, MEMBER, VS_ENT, put_benefits
 
 
-async def make(store: MemoryStore, clock: FakeClock) -> tuple[Services, ReminderService]:
+async def make(store: SqliteStore, clock: FakeClock) -> tuple[Services, ReminderService]:
     await put_benefits(store, VS_ENT)
     services = build_services(store, clock=clock)
     await services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
     return services, services.reminders
 
 
-async def queued(store: MemoryStore) -> list[tuple[str, str, str]]:
-    async with store.read() as repo:
-        pings = await repo.pings(state=PingState.QUEUED, offset=0, limit=100)
+async def queued(store: SqliteStore) -> list[tuple[str, str, str]]:
+    async with store.read() as uow:
+        pings = await uow.outbox.pings(state=PingState.QUEUED, offset=0, limit=100)
     return [(p.key, p.recipient, p.kind) for p in pings]
 
 
 async def test_an_approval_queues_exactly_one_dm_to_the_requester() -> None:
-    store, clock = MemoryStore(), FakeClock()
+    store, clock = throwaway_store(), FakeClock()
     services, _ = await make(store, clock)
     created = await services.requests.request_benefit(MEMBER, "vs-ent", "for the project")
     await services.requests.approve(ADMIN, created.request.id)
@@ -39,30 +39,30 @@ async def test_an_approval_queues_exactly_one_dm_to_the_requester() -> None:
 
 
 async def test_a_denial_queues_the_dm_with_its_reason() -> None:
-    store, clock = MemoryStore(), FakeClock()
+    store, clock = throwaway_store(), FakeClock()
     services, _ = await make(store, clock)
     created = await services.requests.request_benefit(MEMBER, "vs-ent", "")
     await services.requests.deny(ADMIN, created.request.id, "Seats are for the sales team")
-    async with store.read() as repo:
-        [ping] = await repo.pings(state=PingState.QUEUED, offset=0, limit=10)
+    async with store.read() as uow:
+        [ping] = await uow.outbox.pings(state=PingState.QUEUED, offset=0, limit=10)
     assert ping.params["status"] == "denied"
     assert ping.params["note"] == "Seats are for the sales team"
 
 
 async def test_when_queueing_the_dm_fails_the_approval_is_rolled_back_too() -> None:
-    store, clock = MemoryStore(), FakeClock()
+    store, clock = throwaway_store(), FakeClock()
     services, _ = await make(store, clock)
     created = await services.requests.request_benefit(MEMBER, "vs-ent", "")
 
-    async def broken_outbox(repo: Repository, event: Event) -> None:
+    async def broken_outbox(uow: UnitOfWork, event: Event) -> None:
         raise RuntimeError("outbox unavailable")
 
     services.events.subscribe_all(broken_outbox)
     with pytest.raises(RuntimeError):
         await services.requests.approve(ADMIN, created.request.id)
-    async with store.read() as repo:
-        assert await repo.count_active_assignments("vs-ent") == 0
-        request = await repo.get_request(created.request.id)
+    async with store.read() as uow:
+        assert await uow.assignments.count_active("vs-ent") == 0
+        request = await uow.requests.get(created.request.id)
     assert request is not None
     assert request.status.value == "pending"
     assert await queued(store) == []

@@ -17,7 +17,7 @@ from bot.domain.model import (
     NoMatch,
 )
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.unit.conftest import (
     AZURE,
     BENEFITS,
@@ -173,7 +173,7 @@ async def test_an_explicit_reason_is_never_read_as_part_of_the_benefit_name(
 
 
 async def test_an_ambiguous_name_with_an_explicit_reason_is_refused(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -185,7 +185,7 @@ async def test_an_ambiguous_name_with_an_explicit_reason_is_refused(
 
 
 async def test_request_text_that_names_no_benefit_is_refused_with_candidates(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -213,7 +213,7 @@ async def test_a_reason_after_the_benefit_name_keeps_its_line_breaks(
 
 @pytest.mark.parametrize("explicit", [True, False], ids=["explicit", "split"])
 async def test_a_10000_character_reason_is_refused_and_nothing_is_written(
-    services: Services, store: MemoryStore, explicit: bool
+    services: Services, store: SqliteStore, explicit: bool
 ) -> None:
     reason = ("word " * 2000).strip()
     before = await snapshot(store)
@@ -233,7 +233,7 @@ async def test_a_10000_character_reason_is_refused_and_nothing_is_written(
 
 
 async def test_a_10000_character_request_text_is_refused_and_nothing_is_written(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -255,7 +255,7 @@ ODD_REASONS = [
 
 @pytest.mark.parametrize("reason", ODD_REASONS)
 async def test_an_odd_reason_is_stored_verbatim_and_touches_nothing_else(
-    services: Services, store: MemoryStore, reason: str
+    services: Services, store: SqliteStore, reason: str
 ) -> None:
     before = await snapshot(store)
 
@@ -294,7 +294,7 @@ async def test_an_odd_reason_after_the_benefit_name_is_stored_verbatim(
     ],
 )
 async def test_an_odd_benefit_query_is_no_match_and_changes_nothing(
-    services: Services, store: MemoryStore, query: str
+    services: Services, store: SqliteStore, query: str
 ) -> None:
     before = await snapshot(store)
 

@@ -30,9 +30,8 @@ from bot.services.inventory.importer import ImportReport, import_inventory, reso
 from bot.services.inventory.loader import load_inventory
 from bot.services.inventory.schema import Inventory, InventoryError
 from bot.services.keys import KeyVault
-from storage.base import Repository
-from storage.memory import MemoryStore
-from storage.sqlite import open_sqlite
+from storage.sqlite import SqliteStore, open_sqlite, throwaway_store
+from storage.unit_of_work import UnitOfWork
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.yaml"
 NOW = datetime(2026, 3, 20, 14, 30, tzinfo=UTC)
@@ -76,8 +75,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store() -> MemoryStore:
-    return MemoryStore()
+def store() -> SqliteStore:
+    return throwaway_store()
 
 
 def write(tmp_path: Path, text: str, name: str = "inventory.yaml") -> Path:
@@ -86,36 +85,36 @@ def write(tmp_path: Path, text: str, name: str = "inventory.yaml") -> Path:
     return path
 
 
-async def load_and_import(store: MemoryStore, path: Path, clock: FakeClock) -> ImportReport:
+async def load_and_import(store: SqliteStore, path: Path, clock: FakeClock) -> ImportReport:
     return await import_inventory(store, load_inventory(path), clock=clock, vault=VAULT)
 
 
-async def snapshot(store: MemoryStore, *user_ids: str) -> Snapshot:
+async def snapshot(store: SqliteStore, *user_ids: str) -> Snapshot:
     """Everything an import can change, read through the repository."""
-    async with store.read() as repo:
-        benefits = await repo.all_benefits()
-        assignments = {b.id: await repo.active_assignments(b.id) for b in benefits}
+    async with store.read() as uow:
+        benefits = await uow.benefits.all()
+        assignments = {b.id: await uow.assignments.active(b.id) for b in benefits}
         holders = {a.user_id for found in assignments.values() for a in found if a.user_id}
-        users = {uid: await repo.get_user(uid) for uid in sorted(holders | set(user_ids))}
+        users = {uid: await uow.people.get_user(uid) for uid in sorted(holders | set(user_ids))}
         return (
-            await repo.get_membership(),
+            await uow.membership.get(),
             benefits,
             assignments,
-            await repo.unresolved_holders(),
+            await uow.assignments.unresolved_holders(),
             users,
         )
 
 
-async def import_audit(store: MemoryStore) -> list[str]:
-    async with store.read() as repo:
-        entries = await repo.recent_audit(100)
+async def import_audit(store: SqliteStore) -> list[str]:
+    async with store.read() as uow:
+        entries = await uow.audit.recent(100)
     return [e.detail for e in entries if e.action == "inventory.import"]
 
 
 # -- the example file ------------------------------------------------------------
 
 
-async def test_the_example_file_loads_and_imports(store: MemoryStore, clock: FakeClock) -> None:
+async def test_the_example_file_loads_and_imports(store: SqliteStore, clock: FakeClock) -> None:
     inventory = load_inventory(EXAMPLE)
 
     report = await import_inventory(store, inventory, clock=clock, vault=VAULT)
@@ -125,11 +124,11 @@ async def test_the_example_file_loads_and_imports(store: MemoryStore, clock: Fak
     assert (report.benefits_updated, report.benefits_unchanged) == (0, 0)
     assert report.assignments_created == 4
     assert report.holders_pending == 2
-    async with store.read() as repo:
-        membership = await repo.get_membership()
-        benefits = await repo.all_benefits()
-        windows = await repo.active_assignment("windows-11-enterprise", "U024BE7LH")
-        user = await repo.get_user("U024BE7LH")
+    async with store.read() as uow:
+        membership = await uow.membership.get()
+        benefits = await uow.benefits.all()
+        windows = await uow.assignments.find_active("windows-11-enterprise", "U024BE7LH")
+        user = await uow.people.get_user("U024BE7LH")
     assert membership is not None
     assert membership.level is Level.GOLD
     assert membership.purchase_date.year == 2026
@@ -157,7 +156,7 @@ def test_the_example_file_has_two_benefits_of_every_category() -> None:
 
 
 async def test_importing_the_same_file_twice_changes_nothing(
-    store: MemoryStore, clock: FakeClock
+    store: SqliteStore, clock: FakeClock
 ) -> None:
     await load_and_import(store, EXAMPLE, clock)
     before = await snapshot(store)
@@ -176,19 +175,19 @@ async def test_importing_the_same_file_twice_changes_nothing(
 
 
 async def test_every_import_writes_one_audit_entry_with_its_summary(
-    store: MemoryStore, clock: FakeClock
+    store: SqliteStore, clock: FakeClock
 ) -> None:
     first = await load_and_import(store, EXAMPLE, clock)
     second = await load_and_import(store, EXAMPLE, clock)
 
     assert await import_audit(store) == [second.summary(), first.summary()]
-    async with store.read() as repo:
-        latest = (await repo.recent_audit(1))[0]
+    async with store.read() as uow:
+        latest = (await uow.audit.recent(1))[0]
     assert (latest.actor, latest.subject, latest.at) == ("import", "inventory:inventory.yaml", NOW)
 
 
 async def test_a_changed_file_updates_seats_and_name_but_keeps_assignments(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, BASE), clock)
     _, _, held_before, pending_before, _ = await snapshot(store)
@@ -209,20 +208,20 @@ async def test_a_changed_file_updates_seats_and_name_but_keeps_assignments(
 
 
 async def test_holders_left_out_of_a_later_file_keep_their_seats(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, BASE), clock)
     without = BASE.replace("    holders:\n      - user: U024BE7LH\n", "")
 
     await load_and_import(store, write(tmp_path, without, "without.yaml"), clock)
 
-    async with store.read() as repo:
-        held = await repo.active_assignment("windows-11-enterprise", "U024BE7LH")
+    async with store.read() as uow:
+        held = await uow.assignments.find_active("windows-11-enterprise", "U024BE7LH")
     assert held is not None
 
 
 async def test_a_new_holder_in_a_later_file_gets_a_seat_dated_the_import_day(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, BASE), clock)
     more = BASE.replace(
@@ -233,24 +232,24 @@ async def test_a_new_holder_in_a_later_file_gets_a_seat_dated_the_import_day(
 
     assert report.assignments_created == 1
     assert report.users_added == 1
-    async with store.read() as repo:
-        held = await repo.active_assignment("windows-11-enterprise", "W0NEW")
+    async with store.read() as uow:
+        held = await uow.assignments.find_active("windows-11-enterprise", "W0NEW")
     assert held is not None
     assert held.assigned_at == datetime(2026, 3, 20, tzinfo=UTC)
 
 
 async def test_a_known_directory_user_is_left_as_it_is(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     known = DirectoryUser("U024BE7LH", name="Ada", email="ada@contoso.com")
-    async with store.write() as repo:
-        await repo.put_user(known)
+    async with store.write() as uow:
+        await uow.people.put_user(known)
 
     report = await load_and_import(store, write(tmp_path, BASE), clock)
 
     assert report.users_added == 0
-    async with store.read() as repo:
-        assert await repo.get_user("U024BE7LH") == known
+    async with store.read() as uow:
+        assert await uow.people.get_user("U024BE7LH") == known
 
 
 # -- bad files -------------------------------------------------------------------
@@ -422,7 +421,7 @@ BAD_FILES: list[tuple[str, str, str, str, str | None, int, str]] = [
     [pytest.param(*case[1:], id=case[0]) for case in BAD_FILES],
 )
 async def test_a_bad_file_names_the_file_entry_and_field_and_imports_nothing(
-    store: MemoryStore,
+    store: SqliteStore,
     clock: FakeClock,
     tmp_path: Path,
     old: str,
@@ -450,7 +449,7 @@ async def test_a_bad_file_names_the_file_entry_and_field_and_imports_nothing(
 
 
 async def test_a_yaml_syntax_error_names_the_line_and_column(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     path = write(tmp_path, BASE.replace("name: Office LTSC", "name: Office: LTSC"))
 
@@ -512,11 +511,11 @@ def test_only_the_first_problem_is_described_with_a_count_of_the_others(tmp_path
 
 
 async def test_lowering_seats_below_the_seats_in_use_fails_and_writes_nothing(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, BASE), clock)
-    async with store.write() as repo:  # a second seat given out in Slack
-        await repo.add_assignment(
+    async with store.write() as uow:  # a second seat given out in Slack
+        await uow.assignments.add(
             benefit_id="windows-11-enterprise",
             user_id="U0SLACK",
             assigned_at=NOW,
@@ -543,11 +542,11 @@ async def test_lowering_seats_below_the_seats_in_use_fails_and_writes_nothing(
 
 
 async def test_new_holders_beyond_the_free_seats_fail_the_whole_import(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, BASE), clock)
-    async with store.write() as repo:
-        await repo.add_assignment(
+    async with store.write() as uow:
+        await uow.assignments.add(
             benefit_id="windows-11-enterprise",
             user_id="U0SLACK",
             assigned_at=NOW,
@@ -567,7 +566,7 @@ async def test_new_holders_beyond_the_free_seats_fail_the_whole_import(
 # -- progress --------------------------------------------------------------------
 
 
-async def test_progress_is_reported_for_every_benefit(store: MemoryStore, clock: FakeClock) -> None:
+async def test_progress_is_reported_for_every_benefit(store: SqliteStore, clock: FakeClock) -> None:
     inventory = load_inventory(EXAMPLE)
     calls: list[tuple[int, int]] = []
 
@@ -599,7 +598,7 @@ class FakeDirectory:
 
 
 async def test_email_holders_are_resolved_and_unknown_emails_stay_pending(
-    store: MemoryStore, clock: FakeClock
+    store: SqliteStore, clock: FakeClock
 ) -> None:
     await load_and_import(store, EXAMPLE, clock)
     slack = FakeDirectory({"j.devries@contoso.com": "U0JDV"})
@@ -608,11 +607,11 @@ async def test_email_holders_are_resolved_and_unknown_emails_stay_pending(
 
     assert resolved == 1
     assert sorted(slack.asked) == ["j.devries@contoso.com", "m.jansen@contoso.com"]
-    async with store.read() as repo:
-        held = await repo.active_assignment("windows-11-enterprise", "U0JDV")
-        pending = await repo.unresolved_holders()
-        user = await repo.get_user("U0JDV")
-        audit = await repo.recent_audit(1)
+    async with store.read() as uow:
+        held = await uow.assignments.find_active("windows-11-enterprise", "U0JDV")
+        pending = await uow.assignments.unresolved_holders()
+        user = await uow.people.get_user("U0JDV")
+        audit = await uow.audit.recent(1)
     assert held is not None
     assert held.holder_email == "j.devries@contoso.com"
     assert [a.holder_email for a in pending] == ["m.jansen@contoso.com"]
@@ -621,7 +620,7 @@ async def test_email_holders_are_resolved_and_unknown_emails_stay_pending(
 
 
 async def test_nothing_is_written_when_no_email_is_found(
-    store: MemoryStore, clock: FakeClock
+    store: SqliteStore, clock: FakeClock
 ) -> None:
     await load_and_import(store, EXAMPLE, clock)
     before = await snapshot(store)
@@ -633,7 +632,7 @@ async def test_nothing_is_written_when_no_email_is_found(
 
 
 async def test_a_resolved_email_holder_is_not_assigned_again_by_a_reimport(
-    store: MemoryStore, clock: FakeClock
+    store: SqliteStore, clock: FakeClock
 ) -> None:
     await load_and_import(store, EXAMPLE, clock)
     await resolve_email_holders(
@@ -649,11 +648,11 @@ async def test_a_resolved_email_holder_is_not_assigned_again_by_a_reimport(
 
 
 async def test_an_email_holder_who_already_holds_the_benefit_is_not_counted_twice(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, BASE), clock)
-    async with store.write() as repo:
-        await repo.add_assignment(
+    async with store.write() as uow:
+        await uow.assignments.add(
             benefit_id="office-ltsc-pro-plus",
             user_id="U0JDV",
             assigned_at=NOW,
@@ -665,9 +664,9 @@ async def test_an_email_holder_who_already_holds_the_benefit_is_not_counted_twic
     )
 
     assert resolved == 1
-    async with store.read() as repo:
-        holders = await repo.active_assignments("office-ltsc-pro-plus")
-        pending = await repo.unresolved_holders()
+    async with store.read() as uow:
+        holders = await uow.assignments.active("office-ltsc-pro-plus")
+        pending = await uow.assignments.unresolved_holders()
     assert [(a.user_id, a.assigned_by) for a in holders] == [("U0JDV", "U0ADMIN")]
     assert pending == []
 
@@ -705,7 +704,7 @@ def big_inventory_text(benefits: int, holders_each: int) -> str:
 
 
 async def test_a_file_of_1000_benefits_with_10000_holders_imports(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     path = write(tmp_path, big_inventory_text(1000, 10))
     started = time.perf_counter()
@@ -717,9 +716,9 @@ async def test_a_file_of_1000_benefits_with_10000_holders_imports(
     assert report.assignments_created == 10_000
     assert report.holders_pending == 5_000
     assert report.users_added == 1_250
-    async with store.read() as repo:
-        assert await repo.count_benefits(category=None) == 1000
-        assert await repo.count_active_assignments("benefit-0999") == 10
+    async with store.read() as uow:
+        assert await uow.benefits.count(category=None) == 1000
+        assert await uow.assignments.count_active("benefit-0999") == 10
     assert elapsed < 30, f"importing took {elapsed:.1f} s"  # a guard against quadratic work
 
 
@@ -900,59 +899,59 @@ class RecordingSink:
     def __init__(self) -> None:
         self.events: list[Event] = []
 
-    async def __call__(self, repo: Repository, event: Event) -> None:
+    async def __call__(self, uow: UnitOfWork, event: Event) -> None:
         self.events.append(event)
 
 
 class FailingSink:
-    async def __call__(self, repo: Repository, event: Event) -> None:
+    async def __call__(self, uow: UnitOfWork, event: Event) -> None:
         raise RuntimeError("the outbox is full")
 
 
-async def everything(store: MemoryStore) -> tuple[Snapshot, list[Activation], list[AuditEntry]]:
+async def everything(store: SqliteStore) -> tuple[Snapshot, list[Activation], list[AuditEntry]]:
     """What an import can change, with the activations and the audit log."""
-    async with store.read() as repo:
-        activations = await repo.activations()
-        audit = await repo.recent_audit(1000)
+    async with store.read() as uow:
+        activations = await uow.activations.all()
+        audit = await uow.audit.recent(1000)
     return await snapshot(store), activations, audit
 
 
 async def test_every_field_of_every_kind_of_benefit_is_imported(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     report = await load_and_import(store, write(tmp_path, KINDS), clock)
 
     assert report.benefits_created == len(KIND_BENEFITS)
-    async with store.read() as repo:
+    async with store.read() as uow:
         for expected in KIND_BENEFITS:
-            assert await repo.get_benefit(expected.id) == expected
-        membership = await repo.get_membership()
+            assert await uow.benefits.get(expected.id) == expected
+        membership = await uow.membership.get()
     assert membership is not None
     assert membership.cloud_competency is True
 
 
 async def test_the_cloud_competency_is_false_unless_the_file_says_so(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, BASE), clock)
 
-    async with store.read() as repo:
-        membership = await repo.get_membership()
+    async with store.read() as uow:
+        membership = await uow.membership.get()
 
     assert membership is not None
     assert membership.cloud_competency is False
 
 
 async def test_imported_activations_are_stored_with_their_ids_expiry_and_requester(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     report = await load_and_import(store, write(tmp_path, KINDS), clock)
 
-    async with store.read() as repo:
-        signature = await repo.get_activation("signature")
-        incidents = await repo.get_activation("incidents")
-        offer = await repo.get_activation("gold-core")
-        advisory = await repo.get_activation("advisory")
+    async with store.read() as uow:
+        signature = await uow.activations.get("signature")
+        incidents = await uow.activations.get("incidents")
+        offer = await uow.activations.get("gold-core")
+        advisory = await uow.activations.get("advisory")
     assert signature == Activation(
         "signature",
         ActivationStatus.ACTIVE,
@@ -977,7 +976,7 @@ async def test_imported_activations_are_stored_with_their_ids_expiry_and_request
 
 
 async def test_re_importing_every_kind_changes_nothing_and_emits_nothing(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     path = write(tmp_path, KINDS)
     await load_and_import(store, path, clock)
@@ -1055,7 +1054,7 @@ async def test_re_importing_every_kind_changes_nothing_and_emits_nothing(
     ],
 )
 async def test_a_changed_detail_updates_the_benefit_in_place(
-    store: MemoryStore,
+    store: SqliteStore,
     clock: FakeClock,
     tmp_path: Path,
     old: str,
@@ -1064,8 +1063,8 @@ async def test_a_changed_detail_updates_the_benefit_in_place(
     changed: dict[str, Any],
 ) -> None:
     await load_and_import(store, write(tmp_path, KINDS), clock)
-    async with store.write() as repo:
-        await repo.add_assignment(
+    async with store.write() as uow:
+        await uow.assignments.add(
             benefit_id=benefit_id, user_id="U0HELD", assigned_at=NOW, assigned_by="U0ADMIN"
         )
     assert old in KINDS
@@ -1075,14 +1074,14 @@ async def test_a_changed_detail_updates_the_benefit_in_place(
     )
 
     expected = next(b for b in KIND_BENEFITS if b.id == benefit_id)
-    async with store.read() as repo:
-        assert await repo.get_benefit(benefit_id) == replace(expected, **changed)
-        assert await repo.active_assignment(benefit_id, "U0HELD") is not None
+    async with store.read() as uow:
+        assert await uow.benefits.get(benefit_id) == replace(expected, **changed)
+        assert await uow.assignments.find_active(benefit_id, "U0HELD") is not None
     assert (report.benefits_created, report.benefits_updated) == (0, 1)
 
 
 async def test_an_import_that_completes_a_pending_activation_emits_one_activation_completed(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, KINDS), clock)
     sink = RecordingSink()
@@ -1107,9 +1106,9 @@ async def test_an_import_that_completes_a_pending_activation_emits_one_activatio
         access_id="7654321",
         contract_id="SRX-2026-00077",
     )
-    async with store.read() as repo:
-        assert await repo.get_activation("incidents") == event.activation
-        audit = await repo.recent_audit(2)
+    async with store.read() as uow:
+        assert await uow.activations.get("incidents") == event.activation
+        audit = await uow.audit.recent(2)
     assert (audit[1].action, audit[1].subject, audit[1].actor) == (
         "activation.complete",
         "benefit:incidents",
@@ -1127,11 +1126,11 @@ async def test_an_import_that_completes_a_pending_activation_emits_one_activatio
 
 
 async def test_a_file_written_before_a_completion_does_not_take_the_activation_back(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, INCIDENTS_ACTIVE, "completed.yaml"), clock)
-    async with store.read() as repo:
-        completed = await repo.get_activation("incidents")
+    async with store.read() as uow:
+        completed = await uow.activations.get("incidents")
     sink = RecordingSink()
 
     stale = await import_inventory(
@@ -1141,8 +1140,8 @@ async def test_a_file_written_before_a_completion_does_not_take_the_activation_b
         events=EventBus.to_all([sink]),
     )
 
-    async with store.read() as repo:
-        assert await repo.get_activation("incidents") == completed
+    async with store.read() as uow:
+        assert await uow.activations.get("incidents") == completed
     assert completed is not None
     assert completed.status is ActivationStatus.ACTIVE
     assert stale.activations_written == 0
@@ -1150,21 +1149,21 @@ async def test_a_file_written_before_a_completion_does_not_take_the_activation_b
 
 
 async def test_an_activation_without_requester_or_date_is_requested_by_import_on_the_import_day(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     bare = KINDS.replace("      requested_by: U0MPN\n      requested_at: 2026-03-16\n", "")
 
     await load_and_import(store, write(tmp_path, bare), clock)
 
-    async with store.read() as repo:
-        incidents = await repo.get_activation("incidents")
+    async with store.read() as uow:
+        incidents = await uow.activations.get("incidents")
     assert incidents is not None
     assert (incidents.status, incidents.requested_by) == (ActivationStatus.PENDING, "import")
     assert incidents.requested_at.date() == NOW.date()
 
 
 async def test_a_sink_that_fails_undoes_the_whole_import(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     await load_and_import(store, write(tmp_path, KINDS), clock)
     before = await everything(store)
@@ -1179,26 +1178,26 @@ async def test_a_sink_that_fails_undoes_the_whole_import(
 
 
 async def test_every_kind_imports_into_sqlite_exactly_as_into_memory(
-    store: MemoryStore, clock: FakeClock, tmp_path: Path
+    store: SqliteStore, clock: FakeClock, tmp_path: Path
 ) -> None:
     inventory = load_inventory(write(tmp_path, KINDS))
     sqlite = await open_sqlite(tmp_path / "kinds.db")
     try:
         await import_inventory(sqlite, inventory, clock=clock)
         await import_inventory(store, inventory, clock=clock)
-        async with sqlite.read() as repo:
+        async with sqlite.read() as uow:
             in_sqlite = (
-                await repo.get_membership(),
-                await repo.all_benefits(),
-                await repo.activations(),
+                await uow.membership.get(),
+                await uow.benefits.all(),
+                await uow.activations.all(),
             )
     finally:
         await sqlite.close()
-    async with store.read() as repo:
+    async with store.read() as uow:
         in_memory = (
-            await repo.get_membership(),
-            await repo.all_benefits(),
-            await repo.activations(),
+            await uow.membership.get(),
+            await uow.benefits.all(),
+            await uow.activations.all(),
         )
 
     assert in_sqlite == in_memory
@@ -1550,7 +1549,7 @@ BAD_KINDS: list[tuple[str, str, str, str, str, int, str]] = [
     [pytest.param(*case[1:], id=case[0]) for case in BAD_KINDS],
 )
 async def test_a_kind_specific_mistake_names_the_file_entry_and_field_and_imports_nothing(
-    store: MemoryStore,
+    store: SqliteStore,
     clock: FakeClock,
     tmp_path: Path,
     old: str,

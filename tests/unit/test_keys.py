@@ -48,8 +48,7 @@ from bot.services.keys import (
     store_keys,
 )
 from bot.settings import SettingsError
-from storage.memory import MemoryStore
-from storage.sqlite import open_sqlite
+from storage.sqlite import SqliteStore, open_sqlite, throwaway_store
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import (
     ADMIN,
@@ -106,19 +105,19 @@ def vault(vault_key: str) -> KeyVault:
 
 @pytest.fixture
 async def keys(
-    services: Services, store: MemoryStore, clock: FakeClock, vault: KeyVault
+    services: Services, store: SqliteStore, clock: FakeClock, vault: KeyVault
 ) -> KeyService:
     """The key service over the unit store, with WIN and CRM keys stored; ADMIN is Global admin."""
     await put_benefits(store, WIN, CRM, CREDIT, EMPTY)
-    async with store.write() as repo:
-        await store_keys(repo, vault, WIN.id, WIN_KEYS)
-        await store_keys(repo, vault, CRM.id, CRM_KEYS)
+    async with store.write() as uow:
+        await store_keys(uow, vault, WIN.id, WIN_KEYS)
+        await store_keys(uow, vault, CRM.id, CRM_KEYS)
     return KeyService(store, clock=clock, vault=vault)
 
 
-async def hold(store: MemoryStore, user: str, benefit: Benefit) -> int:
-    async with store.write() as repo:
-        assignment = await repo.add_assignment(
+async def hold(store: SqliteStore, user: str, benefit: Benefit) -> int:
+    async with store.write() as uow:
+        assignment = await uow.assignments.add(
             benefit_id=benefit.id,
             user_id=user,
             assigned_at=datetime(2026, 1, 2, tzinfo=UTC),
@@ -127,14 +126,14 @@ async def hold(store: MemoryStore, user: str, benefit: Benefit) -> int:
     return assignment.id
 
 
-async def first_reveal(store: MemoryStore) -> KeyReveal | None:
-    async with store.read() as repo:
-        return await repo.first_key_reveal()
+async def first_reveal(store: SqliteStore) -> KeyReveal | None:
+    async with store.read() as uow:
+        return await uow.keys.first_reveal()
 
 
-async def ciphertexts(store: MemoryStore) -> list[tuple[str, int, str]]:
-    async with store.read() as repo:
-        return await repo.all_key_ciphertexts()
+async def ciphertexts(store: SqliteStore) -> list[tuple[str, int, str]]:
+    async with store.read() as uow:
+        return await uow.keys.all_ciphertexts()
 
 
 # -- the vault --------------------------------------------------------------------
@@ -201,7 +200,7 @@ def test_a_revealed_result_keeps_its_keys_out_of_its_repr() -> None:
 
 
 async def test_a_seat_holder_gets_the_download_instructions_and_keys_for_their_choice(
-    keys: KeyService, store: MemoryStore
+    keys: KeyService, store: SqliteStore
 ) -> None:
     await hold(store, MEMBER, WIN)
 
@@ -214,7 +213,7 @@ async def test_a_seat_holder_gets_the_download_instructions_and_keys_for_their_c
 
 
 async def test_a_pair_without_a_download_link_still_reveals_the_keys(
-    keys: KeyService, store: MemoryStore
+    keys: KeyService, store: SqliteStore
 ) -> None:
     await hold(store, MEMBER, WIN)
 
@@ -238,7 +237,7 @@ async def test_mpn_partner_admins_and_global_admins_see_keys_without_a_seat(
 
 @pytest.mark.parametrize("role", [None, Role.USER_ADMIN, Role.ADMIN_AGENT])
 async def test_anyone_else_is_refused_with_who_may_and_nothing_is_written(
-    keys: KeyService, services: Services, store: MemoryStore, role: Role | None
+    keys: KeyService, services: Services, store: SqliteStore, role: Role | None
 ) -> None:
     await services.roles.grant(ADMIN, "UPARTNER1", Role.MPN_PARTNER_ADMIN)
     if role is not None:
@@ -260,11 +259,11 @@ async def test_anyone_else_is_refused_with_who_may_and_nothing_is_written(
 
 
 async def test_a_refusal_without_any_admin_still_says_how_to_get_a_seat(
-    bare_services: Services, store: MemoryStore, clock: FakeClock, vault: KeyVault
+    bare_services: Services, store: SqliteStore, clock: FakeClock, vault: KeyVault
 ) -> None:
     await put_benefits(store, WIN)
-    async with store.write() as repo:
-        await store_keys(repo, vault, WIN.id, WIN_KEYS)
+    async with store.write() as uow:
+        await store_keys(uow, vault, WIN.id, WIN_KEYS)
     keys = KeyService(store, clock=clock, vault=vault)
 
     with pytest.raises(Forbidden) as caught:
@@ -273,17 +272,17 @@ async def test_a_refusal_without_any_admin_still_says_how_to_get_a_seat(
     assert f"/benefits request {WIN.id}" in rendered(caught.value)
 
 
-async def test_a_released_seat_no_longer_shows_keys(keys: KeyService, store: MemoryStore) -> None:
+async def test_a_released_seat_no_longer_shows_keys(keys: KeyService, store: SqliteStore) -> None:
     assignment = await hold(store, MEMBER, WIN)
-    async with store.write() as repo:
-        await repo.release_assignment(assignment, at=datetime(2026, 1, 3, tzinfo=UTC))
+    async with store.write() as uow:
+        await uow.assignments.release(assignment, at=datetime(2026, 1, 3, tzinfo=UTC))
 
     with pytest.raises(Forbidden):
         await keys.reveal(MEMBER, WIN.id, "English", "x64")
 
 
 async def test_a_seat_of_another_benefit_does_not_show_these_keys(
-    keys: KeyService, store: MemoryStore
+    keys: KeyService, store: SqliteStore
 ) -> None:
     await hold(store, MEMBER, CRM)
 
@@ -295,7 +294,7 @@ async def test_a_seat_of_another_benefit_does_not_show_these_keys(
 
 
 async def test_a_license_based_cloud_benefit_reveals_its_keys_without_language_or_os(
-    keys: KeyService, store: MemoryStore
+    keys: KeyService, store: SqliteStore
 ) -> None:
     await hold(store, MEMBER, CRM)
 
@@ -315,7 +314,7 @@ async def test_a_license_based_cloud_benefit_reveals_its_keys_without_language_o
     ],
 )
 async def test_other_kinds_of_benefit_have_no_keys_and_say_so(
-    keys: KeyService, store: MemoryStore, benefit: Benefit, words: str
+    keys: KeyService, store: SqliteStore, benefit: Benefit, words: str
 ) -> None:
     before = await snapshot(store)
 
@@ -329,7 +328,7 @@ async def test_other_kinds_of_benefit_have_no_keys_and_say_so(
 
 
 async def test_a_benefit_without_stored_keys_says_the_operator_adds_them(
-    keys: KeyService, store: MemoryStore
+    keys: KeyService, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -361,7 +360,7 @@ async def test_an_unknown_benefit_id_is_not_found(keys: KeyService) -> None:
 )
 async def test_a_missing_or_unknown_choice_lists_the_choices_and_writes_nothing(
     keys: KeyService,
-    store: MemoryStore,
+    store: SqliteStore,
     language: str | None,
     os: str | None,
     which: str,
@@ -382,7 +381,7 @@ async def test_a_missing_or_unknown_choice_lists_the_choices_and_writes_nothing(
 
 
 async def test_every_reveal_is_audited_without_the_key_and_ends_refund_eligibility(
-    keys: KeyService, store: MemoryStore, clock: FakeClock
+    keys: KeyService, store: SqliteStore, clock: FakeClock
 ) -> None:
     await hold(store, MEMBER, WIN)
     assert await first_reveal(store) is None
@@ -406,7 +405,7 @@ async def test_every_reveal_is_audited_without_the_key_and_ends_refund_eligibili
 
 
 async def test_opening_the_choice_reveals_nothing_and_records_nothing(
-    keys: KeyService, store: MemoryStore
+    keys: KeyService, store: SqliteStore
 ) -> None:
     await hold(store, MEMBER, WIN)
     before = await snapshot(store)
@@ -426,10 +425,10 @@ async def test_prepare_refuses_someone_without_a_seat_before_the_modal_opens(
 
 
 async def test_a_membership_still_in_pmc_shows_no_keys_and_records_nothing(
-    keys: KeyService, store: MemoryStore
+    keys: KeyService, store: SqliteStore
 ) -> None:
-    async with store.write() as repo:
-        await repo.put_membership(
+    async with store.write() as uow:
+        await uow.membership.put(
             Membership(
                 level=MEMBERSHIP.level,
                 purchase_date=MEMBERSHIP.purchase_date,
@@ -452,7 +451,7 @@ async def test_a_membership_still_in_pmc_shows_no_keys_and_records_nothing(
 
 
 async def test_keys_the_bots_key_cannot_decrypt_are_refused_without_showing_any(
-    keys: KeyService, store: MemoryStore, clock: FakeClock
+    keys: KeyService, store: SqliteStore, clock: FakeClock
 ) -> None:
     other = KeyService(store, clock=clock, vault=KeyVault([KeyVault.generate_key()]))
     before = await snapshot(store)
@@ -467,7 +466,7 @@ async def test_keys_the_bots_key_cannot_decrypt_are_refused_without_showing_any(
 
 
 async def test_without_key_material_a_reveal_says_the_operator_must_set_it(
-    keys: KeyService, store: MemoryStore, clock: FakeClock
+    keys: KeyService, store: SqliteStore, clock: FakeClock
 ) -> None:
     without = KeyService(store, clock=clock, vault=None)
 
@@ -478,7 +477,7 @@ async def test_without_key_material_a_reveal_says_the_operator_must_set_it(
 
 
 async def test_the_service_logs_no_key_at_debug(
-    keys: KeyService, store: MemoryStore, caplog: pytest.LogCaptureFixture
+    keys: KeyService, store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     await hold(store, MEMBER, WIN)
@@ -495,42 +494,42 @@ async def test_the_service_logs_no_key_at_debug(
 
 
 async def test_storing_the_same_keys_again_changes_nothing(
-    keys: KeyService, store: MemoryStore, vault: KeyVault
+    keys: KeyService, store: SqliteStore, vault: KeyVault
 ) -> None:
     before = await ciphertexts(store)
 
-    async with store.write() as repo:
-        changed = await store_keys(repo, vault, WIN.id, WIN_KEYS)
+    async with store.write() as uow:
+        changed = await store_keys(uow, vault, WIN.id, WIN_KEYS)
 
     assert not changed
     assert await ciphertexts(store) == before
 
 
 async def test_storing_other_keys_replaces_them_in_order(
-    keys: KeyService, store: MemoryStore, vault: KeyVault
+    keys: KeyService, store: SqliteStore, vault: KeyVault
 ) -> None:
-    async with store.write() as repo:
-        changed = await store_keys(repo, vault, WIN.id, (WIN_KEYS[2], "NEW-KEY"))
-        stored = [vault.decrypt(c) for c in await repo.key_ciphertexts(WIN.id)]
+    async with store.write() as uow:
+        changed = await store_keys(uow, vault, WIN.id, (WIN_KEYS[2], "NEW-KEY"))
+        stored = [vault.decrypt(c) for c in await uow.keys.ciphertexts(WIN.id)]
 
     assert changed
     assert stored == [WIN_KEYS[2], "NEW-KEY"]
 
 
 async def test_storing_over_keys_of_another_key_material_is_refused(
-    keys: KeyService, store: MemoryStore
+    keys: KeyService, store: SqliteStore
 ) -> None:
     before = await ciphertexts(store)
 
     with pytest.raises(KeysUnreadable, match="BENEFITS_ENCRYPTION_KEY"):
-        async with store.write() as repo:
-            await store_keys(repo, KeyVault([KeyVault.generate_key()]), WIN.id, WIN_KEYS)
+        async with store.write() as uow:
+            await store_keys(uow, KeyVault([KeyVault.generate_key()]), WIN.id, WIN_KEYS)
 
     assert await ciphertexts(store) == before
 
 
 async def test_start_up_with_stored_keys_needs_the_key_that_decrypts_them(
-    keys: KeyService, store: MemoryStore, vault: KeyVault
+    keys: KeyService, store: SqliteStore, vault: KeyVault
 ) -> None:
     await ensure_keys_readable(store, vault)  # the right key: no complaint
 
@@ -549,11 +548,11 @@ async def test_start_up_with_stored_keys_needs_the_key_that_decrypts_them(
 
 
 async def test_start_up_without_stored_keys_needs_no_key() -> None:
-    await ensure_keys_readable(MemoryStore(), None)
+    await ensure_keys_readable(throwaway_store(), None)
 
 
 async def test_rotation_re_encrypts_every_key_under_the_new_key_with_equal_plaintexts(
-    keys: KeyService, store: MemoryStore, vault: KeyVault, vault_key: str, clock: FakeClock
+    keys: KeyService, store: SqliteStore, vault: KeyVault, vault_key: str, clock: FakeClock
 ) -> None:
     old = await ciphertexts(store)
     new_key = KeyVault.generate_key()
@@ -577,7 +576,7 @@ async def test_rotation_re_encrypts_every_key_under_the_new_key_with_equal_plain
 
 
 async def test_rotation_without_the_old_key_listed_changes_nothing(
-    keys: KeyService, store: MemoryStore, clock: FakeClock
+    keys: KeyService, store: SqliteStore, clock: FakeClock
 ) -> None:
     before = await ciphertexts(store)
     audit_before = await audit_log(store)
@@ -620,7 +619,7 @@ SOFTWARE_WITH_KEYS = """\
 async def test_an_import_stores_keys_encrypted_and_a_second_import_changes_nothing(
     tmp_path: Path, clock: FakeClock, vault: KeyVault
 ) -> None:
-    store = MemoryStore()
+    store = throwaway_store()
     path = _inventory(tmp_path, SOFTWARE_WITH_KEYS)
 
     first = await import_inventory(store, load_inventory(path), clock=clock, vault=vault)
@@ -643,7 +642,7 @@ async def test_an_import_stores_keys_encrypted_and_a_second_import_changes_nothi
 async def test_an_import_with_keys_but_no_encryption_key_names_the_variable_and_writes_nothing(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    store = MemoryStore()
+    store = throwaway_store()
 
     with pytest.raises(InventoryError) as caught:
         await import_inventory(
@@ -653,15 +652,15 @@ async def test_an_import_with_keys_but_no_encryption_key_names_the_variable_and_
     assert "BENEFITS_ENCRYPTION_KEY is not set" in str(caught.value)
     assert 'field "keys"' in str(caught.value)
     assert "DDDDD-0000" not in str(caught.value)
-    async with store.read() as repo:
-        assert await repo.all_benefits() == []
-        assert await repo.all_key_ciphertexts() == []
+    async with store.read() as uow:
+        assert await uow.benefits.all() == []
+        assert await uow.keys.all_ciphertexts() == []
 
 
 async def test_a_re_import_with_another_encryption_key_is_refused_and_writes_nothing(
     tmp_path: Path, clock: FakeClock, vault: KeyVault
 ) -> None:
-    store = MemoryStore()
+    store = throwaway_store()
     path = _inventory(tmp_path, SOFTWARE_WITH_KEYS)
     await import_inventory(store, load_inventory(path), clock=clock, vault=vault)
     before = await ciphertexts(store)
@@ -682,7 +681,7 @@ async def test_a_re_import_with_another_encryption_key_is_refused_and_writes_not
 async def test_an_empty_keys_list_removes_the_stored_keys(
     tmp_path: Path, clock: FakeClock, vault: KeyVault
 ) -> None:
-    store = MemoryStore()
+    store = throwaway_store()
     await import_inventory(
         store, load_inventory(_inventory(tmp_path, SOFTWARE_WITH_KEYS)), clock=clock, vault=vault
     )
@@ -794,9 +793,9 @@ async def test_the_grep_of_the_database_would_find_a_key_stored_in_plain_text(
     """The at-rest check can fail: a key written as is shows up in the file's bytes."""
     store = await open_sqlite(str(tmp_path / "benefits.db"))
     try:
-        async with store.write() as repo:
-            await repo.put_benefit(WIN)
-            await repo.put_keys(WIN.id, [WIN_KEYS[0]])
+        async with store.write() as uow:
+            await uow.benefits.put(WIN)
+            await uow.keys.put(WIN.id, [WIN_KEYS[0]])
         assert _leaks(tmp_path, [WIN_KEYS[0]]) != []
     finally:
         await store.close()

@@ -15,7 +15,7 @@ import pytest
 from bot.domain.model import Forbidden, Role
 from bot.domain.permissions import Action, allowed
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.unit.conftest import ADMIN, MEMBER, MEMBER2, STRANGER, VS_ENT, VS_PRO, snapshot
 
 MEMBER_ONLY = "member"
@@ -145,7 +145,7 @@ SERVICE_CELLS = [
 
 @pytest.mark.parametrize(("use", "column", "expected"), SERVICE_CELLS)
 async def test_the_service_enforces_the_matrix_for_each_role(
-    services: Services, store: MemoryStore, use: str, column: str, expected: bool
+    services: Services, store: SqliteStore, use: str, column: str, expected: bool
 ) -> None:
     for role in roles_of_column(column):
         await services.roles.grant(ADMIN, ACTOR, role)

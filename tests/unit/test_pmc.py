@@ -19,7 +19,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.unit.conftest import (
     ADMIN,
     AZURE,
@@ -62,12 +62,12 @@ PMC_REFUSED: dict[str, tuple[Operation, str]] = {
 
 @pytest.mark.parametrize("operation", list(PMC_REFUSED))
 async def test_a_membership_managed_in_pmc_refuses_changes_and_writes_nothing(
-    services: Services, store: MemoryStore, operation: str
+    services: Services, store: SqliteStore, operation: str
 ) -> None:
     created = await services.requests.request_benefit(MEMBER, VS_PRO.id, "new project")
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER3)
-    async with store.write() as repo:
-        await repo.put_membership(replace(MEMBERSHIP, managed_in_pmc=True))
+    async with store.write() as uow:
+        await uow.membership.put(replace(MEMBERSHIP, managed_in_pmc=True))
     before = await snapshot(store)
     act, actor = PMC_REFUSED[operation]
 
@@ -81,7 +81,7 @@ async def test_a_membership_managed_in_pmc_refuses_changes_and_writes_nothing(
 # -- the membership is still managed in PMC -----------------------------------------------------
 
 
-async def _setup_for_pmc(services: Services, store: MemoryStore, clock: FakeClock) -> None:
+async def _setup_for_pmc(services: Services, store: SqliteStore, clock: FakeClock) -> None:
     await put_user(store, "UNOEMAIL1")
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER)
     await services.seats.assign(ADMIN, VS_PRO.id, MEMBER2)
@@ -104,7 +104,7 @@ PMC_CHANGES = {
 
 @pytest.mark.parametrize("change", list(PMC_CHANGES))
 async def test_in_pmc_every_change_to_a_benefit_is_refused_pointing_there_and_nothing_is_written(
-    cloud: Services, store: MemoryStore, clock: FakeClock, change: str
+    cloud: Services, store: SqliteStore, clock: FakeClock, change: str
 ) -> None:
     await _setup_for_pmc(cloud, store, clock)
     await set_membership(
@@ -122,7 +122,7 @@ async def test_in_pmc_every_change_to_a_benefit_is_refused_pointing_there_and_no
 
 
 async def test_each_change_of_the_pmc_table_succeeds_once_the_membership_left_pmc(
-    cloud: Services, store: MemoryStore, clock: FakeClock
+    cloud: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     """The PMC table above fails for the right reason: each change works outside PMC."""
     await _setup_for_pmc(cloud, store, clock)
@@ -134,7 +134,7 @@ async def test_each_change_of_the_pmc_table_succeeds_once_the_membership_left_pm
 
 
 async def test_in_pmc_the_bots_own_roles_and_directory_stay_changeable(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await set_membership(store, managed_in_pmc=True)
 

@@ -29,9 +29,8 @@ from bot.domain.model import (
 from bot.domain.outbox import NewPing, Ping, PingState
 from bot.services.core import EventBus
 from bot.services.reminders import Kind, ReminderRules, ReminderService
-from storage.base import Store
-from storage.memory import MemoryStore
-from storage.sqlite import open_sqlite
+from storage.sqlite import SqliteStore, open_sqlite, throwaway_store
+from storage.unit_of_work import Store
 from tests.unit.conftest import ADMIN, ADMIN2, CO_SELL, M365, MEMBER, MEMBER2, SUPPORT, VS_ENT
 
 PARTNER = "UPARTNER1"  # an MPN partner admin
@@ -44,25 +43,25 @@ def nine(day: date, *, minutes: int = 0) -> datetime:
 
 
 @pytest.fixture
-async def admins(store: MemoryStore, clock: FakeClock) -> None:
-    async with store.write() as repo:
-        await repo.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=clock.now())
-        await repo.grant_role(ADMIN2, Role.GLOBAL_ADMIN, at=clock.now())
-        await repo.grant_role(PARTNER, Role.MPN_PARTNER_ADMIN, at=clock.now())
-        await repo.put_marketing_contact(
+async def admins(store: SqliteStore, clock: FakeClock) -> None:
+    async with store.write() as uow:
+        await uow.people.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=clock.now())
+        await uow.people.grant_role(ADMIN2, Role.GLOBAL_ADMIN, at=clock.now())
+        await uow.people.grant_role(PARTNER, Role.MPN_PARTNER_ADMIN, at=clock.now())
+        await uow.marketing_contact.put(
             MarketingContact(CONTACT, "contact@example.org", "+31201234567", "en", ADMIN, T0)
         )
 
 
 @pytest.fixture
-def reminders(store: MemoryStore, clock: FakeClock, admins: None) -> ReminderService:
+def reminders(store: SqliteStore, clock: FakeClock, admins: None) -> ReminderService:
     return ReminderService(store, clock=clock)
 
 
 async def outbox(store: Store, kind: Kind | None = None) -> list[Ping]:
-    async with store.read() as repo:
-        total = await repo.count_pings(state=None)
-        found = await repo.pings(state=None, offset=0, limit=total)
+    async with store.read() as uow:
+        total = await uow.outbox.count(state=None)
+        found = await uow.outbox.pings(state=None, offset=0, limit=total)
     return [p for p in found if kind is None or p.kind == kind]
 
 
@@ -75,9 +74,9 @@ def recipients(pings: list[Ping]) -> list[str]:
     return sorted(p.recipient for p in pings)
 
 
-async def active_offer(store: MemoryStore, ends: date, *, benefit: Benefit = CO_SELL) -> None:
-    async with store.write() as repo:
-        await repo.put_activation(
+async def active_offer(store: SqliteStore, ends: date, *, benefit: Benefit = CO_SELL) -> None:
+    async with store.write() as uow:
+        await uow.activations.put(
             Activation(
                 benefit.id,
                 ActivationStatus.ACTIVE,
@@ -94,7 +93,7 @@ async def active_offer(store: MemoryStore, ends: date, *, benefit: Benefit = CO_
 
 
 async def test_an_offer_reminds_its_contact_and_the_admins_30_7_and_1_days_before_it_ends(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     ends = date(2026, 4, 30)
     await active_offer(store, ends)
@@ -113,7 +112,7 @@ async def test_an_offer_reminds_its_contact_and_the_admins_30_7_and_1_days_befor
 
 
 async def test_sweeping_again_queues_nothing_twice(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     ends = date(2026, 2, 1)
     await active_offer(store, ends)
@@ -121,14 +120,14 @@ async def test_sweeping_again_queues_nothing_twice(
     assert await sweep_at(reminders, clock, nine(ends - timedelta(days=7))) == 4
     assert await reminders.sweep() == 0
     # even a sweep that looks at the same window again (the watermark lost) queues nothing
-    async with store.write() as repo:
-        await repo.set_watermark("reminders", T0)
+    async with store.write() as uow:
+        await uow.outbox.set_watermark("reminders", T0)
     assert await reminders.sweep() == 0
     assert len(await outbox(store, Kind.OFFER_EXPIRING)) == 4
 
 
 async def test_after_downtime_across_two_thresholds_only_the_most_urgent_is_sent_once(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     ends = date(2026, 3, 10)
     await active_offer(store, ends)
@@ -141,21 +140,21 @@ async def test_after_downtime_across_two_thresholds_only_the_most_urgent_is_sent
 
 
 async def test_an_assigned_benefit_reminds_its_holders_and_the_admins(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     ends = date(2026, 2, 20)
     expiring = Benefit("m365", M365.name, Category.SOFTWARE, seats=5, expires_on=ends)
-    async with store.write() as repo:
-        await repo.put_benefit(expiring)
+    async with store.write() as uow:
+        await uow.benefits.put(expiring)
         for user in (MEMBER, MEMBER2):
-            await repo.add_assignment(
+            await uow.assignments.add(
                 benefit_id="m365", user_id=user, assigned_at=T0, assigned_by=ADMIN
             )
-        gone = await repo.add_assignment(
+        gone = await uow.assignments.add(
             benefit_id="m365", user_id="UFORMER01", assigned_at=T0, assigned_by=ADMIN
         )
-        await repo.release_assignment(gone.id, at=T0)
-        await repo.add_assignment(
+        await uow.assignments.release(gone.id, at=T0)
+        await uow.assignments.add(
             benefit_id="m365",
             user_id=None,
             holder_email="unknown@example.com",
@@ -170,23 +169,23 @@ async def test_an_assigned_benefit_reminds_its_holders_and_the_admins(
 
 
 async def test_the_very_first_sweep_looks_back_one_day_only(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     await active_offer(store, date(2026, 1, 22))  # its 7-day point was 2026-01-15 09:00
     await sweep_at(reminders, clock, T0 + timedelta(hours=23))
     assert len(await outbox(store, Kind.OFFER_EXPIRING)) == 4
-    other = MemoryStore()
+    other = throwaway_store()
     late = ReminderService(other, clock=clock)
-    async with other.write() as repo:
-        await repo.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=T0)
-        await repo.put_benefit(CO_SELL)
+    async with other.write() as uow:
+        await uow.people.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=T0)
+        await uow.benefits.put(CO_SELL)
     await active_offer(other, date(2026, 1, 22))
     await sweep_at(late, clock, T0 + timedelta(days=2))
     assert await outbox(other, Kind.OFFER_EXPIRING) == []
 
 
 async def test_expiry_thresholds_and_the_hour_come_from_the_rules(
-    store: MemoryStore, clock: FakeClock, admins: None
+    store: SqliteStore, clock: FakeClock, admins: None
 ) -> None:
     reminders = ReminderService(
         store, clock=clock, rules=ReminderRules(expiry_days=(3,), reminder_hour=14)
@@ -206,10 +205,10 @@ async def test_expiry_thresholds_and_the_hour_come_from_the_rules(
 
 
 async def test_a_waiting_request_reminds_the_global_admins_once_a_day_until_decided(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
-    async with store.write() as repo:
-        request = await repo.add_request(
+    async with store.write() as uow:
+        request = await uow.requests.add(
             benefit_id=VS_ENT.id, requester_id=ADMIN2, reason="new hire", created_at=T0
         )
     await sweep_at(reminders, clock, T0)
@@ -228,8 +227,8 @@ async def test_a_waiting_request_reminds_the_global_admins_once_a_day_until_deci
         f"approval:{request.id}:1",
         f"approval:{request.id}:2",
     ]
-    async with store.write() as repo:
-        await repo.decide_request(
+    async with store.write() as uow:
+        await uow.requests.decide(
             request.id, status=RequestStatus.APPROVED, decided_by=ADMIN, decided_at=clock.now()
         )
     await sweep_at(reminders, clock, T0 + timedelta(hours=72))
@@ -237,10 +236,10 @@ async def test_a_waiting_request_reminds_the_global_admins_once_a_day_until_deci
 
 
 async def test_after_downtime_a_waiting_request_gets_one_reminder_not_one_per_missed_day(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
-    async with store.write() as repo:
-        request = await repo.add_request(
+    async with store.write() as uow:
+        request = await uow.requests.add(
             benefit_id=VS_ENT.id, requester_id=MEMBER, reason="", created_at=T0
         )
     await sweep_at(reminders, clock, T0 + timedelta(hours=1))
@@ -252,12 +251,12 @@ async def test_after_downtime_a_waiting_request_gets_one_reminder_not_one_per_mi
 
 
 async def test_the_wait_before_the_first_approval_reminder_comes_from_the_rules(
-    store: MemoryStore, clock: FakeClock, admins: None
+    store: SqliteStore, clock: FakeClock, admins: None
 ) -> None:
     rules = ReminderRules(approval_after=timedelta(hours=4))
     reminders = ReminderService(store, clock=clock, rules=rules)
-    async with store.write() as repo:
-        await repo.add_request(benefit_id=VS_ENT.id, requester_id=MEMBER, reason="", created_at=T0)
+    async with store.write() as uow:
+        await uow.requests.add(benefit_id=VS_ENT.id, requester_id=MEMBER, reason="", created_at=T0)
     await sweep_at(reminders, clock, T0)
     await sweep_at(reminders, clock, T0 + timedelta(hours=4))
     assert len(await outbox(store, Kind.APPROVAL_WAITING)) == 2
@@ -267,11 +266,11 @@ async def test_the_wait_before_the_first_approval_reminder_comes_from_the_rules(
 
 
 async def test_an_activation_pending_a_week_reminds_the_admins_who_can_activate_once(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
-    async with store.write() as repo:
-        await repo.put_activation(Activation(SUPPORT.id, ActivationStatus.PENDING, MEMBER, T0))
-        await repo.put_activation(
+    async with store.write() as uow:
+        await uow.activations.put(Activation(SUPPORT.id, ActivationStatus.PENDING, MEMBER, T0))
+        await uow.activations.put(
             Activation(CO_SELL.id, ActivationStatus.ACTIVE, MEMBER, T0, expires_on=None)
         )
     await sweep_at(reminders, clock, T0)
@@ -285,7 +284,7 @@ async def test_an_activation_pending_a_week_reminds_the_admins_who_can_activate_
 
 
 async def test_a_completed_activation_queues_pings_in_the_same_transaction(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     bus = EventBus()
     bus.subscribe_all(reminders.on_event)
@@ -300,16 +299,16 @@ async def test_a_completed_activation_queues_pings_in_the_same_transaction(
     )
 
     async def complete_and_fail() -> None:
-        async with store.write() as repo:
-            await bus.emit(repo, ActivationCompleted(CO_SELL, done))
+        async with store.write() as uow:
+            await bus.emit(uow, ActivationCompleted(CO_SELL, done))
             raise RuntimeError("the activation could not be saved")
 
     with pytest.raises(RuntimeError):
         await complete_and_fail()
     assert await outbox(store) == []
 
-    async with store.write() as repo:
-        await bus.emit(repo, ActivationCompleted(CO_SELL, done))
+    async with store.write() as uow:
+        await bus.emit(uow, ActivationCompleted(CO_SELL, done))
     pings = await outbox(store, Kind.ACTIVATION_COMPLETED)
     assert recipients(pings) == sorted([MEMBER, CONTACT, ADMIN, ADMIN2, PARTNER])
     by_user = {p.recipient: p for p in pings}
@@ -320,7 +319,7 @@ async def test_a_completed_activation_queues_pings_in_the_same_transaction(
 
 
 async def test_a_technical_benefit_going_active_tells_no_marketing_contact_and_skips_non_users(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     bus = EventBus.to_all([reminders.on_event])
     done = Activation(
@@ -333,9 +332,9 @@ async def test_a_technical_benefit_going_active_tells_no_marketing_contact_and_s
         access_id="1234567",
         contract_id="7654321",
     )
-    async with store.write() as repo:
-        await bus.emit(repo, ActivationCompleted(SUPPORT, done))
-        await bus.emit(repo, ActivationCompleted(SUPPORT, done))  # the same event twice
+    async with store.write() as uow:
+        await bus.emit(uow, ActivationCompleted(SUPPORT, done))
+        await bus.emit(uow, ActivationCompleted(SUPPORT, done))  # the same event twice
     pings = await outbox(store, Kind.ACTIVATION_COMPLETED)
     assert recipients(pings) == sorted([ADMIN, ADMIN2, PARTNER])
     assert pings[0].params["access_id"] == "1234567"
@@ -344,13 +343,13 @@ async def test_a_technical_benefit_going_active_tells_no_marketing_contact_and_s
 # -- the package: refund window and renewal ------------------------------------------
 
 
-async def membership(store: MemoryStore, purchased: date, ends: date, level: Level) -> None:
-    async with store.write() as repo:
-        await repo.put_membership(Membership(level, purchased, ends, "partner@example.com"))
+async def membership(store: SqliteStore, purchased: date, ends: date, level: Level) -> None:
+    async with store.write() as uow:
+        await uow.membership.put(Membership(level, purchased, ends, "partner@example.com"))
 
 
 async def test_the_refund_window_warns_the_global_admins_5_days_before_it_closes(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     await membership(store, date(2026, 1, 10), date(2027, 1, 9), Level.SILVER)
     await sweep_at(reminders, clock, T0)
@@ -363,14 +362,14 @@ async def test_the_refund_window_warns_the_global_admins_5_days_before_it_closes
 
 @pytest.mark.parametrize("activated", ["key viewed", "software assigned"])
 async def test_no_refund_warning_once_something_was_activated(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService, activated: str
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService, activated: str
 ) -> None:
     await membership(store, date(2026, 1, 10), date(2027, 1, 9), Level.SILVER)
-    async with store.write() as repo:
+    async with store.write() as uow:
         if activated == "key viewed":
-            await repo.add_key_reveal(KeyReveal(M365.id, ADMIN, T0))
+            await uow.keys.add_reveal(KeyReveal(M365.id, ADMIN, T0))
         else:
-            await repo.add_assignment(
+            await uow.assignments.add(
                 benefit_id=M365.id, user_id=MEMBER, assigned_at=T0, assigned_by=ADMIN
             )
     await sweep_at(reminders, clock, T0)
@@ -379,7 +378,7 @@ async def test_no_refund_warning_once_something_was_activated(
 
 
 async def test_the_membership_end_reminds_global_and_partner_admins_30_and_15_days_before(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     await membership(store, date(2025, 3, 1), date(2026, 3, 31), Level.ACTION_PACK)
     await sweep_at(reminders, clock, T0)
@@ -397,16 +396,16 @@ async def test_the_membership_end_reminds_global_and_partner_admins_30_and_15_da
 # -- Visual Studio: reassignable after 90 days ---------------------------------------
 
 
-async def assign_vs(store: MemoryStore) -> int:
-    async with store.write() as repo:
-        made = await repo.add_assignment(
+async def assign_vs(store: SqliteStore) -> int:
+    async with store.write() as uow:
+        made = await uow.assignments.add(
             benefit_id=VS_ENT.id, user_id=MEMBER, assigned_at=T0, assigned_by=ADMIN
         )
     return made.id
 
 
 async def test_a_visual_studio_subscription_turning_reassignable_tells_nobody_by_default(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     await assign_vs(store)
     await sweep_at(reminders, clock, T0)
@@ -415,7 +414,7 @@ async def test_a_visual_studio_subscription_turning_reassignable_tells_nobody_by
 
 
 async def test_when_enabled_day_90_of_a_visual_studio_subscription_tells_the_global_admins(
-    store: MemoryStore, clock: FakeClock, admins: None
+    store: SqliteStore, clock: FakeClock, admins: None
 ) -> None:
     reminders = ReminderService(
         store, clock=clock, rules=ReminderRules(remind_vs_reassignable=True)
@@ -435,7 +434,7 @@ async def test_when_enabled_day_90_of_a_visual_studio_subscription_tells_the_glo
 
 
 async def test_two_concurrent_sweeps_queue_each_reminder_once(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     ends = date(2026, 2, 1)
     await active_offer(store, ends)
@@ -453,19 +452,19 @@ async def test_two_processes_sweeping_one_database_at_once_queue_each_reminder_o
     first = await open_sqlite(tmp_path / "shared.db")
     second = await open_sqlite(tmp_path / "shared.db")  # another process's connections
     try:
-        async with first.write() as repo:
-            await repo.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=T0)
+        async with first.write() as uow:
+            await uow.people.grant_role(ADMIN, Role.GLOBAL_ADMIN, at=T0)
             for i in range(30):
-                await repo.put_benefit(Benefit(f"o{i}", f"Offer {i}", Category.GTM))
-                await repo.put_activation(
+                await uow.benefits.put(Benefit(f"o{i}", f"Offer {i}", Category.GTM))
+                await uow.activations.put(
                     Activation(
                         f"o{i}", ActivationStatus.ACTIVE, MEMBER, T0, expires_on=date(2026, 2, 1)
                     )
                 )
-                await repo.add_request(
+                await uow.requests.add(
                     benefit_id=f"o{i}", requester_id=MEMBER, reason="", created_at=T0
                 )
-            await repo.set_watermark("reminders", T0)
+            await uow.outbox.set_watermark("reminders", T0)
         clock.set(nine(date(2026, 1, 25)))
         sweeps = [ReminderService(s, clock=clock) for s in (first, second, first, second)]
         await asyncio.gather(*(s.sweep() for s in sweeps))
@@ -480,9 +479,9 @@ async def test_two_processes_sweeping_one_database_at_once_queue_each_reminder_o
 # -- outcomes of delivery ------------------------------------------------------------
 
 
-async def queued_ping(store: MemoryStore, clock: FakeClock, **params: int | str) -> Ping:
-    async with store.write() as repo:
-        await repo.enqueue_pings(
+async def queued_ping(store: SqliteStore, clock: FakeClock, **params: int | str) -> Ping:
+    async with store.write() as uow:
+        await uow.outbox.enqueue(
             [NewPing("k", MEMBER, Kind.BENEFIT_EXPIRING.value, params)], at=clock.now()
         )
     [ping] = await outbox(store)
@@ -490,7 +489,7 @@ async def queued_ping(store: MemoryStore, clock: FakeClock, **params: int | str)
 
 
 async def test_a_failed_ping_is_retried_with_doubling_backoff_then_parked_and_admins_told(
-    store: MemoryStore, clock: FakeClock, admins: None
+    store: SqliteStore, clock: FakeClock, admins: None
 ) -> None:
     rules = ReminderRules(max_attempts=3, backoff=timedelta(seconds=30))
     reminders = ReminderService(store, clock=clock, rules=rules)
@@ -514,7 +513,7 @@ async def test_a_failed_ping_is_retried_with_doubling_backoff_then_parked_and_ad
 
 
 async def test_a_permanent_error_parks_at_once_and_a_failing_notice_raises_no_new_notice(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
     await queued_ping(store, clock)
     [ping] = await reminders.claim(owner="me", limit=10, lease=timedelta(minutes=2))
@@ -529,10 +528,10 @@ async def test_a_permanent_error_parks_at_once_and_a_failing_notice_raises_no_ne
 
 
 async def test_a_reminder_about_a_request_decided_meanwhile_is_cancelled_not_sent(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
-    async with store.write() as repo:
-        request = await repo.add_request(
+    async with store.write() as uow:
+        request = await uow.requests.add(
             benefit_id=VS_ENT.id, requester_id=MEMBER, reason="", created_at=T0
         )
     await sweep_at(reminders, clock, T0)
@@ -540,11 +539,11 @@ async def test_a_reminder_about_a_request_decided_meanwhile_is_cancelled_not_sen
     [first, second] = await reminders.claim(owner="me", limit=10, lease=timedelta(minutes=2))
     assert await reminders.still_wanted(first)
     assert await reminders.delivered(first, channel="DADMIN001", ts="1.5")
-    async with store.read() as repo:
-        refs = await repo.request_messages(request.id)
+    async with store.read() as uow:
+        refs = await uow.requests.messages(request.id)
     assert [(r.channel, r.ts) for r in refs] == [("DADMIN001", "1.5")]
-    async with store.write() as repo:
-        await repo.decide_request(
+    async with store.write() as uow:
+        await uow.requests.decide(
             request.id, status=RequestStatus.DENIED, decided_by=ADMIN, decided_at=clock.now()
         )
     assert not await reminders.still_wanted(second)
@@ -553,10 +552,10 @@ async def test_a_reminder_about_a_request_decided_meanwhile_is_cancelled_not_sen
 
 
 async def test_the_listing_pages_the_outbox_by_state(
-    store: MemoryStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService
 ) -> None:
-    async with store.write() as repo:
-        await repo.enqueue_pings(
+    async with store.write() as uow:
+        await uow.outbox.enqueue(
             [NewPing(f"k{i}", MEMBER, "benefit_expiring") for i in range(7)], at=clock.now()
         )
     page = await reminders.listing(state=PingState.QUEUED, page=1, page_size=3)

@@ -28,7 +28,7 @@ from bot.domain.model import (
 )
 from bot.runtime.container import Services
 from bot.services.requests import Decision
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.unit.conftest import (
     ADMIN,
     ADMIN2,
@@ -59,7 +59,7 @@ from tests.unit.helpers import (
 
 
 async def test_approving_a_request_assigns_exactly_one_seat_to_the_requester(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "new project")
     assert await seats_used(store, VS_ENT.id) == 0
@@ -92,7 +92,7 @@ async def test_an_approved_request_records_who_approved_it_and_when(
 
 
 async def test_a_request_and_its_approval_are_written_to_the_audit_log(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = len(await audit_log(store))
     created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "new project")
@@ -138,7 +138,7 @@ async def test_approving_an_unknown_request_is_not_found(services: Services) -> 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n\t "])
 async def test_a_denial_without_a_reason_is_refused_and_changes_nothing(
-    services: Services, store: MemoryStore, reason: str
+    services: Services, store: SqliteStore, reason: str
 ) -> None:
     created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "new project")
     before = await snapshot(store)
@@ -150,7 +150,7 @@ async def test_a_denial_without_a_reason_is_refused_and_changes_nothing(
 
 
 async def test_a_denial_reason_may_be_500_characters_but_not_501(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     first = await services.requests.request_benefit(MEMBER, VS_ENT.id, "new project")
     before = await snapshot(store)
@@ -165,7 +165,7 @@ async def test_a_denial_reason_may_be_500_characters_but_not_501(
 
 
 async def test_a_denial_records_its_reason_and_assigns_nothing(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "new project")
     clock.advance(timedelta(minutes=30))
@@ -190,7 +190,7 @@ async def test_a_denial_records_its_reason_and_assigns_nothing(
 
 
 async def test_a_denied_request_can_no_longer_be_approved(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await services.roles.bootstrap_grant(ADMIN2, Role.GLOBAL_ADMIN)
     created = await services.requests.request_benefit(MEMBER, VS_ENT.id, "new project")
@@ -210,7 +210,7 @@ async def test_a_denied_request_can_no_longer_be_approved(
 
 
 async def test_approving_twice_is_a_conflict_and_assigns_no_second_seat(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await services.roles.bootstrap_grant(ADMIN2, Role.GLOBAL_ADMIN)
     created = await services.requests.request_benefit(MEMBER, VS_PRO.id, "new project")
@@ -227,7 +227,7 @@ async def test_approving_twice_is_a_conflict_and_assigns_no_second_seat(
 
 
 async def test_denying_an_approved_request_is_a_conflict_and_keeps_the_seat(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     created = await services.requests.request_benefit(MEMBER, VS_PRO.id, "new project")
     await services.requests.approve(ADMIN, created.request.id)
@@ -249,7 +249,7 @@ async def test_denying_an_approved_request_is_a_conflict_and_keeps_the_seat(
 
 @pytest.mark.parametrize("decide", ["approve", "deny"])
 async def test_a_requester_cannot_decide_their_own_request_even_as_global_admin(
-    services: Services, store: MemoryStore, decide: str
+    services: Services, store: SqliteStore, decide: str
 ) -> None:
     await services.roles.bootstrap_grant(ADMIN2, Role.GLOBAL_ADMIN)
     created = await services.requests.request_benefit(ADMIN2, VS_ENT.id, "for myself")
@@ -288,7 +288,7 @@ DECISIONS: dict[str, Operation] = {
     "role", [None, Role.USER_ADMIN, Role.ADMIN_AGENT, Role.MPN_PARTNER_ADMIN], ids=str
 )
 async def test_only_a_global_admin_may_approve_deny_assign_or_unassign(
-    services: Services, store: MemoryStore, role: Role | None, operation: str
+    services: Services, store: SqliteStore, role: Role | None, operation: str
 ) -> None:
     await services.roles.bootstrap_grant(ADMIN2, Role.GLOBAL_ADMIN)
     if role is not None:
@@ -311,7 +311,7 @@ async def test_only_a_global_admin_may_approve_deny_assign_or_unassign(
 
 @pytest.mark.parametrize("operation", list(DECISIONS))
 async def test_a_global_admin_may_approve_deny_assign_and_unassign(
-    services: Services, store: MemoryStore, operation: str
+    services: Services, store: SqliteStore, operation: str
 ) -> None:
     created = await services.requests.request_benefit(MEMBER, VS_PRO.id, "new project")
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER3)
@@ -323,7 +323,7 @@ async def test_a_global_admin_may_approve_deny_assign_and_unassign(
 
 
 async def test_a_refusal_for_a_role_nobody_holds_tells_how_the_operator_can_grant_it(
-    bare_services: Services, store: MemoryStore
+    bare_services: Services, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -346,7 +346,7 @@ async def test_a_refusal_for_a_role_nobody_holds_tells_how_the_operator_can_gran
 @pytest.mark.parametrize(("seats", "taken", "requests"), [(3, 1, 5), (1, 0, 4), (4, 0, 12)])
 async def test_concurrent_approvals_give_out_exactly_the_seats_left(
     services: Services,
-    store: MemoryStore,
+    store: SqliteStore,
     add_benefits: AddBenefits,
     seats: int,
     taken: int,
@@ -380,7 +380,7 @@ async def test_concurrent_approvals_give_out_exactly_the_seats_left(
 
 
 async def test_a_second_pending_request_for_a_benefit_points_to_the_first(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     first = await services.requests.request_benefit(MEMBER, VS_ENT.id, "new project")
     before = await snapshot(store)
@@ -415,7 +415,7 @@ async def test_after_a_denial_the_benefit_may_be_requested_again(
 
 
 async def test_requesting_a_benefit_you_already_hold_is_refused(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER)
     clock.advance(timedelta(days=3))
@@ -430,7 +430,7 @@ async def test_requesting_a_benefit_you_already_hold_is_refused(
 
 
 async def test_approving_for_someone_who_got_the_seat_meanwhile_is_a_conflict(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     created = await services.requests.request_benefit(MEMBER, VS_PRO.id, "new project")
     await services.seats.assign(ADMIN, VS_PRO.id, MEMBER)
@@ -444,7 +444,7 @@ async def test_approving_for_someone_who_got_the_seat_meanwhile_is_a_conflict(
 
 
 async def test_a_request_is_refused_and_nothing_written_when_there_is_no_global_admin(
-    bare_services: Services, store: MemoryStore
+    bare_services: Services, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 

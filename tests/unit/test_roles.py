@@ -15,7 +15,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.unit.conftest import (
     ADMIN,
     ADMIN2,
@@ -33,7 +33,7 @@ from tests.unit.helpers import ROLE_ACTOR
     "role", [None, Role.USER_ADMIN, Role.ADMIN_AGENT, Role.MPN_PARTNER_ADMIN], ids=str
 )
 async def test_granting_or_revoking_a_role_needs_global_admin(
-    services: Services, store: MemoryStore, role: Role | None
+    services: Services, store: SqliteStore, role: Role | None
 ) -> None:
     if role is not None:
         await services.roles.grant(ADMIN, ROLE_ACTOR, role)
@@ -50,7 +50,7 @@ async def test_granting_or_revoking_a_role_needs_global_admin(
     assert await snapshot(store) == before
 
 
-async def test_granting_a_role_twice_is_a_conflict(services: Services, store: MemoryStore) -> None:
+async def test_granting_a_role_twice_is_a_conflict(services: Services, store: SqliteStore) -> None:
     await services.roles.grant(ADMIN, MEMBER, Role.MPN_PARTNER_ADMIN)
     before = await snapshot(store)
 
@@ -62,7 +62,7 @@ async def test_granting_a_role_twice_is_a_conflict(services: Services, store: Me
 
 
 async def test_revoking_a_role_someone_does_not_hold_is_a_conflict(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -74,7 +74,7 @@ async def test_revoking_a_role_someone_does_not_hold_is_a_conflict(
 
 
 async def test_the_last_global_admin_cannot_be_revoked(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -103,7 +103,7 @@ async def test_a_global_admin_can_be_revoked_once_another_exists(
 
 
 async def test_bootstrap_grant_needs_no_actor_and_is_idempotent(
-    bare_services: Services, store: MemoryStore
+    bare_services: Services, store: SqliteStore
 ) -> None:
     assert await bare_services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN) is True
     after_first = await snapshot(store)
@@ -116,12 +116,12 @@ async def test_bootstrap_grant_needs_no_actor_and_is_idempotent(
     assert [(e.action, e.actor, e.subject, e.detail) for e in entries] == [
         ("role.grant", "operator", f"user:{ADMIN}", Role.GLOBAL_ADMIN.value)
     ]
-    async with store.read() as repo:
-        assert await repo.get_user(ADMIN) is not None
+    async with store.read() as uow:
+        assert await uow.people.get_user(ADMIN) is not None
 
 
 async def test_every_role_change_is_audited_with_who_and_what(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = len(await audit_log(store))
 

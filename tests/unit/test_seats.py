@@ -16,7 +16,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.unit.conftest import (
     ADMIN,
     MEMBER,
@@ -40,7 +40,7 @@ from tests.unit.helpers import (
 
 
 async def test_unassigning_frees_the_seat_for_someone_else(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     assert VS_ENT.seats == 2
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER)
@@ -65,7 +65,7 @@ async def test_unassigning_frees_the_seat_for_someone_else(
 
 
 async def test_unassigning_someone_who_holds_no_seat_is_not_found(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER)
     before = await snapshot(store)
@@ -78,7 +78,7 @@ async def test_unassigning_someone_who_holds_no_seat_is_not_found(
 
 
 async def test_assigning_to_someone_not_in_the_directory_says_to_add_them_first(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     before = await snapshot(store)
 
@@ -93,7 +93,7 @@ async def test_assigning_to_someone_not_in_the_directory_says_to_add_them_first(
 
 
 async def test_assigning_a_seat_someone_already_holds_is_a_conflict(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     await services.seats.assign(ADMIN, VS_PRO.id, MEMBER)
     before = await snapshot(store)
@@ -106,7 +106,7 @@ async def test_assigning_a_seat_someone_already_holds_is_a_conflict(
 
 
 async def test_a_benefit_without_a_seat_limit_can_be_assigned_to_everyone(
-    services: Services, store: MemoryStore
+    services: Services, store: SqliteStore
 ) -> None:
     for user in (MEMBER, MEMBER2, MEMBER3):
         change = await services.seats.assign(ADMIN, SUPPORT.id, user)
@@ -117,7 +117,7 @@ async def test_a_benefit_without_a_seat_limit_can_be_assigned_to_everyone(
 
 @pytest.mark.parametrize("role", [None, Role.ADMIN_AGENT, Role.MPN_PARTNER_ADMIN], ids=str)
 async def test_adding_a_user_is_refused_without_user_admin_or_global_admin(
-    services: Services, store: MemoryStore, role: Role | None
+    services: Services, store: SqliteStore, role: Role | None
 ) -> None:
     if role is not None:
         await services.roles.grant(ADMIN, ROLE_ACTOR, role)
@@ -133,7 +133,7 @@ async def test_adding_a_user_is_refused_without_user_admin_or_global_admin(
 
 @pytest.mark.parametrize("role", [Role.USER_ADMIN, Role.GLOBAL_ADMIN])
 async def test_a_user_admin_or_global_admin_adds_a_user_who_can_then_be_assigned(
-    services: Services, store: MemoryStore, role: Role
+    services: Services, store: SqliteStore, role: Role
 ) -> None:
     await services.roles.grant(ADMIN, ROLE_ACTOR, role)
 

@@ -22,7 +22,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.runtime.container import Services
-from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
 from tests.unit.conftest import (
     ADMIN,
     CO_SELL,
@@ -49,7 +49,7 @@ from tests.unit.helpers import (
 
 
 async def test_a_subscription_cannot_move_before_90_days_and_the_refusal_gives_the_date(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER)  # 2026-01-15
     clock.advance(timedelta(days=89, hours=23))
@@ -65,7 +65,7 @@ async def test_a_subscription_cannot_move_before_90_days_and_the_refusal_gives_t
 
 
 async def test_after_90_days_a_subscription_moves_in_one_step_and_is_audited(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER)
     clock.advance(timedelta(days=90))
@@ -75,9 +75,9 @@ async def test_after_90_days_a_subscription_moves_in_one_step_and_is_audited(
     assert moved.released.user_id == MEMBER
     assert moved.assignment.user_id == MEMBER2
     assert moved.assignment.assigned_at == clock.now()
-    async with store.read() as repo:
-        assert [a.user_id for a in await repo.active_assignments(VS_ENT.id)] == [MEMBER2]
-        assert await repo.count_released_assignments(VS_ENT.id) == 1
+    async with store.read() as uow:
+        assert [a.user_id for a in await uow.assignments.active(VS_ENT.id)] == [MEMBER2]
+        assert await uow.assignments.count_released(VS_ENT.id) == 1
     last = (await audit_log(store))[-1]
     assert (last.actor, last.action, last.subject) == (
         ADMIN,
@@ -108,7 +108,7 @@ async def test_a_software_seat_moves_without_waiting(services: Services) -> None
 
 
 async def test_reassigning_to_someone_unknown_says_a_user_admin_or_global_admin_must_add_them(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER)
     clock.advance(timedelta(days=120))
@@ -124,7 +124,7 @@ async def test_reassigning_to_someone_unknown_says_a_user_admin_or_global_admin_
 
 
 async def test_a_subscription_cannot_go_to_someone_who_holds_one_already(
-    services: Services, store: MemoryStore, clock: FakeClock
+    services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER)
     await services.seats.assign(ADMIN, VS_ENT.id, MEMBER2)
@@ -153,7 +153,7 @@ async def test_reassigning_to_the_same_person_is_invalid(services: Services) -> 
 
 @pytest.mark.parametrize("benefit", [SUPPORT, CO_SELL], ids=lambda b: b.id)
 async def test_a_company_wide_benefit_has_no_seat_to_reassign(
-    services: Services, store: MemoryStore, benefit: Benefit
+    services: Services, store: SqliteStore, benefit: Benefit
 ) -> None:
     before = await snapshot(store)
 
@@ -173,7 +173,7 @@ async def test_only_a_global_admin_reassigns(services: Services, clock: FakeCloc
 
 
 async def test_reassigning_a_monthly_credit_counts_towards_its_five_moves(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     users = [f"UMOVE{i:04d}" for i in range(7)]
     for user in users:
@@ -187,7 +187,7 @@ async def test_reassigning_a_monthly_credit_counts_towards_its_five_moves(
 
 
 async def test_reassigning_a_credit_to_a_free_mail_address_is_refused(
-    cloud: Services, store: MemoryStore
+    cloud: Services, store: SqliteStore
 ) -> None:
     await put_user(store, "UGMAIL001", "someone@gmail.com")
     await cloud.cloud.activate_cloud(MEMBER, CREDIT.id)

@@ -23,7 +23,7 @@ from bot.services.inventory.schema import BenefitEntry, Inventory, InventoryErro
 from bot.services.keys import SETTING as KEY_SETTING
 from bot.services.keys import KeysUnreadable, KeyVault, store_keys
 from bot.settings import HINTS
-from storage.base import Repository, Store
+from storage.unit_of_work import Store, UnitOfWork
 
 Progress = Callable[[int, int], None]
 """Called with ``(done, total)`` after each benefit."""
@@ -154,15 +154,15 @@ async def import_inventory(
         today_midnight=datetime.combine(now.date(), time(), tzinfo=UTC),
     )
     total = len(inventory.benefits)
-    async with store.write() as repo:
-        membership_changed = await run.membership(repo)
+    async with store.write() as uow:
+        membership_changed = await run.membership(uow)
         for index, entry in enumerate(inventory.benefits):
-            await run.benefit(repo, index, entry)
+            await run.benefit(uow, index, entry)
             if progress is not None:
                 progress(index + 1, total)
         report = run.tally.report(membership_changed=membership_changed)
         source = inventory.source
-        await repo.add_audit(
+        await uow.audit.add(
             AuditEntry(
                 at=now,
                 actor=IMPORT_ACTOR,
@@ -202,42 +202,42 @@ class _Import:
     def _where(self, index: int, benefit_id: str) -> str:
         return f"benefits[{index}] (id: {benefit_id})"
 
-    async def membership(self, repo: Repository) -> bool:
+    async def membership(self, uow: UnitOfWork) -> bool:
         """Replace the membership with the file's; whether it changed."""
         membership = self.inventory.membership.to_membership()
-        changed = await repo.get_membership() != membership
+        changed = await uow.membership.get() != membership
         if changed:
-            await repo.put_membership(membership)
+            await uow.membership.put(membership)
         return changed
 
-    async def benefit(self, repo: Repository, index: int, entry: BenefitEntry) -> None:
+    async def benefit(self, uow: UnitOfWork, index: int, entry: BenefitEntry) -> None:
         """Apply one benefit entry: the benefit, its holders, activation and keys."""
         benefit = entry.to_benefit()
-        active = await self._put_benefit(repo, benefit)
-        added = await self._add_holders(repo, entry, benefit, active)
+        active = await self._put_benefit(uow, benefit)
+        added = await self._add_holders(uow, entry, benefit, active)
         if benefit.seats is not None and len(active) + added > benefit.seats:
             raise _over_seats(self.inventory, index, benefit, len(active), added)
         if entry.activation is not None:
-            await self._record_activation(repo, index, entry, benefit)
+            await self._record_activation(uow, index, entry, benefit)
         if entry.keys is not None:
-            await self._store_keys(repo, index, entry, benefit)
+            await self._store_keys(uow, index, entry, benefit)
 
-    async def _put_benefit(self, repo: Repository, benefit: Benefit) -> list[Assignment]:
+    async def _put_benefit(self, uow: UnitOfWork, benefit: Benefit) -> list[Assignment]:
         """Insert or update the benefit in place; its active assignments."""
-        existing = await repo.get_benefit(benefit.id)
+        existing = await uow.benefits.get(benefit.id)
         if existing is None:
             self.tally.created += 1
-            await repo.put_benefit(benefit)
+            await uow.benefits.put(benefit)
             return []  # benefits are never deleted, so a new one has no assignments
         if existing != benefit:
             self.tally.updated += 1
-            await repo.put_benefit(benefit)
+            await uow.benefits.put(benefit)
         else:
             self.tally.unchanged += 1
-        return await repo.active_assignments(benefit.id)
+        return await uow.assignments.active(benefit.id)
 
     async def _add_holders(
-        self, repo: Repository, entry: BenefitEntry, benefit: Benefit, active: list[Assignment]
+        self, uow: UnitOfWork, entry: BenefitEntry, benefit: Benefit, active: list[Assignment]
     ) -> int:
         """Assign each holder who has no active assignment yet; how many were added."""
         held_by_user = {a.user_id for a in active if a.user_id is not None}
@@ -247,8 +247,8 @@ class _Import:
             if holder.user is not None:
                 if holder.user not in self.known_users:
                     self.known_users.add(holder.user)
-                    if await repo.get_user(holder.user) is None:
-                        await repo.put_user(DirectoryUser(user_id=holder.user))
+                    if await uow.people.get_user(holder.user) is None:
+                        await uow.people.put_user(DirectoryUser(user_id=holder.user))
                         self.tally.users_added += 1
                 if holder.user in held_by_user:
                     continue
@@ -265,7 +265,7 @@ class _Import:
                 if holder.assigned is not None
                 else self.today_midnight
             )
-            await repo.add_assignment(
+            await uow.assignments.add(
                 benefit_id=benefit.id,
                 user_id=holder.user,
                 assigned_at=when,
@@ -277,13 +277,13 @@ class _Import:
         return added
 
     async def _record_activation(
-        self, repo: Repository, index: int, entry: BenefitEntry, benefit: Benefit
+        self, uow: UnitOfWork, index: int, entry: BenefitEntry, benefit: Benefit
     ) -> None:
         """The same rules, audit and ActivationCompleted event as "Mark active" in Slack."""
         assert entry.activation is not None
         try:
             outcome = await self.activations.record_imported(
-                repo, benefit, entry.activation.to_imported()
+                uow, benefit, entry.activation.to_imported()
             )
         except DomainError as error:
             raise InventoryError(
@@ -298,16 +298,16 @@ class _Import:
             self.tally.activations_completed += 1
 
     async def _store_keys(
-        self, repo: Repository, index: int, entry: BenefitEntry, benefit: Benefit
+        self, uow: UnitOfWork, index: int, entry: BenefitEntry, benefit: Benefit
     ) -> None:
         """Store the entry's product keys encrypted; ``keys: []`` removes them."""
         assert entry.keys is not None
         wanted = [key.get_secret_value() for key in entry.keys]
         try:
             if self.vault is not None:
-                self.tally.keys_updated += await store_keys(repo, self.vault, benefit.id, wanted)
-            elif await repo.count_keys(benefit.id):
-                await repo.put_keys(benefit.id, [])
+                self.tally.keys_updated += await store_keys(uow, self.vault, benefit.id, wanted)
+            elif await uow.keys.count(benefit.id):
+                await uow.keys.put(benefit.id, [])
                 self.tally.keys_updated += 1
         except KeysUnreadable:
             raise InventoryError(
@@ -367,8 +367,8 @@ async def resolve_email_holders(
     Returns:
         How many assignments stopped being pending (attached or released).
     """
-    async with store.read() as repo:
-        pending = await repo.unresolved_holders()
+    async with store.read() as uow:
+        pending = await uow.assignments.unresolved_holders()
     emails = sorted({a.holder_email.lower() for a in pending if a.holder_email})
     found: dict[str, str] = {}
     for email in emails:
@@ -379,21 +379,21 @@ async def resolve_email_holders(
         return 0
     now = (clock or SystemClock()).now()
     resolved = 0
-    async with store.write() as repo:
-        for assignment in await repo.unresolved_holders():
+    async with store.write() as uow:
+        for assignment in await uow.assignments.unresolved_holders():
             email = (assignment.holder_email or "").lower()
             user_id = found.get(email)
             if user_id is None:
                 continue
-            if await repo.get_user(user_id) is None:
-                await repo.put_user(DirectoryUser(user_id=user_id, email=email))
-            if await repo.active_assignment(assignment.benefit_id, user_id) is not None:
-                await repo.release_assignment(assignment.id, at=now)
+            if await uow.people.get_user(user_id) is None:
+                await uow.people.put_user(DirectoryUser(user_id=user_id, email=email))
+            if await uow.assignments.find_active(assignment.benefit_id, user_id) is not None:
+                await uow.assignments.release(assignment.id, at=now)
                 detail = f"{assignment.benefit_id}: {email} already held it; duplicate released"
             else:
-                await repo.resolve_holder(assignment.id, user_id)
+                await uow.assignments.resolve_holder(assignment.id, user_id)
                 detail = f"{assignment.benefit_id}: {email}"
-            await repo.add_audit(
+            await uow.audit.add(
                 AuditEntry(
                     at=now,
                     actor=IMPORT_ACTOR,

@@ -1,0 +1,50 @@
+"""The assignments port: who holds a seat of which benefit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.model import (
+    Assignment,
+    Category,
+)
+
+
+class AssignmentRepository(Protocol):
+    """Assignments of benefits to people (seats)."""
+
+    async def add(
+        self,
+        *,
+        benefit_id: str,
+        user_id: str | None,
+        assigned_at: datetime,
+        assigned_by: str,
+        holder_email: str | None = None,
+    ) -> Assignment: ...
+
+    async def release(self, assignment_id: int, *, at: datetime) -> None: ...
+
+    async def find_active(self, benefit_id: str, user_id: str) -> Assignment | None: ...
+
+    async def active(self, benefit_id: str) -> list[Assignment]: ...
+
+    async def count_active(self, benefit_id: str) -> int: ...
+
+    async def of_user(self, user_id: str) -> list[Assignment]:
+        """Active assignments of one person, oldest first."""
+        ...
+
+    async def unresolved_holders(self) -> list[Assignment]:
+        """Active assignments known only by an email address (from an import)."""
+        ...
+
+    async def resolve_holder(self, assignment_id: int, user_id: str) -> None: ...
+
+    async def first(self, categories: Sequence[Category]) -> Assignment | None:
+        """The earliest assignment ever made (released or not) of a benefit in ``categories``."""
+        ...
+
+    async def count_released(self, benefit_id: str) -> int: ...

@@ -1,0 +1,33 @@
+"""The people port: roles and the directory (names and e-mail addresses)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.model import (
+    DirectoryUser,
+    Role,
+)
+
+
+class PeopleRepository(Protocol):
+    """Roles people hold and the directory of people the bot knows."""
+
+    async def grant_role(self, user_id: str, role: Role, *, at: datetime) -> bool:
+        """Grant a role; False when the user already held it."""
+        ...
+
+    async def revoke_role(self, user_id: str, role: Role) -> bool:
+        """Revoke a role; False when the user did not hold it."""
+        ...
+
+    async def roles_of(self, user_id: str) -> frozenset[Role]: ...
+
+    async def role_holders(self, role: Role) -> list[str]: ...
+
+    async def all_roles(self) -> list[tuple[str, Role]]: ...
+
+    async def get_user(self, user_id: str) -> DirectoryUser | None: ...
+
+    async def put_user(self, user: DirectoryUser) -> None: ...

@@ -1,0 +1,278 @@
+"""The SQLite schema, as an append-only list of migration scripts.
+
+``PRAGMA user_version`` records how many scripts have run, so a database file
+made by any earlier version opens and is brought up to date in one
+``BEGIN IMMEDIATE`` transaction. Never edit a script that has shipped: append a
+new one. Names are compared and ordered through stored case-folded keys (see
+migration 4); ``py_casefold`` is Python's ``str.casefold``, registered on every
+connection, so the order and the prefix search agree beyond ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Final
+
+import aiosqlite
+
+from storage.sqlite.connections import begin_immediate, rollback_quietly
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "create_schema", "migrate", "split_statements"]
+
+# -- schema ------------------------------------------------------------------
+
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE membership (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        level TEXT NOT NULL,
+        purchase_date TEXT NOT NULL,
+        end_date TEXT NOT NULL,
+        account_email TEXT NOT NULL,
+        managed_in_pmc INTEGER NOT NULL DEFAULT 0
+    );
+
+    CREATE TABLE benefits (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        seats INTEGER,
+        description TEXT NOT NULL DEFAULT '',
+        instructions TEXT NOT NULL DEFAULT '',
+        extra TEXT NOT NULL DEFAULT '{}'
+    );
+
+    CREATE TABLE assignments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        benefit_id TEXT NOT NULL REFERENCES benefits (id),
+        user_id TEXT,
+        holder_email TEXT,
+        assigned_at TEXT NOT NULL,
+        assigned_by TEXT NOT NULL,
+        released_at TEXT
+    );
+    CREATE UNIQUE INDEX assignments_one_active_seat_per_user
+        ON assignments (benefit_id, user_id)
+        WHERE released_at IS NULL AND user_id IS NOT NULL;
+    CREATE INDEX assignments_active_by_benefit
+        ON assignments (benefit_id, assigned_at)
+        WHERE released_at IS NULL;
+    CREATE INDEX assignments_active_by_user
+        ON assignments (user_id, assigned_at)
+        WHERE released_at IS NULL;
+
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        benefit_id TEXT NOT NULL REFERENCES benefits (id),
+        requester_id TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        decision_note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX requests_by_requester ON requests (requester_id, status);
+    CREATE UNIQUE INDEX requests_one_pending
+        ON requests (requester_id, benefit_id)
+        WHERE status = 'pending';
+
+    CREATE TABLE request_messages (
+        request_id INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        PRIMARY KEY (request_id, channel, ts)
+    );
+
+    CREATE TABLE roles (
+        user_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        granted_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, role)
+    ) WITHOUT ROWID;
+    CREATE INDEX roles_by_role ON roles (role, user_id);
+
+    CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT ''
+    );
+
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
+    # 2: every kind of benefit: details, keys, activations, contact, advisory hours.
+    """
+    ALTER TABLE membership ADD COLUMN cloud_competency INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE benefits ADD COLUMN expires_on TEXT;
+    CREATE INDEX benefits_by_expiry ON benefits (expires_on) WHERE expires_on IS NOT NULL;
+    CREATE INDEX assignments_released_by_benefit
+        ON assignments (benefit_id) WHERE released_at IS NOT NULL;
+    CREATE INDEX assignments_by_time ON assignments (assigned_at);
+
+    CREATE TABLE product_keys (
+        benefit_id TEXT NOT NULL REFERENCES benefits (id),
+        position INTEGER NOT NULL,
+        ciphertext TEXT NOT NULL,
+        PRIMARY KEY (benefit_id, position)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE key_reveals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        benefit_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX key_reveals_by_time ON key_reveals (at);
+
+    CREATE TABLE activations (
+        benefit_id TEXT PRIMARY KEY REFERENCES benefits (id),
+        status TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        completed_by TEXT,
+        completed_at TEXT,
+        access_id TEXT NOT NULL DEFAULT '',
+        contract_id TEXT NOT NULL DEFAULT '',
+        expires_on TEXT
+    );
+    CREATE INDEX activations_by_status ON activations (status, requested_at);
+    CREATE INDEX activations_by_expiry ON activations (expires_on) WHERE expires_on IS NOT NULL;
+
+    CREATE TABLE marketing_contact (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        user_id TEXT NOT NULL,
+        email TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        language TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL
+    );
+
+    CREATE TABLE advisory_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        benefit_id TEXT NOT NULL REFERENCES benefits (id),
+        user_id TEXT NOT NULL,
+        hours INTEGER NOT NULL CHECK (hours > 0),
+        topic TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX advisory_by_benefit ON advisory_requests (benefit_id);
+
+    CREATE TABLE service_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
+    # 3: reminders: the outbox of pings, sweep watermarks, and the indexes the sweeps use.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        params TEXT NOT NULL DEFAULT '{}',
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'sent', 'parked', 'cancelled')),
+        created_at TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        claimed_by TEXT,
+        claimed_until TEXT,
+        sent_at TEXT,
+        channel TEXT,
+        ts TEXT,
+        UNIQUE (key, recipient)
+    );
+    CREATE INDEX outbox_queued_by_due ON outbox (due_at, id) WHERE state = 'queued';
+    CREATE INDEX outbox_by_state ON outbox (state, id);
+
+    CREATE TABLE sweep_watermarks (
+        name TEXT PRIMARY KEY,
+        watermark TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE INDEX requests_pending_by_age ON requests (created_at) WHERE status = 'pending';
+    CREATE INDEX activations_active_by_expiry
+        ON activations (expires_on) WHERE status = 'active' AND expires_on IS NOT NULL;
+    """,
+    # 4: a stored sort key, so the inventory is listed in order through an index
+    # (no Python function called per row, no sort).
+    """
+    ALTER TABLE benefits ADD COLUMN category_rank INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE benefits ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+    UPDATE benefits SET name_key = py_casefold(name),
+        category_rank = CASE category WHEN 'software' THEN 0 WHEN 'cloud' THEN 1 WHEN 'visual_studio' THEN 2 WHEN 'technical' THEN 3 WHEN 'gtm' THEN 4 ELSE 999 END;
+    CREATE INDEX benefits_in_order ON benefits (category_rank, name_key, id);
+    CREATE INDEX benefits_by_name_key ON benefits (name_key);
+    """,
+)
+
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would COMMIT)."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            code = re.sub(r"--[^\n]*", "", pending).strip(" \t\r\n;")
+            if code:
+                statements.append(pending.strip())
+            pending = ""
+    if re.sub(r"--[^\n]*", "", pending).strip(" \t\r\n;"):
+        raise ValueError(f"incomplete SQL statement in a migration: {pending.strip()[:80]!r}")
+    return statements
+
+
+async def migrate(conn: aiosqlite.Connection) -> None:
+    """Run the scripts the file has not seen yet, in one transaction."""
+    await begin_immediate(conn)
+    try:
+        row = next(iter(await conn.execute_fetchall("PRAGMA user_version")))
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"the database has schema version {version}, newer than this code "
+                f"({SCHEMA_VERSION}); upgrade the bot"
+            )
+        for script in MIGRATIONS[version:]:
+            for statement in split_statements(script):
+                await conn.execute_fetchall(statement)
+        if version < SCHEMA_VERSION:
+            await conn.execute_fetchall(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        await rollback_quietly(conn)
+        raise
+    await conn.execute_fetchall("COMMIT")
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Run every script on a new, empty database, blocking (for throw-away databases)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != 0:
+            raise RuntimeError("create_schema needs an empty database")
+        for script in MIGRATIONS:
+            for statement in split_statements(script):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

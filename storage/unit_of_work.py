@@ -1,0 +1,87 @@
+"""The storage contract: a :class:`Store` hands out units of work, one area port each.
+
+The ``async with`` block is the explicit transaction boundary::
+
+    async with store.write() as uow:       # one transaction (SQLite: BEGIN IMMEDIATE)
+        request = await uow.requests.get(request_id)
+        await uow.audit.add(entry)
+    # committed here, when the block completes; any exception rolls it all back
+
+``write()`` commits when the block ends normally and rolls back when it raises
+(whatever the exception, cancellation included), so everything a service does
+inside one block happens entirely or not at all. ``read()`` gives a unit of work
+for queries only, over one consistent snapshot; it never waits for writers.
+
+Every implementation passes the contract suite in ``tests/storage/``.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from storage.ports import (
+    ActivationRepository,
+    AdvisoryRepository,
+    AssignmentRepository,
+    AuditRepository,
+    BenefitRepository,
+    KeyRepository,
+    MarketingContactRepository,
+    MembershipRepository,
+    OutboxRepository,
+    PeopleRepository,
+    RequestRepository,
+    ServiceRequestRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    """One transaction (or one read snapshot), reached area by area."""
+
+    @property
+    def membership(self) -> MembershipRepository: ...
+    @property
+    def benefits(self) -> BenefitRepository: ...
+    @property
+    def assignments(self) -> AssignmentRepository: ...
+    @property
+    def keys(self) -> KeyRepository: ...
+    @property
+    def activations(self) -> ActivationRepository: ...
+    @property
+    def marketing_contact(self) -> MarketingContactRepository: ...
+    @property
+    def advisory(self) -> AdvisoryRepository: ...
+    @property
+    def service_requests(self) -> ServiceRequestRepository: ...
+    @property
+    def requests(self) -> RequestRepository: ...
+    @property
+    def people(self) -> PeopleRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+
+class Store(Protocol):
+    """A database: units of work, plus health, version and shutdown."""
+
+    def read(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work over one committed snapshot, for queries only."""
+        ...
+
+    def write(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction: committed when the block completes, rolled back if it raises."""
+        ...
+
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+    async def version(self) -> int:
+        """A token that changes whenever anyone (this process or another) commits.
+
+        Equal tokens mean nothing changed in between, so what was read may be
+        served again; the value itself means nothing.
+        """
+        ...
