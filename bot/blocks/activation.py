@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.blocks import ids
 from bot.blocks.contact import contact_text
 from bot.blocks.primitives import (
+    ERROR_LIMIT,
     MODAL_TITLE_LIMIT,
     Block,
     Message,
@@ -41,9 +42,6 @@ from bot.domain.model import Activation, Benefit, Category, DomainError
 from bot.domain.validation import Field, InvalidFields
 from bot.i18n.translate import N_, t
 from bot.services.activation import ActivationDone, ActivationRequested, ActivationRow, Overview
-
-ERROR_LIMIT = 2000
-
 
 METADATA_LIMIT = 3000
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from bot.blocks import ids
 from bot.blocks.primitives import (
     MODAL_BLOCKS,
+    MODAL_TITLE_LIMIT,
+    OPTION_TEXT_LIMIT,
     Block,
     actions,
     button,
@@ -30,15 +32,13 @@ from bot.i18n.translate import t
 from bot.services.keys import KeyChoice, RevealedKeys
 
 KEYS_PAGE_SIZE = 100
-TITLE_LIMIT = 24
-OPTION_TEXT_LIMIT = 75
 
 
 def _modal(title: str, blocks: list[Block], *, close: str) -> Block:
     return {
         "type": "modal",
-        "title": plain(title, TITLE_LIMIT),
-        "close": plain(close, TITLE_LIMIT),
+        "title": plain(title, MODAL_TITLE_LIMIT),
+        "close": plain(close, MODAL_TITLE_LIMIT),
         "blocks": blocks[:MODAL_BLOCKS],
     }
 
@@ -90,7 +90,7 @@ def keys_choice_view(choice: KeyChoice) -> Block:
     view = _modal(t("Product keys"), blocks, close=t("Cancel"))
     view["callback_id"] = ids.KEYS_VIEW
     view["private_metadata"] = b.id
-    view["submit"] = plain(t("Show keys"), TITLE_LIMIT)
+    view["submit"] = plain(t("Show keys"), MODAL_TITLE_LIMIT)
     return view
 
 

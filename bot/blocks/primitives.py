@@ -34,6 +34,12 @@ HEADER_LIMIT = 150
 
 BUTTON_TEXT_LIMIT = 75
 
+# The text of one option of a select menu.
+OPTION_TEXT_LIMIT = 75
+
+# One inline error under an input of a modal (``response_action: errors``).
+ERROR_LIMIT = 2000
+
 
 MESSAGE_BLOCKS = 50
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 from bot.blocks import catalog
 from bot.blocks.primitives import Message
 from bot.domain.model import BenefitRow, Category, Page
-
-KEPT = 256
+from bot.services.catalog import PAGES_KEPT
 
 
 class RenderedPages:
-    def __init__(self, *, kept: int = KEPT) -> None:
+    def __init__(self, *, kept: int = PAGES_KEPT) -> None:
         self._kept = kept
         self._entries: dict[int, tuple[Page[BenefitRow], Category | None, Message]] = {}
 

@@ -13,13 +13,11 @@ from slack_bolt.async_app import AsyncAck
 
 from bot.blocks import ids
 from bot.blocks import keys as key_blocks
-from bot.blocks.primitives import clip, render_error
+from bot.blocks.primitives import ERROR_LIMIT, clip, render_error
 from bot.domain.model import DomainError, InvalidInput
 from bot.runtime.container import Services
 from bot.services.keys import InvalidChoice
 from handlers.refusals import refusing_submission
-
-ERROR_LIMIT = 2000
 
 
 def _selected(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
