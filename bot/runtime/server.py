@@ -2,7 +2,9 @@
 
 In HTTP mode Slack's commands, interactivity and events all arrive at
 ``POST /slack/events``. In both modes ``GET /healthz`` answers 200 while the
-database is reachable (and, in Socket Mode, the socket is connected).
+database is reachable, Slack has accepted the bot token (``auth.test`` at
+start-up, see :mod:`bot.runtime.slack_check`) and, in Socket Mode, the socket
+is connected.
 SIGTERM and SIGINT stop the bot: in-flight requests and the Slack calls
 that follow them finish, then the database is closed.
 """
@@ -23,12 +25,14 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock, SystemClock
 from bot.runtime.app import build_app
 from bot.runtime.bootstrap import ensure_keys_readable, key_vault, services_from_settings
 from bot.runtime.container import Services
 from bot.runtime.scheduler import ReminderRuntime, start_reminders
+from bot.runtime.slack_check import verify_bot_token
 from bot.services.inventory.importer import resolve_email_holders
 from bot.settings import Settings
 from handlers.replies import post_approval_request
@@ -48,15 +52,21 @@ def web_application(
     store: Store,
     socket_connected: Callable[[], Awaitable[bool]] | None = None,
     on_request: Callable[[], None] | None = None,
+    slack_ready: Callable[[], bool] | None = None,
 ) -> web.Application:
-    """The aiohttp application: Slack's endpoint (HTTP mode) and the health check."""
+    """The aiohttp application: Slack's endpoint (HTTP mode) and the health check.
+
+    ``slack_ready`` says whether Slack has accepted the bot token yet; until then
+    the health check answers 503 and Slack's requests get 503 too.
+    """
     web_app = web.Application(client_max_size=1024 * 1024)
 
     async def health(_: web.Request) -> web.Response:
         database = await store.ping()
         socket = True if socket_connected is None else await socket_connected()
-        ok = database and socket
-        body = {"status": "ok" if ok else "unavailable", "database": database}
+        slack = True if slack_ready is None else slack_ready()
+        ok = database and socket and slack
+        body = {"status": "ok" if ok else "unavailable", "database": database, "slack": slack}
         if socket_connected is not None:
             body["socket"] = socket
         return web.json_response(body, status=200 if ok else 503)
@@ -65,6 +75,8 @@ def web_application(
     if app is not None:
 
         async def events(request: web.Request) -> web.Response:
+            if slack_ready is not None and not slack_ready():
+                return web.json_response({"status": "starting"}, status=503)
             if on_request is not None:
                 on_request()
             return await to_aiohttp_response(
@@ -128,19 +140,25 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
         services=services,
         session=http,
     )
+    verified = False  # Slack accepted the token: /healthz and Slack's requests wait for it
     socket_handler: AsyncSocketModeHandler | None = None
+
+    async def socket_connected() -> bool:
+        return socket_handler is not None and await socket_handler.client.is_connected()
+
     if settings.socket_mode:
-        assert settings.slack_app_token is not None
-        socket_handler = AsyncSocketModeHandler(
-            app, settings.slack_app_token.get_secret_value(), web_client=app.client
-        )
-        handler = socket_handler
         web_app = web_application(
-            app=None, store=store, socket_connected=lambda: handler.client.is_connected()
+            app=None,
+            store=store,
+            socket_connected=socket_connected,
+            slack_ready=lambda: verified,
         )
     else:
         web_app = web_application(
-            app=app, store=store, on_request=services.background.request_arrived
+            app=app,
+            store=store,
+            on_request=services.background.request_arrived,
+            slack_ready=lambda: verified,
         )
     runner = web.AppRunner(
         web_app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False
@@ -152,7 +170,28 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
     server = getattr(site, "_server", None)
     if server is not None and server.sockets:
         port = server.sockets[0].getsockname()[1]
-    if socket_handler is not None:
+    try:  # SettingsError: Slack refused the token; /healthz says 503 until it answers
+        await verify_bot_token(
+            # The app's client, without the SDK's own retry: each attempt is one log line.
+            AsyncWebClient(
+                token=app.client.token,
+                base_url=app.client.base_url,
+                session=http,
+                retry_handlers=[],
+            ),
+            first_wait=settings.benefits_slack_retry_seconds,
+        )
+    except BaseException:
+        await runner.cleanup()
+        await http.close()
+        await store.close()
+        raise
+    verified = True
+    if settings.socket_mode:
+        assert settings.slack_app_token is not None
+        socket_handler = AsyncSocketModeHandler(
+            app, settings.slack_app_token.get_secret_value(), web_client=app.client
+        )
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     bot = RunningBot(services, store, app, runner, port, socket_handler, http=http)
     bot.reminders = start_reminders(settings, services.reminders)
@@ -198,7 +237,18 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    bot = await start_bot(settings)
+    # A stop while start-up still waits for Slack ends the wait (start_bot cleans up).
+    starting = asyncio.ensure_future(start_bot(settings))
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        starting.cancel()
+        with suppress(asyncio.CancelledError):
+            await starting
+        log.info("stopped before Slack answered")
+        return
+    stopping.cancel()
+    bot = starting.result()
     try:
         await stop.wait()
         log.info("stopping: finishing in-flight work")
