@@ -269,7 +269,7 @@ class Delivery:
         kept = set(await self._reminders.extend(ids, owner=self.owner, lease=self._lease))
         if len(kept) == len(ids):
             return
-        log.warning("lost the lease on %d pings; another sender has them", len(ids) - len(kept))
+        log.warning("lost the lease on %d reminders; another sender has them", len(ids) - len(kept))
         for channel in list(self._held):
             queue = deque(p for p in self._held[channel] if p.id in kept)
             if queue:
@@ -310,7 +310,7 @@ class Delivery:
             self.stats.sent += 1
         else:  # someone else finished it while our lease had run out
             self.stats.duplicates_avoided += 1
-            log.warning("ping %d was already recorded by another sender", ping.id)
+            log.warning("reminder %d was already recorded by another sender", ping.id)
 
     async def _refused(self, ping: Ping, error: SlackApiError) -> None:
         response = error.response
@@ -331,10 +331,10 @@ class Delivery:
         )
         if state is PingState.PARKED:
             self.stats.parked += 1
-            log.warning("parked ping %d (%s) after %s", ping.id, ping.kind, error)
+            log.warning("parked reminder %d (%s) after %s", ping.id, ping.kind, error)
         else:
             self.stats.retried += 1
-            log.info("ping %d failed (%s); retrying later", ping.id, error)
+            log.info("reminder %d failed (%s); retrying later", ping.id, error)
 
 
 def _retry_after(headers: Any) -> float:
