@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
+from bot.domain.limits import MAX_PAGE
 from bot.domain.model import CATEGORY_LABELS, BenefitRow, Category, DomainError, NoMatch, Page
+from bot.domain.validation import safe_text, whole_number
 from bot.i18n.translate import t
 
 Block = dict[str, Any]
@@ -52,8 +54,13 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def escape(text: str) -> str:
-    """User-typed text made inert in mrkdwn: no mentions, links or @channel pings."""
+def escape(text: str, *, multiline: bool = True) -> str:
+    """User-typed text made inert in mrkdwn: no mentions, links or ``<!channel>`` pings,
+    no control characters and no bidirectional overrides (:func:`safe_text`).
+
+    A plain ``@channel`` typed as text is left as it is: the messages the bot posts
+    are sent with Slack's own parsing of mentions off (:func:`posted`)."""
+    text = safe_text(text, multiline=multiline)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -194,9 +201,21 @@ def page_value(category: Category | None, page: int) -> str:
 
 
 def parse_page_value(value: str) -> tuple[Category | None, int]:
+    """The category and page of a list paging button; ValueError when broken."""
     name, _, number = value.partition("|")
-    category = None if name == "all" else Category(name)
-    return category, int(number)
+    try:
+        category = None if name == "all" else Category(name)
+    except ValueError:
+        raise ValueError("not a list page") from None
+    return category, parse_page(number)
+
+
+def parse_page(text: str) -> int:
+    """A page number from a button or a modal's hidden field; ValueError when it is not one."""
+    page = whole_number(text, maximum=MAX_PAGE)
+    if page is None:
+        raise ValueError("not a page number")
+    return page
 
 
 def list_nav(page: Page[Any], category: Category | None) -> list[Block]:
