@@ -69,7 +69,9 @@ def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": clip(text, limit) or " "}
+    """Formatted text, ``verbatim``: Slack turns no bare URL, channel name or ``@here``
+    in it into a link or a ping; the bot writes its links and mentions as ``<...>``."""
+    return {"type": "mrkdwn", "text": clip(text, limit) or " ", "verbatim": True}
 
 
 def header(text: str) -> Block:
@@ -146,6 +148,17 @@ def message(text: str, blocks: list[Block] | None = None) -> Message:
     if blocks:
         payload["blocks"] = blocks[:MESSAGE_BLOCKS]
     return payload
+
+
+def posted(text: str, blocks: list[Block] | None = None) -> Message:
+    """A message the bot posts or updates through the Web API (``chat.postMessage``,
+    ``chat.update``): :func:`message` with Slack's own parsing of the text turned off
+    (``parse: "none"``, ``link_names: false``), so that a plain ``@channel``, ``@here``
+    or ``@everyone`` someone typed into a reason or a topic pings nobody.
+
+    Only for Web API calls: an acknowledgement or a response URL takes no such fields.
+    """
+    return {**message(text, blocks), "parse": "none", "link_names": False}
 
 
 def mention(user_id: str | None) -> str:
