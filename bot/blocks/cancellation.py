@@ -15,6 +15,7 @@ from bot.blocks.primitives import (
     message,
     packed_sections,
     plain,
+    posted,
     render_error,
     section,
 )
@@ -135,4 +136,4 @@ def cancellation_admin_dm(filed: CancellationFiled) -> Message:
         purchased=filed.check.membership.purchase_date.isoformat(),
         deadline=filed.check.refund_window_ends.isoformat(),
     )
-    return message(text, [section(text)])
+    return posted(text, [section(text)])

@@ -20,7 +20,7 @@ from bot.blocks.primitives import (
     escape,
     fields_section,
     mention,
-    message,
+    posted,
     section,
 )
 from bot.blocks.requests import outcome_message
@@ -39,7 +39,7 @@ def ping_message(ping: Ping) -> Message:
     build = _BUILDERS.get(ping.kind)
     if build is None:  # a kind from a newer version of the bot: still say something
         text = t("You have a reminder from the benefits bot.")
-        return message(text, [section(text)])
+        return posted(text, [section(text)])
     return build(ping.params)
 
 
@@ -93,7 +93,7 @@ def _why(params: Params) -> str:
 
 
 def _dm(text: str, blocks: list[Block]) -> Message:
-    return message(text, blocks)
+    return posted(text, blocks)
 
 
 # -- one builder per kind ----------------------------------------------------

@@ -18,6 +18,7 @@ from bot.blocks.primitives import (
     fields_section,
     mention,
     message,
+    posted,
     section,
 )
 from bot.domain.activations import State
@@ -149,7 +150,7 @@ def advisory_admin_message(filed: AdvisoryFiled) -> Message:
         request_id=r.id,
         hours=r.hours,
     )
-    return message(
+    return posted(
         text,
         [
             section(text),

@@ -256,10 +256,9 @@ class RequestService:
 
     async def deny(self, actor: str, request_id: int, reason: str) -> Decision:
         """Deny a pending request with a reason the requester will read."""
-        reason = reason.strip()
+        reason = check_reason(reason)
         if not reason:
             raise InvalidInput("Give the requester a reason for the denial.")
-        reason = check_reason(reason)
         now = self._clock.now()
         async with self._store.write() as uow:
             await ensure_changeable(uow)

@@ -12,17 +12,19 @@ from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import requests as request_blocks
+from bot.domain.limits import MAX_RECORD_ID
 from bot.domain.model import InvalidInput
+from bot.domain.validation import whole_number
 from bot.runtime.container import Services
 from handlers.refusals import refusing_click
 from handlers.replies import publish_decision
 
 
 def _request_id(action: dict[str, Any]) -> int:
-    value = str(action.get("value", ""))
-    if not value.isdigit() or len(value) > 18:
+    request_id = whole_number(str(action.get("value", "")), maximum=MAX_RECORD_ID)
+    if request_id is None:
         raise InvalidInput("This button is broken: it names no request.")
-    return int(value)
+    return request_id
 
 
 @refusing_click
