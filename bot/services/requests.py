@@ -9,14 +9,12 @@ request was posted is remembered, so every copy can be updated in place.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain import events
 from bot.domain.clock import Clock
-from bot.domain.limits import MAX_NAME_WORDS
 from bot.domain.model import (
     Assignment,
     Benefit,
@@ -24,7 +22,6 @@ from bot.domain.model import (
     Forbidden,
     InvalidInput,
     MessageRef,
-    NoMatch,
     NotFound,
     Request,
     RequestStatus,
@@ -38,6 +35,7 @@ from bot.services.core import (
     ensure_changeable,
     ensure_in_directory,
     find_benefit,
+    find_leading_benefit,
     require,
     seats_left,
 )
@@ -94,22 +92,9 @@ class RequestService:
 
     async def _split_benefit(self, text: str) -> tuple[str, str]:
         """The longest leading words of ``text`` that name one benefit, and the rest."""
-        words = list(re.finditer(r"\S+", text))
-        first_error: NoMatch | None = None
         async with self._store.read() as uow:
-            for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
-                query = " ".join(w.group() for w in words[:n])
-                try:
-                    benefit = await find_benefit(uow, query)
-                except NoMatch as error:
-                    if first_error is None and error.candidates:
-                        first_error = error
-                    continue
-                return benefit.id, text[words[n - 1].end() :].strip()
-            if first_error is not None:
-                raise first_error
-            await find_benefit(uow, text)  # raises with the closest matches
-        raise AssertionError("unreachable")  # pragma: no cover
+            benefit, reason = await find_leading_benefit(uow, text)
+        return benefit.id, reason
 
     async def file(
         self, uow: UnitOfWork, actor: str, benefit: Benefit, reason: str

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Final, TypeVar
 
 from bot.domain.model import (
     Activation,
@@ -208,7 +208,10 @@ def audit_entry_of(r: Row) -> AuditEntry:
     return AuditEntry(id=r[0], at=dt(r[1]), actor=r[2], action=r[3], subject=r[4], detail=r[5])
 
 
-def chunks(ids: Sequence[int]) -> list[list[int]]:
+K = TypeVar("K", int, str)
+
+
+def chunks(ids: Sequence[K]) -> list[list[K]]:
     unique = sorted(set(ids))
     return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
 

@@ -269,6 +269,30 @@ async def test_an_ambiguous_benefit_name_gets_the_closest_matches(ready: SlackHa
     assert not approval_posts(h)
 
 
+async def test_a_request_whose_reason_holds_a_long_link_is_filed_with_the_link(
+    ready: SlackHarness,
+) -> None:
+    h = ready
+    link = "https://contoso.sharepoint.com/sites/lab/" + "d" * 68  # 109 characters
+    assert len(link) == 109
+
+    request_id = await request_as_member(h, f"request win11 see {link}")
+
+    post = approval_posts(h)[0]
+    assert link in call_text(post)
+    decided = await h.bot.services.requests.decision(request_id)
+    assert decided.request.reason == f"see {link}"
+    assert decided.benefit.id == "win11"
+
+
+async def test_a_typo_followed_by_a_reason_gets_the_closest_match(ready: SlackHarness) -> None:
+    h = ready
+    ack = await h.command(MEMBER, "request win12 for the test lab")
+    assert "No benefit matches `win12`" in ack.text
+    assert "`win11`" in ack.text
+    assert not approval_posts(h)
+
+
 async def test_a_wrong_signature_gets_401_and_changes_nothing(ready: SlackHarness) -> None:
     h = ready
     body = slash_command_body(
