@@ -8,17 +8,37 @@ events to them within a unit of work live in :mod:`bot.services.core`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from bot.domain.model import Activation, Benefit, Request
+from bot.domain.model import (
+    Activation,
+    AdvisoryRequest,
+    Benefit,
+    MessageRef,
+    Request,
+    ServiceRequest,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationRequested:
+    """A technical benefit or go-to-market offer is pending: someone must mark it active."""
+
+    benefit: Benefit
+    activation: Activation
 
 
 @dataclass(frozen=True, slots=True)
 class ActivationCompleted:
-    """A technical benefit or go-to-market offer became active."""
+    """A technical benefit or go-to-market offer became active.
+
+    ``message`` is the lasting message it was marked active from, if any: it is
+    updated to show the outcome.
+    """
 
     benefit: Benefit
     activation: Activation
+    message: MessageRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +56,38 @@ class RequestDecided:
     at: datetime
 
 
-Event = ActivationCompleted | RequestCreated | RequestDecided
+@dataclass(frozen=True, slots=True)
+class CancellationRequested:
+    """A cancellation of the membership package was filed; the Global admins submit it."""
 
-EVENT_TYPES: tuple[type[Event], ...] = (ActivationCompleted, RequestCreated, RequestDecided)
+    request: ServiceRequest
+    purchased: date
+    refund_window_ends: date
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryRequested:
+    """Someone asked for advisory hours; the admins are told."""
+
+    request: AdvisoryRequest
+    hours_left: int
+    hours_total: int
+
+
+Event = (
+    ActivationRequested
+    | ActivationCompleted
+    | RequestCreated
+    | RequestDecided
+    | CancellationRequested
+    | AdvisoryRequested
+)
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    ActivationRequested,
+    ActivationCompleted,
+    RequestCreated,
+    RequestDecided,
+    CancellationRequested,
+    AdvisoryRequested,
+)

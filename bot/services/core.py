@@ -19,6 +19,9 @@ from typing import Any, TypeVar
 from bot.domain.events import (
     EVENT_TYPES,
     ActivationCompleted,
+    ActivationRequested,
+    AdvisoryRequested,
+    CancellationRequested,
     Event,
     RequestCreated,
     RequestDecided,
@@ -42,7 +45,15 @@ from storage.unit_of_work import UnitOfWork
 EventSink = Callable[[UnitOfWork, Event], Awaitable[None]]
 """Handles any event, with the repository of the unit of work that raised it."""
 
-E = TypeVar("E", ActivationCompleted, RequestCreated, RequestDecided)
+E = TypeVar(
+    "E",
+    ActivationRequested,
+    ActivationCompleted,
+    RequestCreated,
+    RequestDecided,
+    CancellationRequested,
+    AdvisoryRequested,
+)
 
 
 class EventBus:

@@ -11,7 +11,6 @@ from bot.blocks import ids
 from bot.domain.model import DomainError
 from bot.runtime.container import Services
 from handlers.refusals import errors_at, refusing_submission
-from handlers.replies import publish_decision
 
 
 @refusing_submission(errors_at(ids.DENY_REASON_BLOCK))
@@ -27,6 +26,6 @@ async def denial_reasoned(
     reason = state.get(ids.DENY_REASON_BLOCK, {}).get(ids.DENY_REASON_INPUT, {}).get("value")
     if not metadata.isdigit():
         raise DomainError("This form names no request; open it again from the request.")
-    decision = await services.requests.deny(body["user"]["id"], int(metadata), reason or "")
+    # The copies' updates and the requester's DM are queued with the decision.
+    await services.requests.deny(body["user"]["id"], int(metadata), reason or "")
     await ack()
-    services.background.spawn(publish_decision(client, decision), name="denial", deferred=True)

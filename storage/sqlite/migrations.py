@@ -219,6 +219,12 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX benefits_in_order ON benefits (category_rank, name_key, id);
     CREATE INDEX benefits_by_name_key ON benefits (name_key);
     """,
+    # 5: every Slack side effect goes through the outbox: an update of a message refers
+    # to the queued post it updates, and is claimable only once that post is sent.
+    """
+    ALTER TABLE outbox ADD COLUMN after_id INTEGER REFERENCES outbox (id);
+    CREATE INDEX outbox_by_after ON outbox (after_id) WHERE after_id IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
