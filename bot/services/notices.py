@@ -26,7 +26,7 @@ This module knows no Slack; the runtime renders (:mod:`bot.runtime.notices`).
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.domain.clock import Clock
 from bot.domain.events import (
@@ -84,8 +84,9 @@ class NoticeService:
         queued = 0
         while True:
             async with self._store.write() as uow:
+                # Any age: a request with no post queued can't have one on its way.
                 missed = await uow.requests.unannounced(
-                    created_before=self._clock.now(), limit=batch
+                    created_before=self._clock.now() + timedelta(days=1), limit=batch
                 )
                 for request in missed:
                     benefit = await uow.benefits.get(request.benefit_id)
