@@ -1,10 +1,10 @@
 """Work that runs after Slack has been answered, tracked so shutdown can wait for it.
 
 Acknowledgements come first. Work that nobody waits for (waking the outbox's
-delivery loop after a change queued messages)
-can be *deferred*: it waits until the bot has had no new request for ``quiet``
-seconds, or at most ``max_delay`` seconds, so that under a burst of clicks the
-acknowledgements are not queued behind Web API calls.
+delivery loop after a change queued messages) can be *deferred*: it waits until
+the bot has had no new request for ``quiet`` seconds, or at most ``max_delay``
+seconds, so that under a burst of clicks the acknowledgements are not queued
+behind Web API calls.
 """
 
 from __future__ import annotations
