@@ -127,13 +127,23 @@ def cancellation_refused_message(error: DomainError, blockers: list[Blocker]) ->
 
 def cancellation_admin_dm(filed: CancellationFiled) -> Message:
     """What each Global admin reads when a cancellation is filed."""
+    return cancellation_notice(
+        creator=filed.request.created_by,
+        request_id=filed.request.id,
+        purchased=filed.check.membership.purchase_date.isoformat(),
+        deadline=filed.check.refund_window_ends.isoformat(),
+    )
+
+
+def cancellation_notice(*, creator: str, request_id: int, purchased: str, deadline: str) -> Message:
+    """The Global admins' DM about a filed cancellation, from the values it was queued with."""
     text = t(
         "{creator} filed cancellation request #{request_id} for the membership package "
         "(bought on {purchased}; refund window until {deadline}). Submit it in Partner Center "
         "as a service request.",
-        creator=mention(filed.request.created_by),
-        request_id=filed.request.id,
-        purchased=filed.check.membership.purchase_date.isoformat(),
-        deadline=filed.check.refund_window_ends.isoformat(),
+        creator=mention(creator),
+        request_id=request_id,
+        purchased=purchased,
+        deadline=deadline,
     )
     return posted(text, [section(text)])

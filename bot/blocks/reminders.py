@@ -248,11 +248,14 @@ def vs_reassignable(params: Params) -> Message:
 
 
 def delivery_parked(params: Params) -> Message:
+    recipient = _s(params, "recipient")
+    # The admin channel (an approval request, a notice) or a person.
+    where = f"<#{recipient}>" if recipient[:1] in ("C", "G") else mention(recipient or None)
     text = t(
-        ":warning: A reminder for {recipient} could not be delivered after {attempts} "
+        ":warning: A message for {recipient} could not be delivered after {attempts} "
         "attempts (`{error}`). It is parked; the operator sees it with `benefits-bot reminders "
         "--state parked`.",
-        recipient=mention(_s(params, "recipient") or None),
+        recipient=where,
         attempts=_n(params, "attempts"),
         error=escape(_s(params, "error")),
     )

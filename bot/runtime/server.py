@@ -17,7 +17,6 @@ import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -28,22 +27,24 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock, SystemClock
+from bot.domain.events import Event
 from bot.runtime.app import build_app
 from bot.runtime.bootstrap import ensure_keys_readable, key_vault, services_from_settings
 from bot.runtime.container import Services
+from bot.runtime.delivery import Delivery
+from bot.runtime.notices import Renderer
 from bot.runtime.scheduler import ReminderRuntime, start_reminders
 from bot.runtime.slack_check import verify_bot_token
+from bot.services.core import EventSink
 from bot.services.inventory.importer import resolve_email_holders
 from bot.settings import Settings
-from handlers.replies import post_approval_request
 from storage import Store, open_store
+from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-# A pending request never posted and older than this was cut off by a stop.
-ANNOUNCE_GRACE = timedelta(minutes=1)
 
 
 def web_application(
@@ -194,22 +195,39 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
         )
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     bot = RunningBot(services, store, app, runner, port, socket_handler, http=http)
-    bot.reminders = start_reminders(settings, services.reminders)
+    bot.reminders = start_reminders(settings, services.reminders, render=Renderer(services))
+    services.events.subscribe_all(_waking(services, bot.reminders.delivery))
     services.background.spawn(_resolve_holders(bot), name="resolve email holders")
-    services.background.spawn(_announce_missed(bot), name="announce missed requests")
+    services.background.spawn(_queue_unannounced(bot), name="queue unannounced requests")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
     log.info("benefits bot running (%s)", mode)
     return bot
 
 
-async def _announce_missed(bot: RunningBot) -> None:
-    """Post the requests filed just before the bot last stopped, which never
-    reached the admins (they were saved, but the bot died before posting)."""
-    missed = await bot.services.requests.unannounced(older_than=ANNOUNCE_GRACE)
-    for created in missed:
-        await post_approval_request(bot.app.client, bot.services, created)
-    if missed:
-        log.info("posted %d requests that had not reached the admins", len(missed))
+def _waking(services: Services, delivery: Delivery) -> EventSink:
+    """An event sink that wakes the delivery loop: every event queued messages.
+
+    The wake is deferred work (:class:`bot.runtime.background.Background`), so a
+    burst of clicks is acknowledged first; it comes after the transaction that
+    queued the messages has committed, or the loop's next poll finds them.
+    """
+
+    async def wake(uow: UnitOfWork, event: Event) -> None:
+        del uow, event
+        services.background.call_later("wake delivery", delivery.wake)
+
+    return wake
+
+
+async def _queue_unannounced(bot: RunningBot) -> None:
+    """A safety net for requests saved by a version of the bot that posted them after
+    its acknowledgement and was stopped first: queue their posts now. Requests
+    filed since queue their post in the transaction that saves them."""
+    queued = await bot.services.notices.queue_unannounced()
+    if queued:
+        log.info("queued the posts of %d requests that had not reached the admins", queued)
+        if bot.reminders is not None:
+            bot.reminders.delivery.wake()
 
 
 async def _resolve_holders(bot: RunningBot) -> None:

@@ -23,9 +23,13 @@ from typing import Any, TypeVar
 from bot.domain.events import (
     EVENT_TYPES,
     ActivationCompleted,
+    ActivationRequested,
+    AdvisoryRequested,
+    CancellationRequested,
     Event,
     RequestCreated,
     RequestDecided,
+    SeatSelfAssigned,
 )
 from bot.domain.limits import MATCHES_SHOWN, MAX_NAME_WORDS, MAX_QUERY
 from bot.domain.model import (
@@ -47,7 +51,16 @@ from storage.unit_of_work import UnitOfWork
 EventSink = Callable[[UnitOfWork, Event], Awaitable[None]]
 """Handles any event, with the repository of the unit of work that raised it."""
 
-E = TypeVar("E", ActivationCompleted, RequestCreated, RequestDecided)
+E = TypeVar(
+    "E",
+    ActivationRequested,
+    ActivationCompleted,
+    RequestCreated,
+    RequestDecided,
+    CancellationRequested,
+    AdvisoryRequested,
+    SeatSelfAssigned,
+)
 
 
 class EventBus:

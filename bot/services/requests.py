@@ -3,15 +3,16 @@
 A member files a request; a Global admin other than the requester decides it
 (docs/rules.md). Approval assigns the seat in the same transaction, and both
 decisions raise :class:`bot.domain.events.RequestDecided`, whose sinks (the
-requester's DM in the outbox) commit with the decision. Where the approval
-request was posted is remembered, so every copy can be updated in place.
+requester's DM, the update of every copy) queue in the outbox with the decision;
+filing raises :class:`bot.domain.events.RequestCreated`, whose sink queues the
+posts to the admins. Where each copy was posted is remembered, so every copy
+can be updated in place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from bot.domain import events
 from bot.domain.clock import Clock
@@ -145,24 +146,6 @@ class RequestService:
                 raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
             await uow.requests.add_messages(request_id, refs)
         return request
-
-    async def unannounced(self, *, older_than: timedelta, limit: int = 100) -> list[RequestCreated]:
-        """Pending requests never posted to the admins (the bot stopped first), so
-        that they can be posted now; only those older than ``older_than``, whose
-        posting can no longer be on its way."""
-        async with self._store.read() as uow:
-            pending = await uow.requests.unannounced(
-                created_before=self._clock.now() - older_than, limit=limit
-            )
-            approvers = await uow.people.role_holders(Role.GLOBAL_ADMIN)
-            found: list[RequestCreated] = []
-            for request in pending:
-                benefit = await uow.benefits.get(request.benefit_id)
-                if benefit is None:  # pragma: no cover - benefits are never deleted
-                    continue
-                used = await uow.assignments.count_active(benefit.id)
-                found.append(RequestCreated(request, benefit, seats_left(benefit, used), approvers))
-        return found
 
     async def request_messages(self, request_id: int) -> list[MessageRef]:
         async with self._store.read() as uow:

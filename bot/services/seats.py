@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain import events
 from bot.domain.clock import Clock
 from bot.domain.model import (
     Assignment,
@@ -29,6 +30,7 @@ from bot.domain.model import (
 from bot.domain.permissions import Action
 from bot.domain.visual_studio import reassignable_from
 from bot.services.core import (
+    EventBus,
     audit,
     ensure_changeable,
     find_benefit,
@@ -97,9 +99,10 @@ async def _flag(uow: UnitOfWork, now: datetime, actor: str, detail: str) -> tupl
 class SeatService:
     """A Global admin assigns, unassigns and reassigns seats."""
 
-    def __init__(self, store: Store, *, clock: Clock) -> None:
+    def __init__(self, store: Store, *, clock: Clock, events: EventBus | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._events = events or EventBus()
 
     async def assign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
         now = self._clock.now()
@@ -139,6 +142,10 @@ class SeatService:
                 if oneself
                 else ()
             )
+            if oneself:
+                await self._events.emit(
+                    uow, events.SeatSelfAssigned(benefit, assignment, None, admins)
+                )
         return AssignmentChange(benefit, assignment, seats_left(benefit, used + 1), oneself, admins)
 
     async def unassign(self, actor: str, query: str, user_id: str) -> AssignmentChange:
@@ -234,4 +241,8 @@ class SeatService:
                 if oneself
                 else ()
             )
+            if oneself:
+                await self._events.emit(
+                    uow, events.SeatSelfAssigned(benefit, assignment, from_user, admins)
+                )
         return Reassignment(benefit, held, assignment, oneself, admins)

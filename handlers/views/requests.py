@@ -13,7 +13,6 @@ from bot.domain.model import DomainError
 from bot.domain.validation import whole_number
 from bot.runtime.container import Services
 from handlers.refusals import errors_at, refusing_submission
-from handlers.replies import publish_decision
 
 
 @refusing_submission(errors_at(ids.DENY_REASON_BLOCK))
@@ -36,7 +35,8 @@ async def denial_reasoned(
     reason = state.get(ids.DENY_REASON_BLOCK, {}).get(ids.DENY_REASON_INPUT, {}).get("value")
     if request_id is None:
         raise DomainError("This form names no request; open it again from the request.")
-    text = reason if isinstance(reason, str) else ""
-    decision = await services.requests.deny(body["user"]["id"], request_id, text)
+    # The copies' updates and the requester's DM are queued with the decision.
+    await services.requests.deny(
+        body["user"]["id"], request_id, reason if isinstance(reason, str) else ""
+    )
     await ack()
-    services.background.spawn(publish_decision(client, decision), name="denial", deferred=True)

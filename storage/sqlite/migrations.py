@@ -248,6 +248,12 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         UPDATE generations SET n = n + 1 WHERE area = 'seats';
     END;
     """,
+    # 6: every Slack side effect goes through the outbox: an update of a message refers
+    # to the queued post it updates, and is claimable only once that post is sent.
+    """
+    ALTER TABLE outbox ADD COLUMN after_id INTEGER REFERENCES outbox (id);
+    CREATE INDEX outbox_by_after ON outbox (after_id) WHERE after_id IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

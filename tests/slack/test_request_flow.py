@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.blocks import ids
 from bot.domain.model import Role
+from bot.domain.outbox import PingState
+from storage.sqlite import open_sqlite
 from tests.fakes.signing import sign, slash_command_body
 from tests.fakes.web_api import RecordedCall
 from tests.slack.harness import SlackHarness, call_text
@@ -469,11 +472,25 @@ async def test_the_health_check_answers_while_the_database_is_reachable(
         assert resp.status == 503
 
 
-async def test_stopping_the_bot_finishes_the_slack_calls_of_answered_requests(
-    ready: SlackHarness,
+async def test_stopping_the_bot_sends_or_hands_back_the_post_of_an_answered_request(
+    ready: SlackHarness, tmp_path: Path
 ) -> None:
+    """A stop finishes the message in flight and hands the rest back to the outbox,
+    unclaimed, so the next start (or another process) sends it at once; nothing the
+    requester was told about is lost (tests/slack/test_restart.py restarts from there)."""
     h = ready
     ack = await h.command(MEMBER, "request win11")
     assert "was sent" in ack.text
     await h.bot.stop(timeout=5)
-    assert approval_posts(h), h.slack.summary()
+
+    store = await open_sqlite(tmp_path / "benefits.db")
+    try:
+        async with store.read() as uow:
+            pings = await uow.outbox.pings(state=None, offset=0, limit=100)
+    finally:
+        await store.close()
+    [post] = [p for p in pings if p.kind == "approval_request"]
+    if approval_posts(h):
+        assert post.state is PingState.SENT, h.slack.summary()
+    else:
+        assert (post.state, post.claimed_by) == (PingState.QUEUED, None)
