@@ -6,14 +6,7 @@ import pytest
 
 from bot.blocks import ids
 from tests.slack.harness import SlackHarness, call_text
-from tests.slack.stocked import (
-    ADMIN,
-    AGENT,
-    PARTNER,
-    button,
-    last_response,
-    stock,
-)
+from tests.slack.stocked import ADMIN, AGENT, PARTNER, button, last_response, stock
 
 
 @pytest.fixture

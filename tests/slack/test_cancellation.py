@@ -9,10 +9,7 @@ from datetime import date
 import pytest
 
 from bot.blocks import ids
-from bot.domain.model import (
-    KeyReveal,
-    Role,
-)
+from bot.domain.model import KeyReveal, Role
 from tests.slack.harness import SlackHarness, call_text
 from tests.slack.stocked import (
     ADMIN,

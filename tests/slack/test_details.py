@@ -6,10 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.blocks import ids
-from bot.domain.model import (
-    Activation,
-    ActivationStatus,
-)
+from bot.domain.model import Activation, ActivationStatus
 from tests.fakes.web_api import RecordedCall
 from tests.slack.harness import SlackHarness, call_text
 from tests.slack.stocked import (

@@ -8,16 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.slack.harness import SlackHarness
-from tests.slack.stocked import (
-    ADMIN,
-    MEMBER,
-    MEMBER2,
-    NEWBIE,
-    VS,
-    holders,
-    service_requests,
-    stock,
-)
+from tests.slack.stocked import ADMIN, MEMBER, MEMBER2, NEWBIE, VS, holders, service_requests, stock
 
 
 @pytest.fixture
