@@ -25,7 +25,9 @@ posted to the admins, or an update of every copy of a decided request.
   error that can't heal, such as an unknown user) and tells the admins.
 
 Real time (``time.monotonic``) paces the sending; the service's injected
-clock decides what is due and when leases end.
+clock decides what is due and when leases end. Tests may pass their own
+``monotonic`` and ``wait`` to pace in virtual time, and :meth:`Delivery.idle`
+tells them when the loop has found nothing more to send.
 """
 
 from __future__ import annotations
@@ -88,6 +90,12 @@ PERMANENT_ERRORS = frozenset(
 UPDATED_LATER = frozenset({Notice.APPROVAL_REQUEST.value, Kind.APPROVAL_WAITING.value})
 PACING_MARGIN = 0.005  # seconds: never ask Slack a hair before a token is back
 DEFAULT_RETRY_AFTER = 1.0
+
+
+async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds`` of real time, or less if ``wake`` is set."""
+    with suppress(TimeoutError):
+        await asyncio.wait_for(wake.wait(), timeout=seconds)
 
 
 def default_owner() -> str:
@@ -164,6 +172,7 @@ class Delivery:
         rate: float = 1.0,
         burst: int = 3,
         monotonic: Callable[[], float] = time.monotonic,
+        wait: Callable[[asyncio.Event, float], Awaitable[None]] = wait_or_wake,
     ) -> None:
         self._reminders = reminders
         self._client = client
@@ -174,6 +183,7 @@ class Delivery:
         self._batch = batch
         self._poll = poll
         self._now = monotonic
+        self._wait = wait
         self._pacer = ChannelPacer(rate=rate, burst=burst, monotonic=monotonic)
         self._held: dict[str, deque[Ping]] = {}
         self._count = 0
@@ -182,6 +192,9 @@ class Delivery:
         self._next_renew = monotonic() + self._renew_every
         self._wake = asyncio.Event()
         self._stopping = False
+        self._claims = 0  # claims started
+        self._found_nothing = 0  # the last claim that found nothing while nothing was held
+        self._looked = asyncio.Event()
         self.stats = DeliveryStats()
 
     # -- control -----------------------------------------------------------------
@@ -231,6 +244,19 @@ class Delivery:
             await self._release_all()
         return self.stats
 
+    async def idle(self) -> None:
+        """Return once the loop, woken now, has looked for due pings and found
+        none while holding none (for tests: nothing due now is left to send).
+
+        It waits for a claim that started after this call, so a claim already
+        under way, which may have missed pings queued just before, doesn't count.
+        """
+        since = self._claims
+        self.wake()
+        while self._found_nothing <= since:
+            self._looked.clear()
+            await self._looked.wait()
+
     @property
     def held(self) -> int:
         return self._count
@@ -273,12 +299,16 @@ class Delivery:
         if seconds <= 0 or self._stopping:
             return
         self._wake.clear()
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        await self._wait(self._wake, seconds)
 
     async def _claim(self) -> int:
         limit = self._batch - self._count
+        self._claims += 1
+        number = self._claims
         claimed = await self._reminders.claim(owner=self.owner, limit=limit, lease=self._lease)
+        if not claimed and self._count == 0:
+            self._found_nothing = number
+            self._looked.set()
         for ping in claimed:
             self._held.setdefault(ping.recipient, deque()).append(ping)
         self._count += len(claimed)

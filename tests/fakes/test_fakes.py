@@ -38,6 +38,7 @@ from tests.fakes import (
     slash_command_payload,
     view_submission_body,
 )
+from tests.fakes.waiting import loop_turns, wait_until
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-test-token"
@@ -268,16 +269,17 @@ async def test_response_url_posts_are_recorded_with_their_name(slack: FakeSlackW
 async def test_wait_for_returns_calls_that_arrive_later(
     slack: FakeSlackWebApi, client: AsyncWebClient
 ) -> None:
-    async def post_later() -> None:
-        await asyncio.sleep(0.05)
-        await client.chat_postMessage(channel="C1", text="first")
-        await client.chat_postMessage(channel="C2", text="second")
-
-    task = asyncio.create_task(post_later())
-    calls = await slack.wait_for(
-        "chat.postMessage", where=lambda c: c.args.get("channel") == "C2", timeout=2
+    waiter = asyncio.create_task(
+        slack.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == "C2", timeout=5)
     )
-    await task
+    await loop_turns(5)
+    assert not waiter.done()  # nothing arrived yet: it is still waiting
+
+    await client.chat_postMessage(channel="C1", text="first")
+    await loop_turns(5)
+    assert not waiter.done()  # a call that does not match does not end the wait
+    await client.chat_postMessage(channel="C2", text="second")
+    calls = await waiter
 
     assert [c.args["text"] for c in calls] == ["second"]
 
@@ -293,6 +295,29 @@ async def test_wait_for_timeout_lists_what_was_recorded(
     assert "got 1" in str(error.value)
     assert "chat.postMessage" in str(error.value)
     assert "only this" in str(error.value)
+
+
+async def test_wait_until_returns_as_soon_as_the_condition_holds() -> None:
+    seen: list[int] = []
+
+    async def append_later() -> None:
+        await loop_turns(3)
+        seen.append(1)
+
+    task = asyncio.create_task(append_later())
+    await wait_until(lambda: seen == [1], timeout=5)
+    await task
+
+    async def holds() -> bool:
+        return True
+
+    await wait_until(holds, timeout=0)  # an async condition true at once needs no time
+
+
+async def test_wait_until_fails_naming_what_it_waited_for_and_what_it_saw() -> None:
+    with pytest.raises(AssertionError) as error:
+        await wait_until(lambda: False, timeout=0.01, what="the sky to fall", seen=lambda: "blue")
+    assert "Timed out after 0.01s waiting for the sky to fall; saw: blue" in str(error.value)
 
 
 # -- failure injection and rate limits ---------------------------------------------------------
@@ -744,7 +769,7 @@ async def test_signed_bodies_are_understood_by_bolt(slack: FakeSlackWebApi) -> N
         ),
         await dispatch(app, event_body({"type": "app_home_opened", "user": "U1", "tab": "home"})),
     ]
-    await asyncio.sleep(0.05)  # event listeners run after the ack
+    await wait_until(lambda: "event" in seen, what="the event listener, which runs after the ack")
 
     assert statuses == [200, 200, 200, 200]
     assert seen["command"]["text"] == "grant 5"

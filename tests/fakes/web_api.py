@@ -64,6 +64,7 @@ class RecordedCall:
     response: dict[str, Any] = field(default_factory=dict)
     http_verb: str = "POST"
     content_type: str = ""
+    at: float = 0.0  # when the fake answered, by its ``clock``
 
 
 @dataclass
@@ -451,6 +452,7 @@ class FakeSlackWebApi(LoopbackServer):
                 response=body,
                 http_verb=request.method,
                 content_type=request.content_type if request.body_exists else "",
+                at=self.clock(),
             )
         )
         return web.json_response(body, status=status, headers=headers)

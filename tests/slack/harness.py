@@ -9,7 +9,6 @@ checks every payload the bot sends to the Web API.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ import aiohttp
 
 from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, Role
-from bot.domain.outbox import PingState
+from bot.domain.outbox import Ping, PingState
 from bot.runtime.server import EVENTS_PATH, RunningBot
 from tests.fakes.blockkit import block_kit_violations
 from tests.fakes.signing import (
@@ -30,6 +29,7 @@ from tests.fakes.signing import (
     slash_command_body,
     view_submission_body,
 )
+from tests.fakes.waiting import wait_until
 from tests.fakes.web_api import FakeSlackWebApi, RecordedCall
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -169,17 +169,21 @@ class SlackHarness:
         await self.bot.services.background.drain(timeout)
         if not await self.bot.store.ping():  # stopped or closed by the test itself
             return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+        queued: list[Ping] = []
+
+        async def nothing_due() -> bool:
+            nonlocal queued
             async with self.bot.store.read() as uow:
                 queued = await uow.outbox.pings(state=PingState.QUEUED, offset=0, limit=10_000)
             now = self.clock.now()
-            if not any(p.due_at <= now for p in queued):
-                return
-            if loop.time() > deadline:
-                raise AssertionError(f"{len(queued)} pings still queued:\n{self.slack.summary()}")
-            await asyncio.sleep(0.01)
+            return not any(p.due_at <= now for p in queued)
+
+        await wait_until(
+            nothing_due,
+            timeout=timeout,
+            what="the due pings to be sent",
+            seen=lambda: f"{len(queued)} pings still queued:\n{self.slack.summary()}",
+        )
 
     async def add_benefit(
         self,

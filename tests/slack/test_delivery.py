@@ -3,12 +3,15 @@
 The loop runs on a SQLite outbox with the real Web API client pointed at
 :class:`FakeSlackWebApi`; every message carries its ping in Slack message
 metadata, so deliveries are counted per ping key.
+
+Pacing is checked in virtual time: the loop and the fake Slack read one
+:class:`VirtualTime`, which moves only when the loop waits, so a slow machine
+changes nothing and the spacing of the recorded calls is exact.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -30,9 +33,31 @@ from tests.slack.harness import BOT_TOKEN
 ADMIN = "UADMIN001"
 
 
+class VirtualTime:
+    """Monotonic seconds that pass only when the delivery loop waits."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def wait(self, wake: asyncio.Event, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)  # let the rest of the test's loop run
+
+
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackWebApi]:
-    async with FakeSlackWebApi() as fake:
+def virtual() -> VirtualTime:
+    return VirtualTime()
+
+
+@pytest.fixture
+async def slack(virtual: VirtualTime) -> AsyncIterator[FakeSlackWebApi]:
+    # The fake's rate limits and the time it records calls at are virtual too.
+    async with FakeSlackWebApi(clock=virtual.monotonic) as fake:
         yield fake
 
 
@@ -61,9 +86,23 @@ def make(
     rate: float = 50.0,
     burst: int = 50,
     rules: ReminderRules | None = None,
+    virtual: VirtualTime | None = None,
 ) -> Delivery:
+    """A loop pacing in real time, or in ``virtual`` time when given."""
     service = ReminderService(store, clock=clock, rules=rules)
-    return Delivery(service, client, lease=60, batch=100, poll=0.05, rate=rate, burst=burst)
+    if virtual is None:
+        return Delivery(service, client, lease=60, batch=100, poll=0.05, rate=rate, burst=burst)
+    return Delivery(
+        service,
+        client,
+        lease=60,
+        batch=100,
+        poll=0.05,
+        rate=rate,
+        burst=burst,
+        monotonic=virtual.monotonic,
+        wait=virtual.wait,
+    )
 
 
 async def queue(store: SqliteStore, clock: FakeClock, users: int, each: int) -> list[str]:
@@ -115,45 +154,62 @@ async def test_every_ping_is_sent_once_as_a_dm_with_its_ts_recorded(
 
 
 async def test_answers_429_with_retry_after_are_honoured_and_nothing_is_sent_twice(
-    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi, virtual: VirtualTime
 ) -> None:
     clock = FakeClock()
     keys = await queue(store, clock, users=5, each=4)
     slack.fail_next("chat.postMessage", retry_after=1, times=3)
-    started = time.monotonic()
-    stats = await make(store, client, clock).drain(timeout=30)
-    assert time.monotonic() - started >= 1.0  # the blocked channel waited its Retry-After
+    stats = await make(store, client, clock, virtual=virtual).drain(timeout=10)
     assert stats.ratelimited == slack.ratelimited_count == 3
+    posts = slack.calls_to("chat.postMessage")
+    refused = [c for c in posts if c.status == 429]
+    assert len(refused) == 3
+    for answer in refused:  # the blocked channel waited its Retry-After, by the loop's clock
+        channel = answer.args["channel"]
+        later = posts[posts.index(answer) + 1 :]
+        [retry, *_] = [c for c in later if c.args["channel"] == channel]
+        assert retry.at >= answer.at + 1.0, f"{channel} was tried again too soon"
+        assert _key(retry) == _key(answer)  # the same ping, retried
     assert delivered_keys(slack) == Counter(keys)
     assert {p.state for p in await all_pings(store)} == {PingState.SENT}
     assert all(p.attempts == 1 for p in await all_pings(store))  # a 429 is not an attempt
 
 
 async def test_a_slack_that_rate_limits_each_channel_gets_every_ping_once(
-    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi, virtual: VirtualTime
 ) -> None:
     clock = FakeClock()
     keys = await queue(store, clock, users=3, each=5)
     slack.rate_limit("chat.postMessage", per_channel_per_second=2.0, burst=2)
     # The loop's own pacing is set too fast on purpose, so Slack must refuse some.
-    stats = await make(store, client, clock, rate=20.0, burst=5).drain(timeout=30)
+    delivery = make(store, client, clock, rate=20.0, burst=5, virtual=virtual)
+    stats = await delivery.drain(timeout=10)
     assert slack.ratelimited_count > 0
     assert stats.ratelimited == slack.ratelimited_count
     assert delivered_keys(slack) == Counter(keys)
 
 
 async def test_pacing_per_channel_keeps_within_slacks_limit_without_a_single_429(
-    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi, virtual: VirtualTime
 ) -> None:
     clock = FakeClock()
     keys = await queue(store, clock, users=4, each=5)
     slack.rate_limit("chat.postMessage", per_channel_per_second=4.0, burst=2)
-    started = time.monotonic()
-    await make(store, client, clock, rate=4.0, burst=2).drain(timeout=30)
-    elapsed = time.monotonic() - started
+    started = virtual.now
+    await make(store, client, clock, rate=4.0, burst=2, virtual=virtual).drain(timeout=10)
     assert slack.ratelimited_count == 0
     assert delivered_keys(slack) == Counter(keys)
-    assert elapsed >= (5 - 2) / 4.0  # 3 of each channel's 5 waited for a token
+    # After a burst of 2, each channel gets one message per 1/4 s: its k-th message
+    # (from 0) no sooner than (k - 1) / 4 s after its first. A loop that sent
+    # without waiting for a token would post all five at the same virtual instant.
+    for user in range(4):
+        times = [
+            c.at for c in slack.calls_to("chat.postMessage") if c.args["channel"] == f"U{user:04d}"
+        ]
+        assert len(times) == 5
+        for k in range(2, 5):
+            assert times[k] - times[0] >= (k - 1) / 4.0, f"U{user:04d}: {times}"
+    assert virtual.now - started >= (5 - 2) / 4.0  # 3 of each channel's 5 waited for a token
 
 
 async def test_an_unknown_user_parks_the_ping_at_once_and_the_admins_are_told(
@@ -223,6 +279,25 @@ async def test_a_stopped_loop_hands_its_unsent_pings_back_at_once(
             owner=other.owner, now=clock.now(), until=clock.now() + timedelta(minutes=1), limit=9
         )
     assert len(taken) == 5
+
+
+async def test_idle_returns_once_every_ping_queued_before_it_has_been_sent(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = FakeClock()
+    delivery = make(store, client, clock)
+    task = asyncio.create_task(delivery.run())
+    try:
+        async with asyncio.timeout(10):
+            await delivery.idle()  # an empty outbox: idle at the first look
+            keys = await queue(store, clock, users=3, each=2)  # nobody wakes the loop
+            await delivery.idle()
+        # Checked at once, without waiting for calls: idle means all of them were sent.
+        assert delivered_keys(slack) == Counter(keys)
+        assert {p.state for p in await all_pings(store)} == {PingState.SENT}
+    finally:
+        delivery.stop()
+        await asyncio.wait_for(task, 5)
 
 
 def test_the_pacer_allows_a_burst_then_one_message_per_interval() -> None:

@@ -27,6 +27,7 @@ from bot.domain.model import (
     SupportKind,
 )
 from bot.runtime.server import RunningBot, start_bot
+from tests.fakes.waiting import wait_until
 from tests.fakes.web_api import FakeSlackWebApi, RecordedCall
 from tests.slack.conftest import make_settings
 from tests.slack.harness import SlackHarness, call_text
@@ -65,12 +66,12 @@ def button_ids(call: RecordedCall) -> list[tuple[str, str]]:
     ]
 
 
-async def wait_until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
+async def delivered_all_due(bot: RunningBot) -> None:
+    """Until the bot's delivery loop has looked for due pings and found none:
+    every message it could send for what is due now has been sent."""
+    assert bot.reminders is not None
+    async with asyncio.timeout(10):
+        await bot.reminders.delivery.idle()
 
 
 async def sweep(bot: RunningBot) -> int:
@@ -136,9 +137,13 @@ async def test_a_threshold_crossed_while_the_bot_was_stopped_is_sent_once_after_
     await bot.stop(timeout=5)
 
     bot = await starter(clock)  # started again: nothing new is due
-    await sweep(bot)
-    await asyncio.sleep(0.3)
+    assert await sweep(bot) == 0
+    # The loop has looked at the outbox after the sweep and found nothing to send,
+    # so a second copy would have been posted by now.
+    await delivered_all_due(bot)
     assert len(reminder_posts(slack)) == 2
+    async with bot.store.read() as uow:
+        assert await uow.outbox.count(state=None) == 2
 
 
 # -- with the harness: one bot, a fake clock -----------------------------------------

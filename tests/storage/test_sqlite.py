@@ -17,6 +17,7 @@ from bot.domain.outbox import PingState
 from storage import open_store
 from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_sqlite, throwaway_store
 from storage.sqlite.migrations import split_statements
+from tests.fakes.waiting import loop_turns
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 COUNTER = Benefit("counter", "Counter", Category.TECHNICAL, seats=0)
@@ -157,7 +158,7 @@ async def test_a_cancelled_write_rolls_back_and_the_next_write_works(store: Sqli
         async with store.write() as uow:
             await uow.benefits.put(VS)
             inside.set()
-            await asyncio.sleep(60)
+            await asyncio.Event().wait()  # until cancelled
 
     task = asyncio.create_task(stuck_writer())
     await inside.wait()
@@ -319,24 +320,25 @@ async def test_benefit_rows_take_a_single_statement_whatever_the_page_size(
 async def test_a_writer_waits_for_another_process_without_blocking_the_event_loop(
     store: SqliteStore, db_path: Path
 ) -> None:
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.005)
-
-    beat = asyncio.create_task(ticker())
     with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
-        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
-        asyncio.get_running_loop().call_later(0.1, other.execute, "COMMIT")  # ... briefly
-        async with store.write() as uow:
-            await uow.benefits.put(VS)
-    beat.cancel()
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+
+        async def writer() -> None:
+            async with store.write() as uow:
+                await uow.benefits.put(VS)
+
+        task = asyncio.create_task(writer())
+        # This test gets the loop back again and again while the writer waits: a
+        # writer blocking the loop on the lock would keep it until it gave up
+        # (the task done, with an error) or forever, since only this test releases it.
+        for _ in range(10):
+            await loop_turns(1)
+            assert not task.done()
+        other.execute("COMMIT")  # ... and lets go
+        async with asyncio.timeout(10):
+            await task
     async with store.read() as uow:
         assert await uow.benefits.get(VS.id) == VS
-    assert ticks >= 10  # the loop kept running while the writer waited
 
 
 async def test_a_write_cancelled_while_waiting_for_another_process_leaves_no_transaction_open(
@@ -350,11 +352,14 @@ async def test_a_write_cancelled_while_waiting_for_another_process_leaves_no_tra
                 await uow.benefits.put(COUNTER)
 
         task = asyncio.create_task(waiting_writer())
-        await asyncio.sleep(0.05)  # its BEGIN IMMEDIATE now polls for the lock
+        await loop_turns(3)
+        assert not task.done()  # its BEGIN IMMEDIATE now polls for the lock
         task.cancel()
-        asyncio.get_running_loop().call_later(0.1, other.execute, "COMMIT")
+        # The lock is still held: only honouring the cancellation ends the task.
         with pytest.raises(asyncio.CancelledError):
-            await task
+            async with asyncio.timeout(10):
+                await task
+        other.execute("COMMIT")
     async with store.write() as uow:
         await uow.benefits.put(VS)
     async with store.read() as uow:

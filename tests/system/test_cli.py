@@ -6,7 +6,9 @@ import asyncio
 import os
 import signal
 import socket
+import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import aiohttp
@@ -114,37 +116,73 @@ async def test_a_bad_database_url_is_named(tmp_path: Path) -> None:
     assert "DATABASE_URL" in err
 
 
+def database_state(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, read with the standard library as an operator would."""
+    with closing(sqlite3.connect(path)) as conn:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        state = {}
+        for table in sorted(tables):
+            columns = len(conn.execute(f'SELECT * FROM "{table}" LIMIT 0').description)
+            order = ", ".join(str(n) for n in range(1, columns + 1))
+            state[table] = conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}').fetchall()
+        return state
+
+
 async def test_the_example_inventory_imports_once_and_a_second_import_changes_nothing(
     tmp_path: Path,
 ) -> None:
+    database = tmp_path / "b.db"
     env = clean_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}",
+        DATABASE_URL=f"sqlite:///{database}",
         BENEFITS_ENCRYPTION_KEY=KeyVault.generate_key(),  # the example lists product keys
     )
     code, out, err = await run_cli("import", str(EXAMPLE), cwd=tmp_path, env=env)
     assert code == 0, err
-    first = out + err
-    code, out, err = await run_cli("import", str(EXAMPLE), cwd=tmp_path, env=env)
-    assert code == 0, err
-    assert first != out + err
-    store = await open_sqlite(str(tmp_path / "b.db"))
+    store = await open_sqlite(str(database))
     try:
         async with store.read() as uow:
             assert await uow.benefits.count(category=None) >= 10
     finally:
         await store.close()
+    after_first = database_state(database)
+    for table in ("benefits", "assignments", "product_keys"):
+        assert after_first[table], f"the first import wrote no {table}"
+
+    code, out, err = await run_cli("import", str(EXAMPLE), cwd=tmp_path, env=env)
+    assert code == 0, err
+    assert "0 created" in out + err
+    after_second = database_state(database)
+    # The audit log records that the import ran, and nothing else changed: every
+    # other table, the sealed product keys included, is the same row for row.
+    audit_before, audit_after = after_first.pop("audit"), after_second.pop("audit")
+    assert after_second == after_first
+    assert audit_after[: len(audit_before)] == audit_before
+    [(_, _, actor, action, _, detail)] = audit_after[len(audit_before) :]
+    assert (actor, action) == ("import", "inventory.import")
+    assert "0 created, 0 updated, 13 unchanged" in str(detail)
 
 
 async def test_a_bad_inventory_file_names_the_file_and_imports_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(EXAMPLE.read_text().replace("category: software", "category: hardware", 1))
-    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
-    code, out, err = await run_cli("import", str(bad), cwd=tmp_path, env=env)
+    database = tmp_path / "b.db"
+    env = clean_env(DATABASE_URL=f"sqlite:///{database}")
+    code, _, err = await run_cli("grant", "U0123ABCD", "global_admin", cwd=tmp_path, env=env)
+    assert code == 0, err  # the database exists, with one row to keep
+    before = database_state(database)
+
+    code, _, err = await run_cli("import", str(bad), cwd=tmp_path, env=env)
     assert code == 1
     assert "bad.yaml" in err
     assert "category" in err
     assert "Traceback" not in err
-    assert not (tmp_path / "b.db").exists() or "0 created" not in out
+    assert database_state(database) == before
+    assert before["benefits"] == []
 
 
 async def test_grant_bootstraps_the_first_global_admin_and_is_idempotent(tmp_path: Path) -> None:

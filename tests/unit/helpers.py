@@ -1,5 +1,7 @@
 """What several of the services' unit test modules share: benefits, a state
-snapshot, refusal checks and small store helpers."""
+snapshot, refusal checks and small store helpers; and, for the modules on
+technical benefits, offers, support and the marketing contact, their benefits,
+an event recorder and the services built around it."""
 
 from __future__ import annotations
 
@@ -10,21 +12,34 @@ from datetime import date
 
 import pytest
 
+from bot.domain.clock import FakeClock
+from bot.domain.events import ActivationCompleted, Event
 from bot.domain.model import (
+    Activation,
+    AuditEntry,
     Benefit,
     Category,
     DirectoryUser,
     DomainError,
+    MarketingContact,
+    Role,
     ServiceRequest,
+    SupportKind,
 )
+from bot.runtime.bootstrap import build_services
 from bot.runtime.container import Services
+from bot.services.core import EventBus
 from storage.sqlite import SqliteStore
+from storage.unit_of_work import UnitOfWork
 from tests.unit.conftest import (
+    ADMIN,
     AZURE,
+    MEMBER,
     MEMBER2,
     MEMBER3,
     MEMBERSHIP,
     VS_ENT,
+    AddBenefits,
     Snapshot,
     rendered,
     snapshot,
@@ -133,3 +148,96 @@ async def decide_assign(services: Services, actor: str, request_id: int) -> obje
 
 async def decide_unassign(services: Services, actor: str, request_id: int) -> object:
     return await services.seats.unassign(actor, VS_ENT.id, MEMBER3)
+
+
+# -- technical benefits, offers, support and the marketing contact --------------
+
+PARTNER_ADMIN = "UPARTNER1"
+AGENT = "UAGENT001"
+USER_ADMIN = "UUSERADM1"
+
+SIG_CLOUD = Benefit(
+    "sig-cloud",
+    "Signature cloud support",
+    Category.TECHNICAL,
+    support_kind=SupportKind.SIGNATURE_CLOUD,
+)
+INCIDENTS = Benefit(
+    "psi-kind",
+    "Product support incidents (on-premises)",
+    Category.TECHNICAL,
+    support_kind=SupportKind.PRODUCT_INCIDENTS,
+)
+ADVISORY = Benefit(
+    "advisory", "Advisory hours", Category.TECHNICAL, support_kind=SupportKind.ADVISORY_HOURS
+)
+GOLD_CORE = Benefit("gold-core", "Gold core", Category.GTM)
+
+
+@dataclass(frozen=True)
+class ActivationState:
+    """What the activation side of storage shows."""
+
+    activations: list[Activation]
+    contact: MarketingContact | None
+    advisory_used: int
+    audit: list[AuditEntry]
+
+
+async def observed(store: SqliteStore) -> ActivationState:
+    async with store.read() as uow:
+        return ActivationState(
+            activations=await uow.activations.all(),
+            contact=await uow.marketing_contact.get(),
+            advisory_used=await uow.advisory.hours_used(ADVISORY.id),
+            audit=await uow.audit.recent(100_000),
+        )
+
+
+async def activation_of(store: SqliteStore, benefit_id: str) -> Activation | None:
+    async with store.read() as uow:
+        return await uow.activations.get(benefit_id)
+
+
+class Recorder:
+    """An event sink that remembers each event and whether it came inside a write."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.fail = False
+
+    async def __call__(self, uow: UnitOfWork, event: Event) -> None:
+        await uow.activations.get("anything")  # the unit of work is open
+        self.events.append(event)
+        if self.fail:
+            raise RuntimeError("sink failed")
+
+    @property
+    def completions(self) -> list[ActivationCompleted]:
+        return [e for e in self.events if isinstance(e, ActivationCompleted)]
+
+
+async def technical_services(
+    services: Services,
+    store: SqliteStore,
+    clock: FakeClock,
+    add_benefits: AddBenefits,
+    sink: Recorder,
+) -> Services:
+    """The services, with ``sink`` recording every event; ADMIN is Global admin,
+    PARTNER_ADMIN an MPN partner admin."""
+    await add_benefits(SIG_CLOUD, INCIDENTS, ADVISORY, GOLD_CORE)
+    await services.roles.grant(ADMIN, PARTNER_ADMIN, Role.MPN_PARTNER_ADMIN)
+    await services.roles.grant(ADMIN, AGENT, Role.ADMIN_AGENT)
+    await services.roles.grant(ADMIN, USER_ADMIN, Role.USER_ADMIN)
+    return build_services(store, clock=clock, page_size=3, events=EventBus.to_all([sink]))
+
+
+async def with_contact(services: Services) -> MarketingContact:
+    return await services.contact.set_marketing_contact(
+        PARTNER_ADMIN,
+        user_id=MEMBER,
+        email="Marketing@Example.com",
+        phone="+31 20 123 4567",
+        language="nl",
+    )

@@ -8,41 +8,66 @@ import logging
 import pytest
 
 from bot.runtime.background import Background
+from tests.fakes.waiting import loop_turns, wait_until
 
 
 async def mark(done: list[str], label: str) -> None:
     done.append(label)
 
 
+def loop_time() -> float:
+    """The clock Background reads (the event loop's)."""
+    return asyncio.get_running_loop().time()
+
+
 async def test_spawned_work_runs_without_waiting() -> None:
     background = Background()
     done: list[str] = []
     background.spawn(mark(done, "now"))
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    await loop_turns(2)  # no wall-clock wait: the task runs on the loop's next turn
     assert done == ["now"]
 
 
 async def test_deferred_work_waits_while_requests_keep_arriving_then_runs_when_quiet() -> None:
-    background = Background(quiet=0.05, max_delay=5.0)
-    done: list[str] = []
-    background.spawn(mark(done, "later"), deferred=True)
+    quiet = 0.05
+    background = Background(quiet=quiet, max_delay=5.0)
+    ran_at: list[float] = []
+
+    async def record() -> None:
+        ran_at.append(loop_time())
+
+    requests = [loop_time()]  # each stamp is read just before Background reads its own
+    background.request_arrived()
+    background.spawn(record(), deferred=True)
     for _ in range(4):
+        requests.append(loop_time())
         background.request_arrived()
-        await asyncio.sleep(0.02)
-        assert done == []
-    await asyncio.sleep(0.1)
-    assert done == ["later"]
+        await asyncio.sleep(quiet / 2.5)  # the next request comes before it is quiet
+    await wait_until(lambda: len(ran_at) == 1, what="the deferred work")
+    # Whatever the machine's speed, the work started only after `quiet` seconds
+    # without a request, by the clock Background reads: work started at once, or
+    # between two requests, would fail this.
+    last_request = max(t for t in requests if t <= ran_at[0])
+    assert ran_at[0] - last_request >= quiet
 
 
 async def test_deferred_work_runs_after_the_longest_delay_even_under_constant_load() -> None:
-    background = Background(quiet=0.05, max_delay=0.15)
-    done: list[str] = []
-    background.spawn(mark(done, "bounded"), deferred=True)
-    for _ in range(15):
+    background = Background(quiet=1.0, max_delay=0.05)
+    ran_at: list[float] = []
+
+    async def record() -> None:
+        ran_at.append(loop_time())
+
+    spawned = loop_time()
+    background.spawn(record(), deferred=True)
+    deadline = spawned + 10.0
+    # A request every few milliseconds: never a quiet second, so only the
+    # longest delay can start the work; without it this loop times out.
+    while not ran_at:
+        assert loop_time() < deadline, "the deferred work never ran under constant load"
         background.request_arrived()
-        await asyncio.sleep(0.02)
-    assert done == ["bounded"]
+        await asyncio.sleep(0.001)
+    assert ran_at[0] - spawned >= 0.05
 
 
 async def test_draining_starts_deferred_work_at_once_and_waits_for_it() -> None:
