@@ -10,6 +10,7 @@ the store.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Sequence
 from datetime import date
@@ -93,30 +94,46 @@ class NameCache:
     keeps was committed: a generation number seen inside a write transaction
     that is later rolled back is never kept, and so can't be mistaken for the
     committed state that gets the same number afterwards.
+
+    Building the index reads and sorts every benefit (about a quarter of a
+    second at 50,000), so it runs on a worker thread, one build at a time,
+    and the event loop goes on serving others meanwhile. It happens once per
+    change of the inventory.
     """
 
-    __slots__ = ("_conn", "_names")
+    __slots__ = ("_building", "_conn", "_names")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._names: BenefitNames | None = None
+        self._building: asyncio.Future[BenefitNames] | None = None
 
-    def names(self, caller: sqlite3.Connection) -> BenefitNames:
+    async def names(self, caller: sqlite3.Connection) -> BenefitNames:
         """The index as ``caller``'s transaction sees the inventory."""
         generation = _generations(caller)["benefits"]
-        names = self._names
+        for _ in range(2):  # a build that started before the latest commit is one behind
+            names = self._names
+            if names is not None and names.generation >= generation:
+                break
+            names = self._names = await self._build_committed()
         if names is not None and names.generation == generation:
-            return names
-        self._conn.execute("BEGIN")
-        try:
-            names = self._names = _build_names(self._conn)
-        finally:
-            self._conn.execute("ROLLBACK")
-        if names.generation == generation:
             return names
         # The caller changed benefits in its own transaction, or reads an older
         # snapshot: its own view, not kept.
         return _build_names(caller)
+
+    async def _build_committed(self) -> BenefitNames:
+        building = self._building
+        if building is None or building.done():
+            building = self._building = asyncio.ensure_future(asyncio.to_thread(self._build))
+        return await asyncio.shield(building)
+
+    def _build(self) -> BenefitNames:
+        self._conn.execute("BEGIN")
+        try:
+            return _build_names(self._conn)
+        finally:
+            self._conn.execute("ROLLBACK")
 
     def close(self) -> None:
         self._conn.close()
@@ -134,7 +151,7 @@ class SqliteBenefits(Area):
     async def names(self) -> BenefitNames:
         if self._name_cache is None:
             return _build_names(self._conn)
-        return self._name_cache.names(self._conn)
+        return await self._name_cache.names(self._conn)
 
     async def generations(self) -> tuple[int, int]:
         found = _generations(self._conn)
