@@ -10,6 +10,7 @@ from bot.blocks.primitives import (
     Block,
     Message,
     actions,
+    broken_page,
     button,
     clip,
     context,
@@ -43,11 +44,11 @@ def audit_page_value(limit: int, page: int) -> str:
 
 
 def parse_audit_page_value(value: str) -> tuple[int, int]:
-    """The entry count and page of an audit paging button; ValueError when broken."""
+    """The entry count and page of an audit paging button; :func:`broken_page` when broken."""
     limit, _, page = value.partition("|")
     count = whole_number(limit, maximum=AUDIT_MAX)
     if count is None:
-        raise ValueError("not an audit page")
+        raise broken_page()
     return count, parse_page(page)
 
 

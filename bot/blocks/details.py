@@ -9,6 +9,7 @@ from bot.blocks.primitives import (
     MODAL_BLOCKS,
     Block,
     actions,
+    broken_page,
     button,
     category_label,
     context,
@@ -61,10 +62,10 @@ def holders_page_value(benefit_id: str, page: int) -> str:
 
 
 def parse_holders_page_value(value: str) -> tuple[str, int]:
-    """The benefit id and page of a holders paging button; ValueError when broken."""
+    """The benefit id and page of a holders paging button; :func:`broken_page` when broken."""
     benefit_id, _, number = value.rpartition("|")
     if not benefit_id:
-        raise ValueError("not a page of holders")
+        raise broken_page()
     return benefit_id, parse_page(number)
 
 

@@ -15,7 +15,15 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.domain.limits import MAX_PAGE
-from bot.domain.model import CATEGORY_LABELS, BenefitRow, Category, DomainError, NoMatch, Page
+from bot.domain.model import (
+    CATEGORY_LABELS,
+    BenefitRow,
+    Category,
+    DomainError,
+    InvalidInput,
+    NoMatch,
+    Page,
+)
 from bot.domain.validation import safe_text, whole_number
 from bot.i18n.translate import t
 
@@ -213,21 +221,26 @@ def page_value(category: Category | None, page: int) -> str:
     return f"{category.value if category else 'all'}|{page}"
 
 
+def broken_page() -> InvalidInput:
+    """The refusal of a paging button that names no page (crafted, or from an old version)."""
+    return InvalidInput("This button is broken: it names no page.")
+
+
 def parse_page_value(value: str) -> tuple[Category | None, int]:
-    """The category and page of a list paging button; ValueError when broken."""
+    """The category and page of a list paging button; :func:`broken_page` when broken."""
     name, _, number = value.partition("|")
     try:
         category = None if name == "all" else Category(name)
     except ValueError:
-        raise ValueError("not a list page") from None
+        raise broken_page() from None
     return category, parse_page(number)
 
 
 def parse_page(text: str) -> int:
-    """A page number from a button or a modal's hidden field; ValueError when it is not one."""
+    """A page number from a paging button; :func:`broken_page` when it is not one."""
     page = whole_number(text, maximum=MAX_PAGE)
     if page is None:
-        raise ValueError("not a page number")
+        raise broken_page()
     return page
 
 

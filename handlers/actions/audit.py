@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from bot.blocks import audit as audit_blocks
-from bot.domain.model import InvalidInput
 from bot.runtime.container import Services
 from handlers.refusals import refusing_click
 from handlers.replies import answer
@@ -22,9 +21,6 @@ async def audit_page_turned(
     services: Services,
 ) -> None:
     await ack()
-    try:
-        limit, page = audit_blocks.parse_audit_page_value(str(action.get("value", "")))
-    except ValueError:
-        raise InvalidInput("This button is broken: it names no page.") from None
+    limit, page = audit_blocks.parse_audit_page_value(str(action.get("value", "")))
     entries = await services.audit.audit_log(body["user"]["id"], limit)
     answer(services, respond, audit_blocks.audit_message(entries, limit, page), replace=True)

@@ -11,7 +11,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import cloud as cloud_blocks
 from bot.blocks import details as details_blocks
 from bot.blocks.primitives import parse_page_value
-from bot.domain.model import InvalidInput
 from bot.runtime.container import Services
 from handlers.commands.catalog import list_page
 from handlers.refusals import refusing_click, refusing_click_in_modal
@@ -39,10 +38,7 @@ async def list_page_turned(
     services: Services,
 ) -> None:
     await ack()
-    try:
-        category, number = parse_page_value(str(action.get("value", "")))
-    except ValueError:
-        raise InvalidInput("This button is broken: it names no page.") from None
+    category, number = parse_page_value(str(action.get("value", "")))
     listing = await list_page(category, number, body["user"]["id"], services)
     services.background.spawn(
         respond(replace_original=True, response_type="ephemeral", **listing),
@@ -59,10 +55,7 @@ async def holders_page_turned(
     services: Services,
 ) -> None:
     await ack()
-    try:
-        benefit_id, page = details_blocks.parse_holders_page_value(str(action.get("value", "")))
-    except ValueError:
-        raise InvalidInput("This button is broken: it names no page.") from None
+    benefit_id, page = details_blocks.parse_holders_page_value(str(action.get("value", "")))
     found = await services.catalog.details(body["user"]["id"], benefit_id, holders_page=page)
     opened = body.get("view")
     if isinstance(opened, dict) and opened.get("id"):

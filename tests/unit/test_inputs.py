@@ -81,20 +81,20 @@ def test_the_audit_command_reads_an_ascii_count() -> None:
 @pytest.mark.parametrize(
     "value", ["all|²", "all|١", "all|" + "9" * 19, "all|", "spaceships|1", "all|-1"]
 )
-def test_a_list_page_value_that_names_no_page_is_a_value_error(value: str) -> None:
-    with pytest.raises(ValueError, match="page"):
+def test_a_list_page_value_that_names_no_page_is_refused_as_a_broken_button(value: str) -> None:
+    with pytest.raises(InvalidInput, match="no page"):
         parse_page_value(value)
 
 
 @pytest.mark.parametrize("value", ["²|0", "20|²", "201|0", "1" * 19 + "|0", "20"])
-def test_an_audit_page_value_that_names_no_page_is_a_value_error(value: str) -> None:
-    with pytest.raises(ValueError, match="page"):
+def test_an_audit_page_value_that_names_no_page_is_refused_as_a_broken_button(value: str) -> None:
+    with pytest.raises(InvalidInput, match="no page"):
         parse_audit_page_value(value)
 
 
 @pytest.mark.parametrize("value", ["win11|²", "win11|١", "|1", "win11|" + "9" * 19])
-def test_a_holders_page_value_that_names_no_page_is_a_value_error(value: str) -> None:
-    with pytest.raises(ValueError, match="page"):
+def test_a_holders_page_value_that_names_no_page_is_refused_as_a_broken_button(value: str) -> None:
+    with pytest.raises(InvalidInput, match="no page"):
         parse_holders_page_value(value)
 
 
