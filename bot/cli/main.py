@@ -18,7 +18,7 @@ from bot.domain.outbox import PingState
 from bot.i18n.translate import t
 from bot.runtime.logs import configure_logging
 from bot.settings import Settings, SettingsError, StorageSettings, load_settings
-from storage import open_store
+from storage import SchemaError, open_store
 
 PROGRESS_THRESHOLD = 50
 REMINDER_STATES = ("all", *(state.value for state in PingState))
@@ -44,6 +44,16 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="write it as CSV to standard output (progress goes to standard error)",
     )
+    sub.add_parser(
+        "migrate",
+        help="bring the database's schema up to date (each migration applied once)",
+    )
+    copy = sub.add_parser(
+        "copy-db",
+        help="copy every table (ids, outbox and audit log included) into an empty database",
+    )
+    copy.add_argument("source", help="e.g. sqlite:///benefits.db")
+    copy.add_argument("target", help="e.g. postgresql://user:password@host:5432/benefits")
     sub.add_parser(
         "rotate-key",
         help="re-encrypt every stored product key under the first key of BENEFITS_ENCRYPTION_KEY",
@@ -80,7 +90,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(serve(settings))
             return 0
+        if args.command == "copy-db":
+            from bot.cli.database import copy_db
+
+            return asyncio.run(copy_db(args.source, args.target, console))
         storage: StorageSettings = load_settings(StorageSettings)
+        if args.command == "migrate":
+            from bot.cli.database import migrate
+
+            return asyncio.run(migrate(storage, console))
         if args.command == "import":
             return asyncio.run(_import(storage, args.path, console))
         if args.command == "reminders":
@@ -104,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in error.lines:
             console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
         return 2
+    except SchemaError as error:
+        console.print(f"error: {error}", markup=False, soft_wrap=True)
+        return 2
 
 
 async def _import(storage: StorageSettings, path: Path, console: Console) -> int:
@@ -117,7 +138,7 @@ async def _import(storage: StorageSettings, path: Path, console: Console) -> int
     except InventoryError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         return 1
-    store = await open_store(storage.database_url)
+    store = await open_store(storage.database_url, **storage.store_options())
     try:
         columns = (
             TextColumn("importing"),
@@ -171,7 +192,7 @@ async def _rotate_key(storage: StorageSettings, console: Console) -> int:
             soft_wrap=True,
         )
         return 2
-    store = await open_store(storage.database_url)
+    store = await open_store(storage.database_url, **storage.store_options())
     try:
         async with store.read() as uow:
             total = len(await uow.keys.all_ciphertexts())
@@ -218,7 +239,7 @@ async def _role(
             markup=False,
         )
         return 2
-    store = await open_store(storage.database_url)
+    store = await open_store(storage.database_url, **storage.store_options())
     service = build_services(store, clock=SystemClock()).roles
     try:
         if command == "grant":
@@ -245,7 +266,7 @@ async def _role(
 async def _audit_csv(storage: StorageSettings, console: Console) -> int:
     from bot.runtime.bootstrap import build_services
 
-    store = await open_store(storage.database_url)
+    store = await open_store(storage.database_url, **storage.store_options())
     audit = build_services(store, clock=SystemClock()).audit
     try:
         total = await audit.count_entries()
