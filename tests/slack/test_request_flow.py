@@ -1,4 +1,7 @@
-"""A member requests a benefit, a Global admin decides inline: over real Slack wire format."""
+"""A member requests a benefit, a Global admin decides inline: over real Slack wire format.
+
+Every test here runs on a SQLite file and on PostgreSQL (``[postgres]``).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,15 @@ from bot.blocks import ids
 from bot.domain.model import Role
 from tests.fakes.signing import sign, slash_command_body
 from tests.fakes.web_api import RecordedCall
+from tests.slack.conftest import on_both_engines
 from tests.slack.harness import SlackHarness, call_text
 
 MEMBER = "UMEMBER01"
 ADMIN = "UADMIN001"
 ADMIN2 = "UADMIN002"
+
+
+database = pytest.fixture(params=["sqlite", "postgres"], name="database")(on_both_engines)
 
 
 def has_buttons(call: RecordedCall) -> bool:
