@@ -20,7 +20,8 @@ async def take_seat(store: PostgresStore, user: str) -> bool:
     """A service's check-then-write: count the seats taken, then take one if any is left."""
     async with store.write() as uow:
         benefit = await uow.benefits.get("vs")
-        assert benefit is not None and benefit.seats is not None
+        assert benefit is not None
+        assert benefit.seats is not None
         if await uow.assignments.count_active("vs") >= benefit.seats:
             return False
         await asyncio.sleep(0)  # let the other writers run, if they could
