@@ -79,7 +79,7 @@ async def test_run_over_http_without_a_signing_secret_asks_for_it(tmp_path: Path
 
 
 async def test_a_bad_database_url_is_named(tmp_path: Path) -> None:
-    env = clean_env(DATABASE_URL="postgres://nowhere/db")
+    env = clean_env(DATABASE_URL="mysql://nowhere/db")
     code, _, err = await run_cli("grant", "U0123ABCD", "global_admin", cwd=tmp_path, env=env)
     assert code == 2
     assert "DATABASE_URL" in err
