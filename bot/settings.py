@@ -1,19 +1,36 @@
 """Settings, read once at start-up from the environment (and an optional .env).
 
 A missing or malformed setting stops start-up with one line per problem that
-names the variable and where to find its value.
+names the variable and where to find its value. The ``.env`` file is read from
+the current working directory only (``scripts/start`` runs from the project's
+root): the database's location is itself a setting, so looking "beside the
+database" would depend on a value the file may hold.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import phonenumbers
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://slack.com/api/"
+ENV_FILE = ".env"
+# The variables holding secrets: never echoed, and taken out of the process's
+# environment once read (see forget_secrets_in_environment).
+SECRET_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "BENEFITS_ENCRYPTION_KEY",
+)
+# The error type of a bot that has neither a way to receive Slack's requests.
+NO_MODE = "no_mode"
 
 HINTS: dict[str, str] = {
     "SLACK_BOT_TOKEN": (
@@ -48,6 +65,47 @@ HINTS: dict[str, str] = {
     "BENEFITS_EXPIRY_REMINDER_DAYS": "days before an end date, comma-separated, e.g. 30,7,1",
     "BENEFITS_MEMBERSHIP_END_REMINDER_DAYS": "days before the membership ends, e.g. 30,15",
     "BENEFITS_REMINDER_HOUR": "the hour (UTC, 0-23) at which date reminders go out, e.g. 9",
+    "BENEFITS_APPROVAL_REMINDER_HOURS": (
+        "the hours a request may wait before the Global admins are reminded, e.g. 24"
+    ),
+    "BENEFITS_ACTIVATION_PENDING_DAYS": (
+        "the days an activation may stay pending before the admins are asked to check, e.g. 7"
+    ),
+    "BENEFITS_REFUND_REMINDER_DAYS": (
+        "the days (1-29) before the 30-day refund window closes when the admins are reminded, "
+        "e.g. 5"
+    ),
+    "BENEFITS_REMIND_VS_REASSIGNABLE": (
+        "true or false: whether the Global admins hear when a Visual Studio subscription "
+        "becomes reassignable"
+    ),
+    "BENEFITS_SWEEP_INTERVAL_SECONDS": (
+        "the seconds between looks for reminders that fell due, e.g. 60"
+    ),
+    "BENEFITS_DELIVERY_MAX_ATTEMPTS": (
+        "the failed sends of one reminder before it is parked, e.g. 5"
+    ),
+    "BENEFITS_DELIVERY_BACKOFF_SECONDS": (
+        "the seconds to wait after a reminder's first failed send, e.g. 30"
+    ),
+    "BENEFITS_DELIVERY_LEASE_SECONDS": (
+        "the seconds (at least 1) a sender holds a reminder it claimed, e.g. 120"
+    ),
+    "BENEFITS_DELIVERY_BATCH": "the reminders one process holds at once, e.g. 1000",
+    "BENEFITS_DELIVERY_POLL_SECONDS": (
+        "the seconds between looks for due reminders while idle, e.g. 1"
+    ),
+    "BENEFITS_SLACK_MESSAGES_PER_SECOND": (
+        "the messages per second to one channel, e.g. 1 (Slack allows about one)"
+    ),
+    "BENEFITS_SLACK_BURST": "the messages one channel may get at once before pacing, e.g. 3",
+    "BENEFITS_SLACK_RETRY_SECONDS": (
+        "the seconds to wait before asking an unreachable Slack again at start-up, e.g. 2 "
+        "(it doubles with each failure, up to a minute)"
+    ),
+    "SHUTDOWN_TIMEOUT": (
+        "the seconds a stop waits for in-flight requests and their Slack calls, e.g. 10"
+    ),
     "BENEFITS_ENCRYPTION_KEY": (
         "one or more Fernet keys, comma-separated, newest first (product keys are encrypted "
         'with the first); make one with `python -c "from cryptography.fernet import Fernet; '
@@ -59,7 +117,7 @@ HINTS: dict[str, str] = {
 class StorageSettings(BaseSettings):
     """What the shell commands that only touch the database need."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore")
 
     database_url: str = "sqlite:///benefits.db"
     benefits_encryption_key: SecretStr | None = None
@@ -137,6 +195,8 @@ class Settings(StorageSettings):
     benefits_delivery_poll_seconds: float = Field(default=1.0, gt=0)
     benefits_slack_messages_per_second: float = Field(default=1.0, gt=0)
     benefits_slack_burst: int = Field(default=3, ge=1)
+    # start-up: the first wait before asking an unreachable Slack again (bot.runtime.slack_check)
+    benefits_slack_retry_seconds: float = Field(default=2.0, gt=0)
 
     @field_validator(
         "benefits_expiry_reminder_days", "benefits_membership_end_reminder_days", mode="before"
@@ -181,6 +241,13 @@ class Settings(StorageSettings):
             raise ValueError("is not an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("benefits_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not value.strip() or any(c.isspace() for c in value.strip()):
+            raise ValueError("is not an address to listen on")
+        return value.strip()
+
     @field_validator("benefits_phone_region")
     @classmethod
     def _phone_region(cls, value: str) -> str:
@@ -213,7 +280,9 @@ class Settings(StorageSettings):
         if value is not None and not value.get_secret_value():
             value = None
         if value is None and info.data.get("slack_app_token") is None:
-            raise ValueError("is missing")
+            if "slack_app_token" not in info.data:
+                return None  # SLACK_APP_TOKEN is malformed: its own line says so
+            raise PydanticCustomError(NO_MODE, "neither Socket Mode nor HTTP mode is set up")
         return value
 
     @property
@@ -222,26 +291,88 @@ class Settings(StorageSettings):
 
 
 class SettingsError(Exception):
-    """Settings that can't start the bot; ``lines`` say which and how to fix them."""
+    """Settings that can't start the bot; ``lines`` say which and how to fix them.
 
-    def __init__(self, lines: list[str]) -> None:
+    ``note`` (when set) says where the settings were read from.
+    """
+
+    def __init__(self, lines: list[str], note: str | None = None) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+        self.note = note
+
+
+# What a pydantic error type means, in words that name no Python type.
+_TYPE_WORDS: dict[str, str] = {
+    "int_parsing": "is not a whole number",
+    "int_from_float": "is not a whole number",
+    "int_type": "is not a whole number",
+    "float_parsing": "is not a number",
+    "float_type": "is not a number",
+    "finite_number": "is not a number",
+    "bool_parsing": "is neither true nor false",
+    "bool_type": "is neither true nor false",
+    "string_type": "is not text",
+    "missing": "is missing",
+}
+_BOUND_WORDS: dict[str, str] = {
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+}
+
+
+def _plain_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _what(problem: Any) -> str:
+    kind = str(problem.get("type", ""))
+    if kind in _TYPE_WORDS:
+        return _TYPE_WORDS[kind]
+    if kind in _BOUND_WORDS:
+        bounds = {k: _plain_number(v) for k, v in (problem.get("ctx") or {}).items()}
+        return _BOUND_WORDS[kind].format(**bounds)
+    message = str(problem.get("msg", "")).removeprefix("Value error, ")
+    if kind == "value_error" and message:
+        return message
+    return "is not valid"
 
 
 def describe(error: ValidationError) -> list[str]:
-    """One line per bad variable: its name, what is wrong, where its value comes from."""
+    """One line per bad variable: its name, what is wrong, where its value comes from.
+
+    The value itself is never quoted: some settings are secrets.
+    """
     lines: list[str] = []
     for problem in error.errors():
         location = [str(part) for part in problem.get("loc", ())]
-        message = str(problem.get("msg", "is invalid"))
         variable = location[0].upper() if location else "A setting"
-        if problem.get("type") == "missing":
-            what = "is missing"
-        else:
-            what = message.removeprefix("Value error, ")
-        lines.append(f"{variable} {what}: set it to {HINTS.get(variable, 'a valid value')}.")
+        if problem.get("type") == NO_MODE:
+            lines.append(
+                "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is missing: for Socket Mode (app.yaml's "
+                "default) set SLACK_APP_TOKEN to an app-level token (xapp-…) with the "
+                "connections:write scope, made under Basic Information → App-Level Tokens; "
+                "for HTTP mode (socket_mode_enabled: false in app.yaml) set "
+                f"SLACK_SIGNING_SECRET to {HINTS['SLACK_SIGNING_SECRET']}."
+            )
+            continue
+        hint = HINTS.get(variable, "a valid value")
+        lines.append(f"{variable} {_what(problem)}: set it to {hint}.")
     return lines
+
+
+def where_settings_come_from(cwd: Path | None = None) -> str:
+    """Where settings are read: the environment, then ``.env`` in the working directory."""
+    env_file = (cwd or Path.cwd()) / ENV_FILE
+    found = "read" if env_file.is_file() else "not found"
+    return (
+        "Settings are read from the environment, then from the .env file in the current "
+        f"directory ({env_file}: {found}); see .env.example."
+    )
 
 
 def load_settings(cls: type[StorageSettings] = Settings, **overrides: Any) -> Any:
@@ -249,4 +380,16 @@ def load_settings(cls: type[StorageSettings] = Settings, **overrides: Any) -> An
     try:
         return cls(**overrides)
     except ValidationError as error:
-        raise SettingsError(describe(error)) from None
+        raise SettingsError(describe(error), note=where_settings_come_from()) from None
+
+
+def forget_secrets_in_environment() -> None:
+    """Take the secrets out of this process's environment once the settings hold them.
+
+    Libraries read some of them on their own: Bolt's ``AsyncApp`` picks up
+    ``SLACK_BOT_TOKEN`` and, given the bot's own Web API client as well, logs
+    "As you gave client as well, token will be unused" at every start. Nothing
+    the bot starts later needs them in its environment either.
+    """
+    for variable in SECRET_VARIABLES:
+        os.environ.pop(variable, None)

@@ -31,6 +31,7 @@ from bot.blocks.primitives import (
     mention,
     message,
     plain,
+    posted,
     render_error,
     section,
     text_input,
@@ -257,7 +258,7 @@ def pending_activation_message(result: ActivationRequested) -> Message:
             block_id=ids.ACTIVATION_ACTIONS_BLOCK,
         ),
     ]
-    return message(
+    return posted(
         t("Activation of {benefit} is pending", benefit=b.name),
         blocks,
     )
@@ -287,7 +288,7 @@ def completed_text(done: ActivationDone) -> str:
 def completed_message(done: ActivationDone) -> Message:
     """The pending message once it is done: the outcome instead of the button."""
     text = completed_text(done)
-    return message(text, [section(text)])
+    return posted(text, [section(text)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,17 @@ from bot.blocks.primitives import (
     button,
     clip,
     context,
+    escape,
     header,
     mention,
     message,
     packed_sections,
+    parse_page,
     section,
 )
+from bot.domain.limits import AUDIT_MAX
 from bot.domain.model import AuditEntry
+from bot.domain.validation import whole_number
 from bot.i18n.translate import t
 
 AUDIT_PAGE_SIZE = 25
@@ -41,23 +45,18 @@ def audit_page_value(limit: int, page: int) -> str:
 def parse_audit_page_value(value: str) -> tuple[int, int]:
     """The entry count and page of an audit paging button; ValueError when broken."""
     limit, _, page = value.partition("|")
-    if not (limit + page).isascii() or not (limit.isdigit() and page.isdigit()):
-        raise ValueError(value)
-    if len(limit) > 4 or len(page) > 4:
-        raise ValueError(value)
-    return int(limit), int(page)
+    count = whole_number(limit, maximum=AUDIT_MAX)
+    if count is None:
+        raise ValueError("not an audit page")
+    return count, parse_page(page)
 
 
 def _who(actor: str) -> str:
     return mention(actor) if _USER_ID.match(actor) else f"`{clip(actor, 40)}`"
 
 
-def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _with_mentions(text: str) -> str:
-    return _USER_TOKEN.sub(lambda m: mention(m.group(1)), _escaped(text))
+    return _USER_TOKEN.sub(lambda m: mention(m.group(1)), escape(text))
 
 
 def _when(moment: datetime) -> str:

@@ -15,6 +15,7 @@ from bot.blocks.primitives import (
     message,
     packed_sections,
     plain,
+    posted,
     render_error,
     section,
 )
@@ -126,13 +127,23 @@ def cancellation_refused_message(error: DomainError, blockers: list[Blocker]) ->
 
 def cancellation_admin_dm(filed: CancellationFiled) -> Message:
     """What each Global admin reads when a cancellation is filed."""
-    text = t(
-        "{creator} filed cancellation request #{request_id} for the membership package "
-        "(bought on {purchased}; refund window until {deadline}). Submit it in Partner Center "
-        "as a service request.",
-        creator=mention(filed.request.created_by),
+    return cancellation_notice(
+        creator=filed.request.created_by,
         request_id=filed.request.id,
         purchased=filed.check.membership.purchase_date.isoformat(),
         deadline=filed.check.refund_window_ends.isoformat(),
     )
-    return message(text, [section(text)])
+
+
+def cancellation_notice(*, creator: str, request_id: int, purchased: str, deadline: str) -> Message:
+    """The Global admins' DM about a filed cancellation, from the values it was queued with."""
+    text = t(
+        "{creator} filed cancellation request #{request_id} for the membership package "
+        "(bought on {purchased}; refund window until {deadline}). Submit it in Partner Center "
+        "as a service request.",
+        creator=mention(creator),
+        request_id=request_id,
+        purchased=purchased,
+        deadline=deadline,
+    )
+    return posted(text, [section(text)])

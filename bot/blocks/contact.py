@@ -7,6 +7,7 @@ from bot.blocks import ids
 from bot.blocks.primitives import (
     MODAL_TITLE_LIMIT,
     Block,
+    escape,
     mention,
     plain,
     section,
@@ -24,8 +25,8 @@ def contact_text(contact: MarketingContact) -> str:
     return t(
         "{user} · {email} · {phone} · {language}",
         user=mention(contact.user_id),
-        email=contact.email,
-        phone=contact.phone,
+        email=escape(contact.email),
+        phone=escape(contact.phone),
         language=language,
     )
 

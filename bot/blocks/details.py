@@ -18,6 +18,7 @@ from bot.blocks.primitives import (
     header,
     mention,
     packed_sections,
+    parse_page,
     plain,
     seats_text,
     section,
@@ -62,9 +63,9 @@ def holders_page_value(benefit_id: str, page: int) -> str:
 def parse_holders_page_value(value: str) -> tuple[str, int]:
     """The benefit id and page of a holders paging button; ValueError when broken."""
     benefit_id, _, number = value.rpartition("|")
-    if not benefit_id or not (number.isascii() and number.isdigit()) or len(number) > 6:
-        raise ValueError(value)
-    return benefit_id, int(number)
+    if not benefit_id:
+        raise ValueError("not a page of holders")
+    return benefit_id, parse_page(number)
 
 
 def details_view(details: Details) -> Block:

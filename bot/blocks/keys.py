@@ -27,7 +27,9 @@ from bot.blocks.primitives import (
     render_error,
     section,
 )
+from bot.domain.limits import MAX_PRODUCT_KEYS
 from bot.domain.model import DomainError
+from bot.domain.validation import whole_number
 from bot.i18n.translate import t
 from bot.services.keys import KeyChoice, RevealedKeys
 
@@ -112,6 +114,14 @@ def parse_result_metadata(text: str) -> tuple[str, str, str]:
         raise ValueError("missing fields")
     benefit_id, language, os = (str(v) for v in values)
     return benefit_id, language, os
+
+
+def parse_keys_page(value: str) -> int:
+    """The page a keys paging button names; ValueError when it names none a benefit can have."""
+    page = whole_number(value, maximum=MAX_PRODUCT_KEYS // KEYS_PAGE_SIZE)
+    if page is None:
+        raise ValueError("not a page of keys")
+    return page
 
 
 def pages(revealed: RevealedKeys) -> int:

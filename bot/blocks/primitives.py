@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
+from bot.domain.limits import MAX_PAGE
 from bot.domain.model import CATEGORY_LABELS, BenefitRow, Category, DomainError, NoMatch, Page
+from bot.domain.validation import safe_text, whole_number
 from bot.i18n.translate import t
 
 Block = dict[str, Any]
@@ -52,8 +54,13 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def escape(text: str) -> str:
-    """User-typed text made inert in mrkdwn: no mentions, links or @channel pings."""
+def escape(text: str, *, multiline: bool = True) -> str:
+    """User-typed text made inert in mrkdwn: no mentions, links or ``<!channel>`` pings,
+    no control characters and no bidirectional overrides (:func:`safe_text`).
+
+    A plain ``@channel`` typed as text is left as it is: the messages the bot posts
+    are sent with Slack's own parsing of mentions off (:func:`posted`)."""
+    text = safe_text(text, multiline=multiline)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -62,7 +69,9 @@ def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": clip(text, limit) or " "}
+    """Formatted text, ``verbatim``: Slack turns no bare URL, channel name or ``@here``
+    in it into a link or a ping; the bot writes its links and mentions as ``<...>``."""
+    return {"type": "mrkdwn", "text": clip(text, limit) or " ", "verbatim": True}
 
 
 def header(text: str) -> Block:
@@ -141,6 +150,17 @@ def message(text: str, blocks: list[Block] | None = None) -> Message:
     return payload
 
 
+def posted(text: str, blocks: list[Block] | None = None) -> Message:
+    """A message the bot posts or updates through the Web API (``chat.postMessage``,
+    ``chat.update``): :func:`message` with Slack's own parsing of the text turned off
+    (``parse: "none"``, ``link_names: false``), so that a plain ``@channel``, ``@here``
+    or ``@everyone`` someone typed into a reason or a topic pings nobody.
+
+    Only for Web API calls: an acknowledgement or a response URL takes no such fields.
+    """
+    return {**message(text, blocks), "parse": "none", "link_names": False}
+
+
 def mention(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "nobody"
 
@@ -194,9 +214,21 @@ def page_value(category: Category | None, page: int) -> str:
 
 
 def parse_page_value(value: str) -> tuple[Category | None, int]:
+    """The category and page of a list paging button; ValueError when broken."""
     name, _, number = value.partition("|")
-    category = None if name == "all" else Category(name)
-    return category, int(number)
+    try:
+        category = None if name == "all" else Category(name)
+    except ValueError:
+        raise ValueError("not a list page") from None
+    return category, parse_page(number)
+
+
+def parse_page(text: str) -> int:
+    """A page number from a button or a modal's hidden field; ValueError when it is not one."""
+    page = whole_number(text, maximum=MAX_PAGE)
+    if page is None:
+        raise ValueError("not a page number")
+    return page
 
 
 def list_nav(page: Page[Any], category: Category | None) -> list[Block]:

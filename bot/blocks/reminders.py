@@ -20,7 +20,7 @@ from bot.blocks.primitives import (
     escape,
     fields_section,
     mention,
-    message,
+    posted,
     section,
 )
 from bot.blocks.requests import outcome_message
@@ -39,7 +39,7 @@ def ping_message(ping: Ping) -> Message:
     build = _BUILDERS.get(ping.kind)
     if build is None:  # a kind from a newer version of the bot: still say something
         text = t("You have a reminder from the benefits bot.")
-        return message(text, [section(text)])
+        return posted(text, [section(text)])
     return build(ping.params)
 
 
@@ -93,7 +93,7 @@ def _why(params: Params) -> str:
 
 
 def _dm(text: str, blocks: list[Block]) -> Message:
-    return message(text, blocks)
+    return posted(text, blocks)
 
 
 # -- one builder per kind ----------------------------------------------------
@@ -248,11 +248,14 @@ def vs_reassignable(params: Params) -> Message:
 
 
 def delivery_parked(params: Params) -> Message:
+    recipient = _s(params, "recipient")
+    # The admin channel (an approval request, a notice) or a person.
+    where = f"<#{recipient}>" if recipient[:1] in ("C", "G") else mention(recipient or None)
     text = t(
-        ":warning: A reminder for {recipient} could not be delivered after {attempts} "
+        ":warning: A message for {recipient} could not be delivered after {attempts} "
         "attempts (`{error}`). It is parked; the operator sees it with `benefits-bot reminders "
         "--state parked`.",
-        recipient=mention(_s(params, "recipient") or None),
+        recipient=where,
         attempts=_n(params, "attempts"),
         error=escape(_s(params, "error")),
     )

@@ -15,8 +15,8 @@ from bot.blocks.primitives import (
     escape,
     fields_section,
     mention,
-    message,
     plain,
+    posted,
     section,
 )
 from bot.domain.model import Benefit, Request, RequestStatus
@@ -68,7 +68,7 @@ def approval_request_message(request: Request, benefit: Benefit, seats_left: int
         requester=mention(request.requester_id),
         benefit=benefit.name,
     )
-    return message(text, blocks)
+    return posted(text, blocks)
 
 
 def outcome_line(request: Request) -> str:
@@ -100,7 +100,7 @@ def decided_request_message(decision: Decision) -> Message:
         benefit=decision.benefit.name,
         outcome=outcome,
     )
-    return message(text, blocks)
+    return posted(text, blocks)
 
 
 def outcome_dm(decision: Decision) -> Message:
@@ -130,7 +130,7 @@ def outcome_message(
             decider=mention(decider),
             reason=escape(note),
         )
-    return message(text, [section(text)])
+    return posted(text, [section(text)])
 
 
 def deny_view(request: Request, benefit: Benefit) -> Block:

@@ -18,6 +18,7 @@ from bot.blocks.primitives import (
     fields_section,
     mention,
     message,
+    posted,
     section,
 )
 from bot.domain.activations import State
@@ -143,26 +144,36 @@ def advisory_filed_text(filed: AdvisoryFiled, where: str) -> str:
 def advisory_admin_message(filed: AdvisoryFiled) -> Message:
     """What the admins read about a new advisory hours request."""
     r = filed.request
-    text = t(
-        "{requester} filed advisory hours request #{request_id}: {hours} hours.",
-        requester=mention(r.user_id),
+    return advisory_notice(
+        requester=r.user_id,
         request_id=r.id,
         hours=r.hours,
+        topic=r.topic,
+        hours_left=filed.hours_left,
+        hours_total=filed.allowance.amount or 0,
     )
-    return message(
+
+
+def advisory_notice(
+    *, requester: str, request_id: int, hours: int, topic: str, hours_left: int, hours_total: int
+) -> Message:
+    """The admins' message about an advisory hours request, from the values it was queued with."""
+    text = t(
+        "{requester} filed advisory hours request #{request_id}: {hours} hours.",
+        requester=mention(requester),
+        request_id=request_id,
+        hours=hours,
+    )
+    return posted(
         text,
         [
             section(text),
             fields_section(
                 [
-                    (t("Topic"), escape(r.topic)),
+                    (t("Topic"), escape(topic)),
                     (
                         t("Hours left"),
-                        t(
-                            "{left} of {total}",
-                            left=filed.hours_left,
-                            total=filed.allowance.amount or 0,
-                        ),
+                        t("{left} of {total}", left=hours_left, total=hours_total),
                     ),
                 ]
             ),

@@ -17,12 +17,45 @@ from bot.domain.model import DomainError, Role
 from bot.domain.outbox import PingState
 from bot.i18n.translate import t
 from bot.runtime.logs import configure_logging
-from bot.settings import Settings, SettingsError, StorageSettings, load_settings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    StorageSettings,
+    forget_secrets_in_environment,
+    load_settings,
+)
 from storage import SchemaError, open_store
 
 PROGRESS_THRESHOLD = 50
 REMINDER_STATES = ("all", *(state.value for state in PingState))
 AUDIT_PROGRESS_THRESHOLD = 2000
+MAX_REMINDERS_PER_PAGE = 500
+
+
+def _page_number(text: str) -> int:
+    """``--page``: a whole number from 1."""
+    try:
+        page = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a page number (1, 2, 3 …)") from None
+    if page < 1:
+        raise argparse.ArgumentTypeError(f"{page} is not a page number: pages start at 1")
+    return page
+
+
+def _page_size(text: str) -> int:
+    """``--limit``: a whole number from 1 to :data:`MAX_REMINDERS_PER_PAGE`."""
+    try:
+        limit = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of reminders per page (1 to {MAX_REMINDERS_PER_PAGE})"
+        ) from None
+    if not 1 <= limit <= MAX_REMINDERS_PER_PAGE:
+        raise argparse.ArgumentTypeError(
+            f"{limit} reminders per page is not possible: give 1 to {MAX_REMINDERS_PER_PAGE}"
+        )
+    return limit
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,8 +95,15 @@ def _parser() -> argparse.ArgumentParser:
     rem.add_argument(
         "--state", default="all", choices=REMINDER_STATES, help="which ones (default: all)"
     )
-    rem.add_argument("--page", type=int, default=1, help="page number, from 1 (default: 1)")
-    rem.add_argument("--limit", type=int, default=50, help="rows per page (default: 50)")
+    rem.add_argument(
+        "--page", type=_page_number, default=1, help="page number, from 1 (default: 1)"
+    )
+    rem.add_argument(
+        "--limit",
+        type=_page_size,
+        default=50,
+        help=f"reminders per page, 1 to {MAX_REMINDERS_PER_PAGE} (default: 50)",
+    )
     roles = ", ".join(r.value for r in Role)
     for name, what in (("grant", "give"), ("revoke", "take away")):
         cmd = sub.add_parser(name, help=f"{what} a role, e.g. the first Global admin")
@@ -80,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             settings: Settings = load_settings(Settings)
+            forget_secrets_in_environment()  # the settings hold them now
             secrets = [settings.slack_bot_token.get_secret_value()]
             for extra in (settings.slack_signing_secret, settings.slack_app_token):
                 if extra is not None:
@@ -108,8 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 list_reminders(
                     storage,
                     state=args.state,
-                    page=max(args.page, 1),
-                    limit=min(max(args.limit, 1), 500),
+                    page=args.page,
+                    limit=args.limit,
                     console=Console(highlight=False, width=max(Console().width, 160)),
                 )
             )
@@ -121,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         for line in error.lines:
             console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
+        if error.note:
+            console.print(error.note, markup=False, soft_wrap=True)
         return 2
     except SchemaError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)

@@ -19,7 +19,7 @@ STATES = ("all", *(s.value for s in PingState))
 async def list_reminders(
     storage: StorageSettings, *, state: str, page: int, limit: int, console: Console
 ) -> int:
-    """Print one page of pings in ``state`` (``all`` for every state); ``page`` from 1."""
+    """Print one page of reminders in ``state`` (``all`` for every state); ``page`` from 1."""
     chosen = None if state == "all" else PingState(state)
     store = await open_store(storage.database_url, **storage.store_options())
     try:
@@ -28,7 +28,7 @@ async def list_reminders(
         )
     finally:
         await store.close()
-    what = "pings" if chosen is None else f"{chosen.value} pings"
+    what = "reminders" if chosen is None else f"{chosen.value} reminders"
     if not listing.total:
         console.print(f"No {what}.", markup=False)
         return 0

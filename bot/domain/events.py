@@ -8,17 +8,38 @@ events to them within a unit of work live in :mod:`bot.services.core`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from bot.domain.model import Activation, Benefit, Request
+from bot.domain.model import (
+    Activation,
+    AdvisoryRequest,
+    Assignment,
+    Benefit,
+    MessageRef,
+    Request,
+    ServiceRequest,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationRequested:
+    """A technical benefit or go-to-market offer is pending: someone must mark it active."""
+
+    benefit: Benefit
+    activation: Activation
 
 
 @dataclass(frozen=True, slots=True)
 class ActivationCompleted:
-    """A technical benefit or go-to-market offer became active."""
+    """A technical benefit or go-to-market offer became active.
+
+    ``message`` is the lasting message it was marked active from, if any: it is
+    updated to show the outcome.
+    """
 
     benefit: Benefit
     activation: Activation
+    message: MessageRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +57,52 @@ class RequestDecided:
     at: datetime
 
 
-Event = ActivationCompleted | RequestCreated | RequestDecided
+@dataclass(frozen=True, slots=True)
+class CancellationRequested:
+    """A cancellation of the membership package was filed; the Global admins submit it."""
 
-EVENT_TYPES: tuple[type[Event], ...] = (ActivationCompleted, RequestCreated, RequestDecided)
+    request: ServiceRequest
+    purchased: date
+    refund_window_ends: date
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryRequested:
+    """Someone asked for advisory hours; the admins are told."""
+
+    request: AdvisoryRequest
+    hours_left: int
+    hours_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeatSelfAssigned:
+    """The only Global admin gave a seat to themselves (``from_user``: whose seat it was,
+    for a reassignment); ``admins`` are the other admins to tell when there is no admin
+    channel."""
+
+    benefit: Benefit
+    assignment: Assignment
+    from_user: str | None
+    admins: tuple[str, ...]
+
+
+Event = (
+    ActivationRequested
+    | ActivationCompleted
+    | RequestCreated
+    | RequestDecided
+    | CancellationRequested
+    | AdvisoryRequested
+    | SeatSelfAssigned
+)
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    ActivationRequested,
+    ActivationCompleted,
+    RequestCreated,
+    RequestDecided,
+    CancellationRequested,
+    AdvisoryRequested,
+    SeatSelfAssigned,
+)

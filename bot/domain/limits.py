@@ -23,6 +23,13 @@ MAX_TOPIC = 500
 """What requested advisory hours are about."""
 MAX_HOURS_TEXT = 6
 """Digits of a number of advisory hours."""
+MAX_NUMBER_DIGITS = 18
+"""The most digits of any number read from Slack (a command, a button, a modal's hidden
+field): 18 digits always fit SQLite's 64-bit integers."""
+MAX_RECORD_ID = 10**MAX_NUMBER_DIGITS - 1
+"""The largest id of a stored record (a request) that a button or a form may name."""
+MAX_PAGE = 99_999
+"""The largest page number a paging button may name (0-based)."""
 MAX_EMAIL = 254
 MAX_PHONE = 32
 MAX_EXPIRY_YEARS = 10

@@ -1,11 +1,18 @@
 """The outbox: every ping the bot owes somebody, written before it is sent.
 
-A ping is one direct message to one person. It is queued in storage in the
-same transaction as the change (or the sweep) that causes it, under a unique
-``(key, recipient)``: the key names what it is about, which item and which
-threshold (``expiry:offer:gtm-cosell:2026-03-31:7``), so the same reminder can
-never be queued twice. The delivery loop claims due pings with a lease, sends
-them, and records Slack's answer.
+A ping is one Slack message the bot owes: a reminder or notice posted to one
+person or channel, or an update of a message posted earlier (every copy of a
+decided request). It is queued in storage in the same transaction as the
+change (or the sweep) that causes it, under a unique ``(key, recipient)``: the
+key names what it is about, which item and which threshold
+(``expiry:offer:gtm-cosell:2026-03-31:7``), so the same message can never be
+queued twice. The delivery loop claims due pings with a lease, sends them, and
+records Slack's answer (the channel and ``ts`` of what it posted).
+
+An update that refers to a post queued before it (``after_id``) is claimable
+only once that post is sent, and uses the post's channel and ``ts``; when the
+post is parked or cancelled instead, the update is cancelled with it (there is
+no message to update).
 
 ::
 
@@ -41,6 +48,7 @@ class NewPing:
     kind: str
     params: Mapping[str, ParamValue] = field(default_factory=dict)
     due_at: datetime | None = None  # None: due at once
+    after_id: int | None = None  # the queued post this one updates: sent first
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +70,4 @@ class Ping:
     sent_at: datetime | None = None
     channel: str | None = None
     ts: str | None = None
+    after_id: int | None = None

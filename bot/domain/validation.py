@@ -9,6 +9,7 @@ The limits come from :mod:`bot.domain.limits` (docs/rules.md).
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from datetime import date
 
@@ -20,6 +21,7 @@ from bot.domain.limits import (
     MAX_EXPIRY_YEARS,
     MAX_HOURS_TEXT,
     MAX_ID,
+    MAX_NUMBER_DIGITS,
     MAX_PHONE,
     MAX_QUERY,
     MAX_REASON,
@@ -31,6 +33,50 @@ from bot.i18n.translate import N_
 
 DEFAULT_PHONE_REGION = "US"
 """How a phone number without a leading ``+`` is read, unless settings say otherwise."""
+
+# -- numbers and free text from Slack ------------------------------------------
+
+_WHOLE_NUMBER = re.compile(rf"[0-9]{{1,{MAX_NUMBER_DIGITS}}}")
+
+
+def whole_number(text: str, *, maximum: int) -> int | None:
+    """``text`` as a whole number from 0 to ``maximum``, or None when it is anything else.
+
+    The one way every number that comes from Slack is read: a number typed in a
+    command, a button's value, a modal's hidden field. Only the ASCII digits 0-9
+    count (``str.isdigit`` also takes ``²`` and ``٣``, which ``int`` then refuses or
+    reads as another digit), at most ``MAX_NUMBER_DIGITS`` of them, so that no
+    text can make ``int`` fail, take long, or give a number the database can't hold.
+    Surrounding spaces are not allowed: callers strip what a person typed.
+    """
+    if not _WHOLE_NUMBER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
+
+
+# C0 and C1 control characters (NUL, escape, DEL, ...) and the bidirectional
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make a line read
+# differently from what it holds ("Trojan Source").
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+_LINE_BREAKS = re.compile("[\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029]")
+
+
+def safe_text(text: str, *, multiline: bool = True) -> str:
+    """``text`` without control characters or bidirectional overrides and isolates.
+
+    Every text a person typed that the bot repeats to others (a reason, a topic,
+    a denial's note, ...) passes here: the services when they check it, so that
+    what is stored and audited is clean, and :func:`bot.blocks.primitives.escape`
+    when a message shows it, so that older or imported text is clean too.
+    Newlines and tabs are kept when ``multiline``; otherwise every line break
+    becomes a space.
+    """
+    if not multiline:
+        text = _LINE_BREAKS.sub(" ", text)
+    return _UNSAFE.sub("", text.replace("\r\n", "\n"))
+
 
 # -- the marketing contact's preferred languages ----------------------------
 
@@ -197,12 +243,13 @@ def clean_language(code: str | None) -> str:
 def hours_requested(text: str) -> int:
     """A number of advisory hours: a positive whole number."""
     value = text.strip()
-    if not value.isdigit() or len(value) > MAX_HOURS_TEXT or int(value) == 0:
+    hours = whole_number(value, maximum=10**MAX_HOURS_TEXT - 1)
+    if not hours:
         raise InvalidInput(
             "The hours must be a positive whole number, like `4` (not `{hours}`).",
-            hours=value[:20],
+            hours=safe_text(value[:20], multiline=False),
         )
-    return int(value)
+    return hours
 
 
 def clean_benefit_query(query: str) -> str:
@@ -220,8 +267,9 @@ def clean_benefit_query(query: str) -> str:
 
 
 def check_reason(reason: str) -> str:
-    """A request's or a denial's reason, stripped; raises when too long."""
-    reason = reason.strip()
+    """A request's or a denial's reason, made :func:`safe_text` and stripped; raises when
+    too long."""
+    reason = safe_text(reason).strip()
     if len(reason) > MAX_REASON:
         raise InvalidInput(
             "The reason is too long ({length} characters, at most {limit}).",
@@ -232,8 +280,9 @@ def check_reason(reason: str) -> str:
 
 
 def clean_topic(topic: str) -> str:
-    """What advisory hours are about, stripped; raises when empty or too long."""
-    topic = topic.strip()
+    """What advisory hours are about, made :func:`safe_text` and stripped; raises when empty
+    or too long."""
+    topic = safe_text(topic).strip()
     if not topic:
         raise InvalidInput("Say what the advice is about: `/benefits advisory <hours> <topic>`.")
     if len(topic) > MAX_TOPIC:

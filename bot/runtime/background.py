@@ -1,10 +1,10 @@
 """Work that runs after Slack has been answered, tracked so shutdown can wait for it.
 
-Acknowledgements come first. Notifications that nobody waits for (updating
-every copy of a decided request, the requester's DM, posting a new request
-to the admins) can be *deferred*: they wait until the bot has had no new
-request for ``quiet`` seconds, or at most ``max_delay`` seconds, so that under
-a burst of clicks the acknowledgements are not queued behind Web API calls.
+Acknowledgements come first. Work that nobody waits for (waking the outbox's
+delivery loop after a change queued messages) can be *deferred*: it waits until
+the bot has had no new request for ``quiet`` seconds, or at most ``max_delay``
+seconds, so that under a burst of clicks the acknowledgements are not queued
+behind Web API calls.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class Background:
         self._max_delay = max_delay
         self._last_request = 0.0
         self._flushing = False
+        self._calls: set[str] = set()
 
     def spawn(
         self, work: Coroutine[Any, Any, Any], *, name: str = "", deferred: bool = False
@@ -46,6 +47,18 @@ class Background:
         task = asyncio.create_task(work, name=name or None)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+
+    def call_later(self, name: str, callback: Callable[[], None]) -> None:
+        """Call ``callback`` as deferred work; calls with one ``name`` before then coalesce."""
+        if name in self._calls:
+            return
+        self._calls.add(name)
+
+        async def call() -> None:
+            self._calls.discard(name)
+            callback()
+
+        self.spawn(call(), name=name, deferred=True)
 
     def request_arrived(self) -> None:
         """Note an incoming request: deferred work waits for a quiet moment."""

@@ -23,6 +23,7 @@ from bot.services.cloud import CloudService
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
 from bot.services.keys import SETTING, KeyService, KeyVault
+from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderRules, ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
@@ -32,21 +33,28 @@ from bot.settings import Settings, SettingsError, StorageSettings
 from storage.unit_of_work import Store
 
 
-def subscriptions(reminders: ReminderService) -> EventBus:
+def subscriptions(reminders: ReminderService, notices: NoticeService) -> EventBus:
     """Which sink handles which domain event, in the transaction that raised it.
 
-    ====================  ===================================================
-    ActivationCompleted   the reminders' outbox: the requester, the marketing
-                          contact (offers) and the admins are told
-    RequestDecided        the reminders' outbox: the requester's DM
-    RequestCreated        no sink: the listener posts the approval request
-                          after its acknowledgement (and ``start_bot`` posts
-                          any that a stop cut off)
-    ====================  ===================================================
+    Every sink queues messages in the outbox; the delivery loop sends them.
+
+    =====================  ==================================================
+    ActivationCompleted    reminders: the requester, the marketing contact
+                           (offers) and the admins are told; notices: the
+                           message it was marked active from is updated
+    RequestDecided         reminders: the requester's DM; notices: every
+                           copy of the request is updated
+    RequestCreated         notices: the approval request is posted
+    ActivationRequested    notices: the pending activation is posted
+    CancellationRequested  notices: a DM to each Global admin
+    AdvisoryRequested      notices: the admins are told
+    SeatSelfAssigned       notices: the admins are told
+    =====================  ==================================================
     """
     bus = EventBus()
     bus.subscribe(ActivationCompleted, reminders.on_activation_completed)
     bus.subscribe(RequestDecided, reminders.on_request_decided)
+    notices.subscribe(bus)
     return bus
 
 
@@ -66,23 +74,24 @@ def build_services(
     ``events`` replaces that table (tests record events with their own sinks).
     """
     reminders = ReminderService(store, clock=clock, rules=rules)
-    events = events if events is not None else subscriptions(reminders)
+    notices = NoticeService(store, clock=clock, admin_channel=admin_channel)
+    events = events if events is not None else subscriptions(reminders, notices)
     requests = RequestService(store, clock=clock, events=events)
     return Services(
         catalog=CatalogService(store, clock=clock, page_size=page_size),
         requests=requests,
-        seats=SeatService(store, clock=clock),
+        seats=SeatService(store, clock=clock, events=events),
         roles=RoleService(store, clock=clock),
         cloud=CloudService(store, clock=clock, requests=requests),
-        cancellation=CancellationService(store, clock=clock),
+        cancellation=CancellationService(store, clock=clock, events=events),
         audit=AuditService(store, clock=clock),
         activation=ActivationService(store, clock=clock, events=events, page_size=page_size),
-        support=SupportService(store, clock=clock),
+        support=SupportService(store, clock=clock, events=events),
         contact=ContactService(store, clock=clock, phone_region=phone_region),
         keys=KeyService(store, clock=clock, vault=vault),
         reminders=reminders,
+        notices=notices,
         events=events,
-        admin_channel=admin_channel,
     )
 
 

@@ -19,6 +19,7 @@ from bot.services.cloud import CloudService
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
 from bot.services.keys import KeyService
+from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
@@ -50,8 +51,17 @@ class Services:
     contact: ContactService  # the marketing contact
     keys: KeyService
     reminders: ReminderService
+    notices: NoticeService  # the Slack messages changes owe, queued in the outbox
     events: EventBus  # which sink handles which event (see bootstrap.subscriptions)
-    admin_channel: str | None = None
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info
+
+    @property
+    def admin_channel(self) -> str | None:
+        """Where approval requests and admin notices go; None: each Global admin by DM."""
+        return self.notices.admin_channel
+
+    @admin_channel.setter
+    def admin_channel(self, channel: str | None) -> None:
+        self.notices.admin_channel = channel

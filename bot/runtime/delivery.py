@@ -1,7 +1,9 @@
-"""The delivery loop: sends queued pings as Slack DMs, once, within Slack's limits.
+"""The delivery loop: sends queued pings to Slack, once, in order, within Slack's limits.
 
-An adapter between the outbox (through :class:`bot.reminders.ReminderService`)
-and Slack's ``chat.postMessage``:
+An adapter between the outbox (through :class:`bot.services.reminders.ReminderService`)
+and Slack's ``chat.postMessage`` and ``chat.update``. What a ping becomes is
+decided when it is sent (:mod:`bot.runtime.notices`): a reminder DM, a notice
+posted to the admins, or an update of every copy of a decided request.
 
 * **Leases.** Due pings are claimed with a lease (``claimed_until``) in one
   write, so two processes never hold the same ping; the lease is renewed
@@ -11,6 +13,9 @@ and Slack's ``chat.postMessage``:
   ``ts`` Slack answered — only after the answer arrived. One ping is in
   flight at a time, so a kill can leave at most one ping sent but unrecorded:
   the only way a ping is ever sent twice.
+* **In order per message.** An update waits in the outbox until the post it
+  updates is sent (storage does not hand it out before), then uses the
+  ``ts`` that post recorded. Pings to one channel go in the order claimed.
 * **Pacing.** A token bucket per channel (about one message a second after a
   short burst, Slack's limit for posting) decides which ping may go next; a
   429 answer blocks its channel for ``Retry-After`` seconds and the ping is
@@ -32,7 +37,7 @@ import secrets
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,9 +47,20 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.reminders import metadata, ping_message
+from bot.blocks.reminders import metadata
 from bot.domain.outbox import Ping, PingState
-from bot.services.reminders import ReminderService
+from bot.runtime.notices import Outgoing, Skip, reminder
+from bot.services.notices import Notice
+from bot.services.reminders import Kind, ReminderService
+
+Render = Callable[[Ping], Awaitable[Outgoing | Skip]]
+"""What a ping becomes on Slack when it is sent (see :mod:`bot.runtime.notices`)."""
+
+
+async def render_reminder(ping: Ping) -> Outgoing | Skip:
+    """Reminders only: the renderer when no services are at hand (tests, benchmarks)."""
+    return reminder(ping)
+
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +79,13 @@ PERMANENT_ERRORS = frozenset(
         "no_text",
         "too_many_attachments",
         "messages_tab_disabled",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
     }
 )
+# Posts that a queued update may be waiting for: once sent, look for it at once.
+UPDATED_LATER = frozenset({Notice.APPROVAL_REQUEST.value, Kind.APPROVAL_WAITING.value})
 PACING_MARGIN = 0.005  # seconds: never ask Slack a hair before a token is back
 DEFAULT_RETRY_AFTER = 1.0
 
@@ -135,6 +156,7 @@ class Delivery:
         reminders: ReminderService,
         client: AsyncWebClient,
         *,
+        render: Render = render_reminder,
         owner: str | None = None,
         lease: float = 120.0,
         batch: int = 1000,
@@ -145,6 +167,7 @@ class Delivery:
     ) -> None:
         self._reminders = reminders
         self._client = client
+        self._render = render
         self.owner = owner or default_owner()
         self._lease = timedelta(seconds=lease)
         self._renew_every = lease / 3
@@ -269,7 +292,7 @@ class Delivery:
         kept = set(await self._reminders.extend(ids, owner=self.owner, lease=self._lease))
         if len(kept) == len(ids):
             return
-        log.warning("lost the lease on %d pings; another sender has them", len(ids) - len(kept))
+        log.warning("lost the lease on %d reminders; another sender has them", len(ids) - len(kept))
         for channel in list(self._held):
             queue = deque(p for p in self._held[channel] if p.id in kept)
             if queue:
@@ -291,11 +314,23 @@ class Delivery:
         if not await self._reminders.still_wanted(ping):
             self.stats.cancelled += 1
             return
-        payload = ping_message(ping)
+        outgoing = await self._render(ping)
+        if isinstance(outgoing, Skip):
+            await self._reminders.skip(ping, reason=outgoing.reason)
+            self.stats.cancelled += 1
+            return
         try:
-            response = await self._client.chat_postMessage(
-                channel=ping.recipient, metadata=metadata(ping), **payload
-            )
+            if outgoing.method == "chat.update":
+                response = await self._client.chat_update(
+                    channel=outgoing.channel,
+                    ts=outgoing.ts,
+                    metadata=metadata(ping),
+                    **outgoing.payload,
+                )
+            else:
+                response = await self._client.chat_postMessage(
+                    channel=outgoing.channel, metadata=metadata(ping), **outgoing.payload
+                )
         except SlackApiError as error:
             await self._refused(ping, error)
             return
@@ -304,13 +339,17 @@ class Delivery:
             await self._failed(ping, type(error).__name__, permanent=False)
             return
         self._pacer.took(ping.recipient)
-        channel = str(response.get("channel") or ping.recipient)
-        ts = str(response.get("ts") or "")
-        if await self._reminders.delivered(ping, channel=channel, ts=ts):
+        channel = str(response.get("channel") or outgoing.channel)
+        ts = str(response.get("ts") or outgoing.ts)
+        if await self._reminders.delivered(ping, channel=channel, ts=ts, final=outgoing.final):
             self.stats.sent += 1
+            if ping.kind in UPDATED_LATER and not outgoing.final:
+                # Updates of this post may wait for it: look for them at once.
+                self._next_claim = 0.0
+                self._more_maybe = True
         else:  # someone else finished it while our lease had run out
             self.stats.duplicates_avoided += 1
-            log.warning("ping %d was already recorded by another sender", ping.id)
+            log.warning("reminder %d was already recorded by another sender", ping.id)
 
     async def _refused(self, ping: Ping, error: SlackApiError) -> None:
         response = error.response
@@ -331,10 +370,10 @@ class Delivery:
         )
         if state is PingState.PARKED:
             self.stats.parked += 1
-            log.warning("parked ping %d (%s) after %s", ping.id, ping.kind, error)
+            log.warning("parked reminder %d (%s) after %s", ping.id, ping.kind, error)
         else:
             self.stats.retried += 1
-            log.info("ping %d failed (%s); retrying later", ping.id, error)
+            log.info("reminder %d failed (%s); retrying later", ping.id, error)
 
 
 def _retry_after(headers: Any) -> float:

@@ -26,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.runtime.delivery import Delivery
+from bot.runtime.delivery import Delivery, Render, render_reminder
 from bot.services.reminders import ReminderService
 from bot.settings import Settings
 
@@ -117,8 +117,13 @@ class ReminderRuntime:
             await self.session.close()
 
 
-def start_reminders(settings: Settings, reminders: ReminderService) -> ReminderRuntime:
+def start_reminders(
+    settings: Settings, reminders: ReminderService, *, render: Render = render_reminder
+) -> ReminderRuntime:
     """Start the sweep schedule and the delivery loop; call inside the event loop.
+
+    ``render`` says what each ping becomes (``start_bot`` passes one that knows
+    every notice; the default knows reminders only).
 
     Delivery has its own Web API client: one keep-alive connection and no
     automatic retries (a retry is the delivery loop's decision, never the
@@ -135,6 +140,7 @@ def start_reminders(settings: Settings, reminders: ReminderService) -> ReminderR
     delivery = Delivery(
         reminders,
         client,
+        render=render,
         lease=settings.benefits_delivery_lease_seconds,
         batch=settings.benefits_delivery_batch,
         poll=settings.benefits_delivery_poll_seconds,

@@ -2,7 +2,9 @@
 
 In HTTP mode Slack's commands, interactivity and events all arrive at
 ``POST /slack/events``. In both modes ``GET /healthz`` answers 200 while the
-database is reachable (and, in Socket Mode, the socket is connected).
+database is reachable, Slack has accepted the bot token (``auth.test`` at
+start-up, see :mod:`bot.runtime.slack_check`) and, in Socket Mode, the socket
+is connected.
 SIGTERM and SIGINT stop the bot: in-flight requests and the Slack calls
 that follow them finish, then the database is closed.
 """
@@ -15,7 +17,6 @@ import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -23,23 +24,27 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock, SystemClock
+from bot.domain.events import Event
 from bot.runtime.app import build_app
 from bot.runtime.bootstrap import ensure_keys_readable, key_vault, services_from_settings
 from bot.runtime.container import Services
+from bot.runtime.delivery import Delivery
+from bot.runtime.notices import Renderer
 from bot.runtime.scheduler import ReminderRuntime, start_reminders
+from bot.runtime.slack_check import verify_bot_token
+from bot.services.core import EventSink
 from bot.services.inventory.importer import resolve_email_holders
 from bot.settings import Settings
-from handlers.replies import post_approval_request
 from storage import Store, open_store
+from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-# A pending request never posted and older than this was cut off by a stop.
-ANNOUNCE_GRACE = timedelta(minutes=1)
 
 
 def web_application(
@@ -48,15 +53,21 @@ def web_application(
     store: Store,
     socket_connected: Callable[[], Awaitable[bool]] | None = None,
     on_request: Callable[[], None] | None = None,
+    slack_ready: Callable[[], bool] | None = None,
 ) -> web.Application:
-    """The aiohttp application: Slack's endpoint (HTTP mode) and the health check."""
+    """The aiohttp application: Slack's endpoint (HTTP mode) and the health check.
+
+    ``slack_ready`` says whether Slack has accepted the bot token yet; until then
+    the health check answers 503 and Slack's requests get 503 too.
+    """
     web_app = web.Application(client_max_size=1024 * 1024)
 
     async def health(_: web.Request) -> web.Response:
         database = await store.ping()
         socket = True if socket_connected is None else await socket_connected()
-        ok = database and socket
-        body = {"status": "ok" if ok else "unavailable", "database": database}
+        slack = True if slack_ready is None else slack_ready()
+        ok = database and socket and slack
+        body = {"status": "ok" if ok else "unavailable", "database": database, "slack": slack}
         if socket_connected is not None:
             body["socket"] = socket
         return web.json_response(body, status=200 if ok else 503)
@@ -65,6 +76,8 @@ def web_application(
     if app is not None:
 
         async def events(request: web.Request) -> web.Response:
+            if slack_ready is not None and not slack_ready():
+                return web.json_response({"status": "starting"}, status=503)
             if on_request is not None:
                 on_request()
             return await to_aiohttp_response(
@@ -128,19 +141,25 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
         services=services,
         session=http,
     )
+    verified = False  # Slack accepted the token: /healthz and Slack's requests wait for it
     socket_handler: AsyncSocketModeHandler | None = None
+
+    async def socket_connected() -> bool:
+        return socket_handler is not None and await socket_handler.client.is_connected()
+
     if settings.socket_mode:
-        assert settings.slack_app_token is not None
-        socket_handler = AsyncSocketModeHandler(
-            app, settings.slack_app_token.get_secret_value(), web_client=app.client
-        )
-        handler = socket_handler
         web_app = web_application(
-            app=None, store=store, socket_connected=lambda: handler.client.is_connected()
+            app=None,
+            store=store,
+            socket_connected=socket_connected,
+            slack_ready=lambda: verified,
         )
     else:
         web_app = web_application(
-            app=app, store=store, on_request=services.background.request_arrived
+            app=app,
+            store=store,
+            on_request=services.background.request_arrived,
+            slack_ready=lambda: verified,
         )
     runner = web.AppRunner(
         web_app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False
@@ -152,25 +171,63 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
     server = getattr(site, "_server", None)
     if server is not None and server.sockets:
         port = server.sockets[0].getsockname()[1]
-    if socket_handler is not None:
+    try:  # SettingsError: Slack refused the token; /healthz says 503 until it answers
+        await verify_bot_token(
+            # The app's client, without the SDK's own retry: each attempt is one log line.
+            AsyncWebClient(
+                token=app.client.token,
+                base_url=app.client.base_url,
+                session=http,
+                retry_handlers=[],
+            ),
+            first_wait=settings.benefits_slack_retry_seconds,
+        )
+    except BaseException:
+        await runner.cleanup()
+        await http.close()
+        await store.close()
+        raise
+    verified = True
+    if settings.socket_mode:
+        assert settings.slack_app_token is not None
+        socket_handler = AsyncSocketModeHandler(
+            app, settings.slack_app_token.get_secret_value(), web_client=app.client
+        )
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     bot = RunningBot(services, store, app, runner, port, socket_handler, http=http)
-    bot.reminders = start_reminders(settings, services.reminders)
+    bot.reminders = start_reminders(settings, services.reminders, render=Renderer(services))
+    services.events.subscribe_all(_waking(services, bot.reminders.delivery))
     services.background.spawn(_resolve_holders(bot), name="resolve email holders")
-    services.background.spawn(_announce_missed(bot), name="announce missed requests")
+    services.background.spawn(_queue_unannounced(bot), name="queue unannounced requests")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
     log.info("benefits bot running (%s)", mode)
     return bot
 
 
-async def _announce_missed(bot: RunningBot) -> None:
-    """Post the requests filed just before the bot last stopped, which never
-    reached the admins (they were saved, but the bot died before posting)."""
-    missed = await bot.services.requests.unannounced(older_than=ANNOUNCE_GRACE)
-    for created in missed:
-        await post_approval_request(bot.app.client, bot.services, created)
-    if missed:
-        log.info("posted %d requests that had not reached the admins", len(missed))
+def _waking(services: Services, delivery: Delivery) -> EventSink:
+    """An event sink that wakes the delivery loop: every event queued messages.
+
+    The wake is deferred work (:class:`bot.runtime.background.Background`), so a
+    burst of clicks is acknowledged first; it comes after the transaction that
+    queued the messages has committed, or the loop's next poll finds them.
+    """
+
+    async def wake(uow: UnitOfWork, event: Event) -> None:
+        del uow, event
+        services.background.call_later("wake delivery", delivery.wake)
+
+    return wake
+
+
+async def _queue_unannounced(bot: RunningBot) -> None:
+    """A safety net for requests saved by a version of the bot that posted them after
+    its acknowledgement and was stopped first: queue their posts now. Requests
+    filed since queue their post in the transaction that saves them."""
+    queued = await bot.services.notices.queue_unannounced()
+    if queued:
+        log.info("queued the posts of %d requests that had not reached the admins", queued)
+        if bot.reminders is not None:
+            bot.reminders.delivery.wake()
 
 
 async def _resolve_holders(bot: RunningBot) -> None:
@@ -198,7 +255,18 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    bot = await start_bot(settings)
+    # A stop while start-up still waits for Slack ends the wait (start_bot cleans up).
+    starting = asyncio.ensure_future(start_bot(settings))
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        starting.cancel()
+        with suppress(asyncio.CancelledError):
+            await starting
+        log.info("stopped before Slack answered")
+        return
+    stopping.cancel()
+    bot = starting.result()
     try:
         await stop.wait()
         log.info("stopping: finishing in-flight work")

@@ -41,6 +41,7 @@ from bot.domain.model import (
     InvalidInput,
     MarketingContact,
     Membership,
+    MessageRef,
     NotFound,
     Page,
     SupportKind,
@@ -169,6 +170,12 @@ class ActivationService:
             can_manage=bool(roles & set(needed)),
         )
 
+    async def current(self, benefit_id: str) -> tuple[Benefit, Activation | None]:
+        """A benefit and its activation as they stand now (NotFound: no such benefit)."""
+        async with self._store.read() as uow:
+            benefit = await self._get(uow, benefit_id)
+            return benefit, await uow.activations.get(benefit_id)
+
     async def row(self, benefit_id: str) -> ActivationRow:
         """The status of one technical benefit or go-to-market offer."""
         async with self._store.read() as uow:
@@ -235,6 +242,7 @@ class ActivationService:
             await audit(
                 uow, self._clock.now(), actor, "activation.request", f"benefit:{benefit.id}"
             )
+            await self._events.emit(uow, events.ActivationRequested(benefit, activation))
         return ActivationRequested(benefit, activation)
 
     def _check_activated_category(self, benefit: Benefit) -> None:
@@ -306,12 +314,15 @@ class ActivationService:
         access_id: str | None = None,
         contract_id: str | None = None,
         expires_on: date | str | None = None,
+        message: MessageRef | None = None,
     ) -> ActivationDone:
         """Record that a pending activation is done (Mark active).
 
         A technical benefit needs its Access ID and Contract ID, a go-to-market
         offer its Expires date. Raises :class:`InvalidFields` naming each wrong
-        input; on success emits :class:`bot.domain.events.ActivationCompleted`.
+        input; on success emits :class:`bot.domain.events.ActivationCompleted`,
+        with ``message``, the lasting message it was marked active from (which
+        then shows the outcome).
         """
         now = self._clock.now()
         async with self._store.write() as uow:
@@ -351,7 +362,7 @@ class ActivationService:
                 f"benefit:{benefit.id}",
                 _detail(activation),
             )
-            await self._events.emit(uow, events.ActivationCompleted(benefit, activation))
+            await self._events.emit(uow, events.ActivationCompleted(benefit, activation, message))
         return ActivationDone(benefit, activation)
 
     async def _pending_for_completion(

@@ -7,6 +7,7 @@ the cancellation service request when none of them fails.
 
 from __future__ import annotations
 
+from bot.domain import events
 from bot.domain.cancellation import (
     CANCELLATION,
     CancellationCheck,
@@ -17,16 +18,17 @@ from bot.domain.cancellation import (
 from bot.domain.clock import Clock
 from bot.domain.model import Category, Conflict, NotFound, Role
 from bot.domain.permissions import Action
-from bot.services.core import audit, ensure_changeable, require
+from bot.services.core import EventBus, audit, ensure_changeable, require
 from storage.unit_of_work import Store, UnitOfWork
 
 
 class CancellationService:
     """Checks whether the package can be cancelled with a refund, and files the request."""
 
-    def __init__(self, store: Store, *, clock: Clock) -> None:
+    def __init__(self, store: Store, *, clock: Clock, events: EventBus | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._events = events or EventBus()
 
     async def cancellation_check(self, actor: str) -> CancellationCheck:
         """Check today whether the package can be cancelled with a refund; changes nothing."""
@@ -67,6 +69,12 @@ class CancellationService:
                 uow, now, actor, "service_request.cancellation", f"service_request:{request.id}"
             )
             admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
+            await self._events.emit(
+                uow,
+                events.CancellationRequested(
+                    request, check.membership.purchase_date, check.refund_window_ends
+                ),
+            )
         return CancellationFiled(request=request, check=check, global_admins=admins)
 
     async def _check(self, uow: UnitOfWork) -> CancellationCheck:

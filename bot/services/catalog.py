@@ -1,14 +1,15 @@
 """Reading the inventory: the list, one benefit's details and the caller's own.
 
 Every member may read; only Global admins and MPN partner admins see who holds
-a seat (docs/rules.md). Pages of the list are kept until anyone commits a
-change to the store, so a busy team listing the same inventory doesn't read it
-again each time.
+a seat (docs/rules.md). Pages of the list are kept while the benefits and seats
+they show stand (see :meth:`CatalogService.list_benefits`), so a busy team
+listing the same inventory doesn't read it again each time, and a request or an
+approval elsewhere doesn't make everyone's next list pay for all pages.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.domain.activations import benefit_status
@@ -28,7 +29,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.services.core import find_benefit
-from storage.unit_of_work import Store
+from storage.unit_of_work import Store, UnitOfWork
 
 PAGES_KEPT = 256  # inventory pages kept between changes
 
@@ -83,26 +84,43 @@ class CatalogService:
         self._clock = clock
         self.page_size = page_size
         self._pages: dict[tuple[Category | None, int], Page[BenefitRow]] = {}
+        # the seats generation at which each kept page's counts were last checked
+        self._checked: dict[tuple[Category | None, int], int | None] = {}
         self._pages_version: int | None = None
+        self._inventory_generation: int | None = None
+        self._seats_generation: int | None = None
 
     async def list_benefits(
         self, actor: str, *, category: Category | None = None, page: int = 0
     ) -> Page[BenefitRow]:
         """One page of the inventory with seats used and total.
 
-        Pages are kept until anyone commits a change to the store, so a busy
-        team listing the same inventory doesn't read it again each time.
+        Pages are kept while what they show stands: a commit that changes no
+        benefit and no seat (a request, a role, a reminder) costs the next read
+        one lookup of the generations; a seat that changed costs each kept page
+        one indexed count of its own rows when next read, and only a page whose
+        counts differ is built (and rendered) again. A changed benefit drops
+        them all.
         """
         del actor  # every member may list
         page = max(page, 0)
+        key = (category, page)
         version = await self._store.version()
-        if version != self._pages_version:
-            self._pages.clear()
-            self._pages_version = version
-        cached = self._pages.get((category, page))
-        if cached is not None:
-            return cached
+        if version == self._pages_version and (kept := self._pages.get(key)) is not None:
+            return kept
         async with self._store.read() as uow:
+            if version != self._pages_version:
+                inventory, seats = await uow.benefits.generations()
+                if inventory != self._inventory_generation:
+                    self._pages.clear()
+                    self._checked.clear()
+                self._inventory_generation, self._seats_generation = inventory, seats
+                self._pages_version = version
+            kept = self._pages.get(key)
+            if kept is not None:
+                if self._checked.get(key) != self._seats_generation:
+                    kept = await self._recount(uow, key, kept)
+                return kept
             total = await uow.benefits.count(category=category)
             last = max((total - 1) // self.page_size, 0)
             rows = await uow.benefits.rows(
@@ -116,8 +134,25 @@ class CatalogService:
             version=version,
         )
         if len(self._pages) < PAGES_KEPT:
-            self._pages[(category, page)] = result
+            self._pages[key] = result
+            self._checked[key] = self._seats_generation
         return result
+
+    async def _recount(
+        self, uow: UnitOfWork, key: tuple[Category | None, int], kept: Page[BenefitRow]
+    ) -> Page[BenefitRow]:
+        """``kept`` with its seat counts as ``uow`` sees them; the same object when unchanged."""
+        counts = await uow.assignments.count_active_many([r.benefit.id for r in kept.items])
+        self._checked[key] = self._seats_generation
+        if all(counts[r.benefit.id] == r.seats_used for r in kept.items):
+            return kept
+        fresh = replace(
+            kept,
+            items=[BenefitRow(r.benefit, counts[r.benefit.id]) for r in kept.items],
+            version=self._pages_version,
+        )
+        self._pages[key] = fresh
+        return fresh
 
     async def details(self, actor: str, benefit_id: str, *, holders_page: int = 0) -> Details:
         """One benefit as Partner Center's expandable row shows it.

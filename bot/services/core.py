@@ -11,19 +11,27 @@ writes commits or rolls back with the change itself.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Awaitable, Callable, Iterable
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from bot.domain.events import (
     EVENT_TYPES,
     ActivationCompleted,
+    ActivationRequested,
+    AdvisoryRequested,
+    CancellationRequested,
     Event,
     RequestCreated,
     RequestDecided,
+    SeatSelfAssigned,
 )
-from bot.domain.limits import MATCHES_SHOWN
+from bot.domain.limits import MATCHES_SHOWN, MAX_NAME_WORDS, MAX_QUERY
 from bot.domain.model import (
     AuditEntry,
     Benefit,
@@ -35,6 +43,7 @@ from bot.domain.model import (
     NotFound,
     Role,
 )
+from bot.domain.names import BenefitNames
 from bot.domain.permissions import Action, allowed, roles_for
 from bot.domain.validation import clean_benefit_query
 from storage.unit_of_work import UnitOfWork
@@ -42,7 +51,16 @@ from storage.unit_of_work import UnitOfWork
 EventSink = Callable[[UnitOfWork, Event], Awaitable[None]]
 """Handles any event, with the repository of the unit of work that raised it."""
 
-E = TypeVar("E", ActivationCompleted, RequestCreated, RequestDecided)
+E = TypeVar(
+    "E",
+    ActivationRequested,
+    ActivationCompleted,
+    RequestCreated,
+    RequestDecided,
+    CancellationRequested,
+    AdvisoryRequested,
+    SeatSelfAssigned,
+)
 
 
 class EventBus:
@@ -81,40 +99,106 @@ class EventBus:
             await sink(uow, event)
 
 
+_CLOSEST_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="closest-benefits")
+"""Where suggestions for an unknown name are scored: one thread, so that many at once
+queue there instead of taking turns with the event loop for the interpreter."""
+INLINE_KEYS = 4096
+"""Up to this many ids and names, suggestions are scored on the loop (under a millisecond)."""
+
+
+def _hand_over() -> None:
+    time.sleep(0)  # releases the interpreter, so the event loop's thread may run
+
+
+async def closest_benefits(
+    uow: UnitOfWork, names: BenefitNames, texts: Sequence[str]
+) -> list[tuple[Benefit, int]]:
+    """The benefits closest to one of ``texts``, best first, each with that text's index.
+
+    Scored once over the whole index; a big inventory is scored on a thread of
+    its own, in chunks that hand the interpreter back in between, so the event
+    loop keeps answering everyone else meanwhile.
+    """
+    if len(names) * 2 <= INLINE_KEYS:
+        found = names.closest(texts, limit=MATCHES_SHOWN)
+    else:
+        score = partial(names.closest, texts, limit=MATCHES_SHOWN, between_chunks=_hand_over)
+        found = await asyncio.get_running_loop().run_in_executor(_CLOSEST_THREAD, score)
+    benefits = {b.id: b for b in await uow.benefits.get_many([i for i, _ in found])}
+    return [(benefits[i], text) for i, text in found if i in benefits]
+
+
+async def _matched(uow: UnitOfWork, names: BenefitNames, text: str) -> Benefit | NoMatch:
+    """The one benefit ``text`` names, or the refusal listing those it could mean
+    (no candidates when it starts no id or name: the caller computes the closest)."""
+    match = names.match(text, limit=MATCHES_SHOWN)
+    if match.found is not None:
+        benefit = await uow.benefits.get(match.found)
+        if benefit is not None:
+            return benefit
+    return NoMatch(
+        "`{query}` matches several benefits. Which one did you mean?",
+        query=text,
+        candidates=await uow.benefits.get_many(match.several[:MATCHES_SHOWN]),
+    )
+
+
 async def find_benefit(uow: UnitOfWork, query: str) -> Benefit:
     """A benefit by id, by exact name or by an unambiguous start of its name.
+
+    One lookup in the inventory's name index; only when nothing matches are
+    the closest benefits computed, once.
 
     Raises:
         NoMatch: The text names several benefits, or none; with the closest.
     """
     text = clean_benefit_query(query)
-    exact = await uow.benefits.get(text.casefold())
-    if exact is not None:
-        return exact
-    named = await uow.benefits.named(text)
-    if len(named) == 1:
-        return named[0]
-    starts = await uow.benefits.by_name_prefix(text, limit=MATCHES_SHOWN + 1)
-    if len(starts) == 1:
-        return starts[0]
-    if starts:
-        raise NoMatch(
-            "`{query}` matches several benefits. Which one did you mean?",
-            query=text,
-            candidates=starts[:MATCHES_SHOWN],
-        )
-    everything = await uow.benefits.all()
-    by_key: dict[str, Benefit] = {}
-    for b in everything:
-        by_key[b.id] = b
-        by_key[b.name.casefold()] = b
-    close = difflib.get_close_matches(text.casefold(), list(by_key), n=MATCHES_SHOWN, cutoff=0.5)
-    candidates = list(dict.fromkeys(by_key[k] for k in close))
-    raise NoMatch(
-        "No benefit matches `{query}`.",
-        query=text,
-        candidates=candidates,
-    )
+    names = await uow.benefits.names()
+    found = await _matched(uow, names, text)
+    if isinstance(found, Benefit):
+        return found
+    if found.candidates:
+        raise found
+    close = await closest_benefits(uow, names, [text])
+    raise NoMatch("No benefit matches `{query}`.", query=text, candidates=[b for b, _ in close])
+
+
+async def find_leading_benefit(uow: UnitOfWork, text: str) -> tuple[Benefit, str]:
+    """The benefit named by the longest leading words of ``text``, and the rest.
+
+    Up to :data:`~bot.domain.limits.MAX_NAME_WORDS` words are tried, longest
+    first, one index lookup each; leading words longer than a benefit query
+    may be (a reason with a long link) are skipped, not refused. When no
+    leading words name a benefit, those naming several are offered, else the
+    closest benefits to any of them, computed once.
+
+    Raises:
+        InvalidInput: ``text`` is empty, or its first word alone is too long.
+        NoMatch: No leading words name exactly one benefit.
+    """
+    words = list(re.finditer(r"\S+", text))
+    if not words:
+        clean_benefit_query(text)  # raises: name a benefit
+    tried: list[str] = []
+    ambiguous: NoMatch | None = None
+    names = await uow.benefits.names()
+    for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
+        query = " ".join(w.group() for w in words[:n])
+        if len(query) > MAX_QUERY:
+            continue
+        tried.append(query)
+        found = await _matched(uow, names, query)
+        if isinstance(found, Benefit):
+            return found, text[words[n - 1].end() :].strip()
+        if ambiguous is None and found.candidates:
+            ambiguous = found
+    if ambiguous is not None:
+        raise ambiguous
+    if not tried:
+        clean_benefit_query(words[0].group())  # raises: too long
+    close = await closest_benefits(uow, names, tried)
+    query = tried[close[0][1]] if close else tried[0]
+    raise NoMatch("No benefit matches `{query}`.", query=query, candidates=[b for b, _ in close])
 
 
 async def holders_of(uow: UnitOfWork, action: Action) -> list[str]:

@@ -44,6 +44,7 @@ from bot.domain.model import (
 )
 from bot.domain.outbox import NewPing, ParamValue, Ping, PingState
 from bot.domain.visual_studio import VS_REASSIGN_AFTER
+from bot.services.notices import Notice, moment_key
 from storage.unit_of_work import Store, UnitOfWork
 
 SWEEP = "reminders"
@@ -450,8 +451,22 @@ class ReminderService:
             await uow.outbox.cancel(ping.id, reason=reason)
         return False
 
+    async def skip(self, ping: Ping, *, reason: str) -> None:
+        """Cancel a ping that turned out to have nothing to send (and its updates)."""
+        async with self._store.write() as uow:
+            await uow.outbox.cancel(ping.id, reason=reason)
+
     async def _obsolete(self, ping: Ping) -> str | None:
-        if ping.kind == Kind.APPROVAL_WAITING:
+        if ping.kind == Notice.ACTIVATION_REQUESTED:
+            async with self._store.read() as uow:
+                activation = await uow.activations.get(str(ping.params.get("benefit_id")))
+            if (
+                activation is None
+                or activation.status is not ActivationStatus.PENDING
+                or moment_key(activation.requested_at) != ping.params.get("requested_at")
+            ):
+                return "the activation is no longer pending"
+        elif ping.kind == Kind.APPROVAL_WAITING:
             async with self._store.read() as uow:
                 request = await uow.requests.get(_int(ping.params.get("request_id")))
             if request is None or request.status is not RequestStatus.PENDING:
@@ -463,21 +478,32 @@ class ReminderService:
                 return "the activation is no longer pending"
         return None
 
-    async def delivered(self, ping: Ping, *, channel: str, ts: str) -> bool:
+    async def delivered(self, ping: Ping, *, channel: str, ts: str, final: bool = False) -> bool:
         """Record that Slack accepted the ping; False when it was no longer queued.
 
-        A reminder about a pending request joins the request's messages, so
-        the decision updates it in place like every other copy.
+        An approval request, and a reminder about a pending request, join the
+        request's messages, so a decision updates them in place like every other
+        copy. ``final``: the message already shows what its queued updates would
+        (a request decided before its post went out), so they are cancelled.
         """
         async with self._store.write() as uow:
             marked = await uow.outbox.mark_sent(
                 ping.id, at=self._clock.now(), channel=channel, ts=ts
             )
-            if marked and ping.kind == Kind.APPROVAL_WAITING:
+            if marked and ping.kind in (Kind.APPROVAL_WAITING, Notice.APPROVAL_REQUEST):
                 request_id = _int(ping.params.get("request_id"))
                 if await uow.requests.get(request_id) is not None:
                     await uow.requests.add_messages(request_id, [MessageRef(channel, ts)])
+            if marked and final:
+                await uow.outbox.cancel_updates_of(
+                    ping.id, reason="the post already showed the outcome"
+                )
         return marked
+
+    async def get(self, ping_id: int) -> Ping | None:
+        """One ping as stored (the post an update refers to)."""
+        async with self._store.read() as uow:
+            return await uow.outbox.get(ping_id)
 
     async def failed(
         self, ping: Ping, *, owner: str, error: str, permanent: bool = False

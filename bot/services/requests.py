@@ -3,20 +3,19 @@
 A member files a request; a Global admin other than the requester decides it
 (docs/rules.md). Approval assigns the seat in the same transaction, and both
 decisions raise :class:`bot.domain.events.RequestDecided`, whose sinks (the
-requester's DM in the outbox) commit with the decision. Where the approval
-request was posted is remembered, so every copy can be updated in place.
+requester's DM, the update of every copy) queue in the outbox with the decision;
+filing raises :class:`bot.domain.events.RequestCreated`, whose sink queues the
+posts to the admins. Where each copy was posted is remembered, so every copy
+can be updated in place.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from bot.domain import events
 from bot.domain.clock import Clock
-from bot.domain.limits import MAX_NAME_WORDS
 from bot.domain.model import (
     Assignment,
     Benefit,
@@ -24,7 +23,6 @@ from bot.domain.model import (
     Forbidden,
     InvalidInput,
     MessageRef,
-    NoMatch,
     NotFound,
     Request,
     RequestStatus,
@@ -38,6 +36,7 @@ from bot.services.core import (
     ensure_changeable,
     ensure_in_directory,
     find_benefit,
+    find_leading_benefit,
     require,
     seats_left,
 )
@@ -94,22 +93,9 @@ class RequestService:
 
     async def _split_benefit(self, text: str) -> tuple[str, str]:
         """The longest leading words of ``text`` that name one benefit, and the rest."""
-        words = list(re.finditer(r"\S+", text))
-        first_error: NoMatch | None = None
         async with self._store.read() as uow:
-            for n in range(min(len(words), MAX_NAME_WORDS), 0, -1):
-                query = " ".join(w.group() for w in words[:n])
-                try:
-                    benefit = await find_benefit(uow, query)
-                except NoMatch as error:
-                    if first_error is None and error.candidates:
-                        first_error = error
-                    continue
-                return benefit.id, text[words[n - 1].end() :].strip()
-            if first_error is not None:
-                raise first_error
-            await find_benefit(uow, text)  # raises with the closest matches
-        raise AssertionError("unreachable")  # pragma: no cover
+            benefit, reason = await find_leading_benefit(uow, text)
+        return benefit.id, reason
 
     async def file(
         self, uow: UnitOfWork, actor: str, benefit: Benefit, reason: str
@@ -160,24 +146,6 @@ class RequestService:
                 raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
             await uow.requests.add_messages(request_id, refs)
         return request
-
-    async def unannounced(self, *, older_than: timedelta, limit: int = 100) -> list[RequestCreated]:
-        """Pending requests never posted to the admins (the bot stopped first), so
-        that they can be posted now; only those older than ``older_than``, whose
-        posting can no longer be on its way."""
-        async with self._store.read() as uow:
-            pending = await uow.requests.unannounced(
-                created_before=self._clock.now() - older_than, limit=limit
-            )
-            approvers = await uow.people.role_holders(Role.GLOBAL_ADMIN)
-            found: list[RequestCreated] = []
-            for request in pending:
-                benefit = await uow.benefits.get(request.benefit_id)
-                if benefit is None:  # pragma: no cover - benefits are never deleted
-                    continue
-                used = await uow.assignments.count_active(benefit.id)
-                found.append(RequestCreated(request, benefit, seats_left(benefit, used), approvers))
-        return found
 
     async def request_messages(self, request_id: int) -> list[MessageRef]:
         async with self._store.read() as uow:
@@ -256,10 +224,9 @@ class RequestService:
 
     async def deny(self, actor: str, request_id: int, reason: str) -> Decision:
         """Deny a pending request with a reason the requester will read."""
-        reason = reason.strip()
+        reason = check_reason(reason)
         if not reason:
             raise InvalidInput("Give the requester a reason for the denial.")
-        reason = check_reason(reason)
         now = self._clock.now()
         async with self._store.write() as uow:
             await ensure_changeable(uow)

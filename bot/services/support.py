@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain import events
 from bot.domain.activations import State, activation_state
 from bot.domain.clock import Clock
 from bot.domain.entitlements import NEEDS_ACTIVATION, SUPPORT_FOR, Allowance, Problem, entitlement
@@ -26,6 +27,7 @@ from bot.domain.model import (
 from bot.domain.permissions import Action
 from bot.domain.validation import clean_topic, hours_requested
 from bot.services.core import (
+    EventBus,
     audit,
     ensure_changeable,
     ensure_in_directory,
@@ -62,9 +64,10 @@ class AdvisoryFiled:
 class SupportService:
     """Answers "which support do I use?" and files requests for advisory hours."""
 
-    def __init__(self, store: Store, *, clock: Clock) -> None:
+    def __init__(self, store: Store, *, clock: Clock, events: EventBus | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._events = events or EventBus()
 
     async def support(self, actor: str, problem: Problem) -> SupportAnswer:
         """Which kind of support answers ``problem``, what is left of it, and the IDs to quote."""
@@ -145,6 +148,10 @@ class SupportService:
                 f"{benefit.id}: {wanted} h: {topic}",
             )
             admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
+            await self._events.emit(
+                uow,
+                events.AdvisoryRequested(request, left - wanted, allowance.amount or 0),
+            )
         return AdvisoryFiled(
             request=request,
             benefit=benefit,

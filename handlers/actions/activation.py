@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import activation as activation_blocks
 from bot.runtime.container import Services
-from handlers.commands.activation import post_pending, requested_notice
+from handlers.commands.activation import requested_notice
 from handlers.refusals import refusing_click
 from handlers.replies import answer
 
@@ -30,9 +30,6 @@ async def activate(
     await ack()
     result = await services.activation.activate(body["user"]["id"], str(action.get("value", "")))
     answer(services, respond, requested_notice(result, services), name="activation answer")
-    services.background.spawn(
-        post_pending(services, result)(client, respond), name="pending activation"
-    )
 
 
 @refusing_click

@@ -1,19 +1,17 @@
 """**Request cancellation**: file the cancellation of the package and tell the Global
-admins by DM."""
+admins by DM (queued in the outbox with the filing; the delivery loop sends it)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import cancellation as cancellation_blocks
-from bot.blocks.primitives import Message, error_message
-from bot.domain.cancellation import CancellationFiled, CancellationRefused
+from bot.blocks.primitives import error_message
+from bot.domain.cancellation import CancellationRefused
 from bot.domain.model import Conflict
 from bot.runtime.container import Services
 from handlers.refusals import refusing_click
@@ -45,19 +43,5 @@ async def request_cancellation(
     else:
         outcome = cancellation_blocks.cancellation_filed_message(filed)
         answer(services, respond, outcome, replace=True, name="cancellation")
-        services.background.spawn(tell_global_admins(client, filed), name="cancellation notice")
         return
     answer(services, respond, outcome, replace=True, name="cancellation")
-
-
-async def _dm(client: AsyncWebClient, user: str, payload: Message) -> None:
-    try:
-        await client.chat_postMessage(channel=user, **payload)
-    except SlackApiError as error:
-        log.warning("Slack refused a cancellation notice: %s", error.response.get("error"))
-
-
-async def tell_global_admins(client: AsyncWebClient, filed: CancellationFiled) -> None:
-    """DM every Global admin that a cancellation was filed."""
-    payload = cancellation_blocks.cancellation_admin_dm(filed)
-    await asyncio.gather(*(_dm(client, admin, payload) for admin in filed.global_admins))

@@ -38,8 +38,6 @@ async def activate(
         )
     else:
         answer(services, respond, reply.message, name="cloud activation")
-    if reply.follow_up is not None:
-        services.background.spawn(reply.follow_up(client, respond), name="cloud request")
 
 
 async def portal_link(ack: AsyncAck) -> None:

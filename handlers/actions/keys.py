@@ -23,8 +23,6 @@ from handlers.refusals import refusing_click_in_modal
 
 log = logging.getLogger(__name__)
 
-MAX_PAGE_DIGITS = 6
-
 
 async def quietly(work: Any, what: str) -> None:
     """Await a Slack call whose arguments hold keys; on failure log only Slack's error code."""
@@ -68,10 +66,10 @@ async def keys_page_turned(
     shown = body.get("view")
     if not isinstance(shown, dict) or not shown.get("id"):
         return  # not a click in the keys modal: there is nothing to turn
-    value = str(action.get("value", ""))
+    # Everything the click names is read before the reveal: a reveal is audited and
+    # ends refund eligibility, so it happens only when its keys are then shown.
     try:
-        if not value.isdigit() or len(value) > MAX_PAGE_DIGITS:
-            raise ValueError("no page")
+        page = key_blocks.parse_keys_page(str(action.get("value", "")))
         benefit_id, language, os = key_blocks.parse_result_metadata(
             str(shown.get("private_metadata", ""))
         )
@@ -83,7 +81,7 @@ async def keys_page_turned(
             client.views_update(
                 view_id=str(shown["id"]),
                 hash=shown.get("hash"),
-                view=key_blocks.keys_view(revealed, int(value)),
+                view=key_blocks.keys_view(revealed, page),
             ),
             "turning a page of keys",
         ),

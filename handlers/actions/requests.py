@@ -1,7 +1,8 @@
 """Approve and Deny on an approval request.
 
-A click is acknowledged as soon as the service has decided; the message updates
-follow in the background (the requester's DM goes through the outbox).
+A click is acknowledged as soon as the service has decided. The decision queued
+the update of every copy of the request and the requester's DM in the outbox,
+in its own transaction; the delivery loop sends them.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import requests as request_blocks
+from bot.domain.limits import MAX_RECORD_ID
 from bot.domain.model import InvalidInput
+from bot.domain.validation import whole_number
 from bot.runtime.container import Services
 from handlers.refusals import refusing_click
-from handlers.replies import publish_decision
 
 
 def _request_id(action: dict[str, Any]) -> int:
-    value = str(action.get("value", ""))
-    if not value.isdigit() or len(value) > 18:
+    request_id = whole_number(str(action.get("value", "")), maximum=MAX_RECORD_ID)
+    if request_id is None:
         raise InvalidInput("This button is broken: it names no request.")
-    return int(value)
+    return request_id
 
 
 @refusing_click
@@ -33,9 +35,8 @@ async def approve(
     client: AsyncWebClient,
     services: Services,
 ) -> None:
-    decision = await services.requests.approve(body["user"]["id"], _request_id(action))
+    await services.requests.approve(body["user"]["id"], _request_id(action))
     await ack()
-    services.background.spawn(publish_decision(client, decision), name="approval", deferred=True)
 
 
 @refusing_click

@@ -1,8 +1,8 @@
 """The `/benefits` listener: parse the text, run the feature's function, answer.
 
 The answer is the acknowledgement itself (an ephemeral message only the caller
-sees); Slack calls it does not need, such as posting an approval request to the
-admins, run after it. A refusal is the acknowledgement too (see
+sees); messages a change owes others, such as the approval request to the
+admins, are queued in the outbox with the change and sent by the delivery loop. A refusal is the acknowledgement too (see
 :mod:`handlers.refusals`).
 """
 
@@ -48,10 +48,6 @@ async def benefits_command(
         )
         return
     await ack(response_type="ephemeral", **reply.message)
-    if reply.follow_up is not None:
-        services.background.spawn(
-            reply.follow_up(client, respond), name="command follow-up", deferred=True
-        )
 
 
 async def run(command: parser.Command, actor: str, services: Services) -> Reply:

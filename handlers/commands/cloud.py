@@ -8,13 +8,9 @@ only when the bot's directory knows none, before the service is called.
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.blocks import cloud as cloud_blocks
 from bot.runtime.container import Services
-from bot.services.requests import RequestCreated
-from handlers.replies import FollowUp, Reply, post_approval_request
+from handlers.replies import Reply
 
 
 async def activate_cloud(benefit: str, actor: str, services: Services) -> Reply:
@@ -23,13 +19,4 @@ async def activate_cloud(benefit: str, actor: str, services: Services) -> Reply:
     if not await services.roles.directory_email(actor):
         email = await services.user_email(actor)
     result = await services.cloud.activate_cloud(actor, benefit, email=email)
-    follow_up = _post_request(services, result.request) if result.request is not None else None
-    return Reply(cloud_blocks.cloud_activated(result), follow_up)
-
-
-def _post_request(services: Services, created: RequestCreated) -> FollowUp:
-    async def post(client: AsyncWebClient, respond: AsyncRespond) -> None:
-        del respond
-        await post_approval_request(client, services, created)
-
-    return post
+    return Reply(cloud_blocks.cloud_activated(result))

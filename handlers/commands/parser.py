@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.domain.entitlements import Problem, parse_problem
 from bot.domain.limits import MAX_COMMAND, USER_ID, USER_ID_TEXT
 from bot.domain.model import Category, InvalidInput, Role
+from bot.domain.validation import whole_number
 
 _MENTION = re.compile(rf"<@({USER_ID_TEXT})(?:\|[^>]*)?>")
 # Slack's clients often turn straight quotes into curly ones.
@@ -315,12 +316,13 @@ def _reassign(rest: str) -> Reassign:
 def _audit(rest: str) -> ShowAudit:
     if not rest:
         return ShowAudit()
-    if not (rest.isascii() and rest.isdigit()) or len(rest) > 6:
+    limit = whole_number(rest, maximum=999_999)
+    if limit is None:
         raise InvalidInput(
             "`audit` takes a number of entries, like `/benefits audit 50`. Usage: `{usage}`",
             usage=USAGE["audit"],
         )
-    return ShowAudit(int(rest))
+    return ShowAudit(limit)
 
 
 def _check_no_raw_at(command: str, rest: str) -> None:

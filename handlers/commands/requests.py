@@ -1,14 +1,15 @@
-"""`request <benefit> [reason]`: ask the Global admins for a seat."""
+"""`request <benefit> [reason]`: ask the Global admins for a seat.
+
+The approval request is queued in the outbox with the request itself; the
+delivery loop posts it.
+"""
 
 from __future__ import annotations
-
-from slack_bolt.async_app import AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.primitives import notice
 from bot.i18n.translate import t
 from bot.runtime.container import Services
-from handlers.replies import Reply, admins_where, post_approval_request
+from handlers.replies import Reply, admins_where
 
 
 async def request_benefit(
@@ -23,17 +24,4 @@ async def request_benefit(
         benefit=created.benefit.name,
         where=where,
     )
-
-    async def post(client: AsyncWebClient, respond: AsyncRespond) -> None:
-        if not await post_approval_request(client, services, created):
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=t(
-                    "Your request #{request_id} is saved, but I couldn't post it to the "
-                    "Global admins. Please tell one of them.",
-                    request_id=created.request.id,
-                ),
-            )
-
-    return Reply(notice(text), post)
+    return Reply(notice(text))

@@ -1,4 +1,9 @@
-"""`assign`, `unassign` and `reassign`: admins move seats."""
+"""`assign`, `unassign` and `reassign`: admins move seats.
+
+A seat the only Global admin gives to themselves is announced to the admins (in the
+admin channel, or by DM to the other Global and MPN partner admins) through the outbox,
+queued by the seat service with the change.
+"""
 
 from __future__ import annotations
 

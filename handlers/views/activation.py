@@ -7,13 +7,11 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import activation as activation_blocks
 from bot.blocks import ids
-from bot.blocks.primitives import Message
-from bot.domain.model import DomainError
+from bot.domain.model import DomainError, MessageRef
 from bot.i18n.translate import t
 from bot.runtime.container import Services
 from handlers.refusals import refusing_submission
@@ -48,6 +46,8 @@ async def activation_completed(
         access_id=text(state_value(state, ids.ACCESS_ID_BLOCK, ids.ACCESS_ID_INPUT)),
         contract_id=text(state_value(state, ids.CONTRACT_ID_BLOCK, ids.CONTRACT_ID_INPUT)),
         expires_on=text(state_value(state, ids.EXPIRES_BLOCK, ids.EXPIRES_INPUT)),
+        # The message it was opened from shows the outcome: queued with the change.
+        message=MessageRef(origin.channel, origin.ts) if origin.channel and origin.ts else None,
     )
     await ack(
         response_action="update",
@@ -55,19 +55,3 @@ async def activation_completed(
             activation_blocks.completed_text(done), title=t("Mark active")
         ),
     )
-    if origin.channel and origin.ts:
-        services.background.spawn(
-            _update(client, origin, activation_blocks.completed_message(done)),
-            name="activation completed",
-        )
-
-
-async def _update(
-    client: AsyncWebClient, origin: activation_blocks.Origin, payload: Message
-) -> None:
-    try:
-        await client.chat_update(channel=origin.channel, ts=origin.ts, **payload)
-    except SlackApiError as error:
-        log.warning(
-            "Slack refused to update the activation message: %s", error.response.get("error")
-        )

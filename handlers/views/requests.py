@@ -8,10 +8,11 @@ from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import ids
+from bot.domain.limits import MAX_RECORD_ID
 from bot.domain.model import DomainError
+from bot.domain.validation import whole_number
 from bot.runtime.container import Services
 from handlers.refusals import errors_at, refusing_submission
-from handlers.replies import publish_decision
 
 
 @refusing_submission(errors_at(ids.DENY_REASON_BLOCK))
@@ -22,11 +23,20 @@ async def denial_reasoned(
     client: AsyncWebClient,
     services: Services,
 ) -> None:
-    metadata = str(view.get("private_metadata", ""))
+    """Deny the request the form names, as the submitter.
+
+    The form's hidden field only names the request: the service checks it against the
+    database like a click on Deny (the request exists and is pending, the submitter is
+    a Global admin and not its requester), and the messages to update are the ones the
+    database knows for that request.
+    """
+    request_id = whole_number(str(view.get("private_metadata", "")), maximum=MAX_RECORD_ID)
     state = view.get("state", {}).get("values", {})
     reason = state.get(ids.DENY_REASON_BLOCK, {}).get(ids.DENY_REASON_INPUT, {}).get("value")
-    if not metadata.isdigit():
+    if request_id is None:
         raise DomainError("This form names no request; open it again from the request.")
-    decision = await services.requests.deny(body["user"]["id"], int(metadata), reason or "")
+    # The copies' updates and the requester's DM are queued with the decision.
+    await services.requests.deny(
+        body["user"]["id"], request_id, reason if isinstance(reason, str) else ""
+    )
     await ack()
-    services.background.spawn(publish_decision(client, decision), name="denial", deferred=True)

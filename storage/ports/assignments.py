@@ -33,6 +33,10 @@ class AssignmentRepository(Protocol):
 
     async def count_active(self, benefit_id: str) -> int: ...
 
+    async def count_active_many(self, benefit_ids: Sequence[str]) -> dict[str, int]:
+        """Active seats of each of ``benefit_ids`` (0 for one without any or unknown)."""
+        ...
+
     async def of_user(self, user_id: str) -> list[Assignment]:
         """Active assignments of one person, oldest first."""
         ...

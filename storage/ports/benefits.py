@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from bot.domain.model import (
@@ -9,12 +10,29 @@ from bot.domain.model import (
     BenefitRow,
     Category,
 )
+from bot.domain.names import BenefitNames
 
 
 class BenefitRepository(Protocol):
     """Benefits by id, by name and in listing order."""
 
     async def get(self, benefit_id: str) -> Benefit | None: ...
+
+    async def get_many(self, benefit_ids: Sequence[str]) -> list[Benefit]:
+        """The benefits of ``benefit_ids`` that exist, in the order asked."""
+        ...
+
+    async def names(self) -> BenefitNames:
+        """Every benefit's id and name as an index, as this unit of work sees them.
+
+        Kept between calls while no benefit changes, so a lookup costs no scan.
+        """
+        ...
+
+    async def generations(self) -> tuple[int, int]:
+        """Tokens of the inventory and of everyone's seats, as this unit of work sees
+        them: each changes whenever a benefit (first) or an assignment (second) does."""
+        ...
 
     async def put(self, benefit: Benefit) -> None:
         """Insert the benefit or update it in place, keeping its assignments."""

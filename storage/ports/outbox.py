@@ -34,6 +34,7 @@ class OutboxRepository(Protocol):
         """Lease up to ``limit`` queued pings due by ``now`` to ``owner`` until ``until``.
 
         Only pings with no lease, or an expired one, are taken; oldest due first.
+        A ping with an ``after_id`` is taken only once that post is sent.
         """
         ...
 
@@ -61,11 +62,25 @@ class OutboxRepository(Protocol):
         ...
 
     async def park(self, ping_id: int, *, owner: str, error: str) -> bool:
-        """Count a failed attempt and park it; False unless queued and leased to ``owner``."""
+        """Count a failed attempt and park it; False unless queued and leased to ``owner``.
+
+        The queued updates of it (``after_id``) are cancelled with it.
+        """
         ...
 
     async def cancel(self, ping_id: int, *, reason: str) -> bool:
-        """Queued → cancelled (no longer relevant); False when it was not queued."""
+        """Queued → cancelled (no longer relevant); False when it was not queued.
+
+        The queued updates of it (``after_id``) are cancelled with it.
+        """
+        ...
+
+    async def cancel_updates_of(self, ping_id: int, *, reason: str) -> int:
+        """Cancel the queued updates of the post ``ping_id``; how many."""
+        ...
+
+    async def queued_with_prefix(self, prefix: str) -> list[Ping]:
+        """Queued pings whose key starts with ``prefix`` (not empty), by id."""
         ...
 
     async def get(self, ping_id: int) -> Ping | None: ...

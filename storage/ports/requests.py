@@ -46,5 +46,7 @@ class RequestRepository(Protocol):
 
     async def unannounced(self, *, created_before: datetime, limit: int) -> list[Request]:
         """Pending requests created before ``created_before`` that were never posted
-        anywhere (no message recorded), oldest first."""
+        anywhere (no message recorded) and have no post queued in the outbox (key
+        ``request:<id>:post``): requests of a version that posted them after the
+        acknowledgement. Oldest first."""
         ...

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.domain.model import Assignment, Category
 from storage.sqlite.area import Area
-from storage.sqlite.rows import ACTIVE_ORDER, ASSIGNMENT_COLUMNS, assignment_of, stamp
+from storage.sqlite.rows import ACTIVE_ORDER, ASSIGNMENT_COLUMNS, assignment_of, chunks, stamp
 
 
 class SqliteAssignments(Area):
@@ -74,6 +74,18 @@ class SqliteAssignments(Area):
         )
         assert row is not None
         return int(row[0])
+
+    async def count_active_many(self, benefit_ids: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(benefit_ids, 0)
+        for part in chunks(benefit_ids):
+            marks = ", ".join("?" * len(part))
+            rows = self._rows(
+                "SELECT benefit_id, COUNT(*) FROM assignments "
+                f"WHERE benefit_id IN ({marks}) AND released_at IS NULL GROUP BY benefit_id",
+                tuple(part),
+            )
+            counts.update((str(benefit_id), int(n)) for benefit_id, n in rows)
+        return counts
 
     async def of_user(self, user_id: str) -> list[Assignment]:
         rows = self._rows(

@@ -2,13 +2,20 @@
 
 Benefits are listed through the ``benefits_in_order`` index on the stored
 ``(category_rank, name_key, id)`` sort key, so no Python function runs per row.
+Finding one by name goes through :class:`NameCache`: the in-memory name index
+of the committed inventory, rebuilt only when the ``benefits`` generation
+(bumped by triggers, migration 5) changes, and shared by every connection of
+the store.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.model import Benefit, BenefitRow, Category, Level, Membership
+from bot.domain.names import BenefitNames
 from storage.sqlite.area import Area
 from storage.sqlite.rows import (
     BENEFIT_COLUMNS,
@@ -19,6 +26,7 @@ from storage.sqlite.rows import (
     benefit_extra,
     benefit_of,
     category_filter,
+    chunks,
     like_prefix,
 )
 
@@ -64,10 +72,83 @@ class SqliteMembership(Area):
         )
 
 
+GENERATIONS = "SELECT area, n FROM generations WHERE area IN ('benefits', 'seats')"
+
+
+def _generations(conn: sqlite3.Connection) -> dict[str, int]:
+    return {str(area): int(n) for area, n in conn.execute(GENERATIONS).fetchall()}
+
+
+def _build_names(conn: sqlite3.Connection) -> BenefitNames:
+    """The name index of what ``conn`` sees (call it inside a transaction)."""
+    generation = _generations(conn)["benefits"]
+    rows = conn.execute(f"SELECT id, name FROM benefits ORDER BY {BENEFIT_ORDER}").fetchall()
+    return BenefitNames(rows, generation=generation)
+
+
+class NameCache:
+    """The name index of the committed inventory, shared by a store's connections.
+
+    It reads through a connection of its own that never writes, so what it
+    keeps was committed: a generation number seen inside a write transaction
+    that is later rolled back is never kept, and so can't be mistaken for the
+    committed state that gets the same number afterwards.
+    """
+
+    __slots__ = ("_conn", "_names")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._names: BenefitNames | None = None
+
+    def names(self, caller: sqlite3.Connection) -> BenefitNames:
+        """The index as ``caller``'s transaction sees the inventory."""
+        generation = _generations(caller)["benefits"]
+        names = self._names
+        if names is not None and names.generation == generation:
+            return names
+        self._conn.execute("BEGIN")
+        try:
+            names = self._names = _build_names(self._conn)
+        finally:
+            self._conn.execute("ROLLBACK")
+        if names.generation == generation:
+            return names
+        # The caller changed benefits in its own transaction, or reads an older
+        # snapshot: its own view, not kept.
+        return _build_names(caller)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class SqliteBenefits(Area):
     """Benefits, ordered by category, then case-folded name, then id."""
 
-    __slots__ = ()
+    __slots__ = ("_name_cache",)
+
+    def __init__(self, conn: sqlite3.Connection, names: NameCache | None = None) -> None:
+        super().__init__(conn)
+        self._name_cache = names
+
+    async def names(self) -> BenefitNames:
+        if self._name_cache is None:
+            return _build_names(self._conn)
+        return self._name_cache.names(self._conn)
+
+    async def generations(self) -> tuple[int, int]:
+        found = _generations(self._conn)
+        return found["benefits"], found["seats"]
+
+    async def get_many(self, benefit_ids: Sequence[str]) -> list[Benefit]:
+        found: dict[str, Benefit] = {}
+        for part in chunks(benefit_ids):
+            marks = ", ".join("?" * len(part))
+            rows = self._rows(
+                f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id IN ({marks})", tuple(part)
+            )
+            found.update((str(r[0]), benefit_of(r)) for r in rows)
+        return [found[i] for i in benefit_ids if i in found]
 
     async def get(self, benefit_id: str) -> Benefit | None:
         row = self._one(f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id = ?", (benefit_id,))

@@ -220,6 +220,41 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX benefits_in_order ON benefits (category_rank, name_key, id);
     CREATE INDEX benefits_by_name_key ON benefits (name_key);
     """,
+    # 5: generations that triggers bump whenever the inventory ('benefits') or
+    # anyone's seats ('seats') change, whichever connection or process commits,
+    # so what was built from them (the name index, pages of the list) is kept
+    # while nothing it shows changed.
+    """
+    CREATE TABLE generations (
+        area TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO generations (area, n) VALUES ('benefits', 1), ('seats', 1);
+    CREATE TRIGGER benefits_inserted AFTER INSERT ON benefits BEGIN
+        UPDATE generations SET n = n + 1 WHERE area = 'benefits';
+    END;
+    CREATE TRIGGER benefits_updated AFTER UPDATE ON benefits BEGIN
+        UPDATE generations SET n = n + 1 WHERE area = 'benefits';
+    END;
+    CREATE TRIGGER benefits_deleted AFTER DELETE ON benefits BEGIN
+        UPDATE generations SET n = n + 1 WHERE area = 'benefits';
+    END;
+    CREATE TRIGGER assignments_inserted AFTER INSERT ON assignments BEGIN
+        UPDATE generations SET n = n + 1 WHERE area = 'seats';
+    END;
+    CREATE TRIGGER assignments_updated AFTER UPDATE ON assignments BEGIN
+        UPDATE generations SET n = n + 1 WHERE area = 'seats';
+    END;
+    CREATE TRIGGER assignments_deleted AFTER DELETE ON assignments BEGIN
+        UPDATE generations SET n = n + 1 WHERE area = 'seats';
+    END;
+    """,
+    # 6: every Slack side effect goes through the outbox: an update of a message refers
+    # to the queued post it updates, and is claimable only once that post is sent.
+    """
+    ALTER TABLE outbox ADD COLUMN after_id INTEGER REFERENCES outbox (id);
+    CREATE INDEX outbox_by_after ON outbox (after_id) WHERE after_id IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

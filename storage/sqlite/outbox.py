@@ -1,7 +1,10 @@
 """The SQLite outbox repository: pings, sweep watermarks and the sweeps' range queries.
 
 Claims are one ``UPDATE ... RETURNING`` inside the write transaction, so two
-processes never lease the same ping. Every range query names or uses an index.
+processes never lease the same ping. An update that refers to a post
+(``after_id``) is claimable only once that post is sent; parking or cancelling
+a post cancels the updates waiting for it, in the same write. Every range
+query names or uses an index.
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ class SqliteOutbox(Area):
             return 0
         before = self._total_changes()
         self._conn.executemany(
-            "INSERT INTO outbox (key, recipient, kind, params, created_at, due_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key, recipient) DO NOTHING",
+            "INSERT INTO outbox (key, recipient, kind, params, created_at, due_at, after_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key, recipient) DO NOTHING",
             [
                 (
                     p.key,
@@ -53,6 +56,7 @@ class SqliteOutbox(Area):
                     json.dumps(dict(p.params), separators=(",", ":"), sort_keys=True),
                     stamp(at),
                     stamp(p.due_at or at),
+                    p.after_id,
                 )
                 for p in pings
             ],
@@ -70,8 +74,10 @@ class SqliteOutbox(Area):
         # One UPDATE inside the write transaction: two processes never lease the same row.
         rows = self._rows(
             "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 WHERE id IN ("
-            " SELECT id FROM outbox WHERE state = 'queued' AND due_at <= ?3"
+            " SELECT id FROM outbox AS o WHERE state = 'queued' AND due_at <= ?3"
             " AND (claimed_until IS NULL OR claimed_until <= ?3)"
+            " AND (after_id IS NULL OR EXISTS (SELECT 1 FROM outbox AS p"
+            "  WHERE p.id = o.after_id AND p.state = 'sent'))"
             " ORDER BY due_at, id LIMIT ?4"
             f") RETURNING {PING_COLUMNS}",
             (owner, stamp(until), stamp(now), limit),
@@ -129,6 +135,8 @@ class SqliteOutbox(Area):
             "RETURNING id",
             (error, ping_id, owner),
         )
+        if rows:
+            await self.cancel_updates_of(ping_id, reason="the message it updates was parked")
         return bool(rows)
 
     async def cancel(self, ping_id: int, *, reason: str) -> bool:
@@ -137,7 +145,26 @@ class SqliteOutbox(Area):
             "WHERE id = ? AND state = 'queued' RETURNING id",
             (reason, ping_id),
         )
+        if rows:
+            await self.cancel_updates_of(ping_id, reason="the message it updates was never posted")
         return bool(rows)
+
+    async def cancel_updates_of(self, ping_id: int, *, reason: str) -> int:
+        rows = self._rows(
+            "UPDATE outbox SET state = 'cancelled', last_error = ?, claimed_until = NULL "
+            "WHERE after_id = ? AND state = 'queued' RETURNING id",
+            (reason, ping_id),
+        )
+        return len(rows)
+
+    async def queued_with_prefix(self, prefix: str) -> list[Ping]:
+        # A range on the (key, recipient) index: every key starting with ``prefix``.
+        rows = self._rows(
+            f"SELECT {PING_COLUMNS} FROM outbox WHERE key >= ? AND key < ? "
+            "AND state = 'queued' ORDER BY id",
+            (prefix, _after_prefix(prefix)),
+        )
+        return [ping_of(r) for r in rows]
 
     async def get(self, ping_id: int) -> Ping | None:
         row = self._one(f"SELECT {PING_COLUMNS} FROM outbox WHERE id = ?", (ping_id,))
@@ -227,3 +254,8 @@ class SqliteOutbox(Area):
             (stamp(after), stamp(until), *(c.value for c in categories)),
         )
         return [assignment_of(r) for r in rows]
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least text greater than every text starting with ``prefix`` (non-empty)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Final, TypeVar
 
 from bot.domain.model import (
     Activation,
@@ -72,7 +72,7 @@ ACTIVATION_COLUMNS: Final = (
 
 PING_COLUMNS: Final = (
     "id, key, recipient, kind, params, state, created_at, due_at, attempts, last_error, "
-    "claimed_by, claimed_until, sent_at, channel, ts"
+    "claimed_by, claimed_until, sent_at, channel, ts, after_id"
 )
 CHUNK: Final = 500  # ids per statement, well under SQLite's limit on parameters
 
@@ -201,6 +201,7 @@ def ping_of(r: Row) -> Ping:
         sent_at=opt_dt(r[12]),
         channel=r[13],
         ts=r[14],
+        after_id=r[15],
     )
 
 
@@ -208,7 +209,10 @@ def audit_entry_of(r: Row) -> AuditEntry:
     return AuditEntry(id=r[0], at=dt(r[1]), actor=r[2], action=r[3], subject=r[4], detail=r[5])
 
 
-def chunks(ids: Sequence[int]) -> list[list[int]]:
+K = TypeVar("K", int, str)
+
+
+def chunks(ids: Sequence[K]) -> list[list[K]]:
     unique = sorted(set(ids))
     return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Final
 
 import aiosqlite
 
+from storage.sqlite.benefits import NameCache
 from storage.sqlite.connections import (
     BUSY_TIMEOUT_MS,
     READER_PRAGMAS,
@@ -82,11 +83,12 @@ class SqliteStore:
         self.path = path
         self._maintenance = maintenance
         self._writer = writer
-        self._writer_uow = SqliteUnitOfWork(writer)
+        self._names = NameCache(connect_inline(path, READER_PRAGMAS))  # never writes
+        self._writer_uow = SqliteUnitOfWork(writer, self._names)
         self._write_lock = asyncio.Lock()
         self._version_conn = connect_inline(path, READER_PRAGMAS)  # never writes
         self._readers: list[tuple[sqlite3.Connection, SqliteUnitOfWork]] = [
-            (conn, SqliteUnitOfWork(conn)) for conn in readers
+            (conn, SqliteUnitOfWork(conn, self._names)) for conn in readers
         ]
         self._all_readers: list[sqlite3.Connection] = list(readers)
         self._lock_timeout = lock_timeout
@@ -142,7 +144,7 @@ class SqliteStore:
             conn, uow = self._readers.pop()
         else:  # more reads in flight than connections: open one more, keep it
             conn = connect_inline(self.path, READER_PRAGMAS)
-            uow = SqliteUnitOfWork(conn)
+            uow = SqliteUnitOfWork(conn, self._names)
             self._all_readers.append(conn)
         try:
             conn.execute("BEGIN")
@@ -220,6 +222,8 @@ class SqliteStore:
             for conn in [*self._all_readers, self._version_conn, self._writer]:
                 with suppress(Exception):
                     conn.close()
+            with suppress(Exception):
+                self._names.close()
             if self._maintenance is not None:
                 # The maintenance connection closes last and checkpoints the WAL into the file.
                 await self._run_checkpoint("TRUNCATE")

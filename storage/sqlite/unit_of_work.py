@@ -17,7 +17,7 @@ from storage.sqlite.activations import (
 )
 from storage.sqlite.assignments import SqliteAssignments
 from storage.sqlite.audit import SqliteAudit
-from storage.sqlite.benefits import SqliteBenefits, SqliteMembership
+from storage.sqlite.benefits import NameCache, SqliteBenefits, SqliteMembership
 from storage.sqlite.keys import SqliteKeys
 from storage.sqlite.outbox import SqliteOutbox
 from storage.sqlite.people import SqlitePeople
@@ -42,9 +42,9 @@ class SqliteUnitOfWork:
         "service_requests",
     )
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, names: NameCache | None = None) -> None:
         self.membership = SqliteMembership(conn)
-        self.benefits = SqliteBenefits(conn)
+        self.benefits = SqliteBenefits(conn, names)
         self.assignments = SqliteAssignments(conn)
         self.keys = SqliteKeys(conn)
         self.activations = SqliteActivations(conn)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
+import aiohttp
 import pytest
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -199,6 +200,32 @@ async def test_auth_test_describes_the_bot(client: AsyncWebClient) -> None:
     assert response["team_id"] == "T0001"
     assert response["team"] == "Test"
     assert response["url"].startswith("https://")
+
+
+async def test_a_rejected_token_gets_slacks_error_on_every_method(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    slack.reject_token(BOT_TOKEN, "token_revoked")
+
+    for call in (client.auth_test(), client.chat_postMessage(channel="C1", text="hi")):
+        with pytest.raises(SlackApiError) as error:
+            await call
+        assert error.value.response["error"] == "token_revoked"
+    other = AsyncWebClient(token="xoxb-another-token", base_url=slack.api_url)
+    assert (await other.auth_test())["ok"]
+
+
+async def test_a_dropped_connection_is_a_connection_error_and_is_not_recorded(
+    slack: FakeSlackWebApi,
+) -> None:
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url, retry_handlers=[])
+    slack.disconnect_next("auth.test", times=2)
+
+    for _ in range(2):
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await client.auth_test()
+    assert slack.calls == []
+    assert (await client.auth_test())["ok"]
 
 
 async def test_views_get_ids_and_bad_views_are_reported_as_violations(

@@ -126,6 +126,8 @@ class FakeSlackWebApi(LoopbackServer):
         self.socket_url: str | None = None
         self._users: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, list[_Failure]] = {}
+        self._disconnects: dict[str, int] = {}
+        self._rejected_tokens: dict[str, str] = {}
         self._rate_limits: dict[str, _TokenBucket] = {}
         self._ts_counter = 0
         self._view_counter = 0
@@ -223,6 +225,23 @@ class FakeSlackWebApi(LoopbackServer):
         self._failures.setdefault(method, []).append(
             _Failure(error=error, status=status, retry_after=retry_after, remaining=times)
         )
+
+    def reject_token(self, token: str, error: str = "invalid_auth") -> None:
+        """Answer every call made with ``token`` with ``error``, as Slack answers a token it
+        does not know (``invalid_auth``) or no longer accepts (``token_revoked``,
+        ``account_inactive``...)."""
+        self._rejected_tokens[token] = error
+
+    def disconnect_next(self, method: str, times: int = 1) -> None:
+        """Drop the connection of the next ``times`` calls of ``method`` without answering,
+        as an unreachable Slack (or a proxy in between) does; the caller sees a connection
+        error. Dropped calls are not recorded (Slack never saw them)."""
+        self._disconnects[method] = self._disconnects.get(method, 0) + times
+
+    def clear_failures(self) -> None:
+        """Forget the injected failures and dropped connections still pending."""
+        self._failures.clear()
+        self._disconnects.clear()
 
     def rate_limit(self, method: str, per_channel_per_second: float = 1.0, burst: int = 3) -> None:
         """Enable a token bucket per ``channel`` argument: past it, answer 429 + Retry-After."""
@@ -365,6 +384,11 @@ class FakeSlackWebApi(LoopbackServer):
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if self._disconnects.get(method, 0) > 0:
+            self._disconnects[method] -= 1
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response(status=503)  # never written: the connection is gone
         args, token = await self._read_args(request)
         violations = self._check_blocks(method, args)
         self.violations.extend(violations)
@@ -436,6 +460,8 @@ class FakeSlackWebApi(LoopbackServer):
             return None
         if not token:
             return "not_authed"
+        if token in self._rejected_tokens:
+            return self._rejected_tokens[token]
         is_app_token = token.startswith("xapp-")
         if method == "apps.connections.open" and not is_app_token:
             return "not_allowed_token_type"

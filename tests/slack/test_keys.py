@@ -532,3 +532,38 @@ async def test_rotate_key_re_encrypts_under_the_new_key_and_needs_the_old_one_li
     for output in (*refused[1:], *rotated[1:]):
         assert KEY not in output
         assert new not in output
+
+
+# -- a page no button can name ----------------------------------------------------
+
+BAD_PAGES = ["²", "٣", "1²", " 1", "-1", "1" * 19, "9" * 5000, ""]
+
+
+@pytest.mark.parametrize("page", BAD_PAGES, ids=repr)
+async def test_a_page_of_keys_no_button_can_name_is_refused_and_reveals_records_and_audits_nothing(
+    h: SlackHarness, page: str
+) -> None:
+    """A crafted page is read before the reveal: no key is shown, so nothing is recorded."""
+    shown = {
+        "type": "modal",
+        "id": "VKEYS0001",
+        "hash": "1700000000.VKEYS0001",
+        "callback_id": ids.KEYS_RESULT_VIEW,
+        "private_metadata": json.dumps({"benefit": WIN.id, "language": "English", "os": "x64"}),
+        "blocks": [],
+    }
+    audited = await h.audit_count()
+
+    ack = await h.post(
+        block_actions_body(user_id=HOLDER, action_id=ids.KEYS_NEXT, value=page, view=shown)
+    )
+
+    assert ack.status == 200
+    await h.settle()
+    refusal = h.slack.calls_to("views.update")[-1]
+    assert refusal.args["view_id"] == "VKEYS0001"
+    assert "names no page of keys" in call_text(refusal)
+    assert keys_in(json.dumps([c.args for c in h.slack.calls])) == []
+    assert await h.audit_count() == audited
+    async with h.bot.store.read() as uow:
+        assert await uow.keys.first_reveal() is None  # what refund eligibility reads

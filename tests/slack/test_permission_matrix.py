@@ -279,6 +279,17 @@ MATRIX: dict[str, Row] = {
         lambda h, text: _is(holders(h, VS.id), [TARGET]),
         (N, N, N, N, Y),
     ),
+    # docs/rules.md#nobody-assigns-themselves-a-seat: ADMIN is another Global admin.
+    "assign a seat to oneself": Row(
+        lambda h: _command(h, f"assign win11 <@{ACTOR}>"),
+        lambda h, text: _is(holders(h, WIN.id), [ACTOR]),
+        (N, N, N, N, N),
+    ),
+    "reassign a seat to oneself": Row(
+        lambda h: _command(h, f"reassign vs-ent <@{OTHER}> <@{ACTOR}>"),
+        lambda h, text: _is(holders(h, VS.id), [ACTOR]),
+        (N, N, N, N, N),
+    ),
     "reveal keys of a benefit not assigned to them": Row(
         lambda h: _command(h, "keys win11"),
         lambda h, text: opened(h, ids.KEYS_VIEW),
@@ -399,6 +410,8 @@ def test_the_table_has_every_action_of_the_rules() -> None:
         "assign",
         "unassign",
         "reassign",
+        "assign a seat to oneself",
+        "reassign a seat to oneself",
         "reveal keys of a benefit not assigned to them",
         "reveal keys of a benefit assigned to them",
         "activate a technical benefit",

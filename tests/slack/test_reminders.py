@@ -158,7 +158,11 @@ async def test_a_request_waiting_a_day_reminds_the_admin_who_approves_from_the_r
     h.clock.advance(timedelta(hours=24))
     assert await sweep(h.bot) == 1
     [reminder] = await h.slack.wait_for(
-        "chat.postMessage", where=lambda c: isinstance(c.args.get("metadata"), dict)
+        "chat.postMessage",
+        where=lambda c: (
+            isinstance(c.args.get("metadata"), dict)
+            and c.args["metadata"]["event_payload"]["kind"] == "approval_waiting"
+        ),
     )
     assert reminder.args["channel"] == ADMIN
     assert "has waited 24 hours for a Global admin" in call_text(reminder)

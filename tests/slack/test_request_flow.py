@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.blocks import ids
 from bot.domain.model import Role
+from bot.domain.outbox import PingState
+from storage import open_store
 from tests.fakes.signing import sign, slash_command_body
 from tests.fakes.web_api import RecordedCall
 from tests.slack.conftest import on_both_engines
@@ -276,6 +279,30 @@ async def test_an_ambiguous_benefit_name_gets_the_closest_matches(ready: SlackHa
     assert not approval_posts(h)
 
 
+async def test_a_request_whose_reason_holds_a_long_link_is_filed_with_the_link(
+    ready: SlackHarness,
+) -> None:
+    h = ready
+    link = "https://contoso.sharepoint.com/sites/lab/" + "d" * 68  # 109 characters
+    assert len(link) == 109
+
+    request_id = await request_as_member(h, f"request win11 see {link}")
+
+    post = approval_posts(h)[0]
+    assert link in call_text(post)
+    decided = await h.bot.services.requests.decision(request_id)
+    assert decided.request.reason == f"see {link}"
+    assert decided.benefit.id == "win11"
+
+
+async def test_a_typo_followed_by_a_reason_gets_the_closest_match(ready: SlackHarness) -> None:
+    h = ready
+    ack = await h.command(MEMBER, "request win12 for the test lab")
+    assert "No benefit matches `win12`" in ack.text
+    assert "`win11`" in ack.text
+    assert not approval_posts(h)
+
+
 async def test_a_wrong_signature_gets_401_and_changes_nothing(ready: SlackHarness) -> None:
     h = ready
     body = slash_command_body(
@@ -452,11 +479,25 @@ async def test_the_health_check_answers_while_the_database_is_reachable(
         assert resp.status == 503
 
 
-async def test_stopping_the_bot_finishes_the_slack_calls_of_answered_requests(
-    ready: SlackHarness,
+async def test_stopping_the_bot_sends_or_hands_back_the_post_of_an_answered_request(
+    ready: SlackHarness, database: Path | str
 ) -> None:
+    """A stop finishes the message in flight and hands the rest back to the outbox,
+    unclaimed, so the next start (or another process) sends it at once; nothing the
+    requester was told about is lost (tests/slack/test_restart.py restarts from there)."""
     h = ready
     ack = await h.command(MEMBER, "request win11")
     assert "was sent" in ack.text
     await h.bot.stop(timeout=5)
-    assert approval_posts(h), h.slack.summary()
+
+    store = await open_store(database if isinstance(database, str) else f"sqlite:///{database}")
+    try:
+        async with store.read() as uow:
+            pings = await uow.outbox.pings(state=None, offset=0, limit=100)
+    finally:
+        await store.close()
+    [post] = [p for p in pings if p.kind == "approval_request"]
+    if approval_posts(h):
+        assert post.state is PingState.SENT, h.slack.summary()
+    else:
+        assert (post.state, post.claimed_by) == (PingState.QUEUED, None)

@@ -653,3 +653,70 @@ async def test_unannounced_requests_are_the_pending_old_ones_never_posted(store:
         none = await uow.requests.unannounced(created_before=T0 + timedelta(minutes=1), limit=0)
     assert [r.id for r in found] == [lost.id]
     assert none == []
+
+
+async def test_the_name_index_is_kept_while_no_benefit_changes(store: Store) -> None:
+    await put_benefits(store, VS, AZURE)
+    async with store.read() as uow:
+        first = await uow.benefits.names()
+    async with store.write() as uow:
+        await uow.people.grant_role("U0001", Role.GLOBAL_ADMIN, at=at(0))  # no benefit changes
+    async with store.read() as uow:
+        again = await uow.benefits.names()
+    assert again is first
+    assert again.match(VS.id, limit=5).found == VS.id
+
+
+async def test_the_name_index_follows_a_changed_inventory(store: Store) -> None:
+    await put_benefits(store, VS)
+    async with store.read() as uow:
+        before = await uow.benefits.names()
+    await put_benefits(store, replace(VS, name="Visual Studio Ultimate"), AZURE)
+    async with store.read() as uow:
+        after = await uow.benefits.names()
+    assert before.match("visual studio ent", limit=5).found == VS.id
+    assert after.match("visual studio ent", limit=5).found is None
+    assert after.match("visual studio ult", limit=5).found == VS.id
+    assert after.match(AZURE.name, limit=5).found == AZURE.id
+
+
+async def test_a_rolled_back_benefit_never_reaches_the_name_index(store: Store) -> None:
+    ghost = Benefit("ghost", "Ghost benefit", Category.SOFTWARE)
+    await put_benefits(store, VS)
+    seen_inside: list[str | None] = []
+
+    async def put_then_fail() -> None:
+        async with store.write() as uow:
+            await uow.benefits.put(ghost)
+            seen_inside.append((await uow.benefits.names()).match("ghost", limit=5).found)
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        await put_then_fail()
+    assert seen_inside == [ghost.id]  # the transaction sees its own change
+    await put_benefits(store, AZURE)  # the same number of changes as the rolled back one
+    async with store.read() as uow:
+        names = await uow.benefits.names()
+    assert names.match("ghost", limit=5).found is None
+    assert names.match(AZURE.id, limit=5).found == AZURE.id
+
+
+async def test_generations_tell_inventory_changes_from_seat_changes(store: Store) -> None:
+    await put_benefits(store, VS)
+    async with store.read() as uow:
+        start = await uow.benefits.generations()
+    async with store.write() as uow:
+        await assign(uow, VS.id, "U0001", 0)
+    async with store.read() as uow:
+        seated = await uow.benefits.generations()
+        counts = await uow.assignments.count_active_many([VS.id, "nothing"])
+        found = await uow.benefits.get_many(["nothing", VS.id])
+    await put_benefits(store, AZURE)
+    async with store.read() as uow:
+        grown = await uow.benefits.generations()
+    assert seated[0] == start[0]
+    assert seated[1] != start[1]
+    assert grown[0] != seated[0]
+    assert grown[1] == seated[1]
+    assert counts == {VS.id: 1, "nothing": 0}
+    assert found == [VS]

@@ -315,3 +315,54 @@ async def test_active_assignments_made_in_a_window_of_some_categories(store: Sto
         )
         assert await uow.outbox.assignments_made(categories=[], after=at(-1), until=at(9)) == []
     assert [a.user_id for a in found] == ["U2", "U4"]
+
+
+# -- updates that wait for their post ---------------------------------------------------
+
+
+async def post_and_update(store: Store) -> tuple[Ping, Ping]:
+    await queue(store, ping("post", "C1"))
+    async with store.read() as uow:
+        [post] = await uow.outbox.queued_with_prefix("post")
+    await queue(store, NewPing(key="update", recipient="C1", kind="test", after_id=post.id))
+    async with store.read() as uow:
+        [update] = await uow.outbox.queued_with_prefix("update")
+    return post, update
+
+
+async def test_an_update_is_claimable_only_once_its_post_is_sent(store: Store) -> None:
+    post, update = await post_and_update(store)
+    assert update.after_id == post.id
+    assert [p.id for p in await claim(store, A, T0)] == [post.id]
+    assert await claim(store, B, at(1)) == []  # the post is leased: the update still waits
+    async with store.write() as uow:
+        assert await uow.outbox.mark_sent(post.id, at=T0, channel="C1", ts="1.1")
+    assert [p.id for p in await claim(store, B, T0)] == [update.id]
+
+
+@pytest.mark.parametrize("outcome", ["park", "cancel"])
+async def test_a_post_parked_or_cancelled_cancels_the_updates_waiting_for_it(
+    store: Store, outcome: str
+) -> None:
+    post, update = await post_and_update(store)
+    await claim(store, A, T0)
+    async with store.write() as uow:
+        if outcome == "park":
+            assert await uow.outbox.park(post.id, owner=A, error="channel_not_found")
+        else:
+            assert await uow.outbox.cancel(post.id, reason="no longer wanted")
+        cancelled = await uow.outbox.get(update.id)
+    assert cancelled is not None
+    assert cancelled.state is PingState.CANCELLED
+    assert cancelled.last_error.startswith("the message it updates was")
+    assert await claim(store, B, at(10)) == []
+
+
+async def test_queued_with_prefix_finds_only_queued_keys_starting_with_it(store: Store) -> None:
+    await queue(store, ping("request:1:post", "U1"), ping("request:1:post", "U2"))
+    await queue(store, ping("request:12:post"), ping("request:1;"), ping("approval:1:1"))
+    async with store.write() as uow:
+        [first, *_] = await uow.outbox.queued_with_prefix("request:1:post")
+        await uow.outbox.cancel(first.id, reason="test")
+        found = await uow.outbox.queued_with_prefix("request:1:")
+    assert [(p.key, p.recipient) for p in found] == [("request:1:post", "U2")]

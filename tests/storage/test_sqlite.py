@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.domain.model import AuditEntry, Benefit, Category, RequestStatus, Role
+from bot.domain.outbox import PingState
 from storage import open_store
 from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_sqlite, throwaway_store
+from storage.sqlite.migrations import split_statements
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 COUNTER = Benefit("counter", "Counter", Category.TECHNICAL, seats=0)
@@ -425,3 +427,41 @@ async def test_two_throwaway_databases_share_nothing() -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_database_of_schema_4_upgrades_keeping_its_pending_pings_and_requests(
+    db_path: Path,
+) -> None:
+    with closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.create_function("py_casefold", 1, str.casefold)
+        for script in MIGRATIONS[:4]:
+            for statement in split_statements(script):
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 4")
+        conn.execute(
+            "INSERT INTO benefits (id, name, category, seats) VALUES ('vs', 'VS', 'visual_studio', 2)"
+        )
+        conn.execute(
+            "INSERT INTO requests (benefit_id, requester_id, reason, status, created_at) "
+            "VALUES ('vs', 'U1', 'lab', 'pending', '2026-01-15T09:00:00.000000+00:00')"
+        )
+        conn.execute(
+            "INSERT INTO outbox (key, recipient, kind, params, created_at, due_at) VALUES "
+            "('decision:7', 'U1', 'request_decided', '{}', "
+            "'2026-01-15T09:00:00.000000+00:00', '2026-01-15T09:00:00.000000+00:00')"
+        )
+
+    store = await open_sqlite(db_path)
+    try:
+        async with store.read() as uow:
+            [kept] = await uow.outbox.pings(state=None, offset=0, limit=10)
+            request = await uow.requests.get(1)
+            never_posted = await uow.requests.unannounced(
+                created_before=T0 + timedelta(days=1), limit=10
+            )
+    finally:
+        await store.close()
+    assert (kept.key, kept.state, kept.after_id) == ("decision:7", PingState.QUEUED, None)
+    assert request is not None
+    assert [r.id for r in never_posted] == [1]  # the start-up safety net will queue its post
+    assert raw_query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]

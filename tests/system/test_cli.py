@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -60,7 +61,15 @@ async def test_run_without_settings_says_which_variables_are_missing_without_a_t
     assert any(line.startswith("error: SLACK_BOT_TOKEN is missing") for line in lines)
     assert any("OAuth & Permissions" in line for line in lines)
     # Every problem at once, not one per attempt.
-    assert any(line.startswith("error: SLACK_SIGNING_SECRET is missing") for line in lines)
+    assert any(
+        line.startswith("error: SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is missing")
+        for line in lines
+    )
+    # Where the values are looked for: the environment and .env in this directory.
+    assert lines[-1] == (
+        "Settings are read from the environment, then from the .env file in the current "
+        f"directory ({tmp_path / '.env'}: not found); see .env.example."
+    )
 
 
 async def test_run_with_a_malformed_token_names_it_and_does_not_echo_it(tmp_path: Path) -> None:
@@ -72,10 +81,30 @@ async def test_run_with_a_malformed_token_names_it_and_does_not_echo_it(tmp_path
     assert "Traceback" not in err
 
 
-async def test_run_over_http_without_a_signing_secret_asks_for_it(tmp_path: Path) -> None:
+async def test_run_with_only_the_bot_token_names_both_ways_to_receive_slacks_requests(
+    tmp_path: Path,
+) -> None:
     code, _, err = await run_cli("run", cwd=tmp_path, env=clean_env(SLACK_BOT_TOKEN=BOT_TOKEN))
     assert code == 2
-    assert "SLACK_SIGNING_SECRET is missing" in err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    # Socket Mode first: it is app.yaml's default.
+    assert errors[0].startswith("error: SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is missing")
+    socket_mode, http_mode = errors[0].split("; for HTTP mode")
+    assert "Socket Mode" in socket_mode
+    assert "set SLACK_APP_TOKEN to an app-level token (xapp-…)" in socket_mode
+    assert "set SLACK_SIGNING_SECRET to the Signing Secret" in http_mode
+
+
+async def test_a_env_file_in_the_working_directory_is_read_and_named_as_read(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text(f"SLACK_BOT_TOKEN={BOT_TOKEN}\nPORT=abc\n")
+    code, _, err = await run_cli("run", cwd=tmp_path, env=clean_env())
+    assert code == 2
+    assert "SLACK_BOT_TOKEN is missing" not in err  # found in .env
+    assert "error: PORT is not a whole number: set it to a TCP port number such as 3000." in err
+    assert f"({tmp_path / '.env'}: read)" in err
 
 
 async def test_a_bad_database_url_is_named(tmp_path: Path) -> None:
@@ -160,12 +189,7 @@ async def test_the_last_global_admin_cannot_be_revoked_from_the_shell(tmp_path: 
 
 async def test_the_bot_runs_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     async with FakeSlackWebApi() as slack, aiohttp.ClientSession() as session:
-        port = 0
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         env = clean_env(
             SLACK_BOT_TOKEN=BOT_TOKEN,
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -213,3 +237,102 @@ async def test_the_bot_runs_answers_and_stops_cleanly_on_sigterm(tmp_path: Path)
         assert "stopped" in log
         assert BOT_TOKEN not in log
         assert SIGNING_SECRET not in log
+        assert "Slack accepted the bot token" in log
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_run_with_the_token_in_the_environment_logs_no_bolt_warning_about_it(
+    tmp_path: Path,
+) -> None:
+    """Bolt, given the bot's own client, used to pick SLACK_BOT_TOKEN up from the
+    environment as well and warn "As you gave client as well, token will be unused"."""
+    async with FakeSlackWebApi() as slack:
+        slack.reject_token(BOT_TOKEN, "invalid_auth")  # stops it right after the app is built
+        env = clean_env(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.api_url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+            PORT=str(free_port()),
+            BENEFITS_LOG_LEVEL="DEBUG",
+        )
+        code, out, err = await run_cli("run", cwd=tmp_path, env=env)
+    assert code == 2
+    assert slack.calls_to("auth.test")  # the app was built and the check ran
+    assert "will be unused" not in out + err
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "token_revoked"])
+async def test_run_with_a_token_slack_refuses_exits_with_one_line_saying_what_to_do(
+    tmp_path: Path, error: str
+) -> None:
+    async with FakeSlackWebApi() as slack:
+        slack.reject_token(BOT_TOKEN, error)
+        env = clean_env(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_APP_TOKEN="xapp-1-A0001-test",
+            SLACK_API_URL=slack.api_url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+            PORT=str(free_port()),
+        )
+        code, out, err = await run_cli("run", cwd=tmp_path, env=env)
+    assert code == 2
+    assert out == ""
+    [line] = err.splitlines()
+    assert line.startswith("error: Slack ")
+    assert f"SLACK_BOT_TOKEN ({error})" in line or f"SLACK_BOT_TOKEN was revoked ({error})" in line
+    assert BOT_TOKEN not in line
+
+
+async def test_run_while_slack_is_unreachable_answers_503_logs_each_attempt_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    nowhere = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
+    env = clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=nowhere,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+        PORT=str(port),
+        BENEFITS_HOST="127.0.0.1",
+        BENEFITS_SLACK_RETRY_SECONDS="0.1",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli.main",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    attempts: list[str] = []
+    try:
+        while len(attempts) < 3:
+            line = (await asyncio.wait_for(process.stderr.readline(), timeout=30)).decode()
+            assert line, "the bot stopped while Slack was unreachable"
+            attempts.append(line)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as resp,
+        ):
+            assert resp.status == 503
+            assert (await resp.json())["slack"] is False
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0
+    for number, line in enumerate(attempts, start=1):
+        assert f"Slack is not reachable at {nowhere} (Cannot connect to host" in line
+        assert line.rstrip().endswith(f"(attempt {number})")
+    assert "stopped before Slack answered" in err.decode()
+    assert "Traceback" not in err.decode() + "".join(attempts)

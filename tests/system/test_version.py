@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
-from importlib.metadata import version
+from importlib.metadata import metadata, version
 from pathlib import Path
 
 import pytest
@@ -43,3 +43,11 @@ def test_the_installed_command_answers_version_without_settings(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"benefits-bot {version('benefits-bot')}\n"
     assert result.stderr == ""
+
+
+def test_the_installed_package_is_mit_licensed_by_the_benefits_bot_authors() -> None:
+    meta = metadata("benefits-bot")
+    assert meta["License-Expression"] == "MIT"
+    assert meta.get_all("License-File") == ["LICENSE"]
+    licence = (ROOT / "LICENSE").read_text()
+    assert licence.startswith("MIT License\n\nCopyright (c) 2026 The benefits bot authors\n")

@@ -127,6 +127,10 @@ class Recorder:
         if self.fail:
             raise RuntimeError("sink failed")
 
+    @property
+    def completions(self) -> list[events.ActivationCompleted]:
+        return [e for e in self.events if isinstance(e, events.ActivationCompleted)]
+
 
 @pytest.fixture
 def sink() -> Recorder:
@@ -371,7 +375,18 @@ async def test_mark_active_records_the_ids_who_and_when_and_raises_the_event(
     assert (stored.access_id, stored.contract_id) == ("1234567", "SR-2026/0042")
     assert (stored.completed_by, stored.completed_at) == (ADMIN, clock.now())
     assert stored.requested_by == PARTNER_ADMIN
-    assert sink.events == [events.ActivationCompleted(SIG_CLOUD, stored)]
+    requested = replace(
+        stored,
+        status=ActivationStatus.PENDING,
+        completed_by=None,
+        completed_at=None,
+        access_id="",
+        contract_id="",
+    )
+    assert sink.events == [
+        events.ActivationRequested(SIG_CLOUD, requested),
+        events.ActivationCompleted(SIG_CLOUD, stored),
+    ]
     last = (await audit_log(store))[-1]
     assert (last.actor, last.action) == (ADMIN, "activation.complete")
     assert "1234567" in last.detail
@@ -423,7 +438,7 @@ async def test_bad_support_ids_are_refused_field_by_field_and_nothing_changes(
     for error in caught.value.errors.values():
         assert rendered(error)
     assert await observed(store) == before
-    assert sink.events == []
+    assert sink.completions == []
 
 
 async def test_support_ids_may_be_64_characters(services: Services) -> None:
@@ -458,7 +473,7 @@ async def test_marking_active_twice_names_who_did_it_first(
 
     assert f"<@{PARTNER_ADMIN}> marked it" in rendered(caught.value)
     assert await observed(store) == before
-    assert len(sink.events) == 1
+    assert len(sink.completions) == 1
 
 
 @pytest.mark.parametrize("actor", [MEMBER, AGENT, USER_ADMIN])
@@ -507,7 +522,7 @@ async def test_an_offer_is_marked_active_with_its_expiry_and_expires_after_that_
 
     assert done.activation.expires_on == date(2026, 6, 30)
     assert done.activation.status is ActivationStatus.ACTIVE
-    assert sink.events == [events.ActivationCompleted(GOLD_CORE, done.activation)]
+    assert sink.completions == [events.ActivationCompleted(GOLD_CORE, done.activation)]
     clock.set(datetime(2026, 6, 30, 23, 0, tzinfo=clock.now().tzinfo))
     assert (await services.activation.row(GOLD_CORE.id)).state is State.ACTIVE
     clock.advance(timedelta(hours=2))
@@ -865,12 +880,12 @@ async def test_an_import_with_the_ids_completes_a_pending_activation_like_mark_a
         "import",
         clock.now(),
     )
-    assert sink.events == [events.ActivationCompleted(SIG_CLOUD, stored)]
+    assert sink.completions == [events.ActivationCompleted(SIG_CLOUD, stored)]
     assert (await audit_log(store))[-1].action == "activation.complete"
 
     again = await import_activation(services, store, SIG_CLOUD, imported)
     assert again is ImportOutcome.UNCHANGED
-    assert len(sink.events) == 1
+    assert len(sink.completions) == 1
 
 
 async def test_an_import_never_moves_an_active_benefit_back_to_pending(

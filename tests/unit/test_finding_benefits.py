@@ -304,3 +304,41 @@ async def test_an_odd_benefit_query_is_no_match_and_changes_nothing(
     assert caught.value.params["query"] == query
     assert query in rendered(caught.value)
     assert await snapshot(store) == before
+
+
+async def test_a_long_link_in_the_reason_is_kept_and_the_shorter_name_is_taken(
+    services: Services,
+) -> None:
+    link = "https://example.com/" + "a" * (MAX_QUERY - 10)
+
+    created = await services.requests.request_benefit(MEMBER, f"vs-ent see {link}", None)
+
+    assert created.benefit == VS_ENT
+    assert created.request.reason == f"see {link}"
+
+
+async def test_a_typo_followed_by_a_reason_offers_the_benefit_it_resembles(
+    services: Services, store: SqliteStore
+) -> None:
+    before = await snapshot(store)
+
+    with pytest.raises(NoMatch) as caught:
+        await services.requests.request_benefit(MEMBER, "vs-entt for the new lab please", None)
+
+    assert caught.value.candidates[0] == VS_ENT
+    assert caught.value.params["query"] == "vs-entt"
+    assert await snapshot(store) == before
+
+
+async def test_an_inventory_too_big_to_score_inline_still_gets_its_closest_matches(
+    services: Services, add_benefits: AddBenefits
+) -> None:
+    await add_benefits(
+        *(Benefit(f"bulk-{i:05d}", f"Bulk benefit {i:05d}", Category.SOFTWARE) for i in range(3000))
+    )
+
+    with pytest.raises(NoMatch) as caught:
+        await services.catalog.find_benefit("bulk-0x1234")
+
+    assert caught.value.params["query"] == "bulk-0x1234"
+    assert "bulk-01234" in {b.id for b in caught.value.candidates}

@@ -351,6 +351,24 @@ BAD_FILES: list[tuple[str, str, str, str, str | None, int, str]] = [
         "without a time",
     ),
     (
+        "impossible day of the month",
+        "end_date: 2027-02-28",
+        "end_date: 2027-02-30",
+        "membership",
+        "end_date",
+        4,
+        "is not a real date (got '2027-02-30')",
+    ),
+    (
+        "impossible month and day",
+        "    seats: 2\n",
+        "    seats: 2\n    expires_on: 2027-13-45\n",
+        "benefits[0] (id: windows-11-enterprise)",
+        "expires_on",
+        11,
+        "is not a real date (got '2027-13-45')",
+    ),
+    (
         "bad holder email",
         "j.devries@contoso.com",
         "j.devries@contoso",
@@ -446,6 +464,31 @@ async def test_a_bad_file_names_the_file_entry_and_field_and_imports_nothing(
     assert "\n" not in message
     assert await snapshot(store) == before
     assert len(await import_audit(store)) == 1
+
+
+@pytest.mark.parametrize("impossible", ["2027-02-30", "2027-13-45"])
+def test_benefits_bot_import_of_an_impossible_date_prints_one_line_and_imports_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    impossible: str,
+) -> None:
+    from bot.cli.main import main
+
+    database = tmp_path / "b.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    bad = BASE.replace("    seats: 2\n", f"    seats: 2\n    expires_on: {impossible}\n", 1)
+    path = write(tmp_path, bad, "bad.yaml")
+
+    code = main(["import", str(path)])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.strip().splitlines() == [
+        f"error: {path}, line 11: benefits[0] (id: windows-11-enterprise), "
+        f"field \"expires_on\": is not a real date (got '{impossible}')"
+    ]
+    assert not database.exists()
 
 
 async def test_a_yaml_syntax_error_names_the_line_and_column(

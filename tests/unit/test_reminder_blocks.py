@@ -72,7 +72,7 @@ SAMPLES: dict[Kind, tuple[dict[str, ParamValue], str]] = {
             "attempts": 5,
             "error": "user_not_found",
         },
-        "A reminder for <@UGONE0001> could not be delivered after 5 attempts",
+        "A message for <@UGONE0001> could not be delivered after 5 attempts",
     ),
     Kind.REQUEST_DECIDED: (
         {
@@ -129,3 +129,15 @@ def test_the_metadata_names_the_ping() -> None:
         "event_type": "benefits_reminder",
         "event_payload": {"ping": 7, "key": "some:key", "kind": "refund_closing"},
     }
+
+
+def test_a_parked_message_to_the_admin_channel_names_the_channel() -> None:
+    params: dict[str, ParamValue] = {
+        "ping_id": 4,
+        "about": "approval_request",
+        "recipient": "CADMINS01",
+        "attempts": 1,
+        "error": "channel_not_found",
+    }
+    text = ping_message(ping(Kind.DELIVERY_PARKED, params))["text"]
+    assert "A message for <#CADMINS01> could not be delivered" in text

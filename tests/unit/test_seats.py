@@ -19,6 +19,8 @@ from bot.runtime.container import Services
 from storage.sqlite import SqliteStore
 from tests.unit.conftest import (
     ADMIN,
+    ADMIN2,
+    M365,
     MEMBER,
     MEMBER2,
     MEMBER3,
@@ -146,3 +148,79 @@ async def test_a_user_admin_or_global_admin_adds_a_user_who_can_then_be_assigned
     assert (last.action, last.actor, last.subject) == ("user.add", ROLE_ACTOR, f"user:{STRANGER}")
     change = await services.seats.assign(ADMIN, VS_ENT.id, STRANGER)
     assert change.assignment.user_id == STRANGER
+
+
+# -- nobody assigns themselves a seat (docs/rules.md#nobody-assigns-themselves-a-seat) ----
+
+
+async def test_a_global_admin_cannot_assign_themselves_a_seat_while_another_can_and_is_named(
+    services: Services, store: SqliteStore
+) -> None:
+    await services.roles.grant(ADMIN, ADMIN2, Role.GLOBAL_ADMIN)
+    await services.requests.request_benefit(ADMIN, M365.id, "for my laptop")
+    before = await snapshot(store)
+
+    with pytest.raises(Forbidden) as caught:
+        await services.seats.assign(ADMIN, M365.id, ADMIN)
+
+    assert caught.value.params["admin_users"] == (ADMIN2,)
+    text = rendered(caught.value)
+    assert "yourself" in text
+    assert f"<@{ADMIN2}>" in text
+    assert await snapshot(store) == before
+
+
+async def test_a_global_admin_cannot_reassign_a_seat_to_themselves_while_another_can(
+    services: Services, store: SqliteStore
+) -> None:
+    await services.roles.grant(ADMIN, ADMIN2, Role.GLOBAL_ADMIN)
+    await services.seats.assign(ADMIN, M365.id, MEMBER)
+    before = await snapshot(store)
+
+    with pytest.raises(Forbidden) as caught:
+        await services.seats.reassign(ADMIN, M365.id, MEMBER, ADMIN)
+
+    assert caught.value.params["admin_users"] == (ADMIN2,)
+    assert await snapshot(store) == before
+    assert await holders(store, M365.id) == [MEMBER]
+
+
+async def test_the_only_global_admin_may_assign_themselves_and_it_is_flagged_in_the_audit_log(
+    services: Services, store: SqliteStore
+) -> None:
+    await services.roles.grant(ADMIN, MEMBER2, Role.MPN_PARTNER_ADMIN)
+
+    change = await services.seats.assign(ADMIN, M365.id, ADMIN)
+
+    assert await holders(store, M365.id) == [ADMIN]
+    assert change.self_assigned
+    assert change.admins == (MEMBER2,)  # who is told, besides the admin channel
+    entries = [(e.action, e.actor, e.subject) for e in (await audit_log(store))[-2:]]
+    assert entries == [
+        ("assignment.create", ADMIN, f"user:{ADMIN}"),
+        ("assignment.self", ADMIN, f"user:{ADMIN}"),
+    ]
+    assert "only Global admin" in (await audit_log(store))[-1].detail
+
+
+async def test_the_only_global_admin_may_reassign_to_themselves_and_it_is_flagged(
+    services: Services, store: SqliteStore
+) -> None:
+    await services.seats.assign(ADMIN, M365.id, MEMBER)
+
+    moved = await services.seats.reassign(ADMIN, M365.id, MEMBER, ADMIN)
+
+    assert moved.self_assigned
+    assert await holders(store, M365.id) == [ADMIN]
+    last = (await audit_log(store))[-1]
+    assert (last.action, last.subject) == ("assignment.self", f"user:{ADMIN}")
+    assert M365.id in last.detail
+
+
+async def test_assigning_someone_else_is_not_flagged(
+    services: Services, store: SqliteStore
+) -> None:
+    change = await services.seats.assign(ADMIN, M365.id, MEMBER)
+
+    assert not change.self_assigned
+    assert "assignment.self" not in [e.action for e in await audit_log(store)]

@@ -46,6 +46,20 @@ class _Loader(_SafeLoader):
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date-looking scalar as a date, or as its text when it names no real date.
+
+        PyYAML raises a bare ValueError for ``2027-02-30`` or ``2027-13-45``; kept as
+        text, the schema reports it like any other bad field, with its entry and line.
+        """
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
 
 def load_inventory(path: Path) -> Inventory:
     """Read and validate an inventory file.

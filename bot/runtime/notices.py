@@ -1,0 +1,164 @@
+"""What a queued ping becomes on Slack, decided when it is sent.
+
+The delivery loop (:mod:`bot.runtime.delivery`) asks :class:`Renderer` for each
+ping it is about to send. Reminders are direct messages built from the values
+they were queued with (:func:`bot.blocks.reminders.ping_message`). Notices
+(:mod:`bot.services.notices`) are rendered from the state of this moment,
+through the same Block Kit builders the listeners use:
+
+* an approval request is posted with Approve and Deny while it is pending, and
+  already showing its outcome when it was decided before its turn came
+  (``final``: the updates queued for it are then cancelled, not sent);
+* an update of a copy uses the channel and ``ts`` its post recorded, or those
+  it was queued with for a copy posted before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.blocks import activation as activation_blocks
+from bot.blocks import requests as request_blocks
+from bot.blocks import seats as seat_blocks
+from bot.blocks.cancellation import cancellation_notice
+from bot.blocks.primitives import Message
+from bot.blocks.reminders import ping_message
+from bot.blocks.support import advisory_notice
+from bot.domain.model import ActivationStatus, DomainError, RequestStatus
+from bot.domain.outbox import ParamValue, Ping, PingState
+from bot.runtime.container import Services
+from bot.services.activation import ActivationDone, ActivationRequested
+from bot.services.notices import Notice
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One Web API call: post ``payload`` to ``channel``, or update ``ts`` in it."""
+
+    method: Literal["chat.postMessage", "chat.update"]
+    channel: str
+    payload: Message
+    ts: str = ""
+    final: bool = False  # the post already shows what its queued updates would
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """Nothing to send any more, and why (the ping is cancelled)."""
+
+    reason: str
+
+
+def reminder(ping: Ping) -> Outgoing | Skip:
+    """A reminder: a DM built from the values it was queued with."""
+    return Outgoing("chat.postMessage", ping.recipient, ping_message(ping))
+
+
+class Renderer:
+    """Renders pings of every kind; needs the services to read the current state."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def __call__(self, ping: Ping) -> Outgoing | Skip:
+        try:
+            return await self._render(ping)
+        except DomainError:
+            return Skip("what it is about no longer exists")
+
+    async def _render(self, ping: Ping) -> Outgoing | Skip:
+        kind = ping.kind
+        params = ping.params
+        if kind == Notice.APPROVAL_REQUEST:
+            decision = await self._services.requests.decision(_int(params, "request_id"))
+            if decision.request.status is RequestStatus.PENDING:
+                payload = request_blocks.approval_request_message(
+                    decision.request, decision.benefit, decision.seats_left
+                )
+                return Outgoing("chat.postMessage", ping.recipient, payload)
+            payload = request_blocks.decided_request_message(decision)
+            return Outgoing("chat.postMessage", ping.recipient, payload, final=True)
+        if kind == Notice.REQUEST_DECIDED_COPY:
+            where = await self._target(ping)
+            if isinstance(where, Skip):
+                return where
+            decision = await self._services.requests.decision(_int(params, "request_id"))
+            payload = request_blocks.decided_request_message(decision)
+            return Outgoing("chat.update", where[0], payload, ts=where[1])
+        if kind == Notice.ACTIVATION_REQUESTED:
+            benefit, activation = await self._services.activation.current(
+                _str(params, "benefit_id")
+            )
+            if activation is None or activation.status is not ActivationStatus.PENDING:
+                return Skip("the activation is no longer pending")
+            payload = activation_blocks.pending_activation_message(
+                ActivationRequested(benefit, activation)
+            )
+            return Outgoing("chat.postMessage", ping.recipient, payload)
+        if kind == Notice.ACTIVATION_COMPLETED_COPY:
+            where = await self._target(ping)
+            if isinstance(where, Skip):
+                return where
+            benefit, activation = await self._services.activation.current(
+                _str(params, "benefit_id")
+            )
+            if activation is None or activation.status is not ActivationStatus.ACTIVE:
+                return Skip("the activation is no longer active")
+            payload = activation_blocks.completed_message(ActivationDone(benefit, activation))
+            return Outgoing("chat.update", where[0], payload, ts=where[1])
+        if kind == Notice.CANCELLATION_FILED:
+            payload = cancellation_notice(
+                creator=_str(params, "created_by"),
+                request_id=_int(params, "request_id"),
+                purchased=_str(params, "purchased"),
+                deadline=_str(params, "deadline"),
+            )
+            return Outgoing("chat.postMessage", ping.recipient, payload)
+        if kind == Notice.ADVISORY_FILED:
+            payload = advisory_notice(
+                requester=_str(params, "requester"),
+                request_id=_int(params, "request_id"),
+                hours=_int(params, "hours"),
+                topic=_str(params, "topic"),
+                hours_left=_int(params, "hours_left"),
+                hours_total=_int(params, "hours_total"),
+            )
+            return Outgoing("chat.postMessage", ping.recipient, payload)
+        if kind == Notice.SEAT_SELF_ASSIGNED:
+            payload = seat_blocks.self_assigned_notice(
+                holder=_str(params, "holder"),
+                benefit=_str(params, "benefit"),
+                from_user=_str(params, "from_user") or None,
+            )
+            return Outgoing("chat.postMessage", ping.recipient, payload)
+        return reminder(ping)
+
+    async def _target(self, ping: Ping) -> tuple[str, str] | Skip:
+        """The channel and ``ts`` an update changes: its post's, or its own params'."""
+        if ping.after_id is None:
+            channel, ts = _str(ping.params, "channel"), _str(ping.params, "ts")
+        else:
+            post = await self._services.reminders.get(ping.after_id)
+            if post is None or post.state is not PingState.SENT:
+                return Skip("the message it updates was never posted")
+            channel, ts = post.channel or "", post.ts or ""
+        if not channel or not ts:
+            return Skip("it names no message to update")
+        return channel, ts
+
+
+def _str(params: Mapping[str, ParamValue], name: str) -> str:
+    value = params.get(name)
+    return "" if value is None else str(value)
+
+
+def _int(params: Mapping[str, ParamValue], name: str) -> int:
+    value = params.get(name)
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    text = str(value or "")
+    return int(text) if text.isdigit() else 0
