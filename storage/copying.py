@@ -11,6 +11,8 @@ end the rows of every table are counted on both sides.
 Columns only one engine has are derived, not copied: PostgreSQL's
 ``benefits.id_key`` (the case-folded id) and ``request_messages.seq`` (the
 insertion order, SQLite's ``rowid``: rows are read and written in that order).
+The ``generations`` counters, which the target's migrations seed, take the
+source's values last.
 """
 
 from __future__ import annotations
@@ -41,7 +43,11 @@ TABLE_ORDER: Final = (
     "service_requests",
     "outbox",
     "sweep_watermarks",
+    "generations",
 )
+# Rows the migrations seed: the source's replace them, after every other table
+# (whose inserts bump them on the target), so the counters go on from the source's.
+SEEDED: Final = {"generations"}
 ENGINE_ONLY: Final = {("benefits", "id_key"), ("request_messages", "seq")}
 BOOKKEEPING: Final = {"schema_migrations", "store_version", "sqlite_sequence"}
 
@@ -62,6 +68,7 @@ class Tables(Protocol):
     async def insert(
         self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
     ) -> None: ...
+    async def clear(self, table: str) -> None: ...
     async def sequences(self) -> dict[str, int]: ...
     async def set_sequences(self, values: dict[str, int]) -> None: ...
     def snapshot(self) -> AbstractAsyncContextManager[None]: ...
@@ -96,7 +103,7 @@ async def copy_database(
             raise CopyError(f"the target's {table} has no column {missing[0]}")
         plan.append((table, columns))
     for table, _ in plan:
-        if held := await target.count(table):
+        if table not in SEEDED and (held := await target.count(table)):
             raise CopyError(
                 f"the target already holds data ({held} rows in {table}); "
                 "copy-db only fills an empty database"
@@ -108,6 +115,8 @@ async def copy_database(
             done = 0
             if progress is not None:
                 progress(table, 0, total)
+            if table in SEEDED:
+                await target.clear(table)
             async for batch in source.rows(table, columns):
                 await target.insert(table, columns, batch)
                 done += len(batch)
@@ -160,6 +169,9 @@ class SqliteTables:
         names = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" for _ in columns)
         self._conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+
+    async def clear(self, table: str) -> None:
+        self._conn.execute(f'DELETE FROM "{table}"')
 
     async def sequences(self) -> dict[str, int]:
         rows = self._conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall()
@@ -246,6 +258,9 @@ class PostgresTables:
         await self._conn.executemany(
             f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', [tuple(v) for v in values]
         )
+
+    async def clear(self, table: str) -> None:
+        await self._conn.execute(f'DELETE FROM "{table}"')
 
     async def _identities(self) -> list[tuple[str, str]]:
         rows = await self._conn.fetch(

@@ -75,6 +75,16 @@ class PostgresAssignments(Area):
         assert row is not None
         return int(row[0])
 
+    async def count_active_many(self, benefit_ids: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(benefit_ids, 0)
+        rows = await self._rows(
+            "SELECT benefit_id, COUNT(*) FROM assignments "
+            "WHERE benefit_id = ANY(?::text[]) AND released_at IS NULL GROUP BY benefit_id",
+            (list(set(benefit_ids)),),
+        )
+        counts.update((str(benefit_id), int(n)) for benefit_id, n in rows)
+        return counts
+
     async def of_user(self, user_id: str) -> list[Assignment]:
         rows = await self._rows(
             f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments "

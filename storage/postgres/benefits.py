@@ -4,14 +4,20 @@ As in SQLite, benefits are listed through the ``benefits_in_order`` index on the
 stored ``(category_rank, name_key, id)`` sort key (text columns are ``COLLATE "C"``,
 so the order is by code point, as in SQLite); the prefix search also uses the
 stored case-folded ``id_key``.
+
+Finding one by name goes through :class:`NameCache`: the name index of the
+committed inventory, shared by the store's units of work and rebuilt only when
+the ``benefits`` generation (bumped by triggers, migration 2) changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.model import Benefit, BenefitRow, Category, Level, Membership
-from storage.postgres.area import Area
+from bot.domain.names import BenefitNames
+from storage.postgres.area import Area, Connection
 from storage.sqlite.rows import (
     BENEFIT_COLUMNS,
     BENEFIT_ORDER,
@@ -65,10 +71,74 @@ class PostgresMembership(Area):
         )
 
 
+GENERATIONS = "SELECT area, n FROM generations WHERE area IN ('benefits', 'seats')"
+# The generation and the names in one statement, so one snapshot even in READ COMMITTED.
+NAMES = (
+    "SELECT g.n, b.id, b.name FROM generations AS g LEFT JOIN benefits AS b ON TRUE "
+    f"WHERE g.area = 'benefits' ORDER BY {BENEFIT_ORDER}"
+)
+
+
+class NameCache:
+    """The name index of the committed inventory, shared by a store's units of work.
+
+    Only an index built in a read-only snapshot is kept: what a write
+    transaction sees may include its own changes and be rolled back, and the
+    generation number it saw would then be reused by the next commit. Committed
+    generations only grow, so an older snapshot never replaces a newer index.
+    """
+
+    __slots__ = ("_names",)
+
+    def __init__(self) -> None:
+        self._names: BenefitNames | None = None
+
+    def kept(self, generation: int) -> BenefitNames | None:
+        names = self._names
+        return names if names is not None and names.generation == generation else None
+
+    def keep(self, names: BenefitNames) -> None:
+        if self._names is None or self._names.generation < names.generation:
+            self._names = names
+
+
 class PostgresBenefits(Area):
     """Benefits, ordered by category, then case-folded name, then id."""
 
-    __slots__ = ()
+    __slots__ = ("_keep", "_name_cache")
+
+    def __init__(
+        self, conn: Connection, names: NameCache | None = None, *, committed: bool = False
+    ) -> None:
+        super().__init__(conn)
+        self._name_cache = names
+        self._keep = committed  # this unit of work sees only committed rows (a read)
+
+    async def names(self) -> BenefitNames:
+        if self._name_cache is not None:
+            row = await self._one("SELECT n FROM generations WHERE area = 'benefits'")
+            assert row is not None
+            if (kept := self._name_cache.kept(int(row[0]))) is not None:
+                return kept
+        rows = await self._rows(NAMES)
+        names = BenefitNames(
+            ((r[1], r[2]) for r in rows if r[1] is not None), generation=int(rows[0][0])
+        )
+        if self._name_cache is not None and self._keep:
+            self._name_cache.keep(names)
+        return names
+
+    async def generations(self) -> tuple[int, int]:
+        found = {str(area): int(n) for area, n in await self._rows(GENERATIONS)}
+        return found["benefits"], found["seats"]
+
+    async def get_many(self, benefit_ids: Sequence[str]) -> list[Benefit]:
+        rows = await self._rows(
+            f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id = ANY(?::text[])",
+            (list(benefit_ids),),
+        )
+        found = {str(r[0]): benefit_of(r) for r in rows}
+        return [found[i] for i in benefit_ids if i in found]
 
     async def get(self, benefit_id: str) -> Benefit | None:
         row = await self._one(f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id = ?", (benefit_id,))

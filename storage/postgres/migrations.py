@@ -11,7 +11,8 @@ so text orders by code point as in SQLite. What only PostgreSQL has:
   prefix search instead);
 * ``request_messages.seq``, the insertion order (SQLite's ``rowid``);
 * ``store_version``, the row every write transaction bumps (and locks first):
-  :meth:`~storage.postgres.store.PostgresStore.version` reads it.
+  :meth:`~storage.postgres.store.PostgresStore.version` reads it;
+* ``generations`` bumped once per changing statement, not once per row.
 
 Never edit a script that has shipped: append a new one.
 """
@@ -219,6 +220,52 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         name text COLLATE "C" PRIMARY KEY,
         watermark timestamptz NOT NULL
     );
+    """,
+    # 2: SQLite's migrations 5 and 6. Generations that triggers bump whenever the
+    # inventory ('benefits') or anyone's seats ('seats') change, whichever process
+    # commits, so what was built from them (the name index, pages of the list) is
+    # kept while nothing it shows changed: one bump per statement that changed rows
+    # (a statement-level trigger that looks at its transition table), not per row.
+    # And every Slack side effect goes through the outbox: an update of a message
+    # refers to the queued post it updates, and is claimable only once that post is sent.
+    """
+    CREATE TABLE generations (
+        area text COLLATE "C" PRIMARY KEY,
+        n bigint NOT NULL
+    );
+    INSERT INTO generations (area, n) VALUES ('benefits', 1), ('seats', 1);
+
+    CREATE FUNCTION bump_generation() RETURNS trigger
+    LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM changed) THEN
+            UPDATE generations SET n = n + 1 WHERE area = TG_ARGV[0];
+        END IF;
+        RETURN NULL;
+    END
+    $$;
+
+    CREATE TRIGGER benefits_inserted AFTER INSERT ON benefits
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('benefits');
+    CREATE TRIGGER benefits_updated AFTER UPDATE ON benefits
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('benefits');
+    CREATE TRIGGER benefits_deleted AFTER DELETE ON benefits
+        REFERENCING OLD TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('benefits');
+    CREATE TRIGGER assignments_inserted AFTER INSERT ON assignments
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('seats');
+    CREATE TRIGGER assignments_updated AFTER UPDATE ON assignments
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('seats');
+    CREATE TRIGGER assignments_deleted AFTER DELETE ON assignments
+        REFERENCING OLD TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('seats');
+
+    ALTER TABLE outbox ADD COLUMN after_id bigint REFERENCES outbox (id);
+    CREATE INDEX outbox_by_after ON outbox (after_id) WHERE after_id IS NOT NULL;
     """,
 )
 

@@ -2,6 +2,9 @@
 
 Claims are one ``UPDATE ... RETURNING`` over ``SELECT ... FOR UPDATE SKIP LOCKED``
 with a lease (``claimed_until``), so two processes never lease the same ping.
+An update that refers to a post (``after_id``) is claimable only once that post
+is sent; parking or cancelling a post cancels the updates waiting for it, in
+the same transaction.
 """
 
 from __future__ import annotations
@@ -49,14 +52,15 @@ class PostgresOutbox(Area):
                 json.dumps(dict(p.params), separators=(",", ":"), sort_keys=True),
                 stamp(at),
                 stamp(p.due_at or at),
+                p.after_id,
             )
             for p in pings
         ]
         # One statement for the batch; RETURNING counts the rows really queued.
         inserted = await self._rows(
-            "INSERT INTO outbox (key, recipient, kind, params, created_at, due_at) "
+            "INSERT INTO outbox (key, recipient, kind, params, created_at, due_at, after_id) "
             "SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], "
-            "?::timestamptz[], ?::timestamptz[]) "
+            "?::timestamptz[], ?::timestamptz[], ?::bigint[]) "
             "ON CONFLICT (key, recipient) DO NOTHING RETURNING 1",
             [list(column) for column in zip(*rows, strict=True)],
         )
@@ -69,9 +73,11 @@ class PostgresOutbox(Area):
         # never lease the same row, and neither waits for the other.
         rows = await self._rows(
             "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 WHERE id IN ("
-            " SELECT id FROM outbox WHERE state = 'queued' AND due_at <= ?3"
+            " SELECT id FROM outbox AS o WHERE state = 'queued' AND due_at <= ?3"
             " AND (claimed_until IS NULL OR claimed_until <= ?3)"
-            " ORDER BY due_at, id LIMIT ?4 FOR UPDATE SKIP LOCKED"
+            " AND (after_id IS NULL OR EXISTS (SELECT 1 FROM outbox AS p"
+            "  WHERE p.id = o.after_id AND p.state = 'sent'))"
+            " ORDER BY due_at, id LIMIT ?4 FOR UPDATE OF o SKIP LOCKED"
             f") RETURNING {PING_COLUMNS}",
             (owner, stamp(until), stamp(now), limit),
         )
@@ -128,6 +134,8 @@ class PostgresOutbox(Area):
             "RETURNING id",
             (error, ping_id, owner),
         )
+        if rows:
+            await self.cancel_updates_of(ping_id, reason="the message it updates was parked")
         return bool(rows)
 
     async def cancel(self, ping_id: int, *, reason: str) -> bool:
@@ -136,7 +144,26 @@ class PostgresOutbox(Area):
             "WHERE id = ? AND state = 'queued' RETURNING id",
             (reason, ping_id),
         )
+        if rows:
+            await self.cancel_updates_of(ping_id, reason="the message it updates was never posted")
         return bool(rows)
+
+    async def cancel_updates_of(self, ping_id: int, *, reason: str) -> int:
+        rows = await self._rows(
+            "UPDATE outbox SET state = 'cancelled', last_error = ?, claimed_until = NULL "
+            "WHERE after_id = ? AND state = 'queued' RETURNING id",
+            (reason, ping_id),
+        )
+        return len(rows)
+
+    async def queued_with_prefix(self, prefix: str) -> list[Ping]:
+        # A range on the (key, recipient) index (text is COLLATE "C": code point order).
+        rows = await self._rows(
+            f"SELECT {PING_COLUMNS} FROM outbox WHERE key >= ? AND key < ? "
+            "AND state = 'queued' ORDER BY id",
+            (prefix, after_prefix(prefix)),
+        )
+        return [ping_of(r) for r in rows]
 
     async def get(self, ping_id: int) -> Ping | None:
         row = await self._one(f"SELECT {PING_COLUMNS} FROM outbox WHERE id = ?", (ping_id,))
@@ -225,3 +252,8 @@ class PostgresOutbox(Area):
             (stamp(after), stamp(until), *(c.value for c in categories)),
         )
         return [assignment_of(r) for r in rows]
+
+
+def after_prefix(prefix: str) -> str:
+    """The least text greater than every text starting with ``prefix`` (non-empty)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

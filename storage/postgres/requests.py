@@ -93,7 +93,8 @@ class PostgresRequests(Area):
         rows = await self._rows(
             f"SELECT {REQUEST_COLUMNS} FROM requests AS r "
             "WHERE status = 'pending' AND created_at < ? AND NOT EXISTS "
-            "(SELECT 1 FROM request_messages AS m WHERE m.request_id = r.id) "
+            "(SELECT 1 FROM request_messages AS m WHERE m.request_id = r.id) AND NOT EXISTS "
+            "(SELECT 1 FROM outbox AS o WHERE o.key = 'request:' || r.id || ':post') "
             "ORDER BY id LIMIT ?",
             (stamp(created_before), limit),
         )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from storage.postgres.benefits import NameCache
 from storage.postgres.connections import DEFAULT_POOL_SIZE, connect, create_pool
 from storage.postgres.migrations import migrate
 from storage.postgres.unit_of_work import PostgresUnitOfWork
@@ -42,6 +43,7 @@ class PostgresStore:
         self.dsn = dsn
         self.pool = pool
         self._write_lock = asyncio.Lock()
+        self._names = NameCache()  # kept from reads only: committed inventories
         self._closed = False
 
     def _ensure_open(self) -> None:
@@ -56,7 +58,7 @@ class PostgresStore:
             self.pool.acquire() as conn,
             conn.transaction(isolation="repeatable_read", readonly=True),
         ):
-            yield PostgresUnitOfWork(conn)
+            yield PostgresUnitOfWork(conn, self._names, committed=True)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[PostgresUnitOfWork]:
@@ -66,7 +68,7 @@ class PostgresStore:
             self._ensure_open()
             async with self.pool.acquire() as conn, conn.transaction():
                 await conn.execute(BUMP_VERSION)  # takes the writers' lock, until commit
-                yield PostgresUnitOfWork(conn)
+                yield PostgresUnitOfWork(conn, self._names)
 
     async def version(self) -> int:
         """The ``store_version`` counter: every committed write, from any process, bumps it."""

@@ -16,7 +16,7 @@ from storage.postgres.activations import (
 from storage.postgres.area import Connection
 from storage.postgres.assignments import PostgresAssignments
 from storage.postgres.audit import PostgresAudit
-from storage.postgres.benefits import PostgresBenefits, PostgresMembership
+from storage.postgres.benefits import NameCache, PostgresBenefits, PostgresMembership
 from storage.postgres.keys import PostgresKeys
 from storage.postgres.outbox import PostgresOutbox
 from storage.postgres.people import PostgresPeople
@@ -41,9 +41,11 @@ class PostgresUnitOfWork:
         "service_requests",
     )
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(
+        self, conn: Connection, names: NameCache | None = None, *, committed: bool = False
+    ) -> None:
         self.membership = PostgresMembership(conn)
-        self.benefits = PostgresBenefits(conn)
+        self.benefits = PostgresBenefits(conn, names, committed=committed)
         self.assignments = PostgresAssignments(conn)
         self.keys = PostgresKeys(conn)
         self.activations = PostgresActivations(conn)

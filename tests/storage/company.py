@@ -1,5 +1,8 @@
 """A small company with a row in every table, written through the ports.
 
+Tables and columns added since are filled too (the generations that every
+change bumps; an outbox update that waits for its post).
+
 ``python -m tests.storage.company PATH`` writes it to a new SQLite file: that is
 how ``tests/data/sqlite-schema-4.db`` was made, by the code of schema version 4,
 so the migration tests can open a file written before any later migration.
@@ -117,6 +120,10 @@ async def populate(store: Store) -> None:
     async with store.write() as uow:
         claimed = await uow.outbox.claim(owner="o", now=at(20), until=at(22), limit=1)
         await uow.outbox.mark_sent(claimed[0].id, at=at(21), channel="D2", ts="3.0")
+        # An update of the sent post (outbox.after_id, schema 5 on SQLite, 2 on PostgreSQL).
+        await uow.outbox.enqueue(
+            [NewPing("k1:update", "U2", "test", {"n": 2}, after_id=claimed[0].id)], at=at(23)
+        )
 
 
 async def _write(path: str) -> None:

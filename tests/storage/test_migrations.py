@@ -118,3 +118,35 @@ async def test_an_empty_postgres_database_is_refused_when_migrating_on_start_is_
     async with fresh_schema() as url:
         with pytest.raises(SchemaError, match="run `benefits-bot migrate`"):
             await open_store(url, migrate=False)
+
+
+async def test_a_postgres_database_of_schema_1_upgrades_keeping_its_queued_pings() -> None:
+    from storage.postgres.migrations import MIGRATIONS as PG_MIGRATIONS
+
+    async with fresh_schema() as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(PG_MIGRATIONS[0])
+            await conn.execute(
+                "CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
+                " applied_at timestamptz NOT NULL DEFAULT now());"
+                "INSERT INTO schema_migrations (version) VALUES (1);"
+                "INSERT INTO benefits (id, name, category, seats) "
+                "VALUES ('vs', 'VS', 'visual_studio', 2);"
+                "INSERT INTO outbox (key, recipient, kind, params, created_at, due_at) VALUES "
+                "('decision:7', 'U1', 'request_decided', '{}', now(), now())"
+            )
+        finally:
+            await conn.close()
+        assert await migrate_database(url) == (1, PG_VERSION)
+        store = await open_store(url)
+        try:
+            async with store.read() as uow:
+                [kept] = await uow.outbox.pings(state=None, offset=0, limit=10)
+                names = await uow.benefits.names()
+                generations = await uow.benefits.generations()
+        finally:
+            await store.close()
+    assert (kept.key, kept.after_id) == ("decision:7", None)
+    assert names.match("vs", limit=5).found == "vs"
+    assert generations == (1, 1)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.domain.model import Benefit, Category
 from storage.postgres import PostgresStore, open_postgres
 from storage.sqlite import throwaway_store
@@ -111,3 +113,53 @@ async def test_both_engines_order_and_search_the_same_names_the_same_way() -> No
         b.name for b in sorted(benefits, key=lambda b: (b.name.casefold(), b.id))
     ]
     assert answers[0][1][1] == ["ID-10", "id-3", "id-9"]  # STRASSE, Straße, straße: all fold alike
+
+
+async def test_a_benefit_another_store_commits_reaches_this_stores_name_index() -> None:
+    url = await empty_schema()
+    one, two = await open_postgres(url, pool_size=2), await open_postgres(url, pool_size=2)
+    try:
+        async with one.write() as uow:
+            await uow.benefits.put(Benefit("vs", "Visual Studio", Category.VISUAL_STUDIO))
+        async with one.read() as uow:
+            kept = await uow.benefits.names()
+            generations = await uow.benefits.generations()
+        async with two.write() as uow:
+            await uow.benefits.put(Benefit("az", "Azure credits", Category.CLOUD))
+            await uow.assignments.add(
+                benefit_id="vs", user_id="U1", assigned_at=T0, assigned_by="UADMIN"
+            )
+        async with one.read() as uow:
+            names = await uow.benefits.names()
+            after = await uow.benefits.generations()
+    finally:
+        await one.close()
+        await two.close()
+    assert kept.match("azure", limit=5).found is None
+    assert names.match("azure", limit=5).found == "az"
+    assert after[0] != generations[0]
+    assert after[1] != generations[1]
+
+
+async def test_a_statement_that_changes_no_row_leaves_the_generations_alone() -> None:
+    store = await open_postgres(await empty_schema(), pool_size=2)
+    try:
+        async with store.write() as uow:
+            await uow.benefits.put(Benefit("vs", "Visual Studio", Category.VISUAL_STUDIO))
+        async with store.read() as uow:
+            before = await uow.benefits.generations()
+        async with store.write() as uow:
+            # UPDATEs of assignments that match no row: the triggers fire, nothing changed.
+            with pytest.raises(KeyError):
+                await uow.assignments.release(12345, at=T0)
+            with pytest.raises(KeyError):
+                await uow.assignments.resolve_holder(12345, "U1")
+            await uow.benefits.put(Benefit("vs", "Visual Studio", Category.VISUAL_STUDIO))
+            changed_inside = await uow.benefits.generations()
+        async with store.read() as uow:
+            after = await uow.benefits.generations()
+    finally:
+        await store.close()
+    # The upsert rewrote the row (a change, as in SQLite); no statement changed a seat.
+    assert changed_inside == after
+    assert after == (before[0] + 1, before[1])
