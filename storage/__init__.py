@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from storage.schema import SchemaError
+from storage.schema import DatabaseUnreachable, SchemaError
 from storage.unit_of_work import Store, UnitOfWork
 
 DEFAULT_POOL_SIZE: Final = 10
@@ -60,6 +60,7 @@ async def migrate_database(database_url: str) -> tuple[int, int]:
 
 __all__ = [
     "DEFAULT_POOL_SIZE",
+    "DatabaseUnreachable",
     "SchemaError",
     "Store",
     "UnitOfWork",

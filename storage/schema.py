@@ -1,10 +1,15 @@
-"""What both engines say about schema versions: the refusal when code and database disagree."""
+"""What both engines say about schema versions: the refusal when code and database disagree;
+and the one-line error when the database cannot be reached at all."""
 
 from __future__ import annotations
 
 
 class SchemaError(RuntimeError):
     """The database's schema is not the one this code needs; the message is one line."""
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database server did not let us in; the message is one line, without secrets."""
 
 
 def check_version(found: int, known: int, *, migrate: bool) -> None:

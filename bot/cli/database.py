@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.settings import StorageSettings
-from storage import migrate_database
+from storage import DatabaseUnreachable, migrate_database
 from storage.copying import CopyError, copy_database, open_tables
 
 
@@ -40,7 +40,7 @@ async def copy_db(source_url: str, target_url: str, console: Console) -> int:
                 await target.close()
         finally:
             await source.close()
-    except CopyError as error:
+    except (CopyError, DatabaseUnreachable) as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         return 1
     except ValueError as error:

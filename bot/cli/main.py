@@ -24,7 +24,7 @@ from bot.settings import (
     forget_secrets_in_environment,
     load_settings,
 )
-from storage import SchemaError, open_store
+from storage import DatabaseUnreachable, SchemaError, open_store
 
 PROGRESS_THRESHOLD = 50
 REMINDER_STATES = ("all", *(state.value for state in PingState))
@@ -167,6 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SchemaError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
+        return 2
+    except DatabaseUnreachable as error:
+        console.print(
+            f"error: DATABASE_URL: {error}; is the server running, and the URL right?",
+            markup=False,
+            soft_wrap=True,
+        )
         return 2
 
 
