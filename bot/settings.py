@@ -45,7 +45,12 @@ HINTS: dict[str, str] = {
         "Information → App-Level Tokens; leave it unset to receive requests over HTTP"
     ),
     "SLACK_API_URL": "the Slack Web API base URL, e.g. https://slack.com/api/",
-    "DATABASE_URL": "sqlite:///benefits.db (a file path after sqlite:///) or memory://",
+    "DATABASE_URL": (
+        "sqlite:///benefits.db (a file path after sqlite:///), "
+        "postgresql://user:password@host:5432/database, or memory://"
+    ),
+    "BENEFITS_DATABASE_POOL_SIZE": "a whole number of connections, 2 or more, e.g. 10",
+    "BENEFITS_MIGRATE_ON_START": "true or false",
     "PORT": "a TCP port number such as 3000",
     "BENEFITS_HOST": "the address to listen on, e.g. 0.0.0.0 or 127.0.0.1",
     "BENEFITS_ADMIN_CHANNEL": (
@@ -116,12 +121,15 @@ class StorageSettings(BaseSettings):
 
     database_url: str = "sqlite:///benefits.db"
     benefits_encryption_key: SecretStr | None = None
+    benefits_database_pool_size: int = Field(default=10, ge=2, le=1000)
+    benefits_migrate_on_start: bool = True
 
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
-        if not (value.startswith("sqlite:///") or value == "memory://"):
-            raise ValueError("must start with sqlite:/// (or be memory://)")
+        postgres = value.startswith(("postgresql://", "postgres://"))
+        if not (value.startswith("sqlite:///") or value == "memory://" or postgres):
+            raise ValueError("must start with sqlite:/// or postgresql:// (or be memory://)")
         if value.startswith("sqlite:///") and len(value) == len("sqlite:///"):
             raise ValueError("names no file after sqlite:///")
         return value
@@ -141,6 +149,13 @@ class StorageSettings(BaseSettings):
                     "a Fernet key is 44 characters of url-safe base64)"
                 ) from None
         return value
+
+    def store_options(self) -> dict[str, Any]:
+        """What :func:`storage.open_store` takes besides the URL."""
+        return {
+            "pool_size": self.benefits_database_pool_size,
+            "migrate": self.benefits_migrate_on_start,
+        }
 
     def encryption_keys(self) -> list[str]:
         """The Fernet keys of ``BENEFITS_ENCRYPTION_KEY``, newest first (none when unset)."""

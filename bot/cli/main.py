@@ -24,7 +24,7 @@ from bot.settings import (
     forget_secrets_in_environment,
     load_settings,
 )
-from storage import open_store
+from storage import DatabaseUnreachable, SchemaError, open_store
 
 PROGRESS_THRESHOLD = 50
 REMINDER_STATES = ("all", *(state.value for state in PingState))
@@ -78,6 +78,16 @@ def _parser() -> argparse.ArgumentParser:
         help="write it as CSV to standard output (progress goes to standard error)",
     )
     sub.add_parser(
+        "migrate",
+        help="bring the database's schema up to date (each migration applied once)",
+    )
+    copy = sub.add_parser(
+        "copy-db",
+        help="copy every table (ids, outbox and audit log included) into an empty database",
+    )
+    copy.add_argument("source", help="e.g. sqlite:///benefits.db")
+    copy.add_argument("target", help="e.g. postgresql://user:password@host:5432/benefits")
+    sub.add_parser(
         "rotate-key",
         help="re-encrypt every stored product key under the first key of BENEFITS_ENCRYPTION_KEY",
     )
@@ -121,7 +131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(serve(settings))
             return 0
+        if args.command == "copy-db":
+            from bot.cli.database import copy_db
+
+            return asyncio.run(copy_db(args.source, args.target, console))
         storage: StorageSettings = load_settings(StorageSettings)
+        if args.command == "migrate":
+            from bot.cli.database import migrate
+
+            return asyncio.run(migrate(storage, console))
         if args.command == "import":
             return asyncio.run(_import(storage, args.path, console))
         if args.command == "reminders":
@@ -147,6 +165,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if error.note:
             console.print(error.note, markup=False, soft_wrap=True)
         return 2
+    except SchemaError as error:
+        console.print(f"error: {error}", markup=False, soft_wrap=True)
+        return 2
+    except DatabaseUnreachable as error:
+        console.print(
+            f"error: DATABASE_URL: {error}; is the server running, and the URL right?",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
 
 
 async def _import(storage: StorageSettings, path: Path, console: Console) -> int:
@@ -160,7 +188,7 @@ async def _import(storage: StorageSettings, path: Path, console: Console) -> int
     except InventoryError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         return 1
-    store = await open_store(storage.database_url)
+    store = await open_store(storage.database_url, **storage.store_options())
     try:
         columns = (
             TextColumn("importing"),
@@ -214,7 +242,7 @@ async def _rotate_key(storage: StorageSettings, console: Console) -> int:
             soft_wrap=True,
         )
         return 2
-    store = await open_store(storage.database_url)
+    store = await open_store(storage.database_url, **storage.store_options())
     try:
         async with store.read() as uow:
             total = len(await uow.keys.all_ciphertexts())
@@ -261,7 +289,7 @@ async def _role(
             markup=False,
         )
         return 2
-    store = await open_store(storage.database_url)
+    store = await open_store(storage.database_url, **storage.store_options())
     service = build_services(store, clock=SystemClock()).roles
     try:
         if command == "grant":
@@ -288,7 +316,7 @@ async def _role(
 async def _audit_csv(storage: StorageSettings, console: Console) -> int:
     from bot.runtime.bootstrap import build_services
 
-    store = await open_store(storage.database_url)
+    store = await open_store(storage.database_url, **storage.store_options())
     audit = build_services(store, clock=SystemClock()).audit
     try:
         total = await audit.count_entries()

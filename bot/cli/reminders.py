@@ -21,7 +21,7 @@ async def list_reminders(
 ) -> int:
     """Print one page of reminders in ``state`` (``all`` for every state); ``page`` from 1."""
     chosen = None if state == "all" else PingState(state)
-    store = await open_store(storage.database_url)
+    store = await open_store(storage.database_url, **storage.store_options())
     try:
         listing = await build_services(store, clock=SystemClock()).reminders.listing(
             state=chosen, page=page - 1, page_size=limit

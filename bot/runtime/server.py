@@ -120,7 +120,7 @@ class RunningBot:
 
 async def start_bot(settings: Settings, *, clock: Clock | None = None) -> RunningBot:
     """Open the database, build the app and start serving; returns once listening."""
-    store = await open_store(settings.database_url)
+    store = await open_store(settings.database_url, **settings.store_options())
     try:
         await ensure_keys_readable(
             store, key_vault(settings)

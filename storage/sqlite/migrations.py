@@ -16,6 +16,7 @@ from typing import Final
 
 import aiosqlite
 
+from storage.schema import check_version
 from storage.sqlite.connections import begin_immediate, rollback_quietly
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "create_schema", "migrate", "split_statements"]
@@ -275,17 +276,17 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-async def migrate(conn: aiosqlite.Connection) -> None:
-    """Run the scripts the file has not seen yet, in one transaction."""
+async def migrate(conn: aiosqlite.Connection, *, allowed: bool = True) -> tuple[int, int]:
+    """Run the scripts the file has not seen yet, in one transaction; (version before, after).
+
+    With ``allowed`` False it only checks: a schema behind the code is refused,
+    as is one ahead of it (always), with a :class:`~storage.schema.SchemaError`.
+    """
     await begin_immediate(conn)
     try:
         row = next(iter(await conn.execute_fetchall("PRAGMA user_version")))
         version = int(row[0])
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"the database has schema version {version}, newer than this code "
-                f"({SCHEMA_VERSION}); upgrade the bot"
-            )
+        check_version(version, SCHEMA_VERSION, migrate=allowed)
         for script in MIGRATIONS[version:]:
             for statement in split_statements(script):
                 await conn.execute_fetchall(statement)
@@ -295,6 +296,7 @@ async def migrate(conn: aiosqlite.Connection) -> None:
         await rollback_quietly(conn)
         raise
     await conn.execute_fetchall("COMMIT")
+    return version, SCHEMA_VERSION
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

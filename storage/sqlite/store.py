@@ -44,7 +44,7 @@ from storage.sqlite.connections import (
     connect_maintenance,
     rollback_inline,
 )
-from storage.sqlite.migrations import migrate
+from storage.sqlite.migrations import migrate as migrate_schema
 from storage.sqlite.unit_of_work import SqliteUnitOfWork
 
 if TYPE_CHECKING:
@@ -105,9 +105,12 @@ class SqliteStore:
 
     @classmethod
     async def open(
-        cls, path: str | os.PathLike[str], *, readers: int = DEFAULT_READERS
+        cls, path: str | os.PathLike[str], *, readers: int = DEFAULT_READERS, migrate: bool = True
     ) -> SqliteStore:
-        """Open the file (creating it if needed) and bring its schema up to date."""
+        """Open the file (creating it if needed) and bring its schema up to date.
+
+        With ``migrate`` False a schema behind the code is refused instead.
+        """
         if readers < 1:
             raise ValueError("readers must be at least 1")
         location = os.fspath(path)
@@ -117,7 +120,7 @@ class SqliteStore:
             mode = next(iter(await maintenance.execute_fetchall("PRAGMA journal_mode")))[0]
             if str(mode).lower() != "wal":
                 raise RuntimeError(f"could not put {location} in WAL mode (journal_mode={mode})")
-            await migrate(maintenance)
+            await migrate_schema(maintenance, allowed=migrate)
             opened.append(connect_inline(location, WRITER_PRAGMAS))
             for _ in range(readers):
                 opened.append(connect_inline(location, READER_PRAGMAS))
@@ -231,10 +234,10 @@ class SqliteStore:
 
 
 async def open_sqlite(
-    path: str | os.PathLike[str], *, readers: int = DEFAULT_READERS
+    path: str | os.PathLike[str], *, readers: int = DEFAULT_READERS, migrate: bool = True
 ) -> SqliteStore:
     """Open a :class:`SqliteStore` on ``path``, creating and migrating the schema."""
-    return await SqliteStore.open(path, readers=readers)
+    return await SqliteStore.open(path, readers=readers, migrate=migrate)
 
 
 if TYPE_CHECKING:  # mypy proves the store and its unit of work keep the contract

@@ -12,16 +12,18 @@ from bot.domain.clock import FakeClock
 from bot.runtime.server import start_bot
 from bot.settings import Settings
 from tests.fakes.web_api import FakeSlackWebApi
+from tests.postgres import empty_schema
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackHarness
 
 
-def make_settings(api_url: str, database: Path, **overrides: object) -> Settings:
+def make_settings(api_url: str, database: Path | str, **overrides: object) -> Settings:
+    """Settings for a bot on ``database``: a SQLite file's path, or a database URL."""
     values: dict[str, object] = {
         "slack_bot_token": BOT_TOKEN,
         "slack_signing_secret": SIGNING_SECRET,
         "slack_app_token": None,
         "slack_api_url": api_url,
-        "database_url": f"sqlite:///{database}",
+        "database_url": database if isinstance(database, str) else f"sqlite:///{database}",
         "port": 0,
         "benefits_host": "127.0.0.1",
         "benefits_admin_channel": None,
@@ -44,13 +46,25 @@ def admin_channel() -> str | None:
 
 
 @pytest.fixture
+async def database(tmp_path: Path) -> Path | str:
+    """Where the bot keeps its data: a SQLite file (a module may ask for PostgreSQL too,
+    with :func:`on_both_engines`)."""
+    return tmp_path / "benefits.db"
+
+
+async def on_both_engines(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A ``database`` fixture body for modules that run on SQLite and PostgreSQL."""
+    if request.param == "postgres":
+        return await empty_schema()
+    return tmp_path / "benefits.db"
+
+
+@pytest.fixture
 async def harness(
-    slack: FakeSlackWebApi, tmp_path: Path, admin_channel: str | None
+    slack: FakeSlackWebApi, database: Path | str, admin_channel: str | None
 ) -> AsyncIterator[SlackHarness]:
     clock = FakeClock()
-    settings = make_settings(
-        slack.api_url, tmp_path / "benefits.db", benefits_admin_channel=admin_channel
-    )
+    settings = make_settings(slack.api_url, database, benefits_admin_channel=admin_channel)
     bot = await start_bot(settings, clock=clock)
     async with aiohttp.ClientSession() as session:
         h = SlackHarness(bot=bot, slack=slack, clock=clock, session=session)

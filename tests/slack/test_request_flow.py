@@ -1,4 +1,7 @@
-"""A member requests a benefit, a Global admin decides inline: over real Slack wire format."""
+"""A member requests a benefit, a Global admin decides inline: over real Slack wire format.
+
+Every test here runs on a SQLite file and on PostgreSQL (``[postgres]``).
+"""
 
 from __future__ import annotations
 
@@ -12,14 +15,18 @@ import pytest
 from bot.blocks import ids
 from bot.domain.model import Role
 from bot.domain.outbox import PingState
-from storage.sqlite import open_sqlite
+from storage import open_store
 from tests.fakes.signing import sign, slash_command_body
 from tests.fakes.web_api import RecordedCall
+from tests.slack.conftest import on_both_engines
 from tests.slack.harness import SlackHarness, call_text
 
 MEMBER = "UMEMBER01"
 ADMIN = "UADMIN001"
 ADMIN2 = "UADMIN002"
+
+
+database = pytest.fixture(params=["sqlite", "postgres"], name="database")(on_both_engines)
 
 
 def has_buttons(call: RecordedCall) -> bool:
@@ -473,7 +480,7 @@ async def test_the_health_check_answers_while_the_database_is_reachable(
 
 
 async def test_stopping_the_bot_sends_or_hands_back_the_post_of_an_answered_request(
-    ready: SlackHarness, tmp_path: Path
+    ready: SlackHarness, database: Path | str
 ) -> None:
     """A stop finishes the message in flight and hands the rest back to the outbox,
     unclaimed, so the next start (or another process) sends it at once; nothing the
@@ -483,7 +490,7 @@ async def test_stopping_the_bot_sends_or_hands_back_the_post_of_an_answered_requ
     assert "was sent" in ack.text
     await h.bot.stop(timeout=5)
 
-    store = await open_sqlite(tmp_path / "benefits.db")
+    store = await open_store(database if isinstance(database, str) else f"sqlite:///{database}")
     try:
         async with store.read() as uow:
             pings = await uow.outbox.pings(state=None, offset=0, limit=100)

@@ -1,8 +1,8 @@
 """The storage contract: every :class:`storage.unit_of_work.Store` passes these tests.
 
 Each test runs once per store: a SQLite file (``[file]``) and the throw-away
-SQLite database ``memory://`` opens (``[throwaway]``); a PostgreSQL store joins
-the parameters when it comes. Tests speak only through the ``UnitOfWork`` and
+SQLite database ``memory://`` opens (``[throwaway]``) and PostgreSQL
+(``[postgres]``). Tests speak only through the ``UnitOfWork`` and
 its area ports, so they pin behaviour, not storage details. Ids are compared
 by order, never by value: implementations number their rows differently.
 """

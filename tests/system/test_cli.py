@@ -110,7 +110,7 @@ async def test_a_env_file_in_the_working_directory_is_read_and_named_as_read(
 
 
 async def test_a_bad_database_url_is_named(tmp_path: Path) -> None:
-    env = clean_env(DATABASE_URL="postgres://nowhere/db")
+    env = clean_env(DATABASE_URL="mysql://nowhere/db")
     code, _, err = await run_cli("grant", "U0123ABCD", "global_admin", cwd=tmp_path, env=env)
     assert code == 2
     assert "DATABASE_URL" in err
@@ -131,6 +131,42 @@ def database_state(path: Path) -> dict[str, list[tuple[object, ...]]]:
             order = ", ".join(str(n) for n in range(1, columns + 1))
             state[table] = conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}').fetchall()
         return state
+
+
+@pytest.mark.parametrize("command", [["run"], ["migrate"], ["grant", "U0123ABCD", "global_admin"]])
+async def test_an_unreachable_postgres_server_stops_with_one_line_naming_database_url(
+    tmp_path: Path, command: list[str]
+) -> None:
+    port = free_port()  # nothing listens there
+    env = clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        DATABASE_URL=f"postgresql://bot:s3cret-pw@127.0.0.1:{port}/benefits",
+        PORT=str(free_port()),
+    )
+    code, out, err = await run_cli(*command, cwd=tmp_path, env=env)
+    assert code == 2
+    assert out == ""
+    [line] = err.splitlines()
+    assert line == (
+        f"error: DATABASE_URL: cannot connect to PostgreSQL at 127.0.0.1:{port}/benefits: "
+        "connection refused; is the server running, and the URL right?"
+    )
+
+
+async def test_copy_db_to_an_unreachable_postgres_server_names_it_in_one_line(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "source.db"
+    env = clean_env(DATABASE_URL=f"sqlite:///{source}")
+    assert (await run_cli("migrate", cwd=tmp_path, env=env))[0] == 0
+    port = free_port()
+    target = f"postgresql://bot:s3cret-pw@127.0.0.1:{port}/benefits"
+    code, _, err = await run_cli("copy-db", f"sqlite:///{source}", target, cwd=tmp_path, env=env)
+    assert code == 1
+    assert err.splitlines() == [
+        f"error: cannot connect to PostgreSQL at 127.0.0.1:{port}/benefits: connection refused"
+    ]
 
 
 async def test_the_example_inventory_imports_once_and_a_second_import_changes_nothing(

@@ -55,7 +55,12 @@ MALFORMED: dict[str, tuple[str, str]] = {
         "is not an app-level token (it starts with xapp-)",
     ),
     "SLACK_API_URL": ("slack.com/api", "is not an http(s) URL"),
-    "DATABASE_URL": ("postgres://db", "must start with sqlite:/// (or be memory://)"),
+    "DATABASE_URL": (
+        "mysql://db",
+        "must start with sqlite:/// or postgresql:// (or be memory://)",
+    ),
+    "BENEFITS_DATABASE_POOL_SIZE": ("1", "must be at least 2"),
+    "BENEFITS_MIGRATE_ON_START": ("maybe", "is neither true nor false"),
     "PORT": ("abc", "is not a whole number"),
     "BENEFITS_HOST": ("", "is not an address to listen on"),
     "BENEFITS_ADMIN_CHANNEL": ("general", "is not a channel ID (like C0123ABCD)"),

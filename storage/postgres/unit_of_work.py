@@ -1,0 +1,58 @@
+"""The PostgreSQL :class:`storage.unit_of_work.UnitOfWork`: every area over one connection.
+
+Which transaction it runs in is the store's business (READ COMMITTED behind the
+writers' lock for ``write()``, REPEATABLE READ READ ONLY for ``read()``); the unit
+of work only groups the area repositories that share the connection.
+"""
+
+from __future__ import annotations
+
+from storage.postgres.activations import (
+    PostgresActivations,
+    PostgresAdvisory,
+    PostgresMarketingContact,
+    PostgresServiceRequests,
+)
+from storage.postgres.area import Connection
+from storage.postgres.assignments import PostgresAssignments
+from storage.postgres.audit import PostgresAudit
+from storage.postgres.benefits import NameCache, PostgresBenefits, PostgresMembership
+from storage.postgres.keys import PostgresKeys
+from storage.postgres.outbox import PostgresOutbox
+from storage.postgres.people import PostgresPeople
+from storage.postgres.requests import PostgresRequests
+
+
+class PostgresUnitOfWork:
+    """The area repositories of one pooled connection, for one block."""
+
+    __slots__ = (
+        "activations",
+        "advisory",
+        "assignments",
+        "audit",
+        "benefits",
+        "keys",
+        "marketing_contact",
+        "membership",
+        "outbox",
+        "people",
+        "requests",
+        "service_requests",
+    )
+
+    def __init__(
+        self, conn: Connection, names: NameCache | None = None, *, committed: bool = False
+    ) -> None:
+        self.membership = PostgresMembership(conn)
+        self.benefits = PostgresBenefits(conn, names, committed=committed)
+        self.assignments = PostgresAssignments(conn)
+        self.keys = PostgresKeys(conn)
+        self.activations = PostgresActivations(conn)
+        self.marketing_contact = PostgresMarketingContact(conn)
+        self.advisory = PostgresAdvisory(conn)
+        self.service_requests = PostgresServiceRequests(conn)
+        self.requests = PostgresRequests(conn)
+        self.people = PostgresPeople(conn)
+        self.audit = PostgresAudit(conn)
+        self.outbox = PostgresOutbox(conn)
