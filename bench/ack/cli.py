@@ -8,7 +8,16 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.ack.plan import DEFAULT_MIX, KINDS, MIX, Plan, mix_text, parse_mix
+from bench.ack.plan import (
+    DEFAULT_LIMITS,
+    DEFAULT_MIX,
+    KINDS,
+    MIX,
+    Plan,
+    mix_text,
+    parse_limits,
+    parse_mix,
+)
 from bench.ack.run import benchmark
 from bench.ack.servers import BOT_TOKEN, SIGNING_SECRET, serve_bot, serve_floor, serve_slack
 
@@ -45,6 +54,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         f"request,approve (default {mix_text(DEFAULT_MIX)})",
     )
     parser.add_argument(
+        "--limit",
+        default=mix_text(DEFAULT_LIMITS),
+        help="at most this many requests of a kind per sequential or concurrent batch, "
+        f"kind=count,... (0: no limit; default {mix_text(DEFAULT_LIMITS)})",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="write a per-request time breakdown of each server here"
     )
     parser.add_argument(
@@ -64,6 +79,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.mix = parse_mix(str(args.mix))
     except ValueError as error:
         parser.error(f"--mix: {error}")
+    try:
+        args.limit = parse_limits(str(args.limit))
+    except ValueError as error:
+        parser.error(f"--limit: {error}")
     for name in ("requests", "sequential", "warmup", "benefits", "rounds"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -89,6 +108,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         rounds=args.rounds or (2 if quick else 4),
         kinds=args.kinds,
         mix=args.mix,
+        limits=args.limit,
     )
     rounds = math.ceil(plan.approvals / plan.benefits)
     if rounds >= plan.benefits or (MIX in plan.kinds and plan.benefits < 3):

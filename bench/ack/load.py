@@ -119,7 +119,8 @@ async def drive(
 ) -> Sent:
     """Send every item (signed before the clock starts), ``concurrency`` in flight.
 
-    A cold item is sent right after ``before_cold()`` committed a write (not
+    With ``phase`` each request tells the server's probe its phase and kind in
+    a header (``--profile``). A cold item is sent right after ``before_cold()`` committed a write (not
     timed). Answers are checked afterwards, so checking costs no time here.
     """
     signed: list[tuple[bytes, dict[str, str]]] = []
@@ -127,7 +128,7 @@ async def drive(
         body = item.body_for(server)
         headers = sign(body, SIGNING_SECRET)
         if phase is not None:
-            headers[PHASE_HEADER] = phase
+            headers[PHASE_HEADER] = f"{phase}|{item.label}"
         signed.append((body.encode(), headers))
     started = [0.0] * len(signed)
     latencies = [0.0] * len(signed)

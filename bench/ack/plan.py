@@ -32,7 +32,7 @@ import math
 import random
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -63,6 +63,9 @@ MIX: Final = "mix"
 MIX_PARTS: Final = ("list", "list-cat", "page", "mine", "request", "approve")
 DEFAULT_MIX: Final = (("list", 35), ("list-cat", 35), ("mine", 20), ("request", 10))
 """70 % lists (all and by category), 20 % ``mine``, 10 % new requests from new people."""
+DEFAULT_LIMITS: Final = (("request", 100),)
+"""``request`` is slow today (a fuzzy scan of every benefit per try): 100 of it
+per batch keep a full run within minutes."""
 CATEGORY_TEXTS: Final = ("software", "cloud", "vs")
 CATEGORIES: Final = ("software", "cloud", "visual_studio")
 PAGE_SIZE: Final = 15
@@ -97,6 +100,20 @@ def parse_mix(text: str) -> tuple[tuple[str, int], ...]:
     return tuple(shares)
 
 
+def parse_limits(text: str) -> tuple[tuple[str, int], ...]:
+    """``request=100,approve=0`` → the limits; ValueError with the reason."""
+    limits: list[tuple[str, int]] = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, sep, number = part.partition("=")
+        name = name.strip()
+        if not sep or name not in KINDS:
+            raise ValueError(f"{part!r}: give kind=count, kind one of {','.join(KINDS)}")
+        if not number.strip().isdigit():
+            raise ValueError(f"{part!r}: the count must be a whole number (0: no limit)")
+        limits.append((name, int(number)))
+    return tuple(limits)
+
+
 def mix_text(shares: Sequence[tuple[str, int]]) -> str:
     return ",".join(f"{name}={share}" for name, share in shares)
 
@@ -114,6 +131,12 @@ class Plan:
     rounds: int
     kinds: tuple[str, ...]
     mix: tuple[tuple[str, int], ...] = DEFAULT_MIX
+    limits: tuple[tuple[str, int], ...] = DEFAULT_LIMITS
+
+    def count_of(self, kind: str, count: int) -> int:
+        """``count``, or the kind's limit when lower (``--limit``; 0: none)."""
+        limit = dict(self.limits).get(kind, 0)
+        return min(count, limit) if limit else count
 
     @property
     def users(self) -> int:
@@ -136,9 +159,11 @@ class Plan:
         """Pending requests needed: every approve click the bot gets is a distinct one."""
         needed = 0
         if "approve" in self.kinds:
-            needed += self.warmup + self.sequential + self.concurrent
+            needed += self.warmup + sum(
+                self.count_of("approve", n) for n in (self.sequential, self.concurrent)
+            )
         if MIX in self.kinds:
-            for count, salt in ((self.warmup, 0), (self.concurrent, 1)):
+            for count, salt in ((self.warmup, 0), (self.count_of(MIX, self.concurrent), 1)):
                 needed += self.mix_parts(count, salt).count("approve")
         return needed
 
@@ -341,6 +366,7 @@ class Item:
     body: str
     follow_ups: tuple[str, ...] = ()
     cold: bool = False
+    label: str = ""  # the kind as reported: list-cold, mix:list …
 
     def body_for(self, server: str) -> str:
         return self.body.replace(SERVER_TAG, server)
@@ -365,8 +391,9 @@ class Bodies:
 
     def make(self, kind: str, count: int, *, salt: int = 0) -> list[Item]:
         if kind == MIX:
-            return [self.one(part) for part in self._plan.mix_parts(count, salt)]
-        return [self.one(kind) for _ in range(count)]
+            parts = self._plan.mix_parts(count, salt)
+            return [replace(self.one(part), label=f"{MIX}:{part}") for part in parts]
+        return [replace(self.one(kind), label=kind) for _ in range(count)]
 
     def one(self, kind: str) -> Item:
         cold = is_cold(kind)
@@ -383,7 +410,7 @@ class Bodies:
             requester = f"{NEW_PEOPLE}{next(self._new_people):08d}"
             index = next(self._wanted) % self._plan.benefits
             body = slash_command_body(
-                text=f"request {benefit_name(index)} for a load test",
+                text=f"request {benefit_name(index)} load test",
                 user_id=requester,
                 response_url=response_url,
             )

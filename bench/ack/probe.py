@@ -161,10 +161,11 @@ class Probe:
         totals.work.merge(sample.work)
         sample.totals = totals
 
-    def add_sql(self, statement: str, seconds: float) -> None:
+    def add_sql(self, statement: str, seconds: float, calls: int = 1) -> None:
+        """Time in one statement (``calls=0``: a fetch of a statement already counted)."""
         work = self._work()
         if work is not None:
-            work.sql.add(statement, seconds)
+            work.sql.add(statement, seconds, calls)
 
     # -- installing ---------------------------------------------------------------------
 
@@ -182,14 +183,14 @@ class Probe:
                 try:
                     return super().fetchone()
                 finally:
-                    probe.add_sql(self.statement, time.perf_counter() - started)
+                    probe.add_sql(self.statement, time.perf_counter() - started, 0)
 
             def fetchall(self) -> list[Any]:
                 started = time.perf_counter()
                 try:
                     return super().fetchall()
                 finally:
-                    probe.add_sql(self.statement, time.perf_counter() - started)
+                    probe.add_sql(self.statement, time.perf_counter() - started, 0)
 
         class TimedConnection(sqlite3.Connection):
             def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
@@ -253,9 +254,8 @@ class Probe:
         dispatch = cast(AsyncFn, app.async_dispatch)
 
         async def timed_parse(request: web.Request) -> Any:
-            sample = Sample(
-                started=time.perf_counter(), phase=request.headers.get(PHASE_HEADER, "")
-            )
+            phase, _, label = request.headers.get(PHASE_HEADER, "").partition("|")
+            sample = Sample(started=time.perf_counter(), phase=phase, kind=label)
             CURRENT.set(sample)
             result = await parse_request(request)
             sample.parse = time.perf_counter() - sample.started
@@ -275,7 +275,7 @@ class Probe:
                 return await dispatch(request)
             finally:
                 if sample is not None:
-                    sample.kind = classify(request.body)
+                    sample.kind = sample.kind or classify(request.body)
                     sample.dispatch = time.perf_counter() - started
 
         # bot.runtime.server looks these names up when each request arrives.
@@ -402,7 +402,8 @@ class Probe:
             f"builders {work.builders.total() / n * 1000:.3f})"
         ]
         lines += self._work_lines(work, n)
-        if totals.after.services.count() or totals.after.sql.count():
+        after = totals.after
+        if after.services.count() or after.builders.count() or after.sql.count():
             lines.append("  after ack:")
             lines += self._work_lines(totals.after, n)
         return lines

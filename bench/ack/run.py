@@ -93,6 +93,7 @@ async def benchmark(plan: Plan, *, profile: Path | None, use_cprofile: bool) -> 
         f"{plan.concurrent} at {plan.concurrency} in flight, in {plan.rounds} rounds taking "
         f"turns; kinds: {', '.join(plan.kinds)}"
         + (f"; mix: {mix_text(plan.mix)}" if MIX in plan.kinds else "")
+        + (f"; at most: {mix_text(plan.limits)}" if any(n for _, n in plan.limits) else "")
     )
     out(
         f"python {platform.python_version()}, {os.cpu_count()} cores, "
@@ -169,9 +170,10 @@ async def _measure(
             for kind in plan.kinds:
                 if kind == MIX and mode == SEQUENTIAL:
                     continue  # the mix is a load: it runs concurrently only
-                rounds = min(plan.rounds, count)
-                out(f"running {kind} {mode}: {count} requests to each server in {rounds} rounds")
-                await batches.run(kind, mode, count, concurrency, rounds, salt=1)
+                n = plan.count_of(kind, count)
+                rounds = min(plan.rounds, n)
+                out(f"running {kind} {mode}: {n} requests to each server in {rounds} rounds")
+                await batches.run(kind, mode, n, concurrency, rounds, salt=1)
 
         counts = database_counts(database)
         seats = counts.seats_by_admin - base.seats_by_admin
