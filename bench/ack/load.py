@@ -19,7 +19,13 @@ from typing import Final
 import aiohttp
 
 from bench.ack.plan import Item
-from bench.ack.servers import ARRIVALS_METHOD, BOT_TOKEN, READY, SIGNING_SECRET
+from bench.ack.servers import (
+    ARRIVALS_METHOD,
+    BOT_TOKEN,
+    FOLLOW_UPS_HEADER,
+    READY,
+    SIGNING_SECRET,
+)
 from tests.fakes.signing import sign
 
 ROOT: Final = Path(__file__).resolve().parents[2]
@@ -116,11 +122,13 @@ async def drive(
     concurrency: int,
     phase: str | None = None,
     before_cold: Callable[[], None] | None = None,
+    follow_ups: bool = False,
 ) -> Sent:
     """Send every item (signed before the clock starts), ``concurrency`` in flight.
 
     With ``phase`` each request tells the server's probe its phase and kind in
-    a header (``--profile``). A cold item is sent right after ``before_cold()`` committed a write (not
+    a header (``--profile``); with ``follow_ups`` the floor makes the Slack
+    calls that follow each request. A cold item is sent right after ``before_cold()`` committed a write (not
     timed). Answers are checked afterwards, so checking costs no time here.
     """
     signed: list[tuple[bytes, dict[str, str]]] = []
@@ -129,6 +137,8 @@ async def drive(
         headers = sign(body, SIGNING_SECRET)
         if phase is not None:
             headers[PHASE_HEADER] = f"{phase}|{item.label}"
+        if follow_ups:
+            headers[FOLLOW_UPS_HEADER] = "1"
         signed.append((body.encode(), headers))
     started = [0.0] * len(signed)
     latencies = [0.0] * len(signed)

@@ -21,6 +21,7 @@ from bench.ack.load import (
     Arrivals,
     Child,
     Run,
+    Sent,
     check_answer,
     drive,
     percentile,
@@ -260,7 +261,9 @@ class Batches:
                 self.report.runs.append(run)
         self._check(kind, mode, items, before, database_counts(self.database))
 
-    async def _round(self, run: Run, chunk: Sequence[Item], concurrency: int, mode: str) -> None:
+    async def _send(
+        self, run: Run, chunk: Sequence[Item], concurrency: int, mode: str, *, follow_ups: bool
+    ) -> Sent:
         server = run.server
         sent = await drive(
             self.session,
@@ -268,20 +271,35 @@ class Batches:
             server,
             chunk,
             concurrency=concurrency,
-            phase=mode if self.profiled else None,
+            phase=(mode if not follow_ups else f"{mode} follow-ups") if self.profiled else None,
             before_cold=self.writer.touch,
+            follow_ups=follow_ups,
         )
+        for i, (item, outcome) in enumerate(zip(chunk, sent.outcomes, strict=True)):
+            expect_blocks = server == "bot" and item.kind in ANSWERED_WITH_BLOCKS
+            if problem := check_answer(outcome, expect_blocks=expect_blocks):
+                run.errors.append(f"{server} {run.kind} {run.mode} #{run.count + i}: {problem}")
+        return sent
+
+    async def _round(self, run: Run, chunk: Sequence[Item], concurrency: int, mode: str) -> None:
+        """One server's turn: its acknowledgements, then its follow-ups.
+
+        The bot makes its follow-ups whatever happens; the floor makes them
+        only when asked, in a second pass whose acknowledgements aren't kept,
+        so that its acknowledgements stay those of an app that only acks.
+        """
+        server = run.server
+        has_follow_ups = any(item.follow_ups for item in chunk)
+        sent = await self._send(run, chunk, concurrency, mode, follow_ups=False)
         first = run.count
         run.latencies += sent.latencies
         run.parts += [item.kind for item in chunk]
         run.wall += sent.wall
-        for i, (item, outcome) in enumerate(zip(chunk, sent.outcomes, strict=True)):
-            expect_blocks = server == "bot" and item.kind in ANSWERED_WITH_BLOCKS
-            if problem := check_answer(outcome, expect_blocks=expect_blocks):
-                run.errors.append(f"{server} {run.kind} {run.mode} #{first + i}: {problem}")
-        expected = [key for item in chunk for key in item.follow_ups_for(server)]
-        if not expected:
+        if not has_follow_ups:
             return
+        if server == "floor":
+            sent = await self._send(run, chunk, concurrency, mode, follow_ups=True)
+        expected = [key for item in chunk for key in item.follow_ups_for(server)]
         missing = set(await self.arrivals.wait_for(server, expected))
         for i, item in enumerate(chunk):
             keys = item.follow_ups_for(server)

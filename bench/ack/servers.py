@@ -7,9 +7,12 @@
   answer is the fake's own.
 * ``bot``: ``start_bot`` in HTTP mode, as ``benefits-bot run`` starts it.
 * ``floor``: a bare Bolt ``AsyncApp`` behind the same aiohttp adapter whose
-  listeners ``ack()`` and then make the fewest Slack calls the same request
-  needs (the page through the response URL, the approval request to the
-  admin, the request message's update and the requester's DM), at once.
+  listeners only ``ack()``; when a request carries ``X-Bench-Follow-Ups: 1``
+  they then make the fewest Slack calls the same request needs (the page
+  through the response URL, the approval request to the admin, the request
+  message's update and the requester's DM), at once. The bench sends such
+  requests in a pass of their own, so the floor's acknowledgements stay the
+  bare minimum.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ BOT_TOKEN: Final = "xoxb-bench-0123456789"
 FLOOR_TOKEN: Final = "xoxb-bench-floor-0123456789"
 ARRIVALS_METHOD: Final = "bench.arrivals"
 READY: Final = "READY"
+FOLLOW_UPS_HEADER: Final = "X-Bench-Follow-Ups"
 ASKS_FOR: Final = re.compile(r"<@([A-Z0-9]+)> asks for")
 
 
@@ -139,7 +143,7 @@ async def serve_bot(args: argparse.Namespace, probe: Probe | None) -> None:
 
 
 async def serve_floor(args: argparse.Namespace, probe: Probe | None) -> None:
-    from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+    from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.blocks import ids
@@ -158,10 +162,15 @@ async def serve_floor(args: argparse.Namespace, probe: Probe | None) -> None:
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    async def on_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+    def follows_up(request: AsyncBoltRequest) -> bool:
+        return list(request.headers.get(FOLLOW_UPS_HEADER.lower(), [""]))[:1] == ["1"]
+
+    async def on_command(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, request: AsyncBoltRequest
+    ) -> None:
         await ack()
         text = str(command.get("text", ""))
-        if text.startswith("request "):
+        if follows_up(request) and text.startswith("request "):
             requester = command["user_id"]
             after_ack(
                 client.chat_postMessage(
@@ -169,8 +178,12 @@ async def serve_floor(args: argparse.Namespace, probe: Probe | None) -> None:
                 )
             )
 
-    async def on_page(ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_page(
+        ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond, request: AsyncBoltRequest
+    ) -> None:
         await ack()
+        if not follows_up(request):
+            return
         after_ack(
             respond(
                 replace_original=True, response_type="ephemeral", text=f"page {action['value']}"
@@ -188,9 +201,15 @@ async def serve_floor(args: argparse.Namespace, probe: Probe | None) -> None:
         )
 
     async def on_approve(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        request: AsyncBoltRequest,
     ) -> None:
         await ack()
+        if not follows_up(request):
+            return
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id", "")
         after_ack(decided(client, channel, str(message.get("ts", "")), str(action["value"])))
