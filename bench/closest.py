@@ -40,19 +40,21 @@ from typing import Final
 
 import aiohttp
 
-from bench.ack import (
-    EVENTS_PATH,
-    REQUEST_TIMEOUT,
-    Child,
-    Outcome,
-    Plan,
-    drive,
-    inventory_data,
-    out,
-    user_id,
-    wait_healthy,
-)
+from bench.ack.load import EVENTS_PATH, REQUEST_TIMEOUT, Child, Outcome, drive, wait_healthy
+from bench.ack.plan import Item, Plan, inventory_data, user_id
+from bench.ack.run import out
 from tests.fakes.signing import slash_command_body
+
+
+async def send(
+    session: aiohttp.ClientSession, url: str, bodies: Sequence[str], *, concurrency: int
+) -> tuple[list[float], float, list[Outcome]]:
+    """Send ``bodies`` to the bot, ``concurrency`` in flight: latencies, wall time, answers."""
+    sent = await drive(
+        session, url, "bot", [Item("closest", body) for body in bodies], concurrency=concurrency
+    )
+    return sent.latencies, sent.wall, sent.outcomes
+
 
 CLOSEST_TARGET_MS: Final = 50.0
 RESOLVE_TARGET: Final = 2.0
@@ -173,7 +175,7 @@ async def resolve_figures(
 
 async def measure_help(path: Path, sizes: Sizes, workdir: Path, errors: list[str]) -> None:
     """``help``'s ack idle, then while 16 unmatched requests are in flight."""
-    from bench.ack import Report, _stop
+    from bench.ack.run import Report, _stop
 
     report = Report(Plan(1, 1, 0, 0, 1, 0, 1, ("list",)))
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
@@ -204,10 +206,10 @@ async def measure_help(path: Path, sizes: Sizes, workdir: Path, errors: list[str
 
         async def help_later() -> tuple[list[float], float, list[Outcome]]:
             await asyncio.sleep(0.002)  # the crowd is in
-            return await drive(session, url, [body("help")], concurrency=1)
+            return await send(session, url, [body("help")], concurrency=1)
 
         # warm-up: Bolt's auth.test, the name index, the thread
-        _, _, outcomes = await drive(
+        _, _, outcomes = await send(
             session, url, [body("help"), body("request qqqq-0 zzzz")], concurrency=1
         )
         check(outcomes, "warm-up")
@@ -216,13 +218,13 @@ async def measure_help(path: Path, sizes: Sizes, workdir: Path, errors: list[str
         crowded: list[float] = []
         unmatched: list[float] = []
         for round_number in range(sizes.help_rounds):
-            latencies, _, outcomes = await drive(session, url, [body("help")], concurrency=1)
+            latencies, _, outcomes = await send(session, url, [body("help")], concurrency=1)
             check(outcomes, "help idle")
             idle += latencies
             # the same crowd without lookups: 16 helps in flight
             crowd = [body("help") for _ in range(UNMATCHED_IN_FLIGHT)]
             (_, _, crowd_outcomes), (latencies, _, outcomes) = await asyncio.gather(
-                drive(session, url, crowd, concurrency=UNMATCHED_IN_FLIGHT), help_later()
+                send(session, url, crowd, concurrency=UNMATCHED_IN_FLIGHT), help_later()
             )
             check(crowd_outcomes, "crowd")
             check(outcomes, "help crowded")
@@ -232,7 +234,7 @@ async def measure_help(path: Path, sizes: Sizes, workdir: Path, errors: list[str
                 for i in range(UNMATCHED_IN_FLIGHT)
             ]
             (flood_latencies, _, flood_outcomes), (latencies, _, outcomes) = await asyncio.gather(
-                drive(session, url, flood, concurrency=UNMATCHED_IN_FLIGHT), help_later()
+                send(session, url, flood, concurrency=UNMATCHED_IN_FLIGHT), help_later()
             )
             check(outcomes, "help busy")
             busy += latencies
