@@ -10,6 +10,7 @@ change (:mod:`bot.services.notices`), and the delivery loop sends them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from slack_bolt.async_app import AsyncRespond
@@ -54,3 +55,29 @@ def answer(
 def refuse(services: Services, respond: AsyncRespond, error: DomainError) -> None:
     """Say why a click was refused, to the clicker only."""
     answer(services, respond, error_message(error), name="refusal")
+
+
+def answer_after_ack(
+    services: Services,
+    respond: AsyncRespond,
+    build: Callable[[], Awaitable[Message]],
+    *,
+    replace: bool = False,
+    name: str = "answer",
+) -> None:
+    """Build the answer after the acknowledgement went out, then send it to the clicker.
+
+    For answers that take a database read and rendering (a page of the list): the
+    click is acknowledged at once, and a refusal raised while building is answered
+    like any other (:func:`refuse`).
+    """
+
+    async def build_and_send() -> None:
+        try:
+            payload = await build()
+        except DomainError as error:
+            await respond(response_type="ephemeral", replace_original=False, **error_message(error))
+            return
+        await respond(response_type="ephemeral", replace_original=replace, **payload)
+
+    services.background.spawn(build_and_send(), name=name)

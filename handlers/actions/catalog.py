@@ -14,6 +14,7 @@ from bot.blocks.primitives import parse_page_value
 from bot.runtime.container import Services
 from handlers.commands.catalog import list_page
 from handlers.refusals import refusing_click, refusing_click_in_modal
+from handlers.replies import answer_after_ack
 
 
 @refusing_click
@@ -39,9 +40,12 @@ async def list_page_turned(
 ) -> None:
     await ack()
     category, number = parse_page_value(str(action.get("value", "")))
-    listing = await list_page(category, number, body["user"]["id"], services)
-    services.background.spawn(
-        respond(replace_original=True, response_type="ephemeral", **listing),
+    actor = body["user"]["id"]
+    answer_after_ack(
+        services,
+        respond,
+        lambda: list_page(category, number, actor, services),
+        replace=True,
         name="list page",
     )
 
