@@ -40,7 +40,7 @@ from bot.domain.events import (
 )
 from bot.domain.limits import USER_ID
 from bot.domain.model import Role
-from bot.domain.outbox import NewPing, ParamValue
+from bot.domain.outbox import NewPing, ParamValue, PingState
 from bot.services.core import EventBus
 from storage.unit_of_work import Store, UnitOfWork
 
@@ -64,6 +64,11 @@ UPDATES = frozenset({Notice.REQUEST_DECIDED_COPY, Notice.ACTIVATION_COMPLETED_CO
 def request_post_prefix(request_id: int) -> str:
     """The key prefix of every post of request ``request_id`` that shows its buttons."""
     return f"request:{request_id}:post"
+
+
+def activation_post_prefix(benefit_id: str) -> str:
+    """The keys of the messages that ask an admin to mark ``benefit_id`` active."""
+    return f"activation-requested:{benefit_id}:"
 
 
 def approval_reminder_prefix(request_id: int) -> str:
@@ -163,7 +168,8 @@ class NoticeService:
         await uow.outbox.enqueue(
             [
                 NewPing(
-                    key=f"activation-requested:{event.benefit.id}:{moment_key(activation.requested_at)}",
+                    key=activation_post_prefix(event.benefit.id)
+                    + moment_key(activation.requested_at),
                     recipient=target,
                     kind=Notice.ACTIVATION_REQUESTED.value,
                     params={
@@ -176,9 +182,19 @@ class NoticeService:
         )
 
     async def on_activation_completed(self, uow: UnitOfWork, event: ActivationCompleted) -> None:
-        """Show the outcome in the message it was marked active from."""
+        """Show the outcome in the message it was marked active from.
+
+        Which message that is comes from the form's hidden field, so it is checked
+        against the outbox: only a pending-activation message this bot posted for
+        this benefit is ever updated.
+        """
         ref = event.message
         if ref is None or not ref.channel or not ref.ts:
+            return
+        posted = await uow.outbox.with_prefix(
+            activation_post_prefix(event.benefit.id), state=PingState.SENT
+        )
+        if not any((p.channel, p.ts) == (ref.channel, ref.ts) for p in posted):
             return
         completed = event.activation.completed_at or event.activation.requested_at
         await uow.outbox.enqueue(

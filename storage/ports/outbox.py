@@ -83,6 +83,10 @@ class OutboxRepository(Protocol):
         """Queued pings whose key starts with ``prefix`` (not empty), by id."""
         ...
 
+    async def with_prefix(self, prefix: str, *, state: PingState) -> list[Ping]:
+        """Pings in ``state`` whose key starts with ``prefix`` (not empty), by id."""
+        ...
+
     async def get(self, ping_id: int) -> Ping | None: ...
 
     async def pings(self, *, state: PingState | None, offset: int, limit: int) -> list[Ping]:

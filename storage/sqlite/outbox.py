@@ -158,11 +158,14 @@ class SqliteOutbox(Area):
         return len(rows)
 
     async def queued_with_prefix(self, prefix: str) -> list[Ping]:
+        return await self.with_prefix(prefix, state=PingState.QUEUED)
+
+    async def with_prefix(self, prefix: str, *, state: PingState) -> list[Ping]:
         # A range on the (key, recipient) index: every key starting with ``prefix``.
         rows = self._rows(
             f"SELECT {PING_COLUMNS} FROM outbox WHERE key >= ? AND key < ? "
-            "AND state = 'queued' ORDER BY id",
-            (prefix, _after_prefix(prefix)),
+            "AND state = ? ORDER BY id",
+            (prefix, _after_prefix(prefix), state.value),
         )
         return [ping_of(r) for r in rows]
 

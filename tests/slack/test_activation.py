@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.blocks import ids
+from bot.blocks.activation import Origin
 from bot.domain.model import (
     Activation,
     ActivationStatus,
@@ -190,6 +191,51 @@ async def test_an_mpn_partner_admin_activates_a_technical_benefit_and_marks_it_a
     )
     assert "`1234567`" in call_text(details[0])
     assert "`SR-2026-42`" in call_text(details[0])
+
+
+async def test_a_mark_active_form_naming_another_message_updates_no_message(
+    ready: SlackHarness,
+) -> None:
+    """The form's hidden field says which message to update; a forged one that names a
+    message the bot posted for something else (here: an approval request) completes the
+    activation but updates nothing, since no pending activation was posted there."""
+    h = ready
+    post = await request_activation(h, SIG_CLOUD.id)
+    ack = await h.command(MEMBER, "request win11 for the lab")
+    assert "was sent" in ack.text, ack.text
+    await h.settle()
+    approval = [
+        c
+        for c in h.slack.calls_to("chat.postMessage", include_failed=False)
+        if any(b["action_id"] == ids.APPROVE for b in buttons(c.args))
+    ][-1]
+    await h.click(
+        ADMIN,
+        ids.MARK_ACTIVE,
+        SIG_CLOUD.id,
+        message={"ts": post.response["ts"]},
+        channel=post.response["channel"],
+    )
+    view = await opened_view(h, ids.ACTIVATION_VIEW)
+    forged = Origin(SIG_CLOUD.id, approval.response["channel"], approval.response["ts"]).dump()
+
+    done = await h.submit(
+        ADMIN,
+        ids.ACTIVATION_VIEW,
+        {
+            ids.ACCESS_ID_BLOCK: {ids.ACCESS_ID_INPUT: "1234567"},
+            ids.CONTRACT_ID_BLOCK: {ids.CONTRACT_ID_INPUT: "SR-2026-42"},
+        },
+        private_metadata=forged,
+    )
+
+    assert done.json["response_action"] == "update"
+    stored = await activation(h, SIG_CLOUD.id)
+    assert stored is not None
+    assert stored.status is ActivationStatus.ACTIVE
+    await h.settle()
+    assert h.slack.calls_to("chat.update") == [], h.slack.summary()
+    assert view["private_metadata"] != forged
 
 
 @pytest.mark.parametrize(

@@ -366,3 +366,19 @@ async def test_queued_with_prefix_finds_only_queued_keys_starting_with_it(store:
         await uow.outbox.cancel(first.id, reason="test")
         found = await uow.outbox.queued_with_prefix("request:1:")
     assert [(p.key, p.recipient) for p in found] == [("request:1:post", "U2")]
+
+
+async def test_with_prefix_finds_the_keys_starting_with_it_in_one_state(store: Store) -> None:
+    await queue(store, ping("activation-requested:sig:1", "C1"), ping("activation-requested:sig:2"))
+    await queue(store, ping("activation-requested:sigma:1"), ping("activation-requested:si"))
+    async with store.write() as uow:
+        [first, second] = await uow.outbox.with_prefix(
+            "activation-requested:sig:", state=PingState.QUEUED
+        )
+        assert await uow.outbox.mark_sent(first.id, at=at(1), channel="C1", ts="1.0001")
+        sent = await uow.outbox.with_prefix("activation-requested:sig:", state=PingState.SENT)
+        queued = await uow.outbox.with_prefix("activation-requested:sig:", state=PingState.QUEUED)
+    assert [(p.key, p.channel, p.ts) for p in sent] == [
+        ("activation-requested:sig:1", "C1", "1.0001")
+    ]
+    assert [p.id for p in queued] == [second.id]
