@@ -286,9 +286,13 @@ _BUILDERS: dict[str, Callable[[Params], Message]] = {
 }
 
 
+EVENT_TYPE = "benefits_reminder"
+
+
 def metadata(ping: Ping) -> dict[str, Any]:
-    """Slack message metadata naming the ping, so a sent message can be traced to it."""
+    """Slack message metadata naming the ping, so a sent message can be traced to it
+    (and found again: the delivery loop looks for it before sending a ping twice)."""
     return {
-        "event_type": "benefits_reminder",
+        "event_type": EVENT_TYPE,
         "event_payload": {"ping": ping.id, "key": ping.key, "kind": ping.kind},
     }

@@ -7,7 +7,10 @@ change (or the sweep) that causes it, under a unique ``(key, recipient)``: the
 key names what it is about, which item and which threshold
 (``expiry:offer:gtm-cosell:2026-03-31:7``), so the same message can never be
 queued twice. The delivery loop claims due pings with a lease, sends them, and
-records Slack's answer (the channel and ``ts`` of what it posted).
+records Slack's answer (the channel and ``ts`` of what it posted). Before each
+Slack call it records that a send began (``send_started_at``); a ping taken
+over with that mark set may already be in Slack, so it is looked for in the
+conversation (by the metadata naming it) before it is sent again.
 
 An update that refers to a post queued before it (``after_id``) is claimable
 only once that post is sent, and uses the post's channel and ``ts``; when the
@@ -71,3 +74,6 @@ class Ping:
     channel: str | None = None
     ts: str | None = None
     after_id: int | None = None
+    # When a send to Slack began that was never recorded (None: none did). Slack may
+    # have it, so whoever sends the ping next looks for it in the conversation first.
+    send_started_at: datetime | None = None

@@ -10,9 +10,18 @@ posted to the admins, or an update of every copy of a decided request.
   while pings wait here, and a crashed sender's lease simply runs out, after
   which another sender (or the restarted one) takes the ping.
 * **Sent means Slack said ok.** A ping is marked sent — with the channel and
-  ``ts`` Slack answered — only after the answer arrived. One ping is in
-  flight at a time, so a kill can leave at most one ping sent but unrecorded:
-  the only way a ping is ever sent twice.
+  ``ts`` Slack answered — only after the answer arrived.
+* **Never twice: read back before sending again.** Before each Slack call the
+  ping is marked as being sent (``send_started_at``, one small write, and only
+  by the sender still holding its lease). A kill or a lost answer (a timeout)
+  can leave a message in Slack that was never recorded; whoever sends that
+  ping next finds the mark and first looks for the message in the
+  conversation (``conversations.history`` from shortly before the mark, with
+  the message metadata naming the ping; a DM's channel from
+  ``conversations.open``). Found: it is recorded with Slack's ``ts``, and
+  nothing is posted. An update is looked for the same way, as the metadata
+  its message carries after it. A conversation that can't be read (the app
+  installed without the history scopes) falls back to sending.
 * **In order per message.** An update waits in the outbox until the post it
   updates is sent (storage does not hand it out before), then uses the
   ``ts`` that post recorded. Pings to one channel go in the order claimed.
@@ -33,6 +42,7 @@ tells them when the loop has found nothing more to send.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import os
 import secrets
@@ -41,7 +51,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -49,7 +59,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.reminders import metadata
+from bot.blocks.reminders import EVENT_TYPE, metadata
 from bot.domain.outbox import Ping, PingState
 from bot.runtime.notices import Outgoing, Skip, reminder
 from bot.services.notices import Notice
@@ -90,6 +100,26 @@ PERMANENT_ERRORS = frozenset(
 UPDATED_LATER = frozenset({Notice.APPROVAL_REQUEST.value, Kind.APPROVAL_WAITING.value})
 PACING_MARGIN = 0.005  # seconds: never ask Slack a hair before a token is back
 DEFAULT_RETRY_AFTER = 1.0
+# Looking for a message whose send began at ``send_started_at`` (by this host's clock;
+# Slack's ``ts`` is Slack's): from a minute before (clocks apart) to ten minutes after
+# (one call times out after 30 s), newest first, a bounded number of pages.
+LOOK_BACK_BEFORE = timedelta(minutes=1)
+LOOK_BACK_AFTER = timedelta(minutes=10)
+LOOK_BACK_PAGE = 200
+LOOK_BACK_PAGES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The message a ping became, found in the conversation."""
+
+    channel: str
+    ts: str
+
+
+class LookBack(enum.Enum):
+    SEND = "send"  # not in Slack (or no way to tell): send it
+    DEFERRED = "deferred"  # couldn't look now; the ping was handed to a later attempt
 
 
 async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
@@ -154,6 +184,8 @@ class DeliveryStats:
     cancelled: int = 0
     ratelimited: int = 0
     duplicates_avoided: int = 0
+    found_in_slack: int = 0  # sent before a crash or a lost answer; recorded, not sent again
+    unverified: int = 0  # sent again without knowing (the conversation couldn't be read)
 
 
 class Delivery:
@@ -192,6 +224,7 @@ class Delivery:
         self._next_renew = monotonic() + self._renew_every
         self._wake = asyncio.Event()
         self._stopping = False
+        self._dm_channels: dict[str, str] = {}  # user ID → DM channel ID (for looking back)
         self._claims = 0  # claims started
         self._found_nothing = 0  # the last claim that found nothing while nothing was held
         self._looked = asyncio.Event()
@@ -349,6 +382,22 @@ class Delivery:
             await self._reminders.skip(ping, reason=outgoing.reason)
             self.stats.cancelled += 1
             return
+        if ping.send_started_at is not None:
+            # A send began before and was never recorded: Slack may have it already.
+            found = await self._look_back(ping, outgoing)
+            if found is LookBack.DEFERRED:
+                return
+            if isinstance(found, Found):
+                self.stats.found_in_slack += 1
+                log.info("reminder %d was already in Slack; recorded, not sent again", ping.id)
+                await self._record(ping, outgoing, found.channel, found.ts)
+                return
+            # Not in Slack: if Slack turns this send away (429), don't look again.
+            ping = replace(ping, send_started_at=None)
+        if not await self._reminders.send_started(ping, owner=self.owner):
+            self.stats.duplicates_avoided += 1
+            log.warning("reminder %d is no longer this sender's to send", ping.id)
+            return
         try:
             if outgoing.method == "chat.update":
                 response = await self._client.chat_update(
@@ -371,6 +420,9 @@ class Delivery:
         self._pacer.took(ping.recipient)
         channel = str(response.get("channel") or outgoing.channel)
         ts = str(response.get("ts") or outgoing.ts)
+        await self._record(ping, outgoing, channel, ts)
+
+    async def _record(self, ping: Ping, outgoing: Outgoing, channel: str, ts: str) -> None:
         if await self._reminders.delivered(ping, channel=channel, ts=ts, final=outgoing.final):
             self.stats.sent += 1
             if ping.kind in UPDATED_LATER and not outgoing.final:
@@ -380,6 +432,75 @@ class Delivery:
         else:  # someone else finished it while our lease had run out
             self.stats.duplicates_avoided += 1
             log.warning("reminder %d was already recorded by another sender", ping.id)
+
+    async def _look_back(self, ping: Ping, outgoing: Outgoing) -> Found | LookBack:
+        """Look for the message ``ping`` became in its conversation (see the module doc)."""
+        try:
+            if outgoing.method == "chat.update":
+                # The message is known; after the update it carries this ping's metadata.
+                response = await self._client.conversations_history(
+                    channel=outgoing.channel,
+                    oldest=outgoing.ts,
+                    latest=outgoing.ts,
+                    inclusive=True,
+                    include_all_metadata=True,
+                    limit=1,
+                )
+                if any(_names(m, ping) for m in response.get("messages") or []):
+                    return Found(outgoing.channel, outgoing.ts)
+                return LookBack.SEND
+            return await self._find_post(ping, await self._conversation(outgoing.channel))
+        except SlackApiError as error:
+            code = str(error.response.get("error") or "unknown_error")
+            if error.response.status_code == 429 or code == "ratelimited":
+                await self._refused(ping, error)
+                return LookBack.DEFERRED
+            # E.g. missing_scope: the app was installed before it asked to read history.
+            self.stats.unverified += 1
+            log.warning("can't look for reminder %d in Slack (%s); sending it", ping.id, code)
+            return LookBack.SEND
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            self._pacer.took(ping.recipient)
+            await self._failed(ping, type(error).__name__, permanent=False)
+            return LookBack.DEFERRED
+
+    async def _conversation(self, channel: str) -> str:
+        """The conversation ID of ``channel``; a user ID's is their DM with the bot."""
+        if channel[:1] not in ("U", "W"):
+            return channel
+        if channel not in self._dm_channels:
+            response = await self._client.conversations_open(users=channel)
+            self._dm_channels[channel] = str(response["channel"]["id"])
+        return self._dm_channels[channel]
+
+    async def _find_post(self, ping: Ping, channel: str) -> Found | LookBack:
+        assert ping.send_started_at is not None
+        oldest = (ping.send_started_at - LOOK_BACK_BEFORE).timestamp()
+        latest = (ping.send_started_at + LOOK_BACK_AFTER).timestamp()
+        cursor: str | None = None
+        for _ in range(LOOK_BACK_PAGES):
+            response = await self._client.conversations_history(
+                channel=channel,
+                oldest=f"{oldest:.6f}",
+                latest=f"{latest:.6f}",
+                inclusive=True,
+                include_all_metadata=True,
+                limit=LOOK_BACK_PAGE,
+                cursor=cursor,
+            )
+            for message in response.get("messages") or []:
+                if _names(message, ping):
+                    return Found(channel, str(message["ts"]))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not response.get("has_more") or cursor is None:
+                return LookBack.SEND
+        self.stats.unverified += 1
+        log.warning(
+            "looked through %d messages for reminder %d without reaching its time; sending it",
+            LOOK_BACK_PAGES * LOOK_BACK_PAGE,
+            ping.id,
+        )
+        return LookBack.SEND
 
     async def _refused(self, ping: Ping, error: SlackApiError) -> None:
         response = error.response
@@ -404,6 +525,19 @@ class Delivery:
         else:
             self.stats.retried += 1
             log.info("reminder %d failed (%s); retrying later", ping.id, error)
+
+
+def _names(message: Any, ping: Ping) -> bool:
+    """Whether a message from ``conversations.history`` carries ``ping``'s metadata."""
+    found = message.get("metadata") if isinstance(message, dict) else None
+    if not isinstance(found, dict) or found.get("event_type") != EVENT_TYPE:
+        return False
+    payload = found.get("event_payload")
+    return (
+        isinstance(payload, dict)
+        and str(payload.get("ping")) == str(ping.id)
+        and payload.get("key") == ping.key
+    )
 
 
 def _retry_after(headers: Any) -> float:

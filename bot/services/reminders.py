@@ -478,6 +478,16 @@ class ReminderService:
                 return "the activation is no longer pending"
         return None
 
+    async def send_started(self, ping: Ping, *, owner: str) -> bool:
+        """Record that ``owner`` is about to send the ping to Slack; False when it
+        may not (no longer queued, or another sender holds it now).
+
+        Whoever takes the ping over after a crash then finds this mark and
+        looks for the message in Slack before sending it again.
+        """
+        async with self._store.write() as uow:
+            return await uow.outbox.mark_send_started(ping.id, owner=owner, at=self._clock.now())
+
     async def delivered(self, ping: Ping, *, channel: str, ts: str, final: bool = False) -> bool:
         """Record that Slack accepted the ping; False when it was no longer queued.
 

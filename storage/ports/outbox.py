@@ -50,6 +50,13 @@ class OutboxRepository(Protocol):
         """Give up ``owner``'s leases (not an attempt); ``due_at`` postpones them."""
         ...
 
+    async def mark_send_started(self, ping_id: int, *, owner: str, at: datetime) -> bool:
+        """Record that a send of the ping to Slack begins ``at`` (the last such moment).
+
+        False (and nothing changed) unless it is queued and leased to ``owner``.
+        """
+        ...
+
     async def mark_sent(self, ping_id: int, *, at: datetime, channel: str, ts: str) -> bool:
         """Queued → sent, with where Slack put it; False when it was not queued."""
         ...

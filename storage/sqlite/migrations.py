@@ -255,6 +255,11 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE outbox ADD COLUMN after_id INTEGER REFERENCES outbox (id);
     CREATE INDEX outbox_by_after ON outbox (after_id) WHERE after_id IS NOT NULL;
     """,
+    # 7: a send is recorded as started before the Slack call, so whoever takes the row
+    # over after a crash reads the conversation back before sending it again.
+    """
+    ALTER TABLE outbox ADD COLUMN send_started_at TEXT;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -72,7 +72,7 @@ ACTIVATION_COLUMNS: Final = (
 
 PING_COLUMNS: Final = (
     "id, key, recipient, kind, params, state, created_at, due_at, attempts, last_error, "
-    "claimed_by, claimed_until, sent_at, channel, ts, after_id"
+    "claimed_by, claimed_until, sent_at, channel, ts, after_id, send_started_at"
 )
 CHUNK: Final = 500  # ids per statement, well under SQLite's limit on parameters
 
@@ -202,6 +202,7 @@ def ping_of(r: Row) -> Ping:
         channel=r[13],
         ts=r[14],
         after_id=r[15],
+        send_started_at=opt_dt(r[16]),
     )
 
 

@@ -117,7 +117,9 @@ async def test_post_message_from_sdk_is_recorded_with_decoded_blocks(
     response = await client.chat_postMessage(channel="U123", text="Hello", blocks=blocks)
 
     assert response["channel"] == "D123"
-    assert response["ts"] == "1700000000.000100"
+    seconds, fraction = response["ts"].split(".")
+    assert len(fraction) == 6
+    assert abs(int(seconds) - time.time()) < 60
     assert response["message"]["blocks"] == blocks
     [call] = slack.calls_to("chat.postMessage")
     assert call.args == {"channel": "U123", "text": "Hello", "blocks": blocks}
@@ -160,6 +162,99 @@ async def test_params_methods_arrive_as_query_strings_with_string_values(
     [call] = slack.calls_to("conversations.open")
     assert call.http_verb == "POST"
     assert call.args == {"users": "U42", "return_im": "1"}
+
+
+async def test_a_post_to_a_user_id_lands_in_the_dm_that_conversations_open_names(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    posted = await client.chat_postMessage(channel="U42", text="hi")
+    opened = await client.conversations_open(users="U42")
+    again = await client.conversations_open(users="U42")
+
+    assert posted["channel"] == opened["channel"]["id"] == again["channel"]["id"] == "D42"
+    history = await client.conversations_history(channel="D42")
+    assert [m["ts"] for m in history["messages"]] == [posted["ts"]]
+    assert [m["text"] for m in slack.messages("U42")] == ["hi"]
+
+
+async def test_history_is_newest_first_with_metadata_only_when_asked_for(
+    client: AsyncWebClient,
+) -> None:
+    meta = {"event_type": "benefits_reminder", "event_payload": {"ping": 7, "key": "k"}}
+    first = await client.chat_postMessage(channel="C1", text="a", metadata=meta)
+    second = await client.chat_postMessage(channel="C1", text="b")
+    await client.chat_postMessage(channel="C2", text="elsewhere")
+
+    plain = await client.conversations_history(channel="C1")
+    full = await client.conversations_history(channel="C1", include_all_metadata=True)
+
+    assert [m["text"] for m in plain["messages"]] == ["b", "a"]
+    assert all("metadata" not in m for m in plain["messages"])
+    assert [m.get("metadata") for m in full["messages"]] == [None, meta]
+    assert [m["ts"] for m in full["messages"]] == [second["ts"], first["ts"]]
+    assert full["has_more"] is False
+    assert full["response_metadata"]["next_cursor"] == ""
+
+
+async def test_history_pages_with_a_cursor_within_oldest_and_latest(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    stamps = [(await client.chat_postMessage(channel="C1", text=str(n)))["ts"] for n in range(7)]
+
+    inside = await client.conversations_history(channel="C1", oldest=stamps[1], latest=stamps[5])
+    assert [m["ts"] for m in inside["messages"]] == stamps[4:1:-1]  # both ends left out
+    inclusive = await client.conversations_history(
+        channel="C1", oldest=stamps[1], latest=stamps[5], inclusive=True
+    )
+    assert [m["ts"] for m in inclusive["messages"]] == stamps[5:0:-1]
+
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = await client.conversations_history(
+            channel="C1", oldest=stamps[1], inclusive=True, limit=2, cursor=cursor
+        )
+        pages += 1
+        seen += [m["ts"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not page["has_more"]:
+            assert cursor == ""
+            break
+    assert seen == stamps[:0:-1]  # six messages, newest first, none twice
+    assert pages == 3
+    [call, *_] = slack.calls_to("conversations.history")
+    assert call.http_verb == "GET"
+
+
+async def test_history_shows_updates_and_forgets_deleted_messages(client: AsyncWebClient) -> None:
+    first = {"event_type": "benefits_reminder", "event_payload": {"ping": 1, "key": "post"}}
+    later = {"event_type": "benefits_reminder", "event_payload": {"ping": 2, "key": "update"}}
+    kept = await client.chat_postMessage(channel="C1", text="pending", metadata=first)
+    gone = await client.chat_postMessage(channel="C1", text="bye")
+
+    await client.chat_update(channel="C1", ts=kept["ts"], text="approved", metadata=later)
+    await client.chat_delete(channel="C1", ts=gone["ts"])
+
+    history = await client.conversations_history(channel="C1", include_all_metadata=True)
+    [message] = history["messages"]
+    assert (message["ts"], message["text"], message["metadata"]) == (kept["ts"], "approved", later)
+
+
+async def test_a_stalled_call_is_carried_out_but_answered_only_when_released(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    slack.stall_next("chat.postMessage")
+    posting = asyncio.create_task(client.chat_postMessage(channel="C1", text="in flight"))
+    [call] = await slack.wait_for("chat.postMessage")
+
+    assert not posting.done()  # Slack has it; the caller hasn't heard back
+    assert [m["ts"] for m in slack.messages("C1")] == [call.response["ts"]]
+    slack.release_stalled()
+    answer = await asyncio.wait_for(posting, 5)
+    assert answer["ts"] == call.response["ts"]
+    after = await client.chat_postMessage(channel="C1", text="answered at once")
+    assert after["ok"]
 
 
 async def test_users_info_answers_registered_users_and_locale_only_on_request(

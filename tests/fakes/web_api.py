@@ -3,15 +3,24 @@
 Point the bot at ``slack.api_url`` (``SLACK_API_URL`` / ``AsyncWebClient(base_url=...)``).  The
 fake accepts what slack-sdk really sends: JSON bodies (chat.*, views.*), form bodies, and
 query-string parameters (slack-sdk's ``params=`` - e.g. conversations.open, auth.test,
-apps.connections.open - go into the URL of a POST with an empty body; users.info and
-users.lookupByEmail are GETs).  Form and query values are always strings, so booleans arrive
-as ``"1"``/``"0"``.
+apps.connections.open - go into the URL of a POST with an empty body; users.info,
+users.lookupByEmail and conversations.history are GETs).  Form and query values are always
+strings, so booleans arrive as ``"1"``/``"0"``.
+
+Messages it accepted are kept per conversation (a post to a user ID lands in their DM,
+``D`` + the rest of the ID, the channel conversations.open answers for them), updated by
+chat.update and removed by chat.delete, and served by conversations.history newest first,
+with ``oldest``/``latest``/``inclusive``, ``limit`` and cursor paging, and their metadata
+only when ``include_all_metadata`` is asked for.  A message's ``ts`` follows ``wall``
+(Unix seconds, the real time unless a test passes its own), one microsecond apart at least.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import copy
 import hashlib
 import json
 import math
@@ -110,6 +119,7 @@ class FakeSlackWebApi(LoopbackServer):
         require_token: bool = True,
         reject_invalid_blocks: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
         self.bot_user_id = bot_user_id
@@ -121,6 +131,7 @@ class FakeSlackWebApi(LoopbackServer):
         self.require_token = require_token
         self.reject_invalid_blocks = reject_invalid_blocks
         self.clock = clock
+        self.wall = wall
         self.calls: list[RecordedCall] = []
         self.violations: list[str] = []
         self.ratelimited_count = 0
@@ -130,7 +141,10 @@ class FakeSlackWebApi(LoopbackServer):
         self._disconnects: dict[str, int] = {}
         self._rejected_tokens: dict[str, str] = {}
         self._rate_limits: dict[str, _TokenBucket] = {}
-        self._ts_counter = 0
+        self._last_ts = 0  # microseconds
+        self._messages: dict[str, list[dict[str, Any]]] = {}  # channel → messages, by ts
+        self._stalls: dict[str, int] = {}
+        self._released = asyncio.Event()
         self._view_counter = 0
         self._views_by_external_id: dict[str, str] = {}
         self._changed = asyncio.Condition()
@@ -239,10 +253,22 @@ class FakeSlackWebApi(LoopbackServer):
         error. Dropped calls are not recorded (Slack never saw them)."""
         self._disconnects[method] = self._disconnects.get(method, 0) + times
 
+    def stall_next(self, method: str, times: int = 1) -> None:
+        """Carry out the next ``times`` calls of ``method`` (recorded, the message kept)
+        but hold their answers until :meth:`release_stalled` or the fake stops: Slack
+        accepted the call and the caller never heard back (a lost answer, or a caller
+        that died waiting)."""
+        self._stalls[method] = self._stalls.get(method, 0) + times
+
+    def release_stalled(self) -> None:
+        """Send the answers held by :meth:`stall_next`."""
+        self._released.set()
+
     def clear_failures(self) -> None:
-        """Forget the injected failures and dropped connections still pending."""
+        """Forget the injected failures, dropped connections and stalls still pending."""
         self._failures.clear()
         self._disconnects.clear()
+        self._stalls.clear()
 
     def rate_limit(self, method: str, per_channel_per_second: float = 1.0, burst: int = 3) -> None:
         """Enable a token bucket per ``channel`` argument: past it, answer 429 + Retry-After."""
@@ -383,6 +409,13 @@ class FakeSlackWebApi(LoopbackServer):
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         return None
 
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages kept in ``channel`` (a user ID means their DM), oldest first."""
+        return copy.deepcopy(self._messages.get(self._channel(channel), []))
+
+    async def _before_stop(self) -> None:
+        self._released.set()
+
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if self._disconnects.get(method, 0) > 0:
@@ -390,6 +423,9 @@ class FakeSlackWebApi(LoopbackServer):
             assert request.transport is not None
             request.transport.abort()
             return web.Response(status=503)  # never written: the connection is gone
+        stalled = self._stalls.get(method, 0) > 0
+        if stalled:
+            self._stalls[method] -= 1
         args, token = await self._read_args(request)
         violations = self._check_blocks(method, args)
         self.violations.extend(violations)
@@ -405,6 +441,10 @@ class FakeSlackWebApi(LoopbackServer):
             body = {"ok": False, "error": error, "errors": violations}
         else:
             status, body = 200, self._answer(method, args, token)
+        if stalled:
+            await self._record_call(request, method, args, token, status, body)
+            await self._released.wait()
+            return web.json_response(body, status=status, headers=headers)
         return await self._respond(request, method, args, token, status, body, headers)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
@@ -440,6 +480,18 @@ class FakeSlackWebApi(LoopbackServer):
         body: dict[str, Any],
         headers: dict[str, str],
     ) -> web.Response:
+        await self._record_call(request, method, args, token, status, body)
+        return web.json_response(body, status=status, headers=headers)
+
+    async def _record_call(
+        self,
+        request: web.Request,
+        method: str,
+        args: dict[str, Any],
+        token: str | None,
+        status: int,
+        body: dict[str, Any],
+    ) -> None:
         if status == 429:
             self.ratelimited_count += 1
         await self._record(
@@ -455,7 +507,6 @@ class FakeSlackWebApi(LoopbackServer):
                 at=self.clock(),
             )
         )
-        return web.json_response(body, status=status, headers=headers)
 
     def _token_error(self, method: str, token: str | None) -> str | None:
         if not self.require_token or method in TOKENLESS_METHODS:
@@ -474,9 +525,8 @@ class FakeSlackWebApi(LoopbackServer):
     # -- answers ------------------------------------------------------------------------------
 
     def _next_ts(self) -> str:
-        self._ts_counter += 1
-        micros = self._ts_counter * 100
-        return f"{1700000000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+        self._last_ts = max(round(self.wall() * 1_000_000), self._last_ts + 1)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     def _next_view_id(self) -> str:
         self._view_counter += 1
@@ -541,12 +591,10 @@ class FakeSlackWebApi(LoopbackServer):
         if not self._has_content(args):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
-        return {
-            "ok": True,
-            "channel": self._channel(args["channel"]),
-            "ts": ts,
-            "message": self._message(args, ts),
-        }
+        channel = self._channel(args["channel"])
+        message = self._message(args, ts)
+        self._messages.setdefault(channel, []).append(copy.deepcopy(message))
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
@@ -563,12 +611,20 @@ class FakeSlackWebApi(LoopbackServer):
         if not args.get("ts"):
             return {"ok": False, "error": "message_not_found"}
         ts = str(args["ts"])
+        channel = self._channel(args["channel"])
+        message = self._message(args, ts)
+        kept = self._messages.get(channel, [])
+        for i, old in enumerate(kept):
+            if old["ts"] == ts:  # a message it never saw (posted elsewhere) is answered too
+                if "metadata" not in message and "metadata" in old:
+                    message["metadata"] = old["metadata"]
+                kept[i] = copy.deepcopy(message)
         return {
             "ok": True,
-            "channel": self._channel(args["channel"]),
+            "channel": channel,
             "ts": ts,
             "text": args.get("text", ""),
-            "message": self._message(args, ts),
+            "message": message,
         }
 
     def _m_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -576,7 +632,48 @@ class FakeSlackWebApi(LoopbackServer):
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("ts"):
             return {"ok": False, "error": "message_not_found"}
-        return {"ok": True, "channel": self._channel(args["channel"]), "ts": str(args["ts"])}
+        channel = self._channel(args["channel"])
+        kept = self._messages.get(channel, [])
+        kept[:] = [m for m in kept if m["ts"] != str(args["ts"])]
+        return {"ok": True, "channel": channel, "ts": str(args["ts"])}
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        try:
+            oldest = _micros(args.get("oldest"), 0)
+            latest = _micros(args.get("latest"), 2**62)
+            limit = min(max(int(args.get("limit") or 100), 1), 999)
+            before = latest + 1 if _flag(args.get("inclusive")) else latest
+            if args.get("cursor"):
+                before = min(before, int(base64.b64decode(str(args["cursor"])).split(b":")[1]))
+        except (ValueError, IndexError):
+            return {"ok": False, "error": "invalid_arguments"}
+        after = oldest - 1 if _flag(args.get("inclusive")) else oldest
+        newest_first = [
+            m
+            for m in reversed(self._messages.get(channel, []))
+            if after < _micros(m["ts"], 0) < before
+        ]
+        page, more = newest_first[:limit], len(newest_first) > limit
+        with_metadata = _flag(args.get("include_all_metadata"))
+        messages = [
+            {k: copy.deepcopy(v) for k, v in m.items() if with_metadata or k != "metadata"}
+            for m in page
+        ]
+        cursor = ""
+        if more:
+            cursor = base64.b64encode(f"next_ts:{_micros(page[-1]['ts'], 0)}".encode()).decode()
+        return {
+            "ok": True,
+            "messages": messages,
+            "has_more": more,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": cursor},
+        }
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("channel"):
@@ -670,3 +767,16 @@ class FakeSlackWebApi(LoopbackServer):
         if not args.get("user_id"):
             return {"ok": False, "error": "invalid_arguments"}
         return self._view_answer(args, self._next_view_id(), home=True)
+
+
+def _flag(value: Any) -> bool:
+    """A boolean argument as slack-sdk sends it in a query or form ("1"/"true") or JSON."""
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _micros(ts: Any, default: int) -> int:
+    """A Slack ``ts`` ("1700000000.000100") in whole microseconds; ``default`` when absent."""
+    if ts is None or ts == "":
+        return default
+    seconds, _, fraction = str(ts).partition(".")
+    return int(seconds) * 1_000_000 + int((fraction + "000000")[:6])

@@ -12,9 +12,10 @@ changes nothing and the spacing of the recorded calls is exact.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -317,3 +318,109 @@ def test_the_pacer_allows_a_burst_then_one_message_per_interval() -> None:
 
 def _key(call: RecordedCall) -> str:
     return str(call.args["metadata"]["event_payload"]["key"])
+
+
+# -- never twice: a send that may have reached Slack is looked for first ------------------
+
+
+def now_clock() -> FakeClock:
+    """The outbox's clock at the real time, as Slack's ``ts`` are (the fake's follow it)."""
+    return FakeClock(datetime.now(UTC))
+
+
+async def test_a_post_slack_accepted_before_its_sender_died_is_recorded_and_never_posted_again(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = now_clock()
+    [key] = await queue(store, clock, users=1, each=1)
+    slack.stall_next("chat.postMessage")  # Slack takes the post; its answer never arrives
+    first = make(store, client, clock)
+    sending = asyncio.create_task(first.run())
+    [accepted] = await slack.wait_for("chat.postMessage")
+    sending.cancel()  # the sender dies before it could record Slack's answer
+    with contextlib.suppress(asyncio.CancelledError):
+        await sending
+    [ping] = await all_pings(store)
+    assert (ping.state, ping.send_started_at) == (PingState.QUEUED, clock.now())
+
+    second = make(store, client, clock)
+    assert (await second.drain(timeout=10)).sent == 0  # the dead sender's lease still holds it
+    clock.advance(timedelta(seconds=61))  # the lease (60 s) runs out
+    stats = await second.drain(timeout=10)
+
+    assert (stats.found_in_slack, stats.sent, stats.unverified) == (1, 1, 0)
+    assert delivered_keys(slack) == Counter([key])  # posted once, by the dead sender
+    [sent] = await all_pings(store)
+    assert (sent.state, sent.channel, sent.ts) == (
+        PingState.SENT,
+        accepted.response["channel"],
+        accepted.response["ts"],
+    )
+    [opened] = slack.calls_to("conversations.open")
+    assert opened.args["users"] == "U0000"  # the DM's channel, to read it
+    [looked] = slack.calls_to("conversations.history")
+    assert looked.args["channel"] == "D0000"
+    assert looked.args["include_all_metadata"] == "1"
+    assert float(looked.args["oldest"]) <= float(accepted.response["ts"])
+
+
+async def test_a_post_that_never_reached_slack_is_looked_for_then_posted_once(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = now_clock()
+    [key] = await queue(store, clock, users=1, each=1)
+    slack.disconnect_next("chat.postMessage")  # the connection drops; Slack never saw it
+    delivery = make(store, client, clock, rules=ReminderRules(backoff=timedelta(seconds=30)))
+    stats = await delivery.drain(timeout=10)
+    assert (stats.retried, stats.sent) == (1, 0)
+    assert slack.calls_to("chat.postMessage") == []
+    clock.advance(timedelta(seconds=30))
+
+    stats = await delivery.drain(timeout=10)
+
+    assert (stats.found_in_slack, stats.sent) == (0, 1)
+    assert len(slack.calls_to("conversations.history")) == 1  # looked, found nothing
+    assert delivered_keys(slack) == Counter([key])
+    [post] = slack.calls_to("chat.postMessage")
+    [sent] = await all_pings(store)
+    assert (sent.state, sent.ts) == (PingState.SENT, post.response["ts"])
+
+
+async def test_a_post_whose_answer_was_lost_in_a_timeout_is_found_and_not_posted_again(
+    store: SqliteStore, slack: FakeSlackWebApi
+) -> None:
+    clock = now_clock()
+    [key] = await queue(store, clock, users=1, each=1)
+    slack.stall_next("chat.postMessage")  # Slack posts it, the answer is late: a timeout
+    # As the bot's own delivery client: the session's timeout ends a call Slack doesn't answer.
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as session:
+        impatient = AsyncWebClient(
+            token=BOT_TOKEN, base_url=slack.api_url, session=session, retry_handlers=[], timeout=1
+        )
+        delivery = make(store, impatient, clock, rules=ReminderRules(backoff=timedelta(seconds=30)))
+        stats = await delivery.drain(timeout=10)
+        assert (stats.retried, stats.sent) == (1, 0)  # a timeout: maybe sent, maybe not
+        clock.advance(timedelta(seconds=30))
+        stats = await delivery.drain(timeout=10)
+    assert (stats.found_in_slack, stats.sent) == (1, 1)
+    assert delivered_keys(slack) == Counter([key])
+    [post] = slack.calls_to("chat.postMessage")
+    [sent] = await all_pings(store)
+    assert (sent.state, sent.ts, sent.attempts) == (PingState.SENT, post.response["ts"], 2)
+
+
+async def test_an_app_that_may_not_read_history_sends_again_rather_than_never(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = now_clock()
+    [key] = await queue(store, clock, users=1, each=1)
+    slack.disconnect_next("chat.postMessage")
+    slack.fail_next("conversations.history", error="missing_scope", status=200)
+    delivery = make(store, client, clock, rules=ReminderRules(backoff=timedelta(seconds=30)))
+    await delivery.drain(timeout=10)
+    clock.advance(timedelta(seconds=30))
+
+    stats = await delivery.drain(timeout=10)
+
+    assert (stats.unverified, stats.sent) == (1, 1)
+    assert delivered_keys(slack) == Counter([key])

@@ -50,7 +50,12 @@ def test_the_manifest_asks_for_the_scopes_the_bot_uses_and_no_more(
     manifest: dict[str, Any],
 ) -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "users:read", "users:read.email"}
+    posting = {"commands", "chat:write", "users:read", "users:read.email"}
+    # conversations.history in the admin channel (public: channels, private: groups) and
+    # in DMs, whose channel conversations.open (im:write) names: read back before a
+    # message is sent a second time, never for anything else.
+    reading_back = {"channels:history", "groups:history", "im:history", "im:write"}
+    assert scopes == posting | reading_back
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert "socket_mode_enabled" in manifest["settings"]

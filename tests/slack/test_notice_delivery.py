@@ -7,6 +7,8 @@ The real services queue what a change owes; a :class:`Delivery` with the real
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -273,3 +275,38 @@ async def test_a_pending_activation_completed_before_its_post_went_out_is_not_po
     async with store.read() as uow:
         pings = await uow.outbox.pings(state=PingState.CANCELLED, offset=0, limit=10)
     assert [p.kind for p in pings] == [Notice.ACTIVATION_REQUESTED]
+
+
+async def test_an_update_slack_applied_before_its_sender_died_is_recorded_not_sent_again(
+    services: Services,
+    client: AsyncWebClient,
+    slack: FakeSlackWebApi,
+    clock: FakeClock,
+    store: SqliteStore,
+) -> None:
+    created = await services.requests.request_benefit(MEMBER, WIN11.id, "for the lab")
+    await delivery(services, client).drain(timeout=10)
+    await services.requests.approve(ADMIN, created.request.id)
+    slack.stall_next("chat.update")  # Slack updates the copy; the answer never arrives
+    first = delivery(services, client)
+    sending = asyncio.create_task(first.run())
+    [applied] = await slack.wait_for("chat.update")
+    sending.cancel()  # the sender dies before recording it
+    with contextlib.suppress(asyncio.CancelledError):
+        await sending
+    clock.advance(timedelta(seconds=61))  # its lease runs out
+
+    stats = await delivery(services, client).drain(timeout=10)
+
+    assert stats.found_in_slack == 1
+    updates = calls(slack, Notice.REQUEST_DECIDED_COPY)
+    refs = await services.requests.request_messages(created.request.id)
+    assert sorted((u.args["channel"], u.args["ts"]) for u in updates) == sorted(
+        (r.channel, r.ts) for r in refs
+    )  # each copy updated once: the one Slack had applied was not sent again
+    [looked] = slack.calls_to("conversations.history")
+    assert looked.args["channel"] == applied.args["channel"]
+    assert looked.args["oldest"] == looked.args["latest"] == applied.args["ts"]
+    async with store.read() as uow:
+        pings = await uow.outbox.pings(state=PingState.QUEUED, offset=0, limit=10)
+    assert pings == []

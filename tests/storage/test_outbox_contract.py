@@ -181,6 +181,29 @@ async def test_a_sent_ping_records_where_slack_put_it_and_is_not_claimed_again(
     assert await claim(store, B, at(60)) == []
 
 
+async def test_a_started_send_is_recorded_only_by_the_lease_holder_and_handed_to_the_next(
+    store: Store,
+) -> None:
+    await queue(store, ping("k1"))
+    [p] = await claim(store, A, T0)
+    assert p.send_started_at is None  # never sent: nothing to look for
+    async with store.write() as uow:
+        assert not await uow.outbox.mark_send_started(p.id, owner=B, at=at(1))
+        assert await uow.outbox.mark_send_started(p.id, owner=A, at=at(1))
+    # A dies before recording Slack's answer; B takes the ping over after the lease.
+    [again] = await claim(store, B, at(3))
+    assert again.send_started_at == at(1)
+    async with store.write() as uow:
+        assert not await uow.outbox.mark_send_started(p.id, owner=A, at=at(4))
+        assert await uow.outbox.mark_send_started(p.id, owner=B, at=at(4))  # the last one
+        assert await uow.outbox.mark_sent(p.id, at=at(5), channel="D1", ts="17.5")
+        assert not await uow.outbox.mark_send_started(p.id, owner=B, at=at(6))  # sent
+    async with store.read() as uow:
+        sent = await uow.outbox.get(p.id)
+    assert sent is not None
+    assert (sent.state, sent.send_started_at) == (PingState.SENT, at(4))
+
+
 async def test_a_failed_attempt_is_counted_and_the_ping_waits_for_its_retry(
     store: Store,
 ) -> None:
