@@ -267,6 +267,11 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE outbox ADD COLUMN after_id bigint REFERENCES outbox (id);
     CREATE INDEX outbox_by_after ON outbox (after_id) WHERE after_id IS NOT NULL;
     """,
+    # 3: SQLite's migration 7: when the last send of a queued message began, so a sender
+    # taking it over reads the conversation back before sending it again.
+    """
+    ALTER TABLE outbox ADD COLUMN send_started_at timestamptz;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -109,6 +109,14 @@ class PostgresOutbox(Area):
                 (None if due_at is None else stamp(due_at), *chunk, owner),
             )
 
+    async def mark_send_started(self, ping_id: int, *, owner: str, at: datetime) -> bool:
+        rows = await self._rows(
+            "UPDATE outbox SET send_started_at = ? "
+            "WHERE id = ? AND state = 'queued' AND claimed_by = ? RETURNING id",
+            (stamp(at), ping_id, owner),
+        )
+        return bool(rows)
+
     async def mark_sent(self, ping_id: int, *, at: datetime, channel: str, ts: str) -> bool:
         rows = await self._rows(
             "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, "

@@ -184,12 +184,34 @@ async def test_an_activation_queues_its_mark_active_post_to_the_requester_or_the
     [post] = await outbox(store, Notice.ACTIVATION_REQUESTED)
     assert (post.recipient, post.params["benefit_id"]) == (PARTNER_ADMIN, SIG_CLOUD.id)
 
-    two_admins.admin_channel = CHANNEL
+    async with store.write() as uow:  # the delivery loop posted it to the requester's DM
+        assert await uow.outbox.mark_sent(post.id, at=post.due_at, channel="D0PARTNER", ts="9.9")
+
+    two_admins.admin_channel = CHANNEL  # the update goes where the message is, not here
     await two_admins.activation.complete(
-        ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1", message=MessageRef(CHANNEL, "9.9")
+        ADMIN,
+        SIG_CLOUD.id,
+        access_id="A1",
+        contract_id="C1",
+        message=MessageRef("D0PARTNER", "9.9"),
     )
     [update] = await outbox(store, Notice.ACTIVATION_COMPLETED_COPY)
-    assert (update.recipient, update.params["ts"], update.after_id) == (CHANNEL, "9.9", None)
+    assert (update.recipient, update.params["ts"], update.after_id) == ("D0PARTNER", "9.9", None)
+
+
+async def test_marking_active_from_a_message_that_was_not_its_post_queues_no_update(
+    two_admins: Services, store: SqliteStore
+) -> None:
+    await two_admins.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
+    [post] = await outbox(store, Notice.ACTIVATION_REQUESTED)
+    async with store.write() as uow:
+        assert await uow.outbox.mark_sent(post.id, at=post.due_at, channel="D0PARTNER", ts="9.9")
+
+    await two_admins.activation.complete(
+        ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1", message=MessageRef(CHANNEL, "1.1")
+    )
+
+    assert await outbox(store, Notice.ACTIVATION_COMPLETED_COPY) == []
 
 
 async def test_marking_active_from_a_list_queues_no_update(
