@@ -565,7 +565,8 @@ async def test_the_reminder_sweep_runs_on_one_replica_and_another_takes_over_whe
         await file_backdated(url, benefit, due, after)
         settings = {
             "BENEFITS_APPROVAL_REMINDER_HOURS": "1",
-            "BENEFITS_SWEEP_INTERVAL_SECONDS": "0.25",
+            "BENEFITS_SWEEP_INTERVAL_SECONDS": "1",  # due moments pass between sweeps
+            "BENEFITS_DELIVERY_LEASE_SECONDS": "2",  # the killed replica's claims come back
             "BENEFITS_SLACK_MESSAGES_PER_SECOND": "500",
             "BENEFITS_SLACK_BURST": "50",
         }
