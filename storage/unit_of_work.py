@@ -26,6 +26,7 @@ from storage.ports import (
     AssignmentRepository,
     AuditRepository,
     BenefitRepository,
+    Exclusive,
     KeyRepository,
     MarketingContactRepository,
     MembershipRepository,
@@ -78,6 +79,14 @@ class Store(Protocol):
 
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
+    def exclusive(self, name: str) -> Exclusive:
+        """The role ``name`` that one process at a time holds (see :mod:`storage.ports.exclusive`)."""
+        ...
+
+    def describe(self) -> dict[str, object]:
+        """What ``/healthz`` shows of the store: the engine and, with a pool, its use."""
+        ...
+
     async def version(self) -> int:
         """A token that changes whenever anyone (this process or another) commits.
 

@@ -10,6 +10,14 @@ missed runs (a blocked loop, a sleeping laptop) are coalesced into one and
 run however late (``misfire_grace_time=None``). What fell due while the bot
 was down is not lost either way: the sweep covers everything since its stored
 watermark.
+
+With several replicas on one PostgreSQL database the sweep runs on one at a
+time: each run first asks the ``reminder-sweep`` role
+(:mod:`storage.ports.exclusive`, a session advisory lock) and sweeps only
+while it holds it. The others keep asking on the same schedule, so when the
+holder dies its session and lock end with it and the next replica to ask
+takes over; the watermark makes that sweep cover every moment since the last
+one, whoever made it. On SQLite every process holds the role (as before).
 """
 
 from __future__ import annotations
@@ -29,10 +37,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.runtime.delivery import Delivery, Render, render_reminder
 from bot.services.reminders import ReminderService
 from bot.settings import Settings
+from storage.ports import Exclusive
 
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "reminder-sweep"
+SWEEP_ROLE = "reminder-sweep"
 SLACK_TIMEOUT = 30  # seconds for one chat.postMessage
 
 
@@ -40,25 +50,39 @@ class ReminderScheduler:
     """Runs the sweep on a schedule and the delivery loop as a task."""
 
     def __init__(
-        self, reminders: ReminderService, delivery: Delivery, *, sweep_every: float
+        self,
+        reminders: ReminderService,
+        delivery: Delivery,
+        *,
+        sweep_every: float,
+        role: Exclusive | None = None,
     ) -> None:
         self.reminders = reminders
         self.delivery = delivery
+        self.role = role
         self._sweep_every = sweep_every
         self._scheduler: Any = None
         self._delivery_task: asyncio.Task[None] | None = None
         self._sweeping: asyncio.Task[int] | None = None
 
     async def sweep_now(self) -> int:
-        """Queue what fell due (one sweep at a time) and wake the delivery loop."""
+        """Queue what fell due (one sweep at a time) and wake the delivery loop.
+
+        With a ``role``, only while this process holds it (else 0).
+        """
         if self._sweeping is not None and not self._sweeping.done():
             return await asyncio.shield(self._sweeping)
-        self._sweeping = asyncio.create_task(self.reminders.sweep(), name="reminder sweep")
+        self._sweeping = asyncio.create_task(self._sweep(), name="reminder sweep")
         queued = await asyncio.shield(self._sweeping)
         if queued:
             log.info("queued %d reminders", queued)
             self.delivery.wake()
         return queued
+
+    async def _sweep(self) -> int:
+        if self.role is not None and not await self.role.hold():
+            return 0
+        return await self.reminders.sweep()
 
     def start(self) -> None:
         """Start both; call from inside the running event loop."""
@@ -86,6 +110,8 @@ class ReminderScheduler:
         if self._sweeping is not None and not self._sweeping.done():
             with suppress(Exception, TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._sweeping), timeout)
+        if self.role is not None:
+            await self.role.release()  # another replica may sweep at once
         task, self._delivery_task = self._delivery_task, None
         if task is None:
             return
@@ -118,12 +144,17 @@ class ReminderRuntime:
 
 
 def start_reminders(
-    settings: Settings, reminders: ReminderService, *, render: Render = render_reminder
+    settings: Settings,
+    reminders: ReminderService,
+    *,
+    render: Render = render_reminder,
+    sweep_role: Exclusive | None = None,
 ) -> ReminderRuntime:
     """Start the sweep schedule and the delivery loop; call inside the event loop.
 
     ``render`` says what each ping becomes (``start_bot`` passes one that knows
-    every notice; the default knows reminders only).
+    every notice; the default knows reminders only). ``sweep_role``, when
+    given, is asked before each sweep (one replica sweeps at a time).
 
     Delivery has its own Web API client: one keep-alive connection and no
     automatic retries (a retry is the delivery loop's decision, never the
@@ -148,7 +179,10 @@ def start_reminders(
         burst=settings.benefits_slack_burst,
     )
     scheduler = ReminderScheduler(
-        reminders, delivery, sweep_every=settings.benefits_sweep_interval_seconds
+        reminders,
+        delivery,
+        sweep_every=settings.benefits_sweep_interval_seconds,
+        role=sweep_role,
     )
     scheduler.start()
     return ReminderRuntime(service=reminders, scheduler=scheduler, session=session)

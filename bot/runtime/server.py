@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 
@@ -33,18 +33,20 @@ from bot.runtime.bootstrap import ensure_keys_readable, key_vault, services_from
 from bot.runtime.container import Services
 from bot.runtime.delivery import Delivery
 from bot.runtime.notices import Renderer
-from bot.runtime.scheduler import ReminderRuntime, start_reminders
+from bot.runtime.scheduler import SWEEP_ROLE, ReminderRuntime, start_reminders
 from bot.runtime.slack_check import verify_bot_token
 from bot.services.core import EventSink
 from bot.services.inventory.importer import resolve_email_holders
 from bot.settings import Settings
 from storage import Store, open_store
+from storage.ports import Exclusive
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+ACCEPTED_GRACE = 0.2  # seconds for connections accepted before a stop to send their request
 
 
 def web_application(
@@ -54,11 +56,15 @@ def web_application(
     socket_connected: Callable[[], Awaitable[bool]] | None = None,
     on_request: Callable[[], None] | None = None,
     slack_ready: Callable[[], bool] | None = None,
+    roles: Sequence[Exclusive] | None = None,
 ) -> web.Application:
     """The aiohttp application: Slack's endpoint (HTTP mode) and the health check.
 
     ``slack_ready`` says whether Slack has accepted the bot token yet; until then
-    the health check answers 503 and Slack's requests get 503 too.
+    the health check answers 503 and Slack's requests get 503 too. The health
+    check's JSON also shows the store (:meth:`storage.Store.describe`: the
+    engine and, on PostgreSQL, the pool's size, connections in use and free)
+    and whether this replica holds each of ``roles`` (the reminder sweep).
     """
     web_app = web.Application(client_max_size=1024 * 1024)
 
@@ -67,9 +73,16 @@ def web_application(
         socket = True if socket_connected is None else await socket_connected()
         slack = True if slack_ready is None else slack_ready()
         ok = database and socket and slack
-        body = {"status": "ok" if ok else "unavailable", "database": database, "slack": slack}
+        body: dict[str, object] = {
+            "status": "ok" if ok else "unavailable",
+            "database": database,
+            "slack": slack,
+            "store": store.describe(),
+        }
         if socket_connected is not None:
             body["socket"] = socket
+        if roles is not None:
+            body["roles"] = {role.name: role.holding for role in roles}
         return web.json_response(body, status=200 if ok else 503)
 
     web_app.router.add_get(HEALTH_PATH, health)
@@ -109,6 +122,12 @@ class RunningBot:
         if self.socket_handler is not None:
             with suppress(Exception):
                 await self.socket_handler.close_async()  # type: ignore[no-untyped-call]
+        # Stop listening first: a new connection is refused (a load balancer tries
+        # another replica). One accepted just before may not have sent its request
+        # yet, and the runner's cleanup would close it as idle: give it a moment.
+        for site in list(self.runner.sites):
+            await site.stop()
+        await asyncio.sleep(ACCEPTED_GRACE)
         await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
         await self.services.background.drain(timeout)
         if self.reminders is not None:
@@ -118,9 +137,16 @@ class RunningBot:
         await self.store.close()
 
 
-async def start_bot(settings: Settings, *, clock: Clock | None = None) -> RunningBot:
-    """Open the database, build the app and start serving; returns once listening."""
-    store = await open_store(settings.database_url, **settings.store_options())
+async def start_bot(
+    settings: Settings, *, clock: Clock | None = None, store: Store | None = None
+) -> RunningBot:
+    """Open the database, build the app and start serving; returns once listening.
+
+    ``store`` replaces the database ``settings`` name (benchmarks pass one that
+    counts its statements); the bot closes it when it stops.
+    """
+    if store is None:
+        store = await open_store(settings.database_url, **settings.store_options())
     try:
         await ensure_keys_readable(
             store, key_vault(settings)
@@ -128,6 +154,7 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
     except BaseException:
         await store.close()
         raise
+    sweep_role = store.exclusive(SWEEP_ROLE)
     services = services_from_settings(settings, store, clock=clock or SystemClock())
     http = aiohttp.ClientSession()
     app = build_app(
@@ -153,6 +180,7 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
             store=store,
             socket_connected=socket_connected,
             slack_ready=lambda: verified,
+            roles=[sweep_role],
         )
     else:
         web_app = web_application(
@@ -160,6 +188,7 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
             store=store,
             on_request=services.background.request_arrived,
             slack_ready=lambda: verified,
+            roles=[sweep_role],
         )
     runner = web.AppRunner(
         web_app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False
@@ -195,7 +224,9 @@ async def start_bot(settings: Settings, *, clock: Clock | None = None) -> Runnin
         )
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     bot = RunningBot(services, store, app, runner, port, socket_handler, http=http)
-    bot.reminders = start_reminders(settings, services.reminders, render=Renderer(services))
+    bot.reminders = start_reminders(
+        settings, services.reminders, render=Renderer(services), sweep_role=sweep_role
+    )
     services.events.subscribe_all(_waking(services, bot.reminders.delivery))
     services.background.spawn(_resolve_holders(bot), name="resolve email holders")
     services.background.spawn(_queue_unannounced(bot), name="queue unannounced requests")

@@ -15,6 +15,7 @@ from storage.ports.activations import (
 from storage.ports.assignments import AssignmentRepository
 from storage.ports.audit import AuditRepository
 from storage.ports.benefits import BenefitRepository
+from storage.ports.exclusive import AlwaysHeld, Exclusive
 from storage.ports.keys import KeyRepository
 from storage.ports.membership import MembershipRepository
 from storage.ports.outbox import OutboxRepository
@@ -24,9 +25,11 @@ from storage.ports.requests import RequestRepository
 __all__ = [
     "ActivationRepository",
     "AdvisoryRepository",
+    "AlwaysHeld",
     "AssignmentRepository",
     "AuditRepository",
     "BenefitRepository",
+    "Exclusive",
     "KeyRepository",
     "MarketingContactRepository",
     "MembershipRepository",

@@ -14,7 +14,7 @@ whose one-line message names host, port and database (never the password).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import lru_cache
@@ -107,16 +107,30 @@ async def reaching(dsn: str) -> AsyncIterator[None]:
         ) from None
 
 
-async def create_pool(dsn: str, *, size: int = DEFAULT_POOL_SIZE) -> asyncpg.Pool:
-    """A pool of ``size`` connections (at least two: a read may run beside a write)."""
+async def create_pool(
+    dsn: str,
+    *,
+    size: int = DEFAULT_POOL_SIZE,
+    on_statement: Callable[[asyncpg.connection.LoggedQuery], None] | None = None,
+) -> asyncpg.Pool:
+    """A pool of ``size`` connections (at least two: a read may run beside a write).
+
+    ``on_statement`` is called after every statement a pooled connection runs.
+    """
     if size < 2:
         raise ValueError("the PostgreSQL pool needs at least 2 connections")
+
+    async def init(conn: asyncpg.Connection) -> None:
+        await _init_connection(conn)
+        if on_statement is not None:
+            conn.add_query_logger(on_statement)
+
     async with reaching(dsn):
         return await asyncpg.create_pool(
             dsn,
             min_size=1,
             max_size=size,
-            init=_init_connection,
+            init=init,
             server_settings=SERVER_SETTINGS,
             timeout=CONNECT_TIMEOUT_S,
         )

@@ -14,6 +14,11 @@
   connection: one snapshot, never waiting for writers.
 * ``version()`` reads the ``store_version`` counter, which every committed write
   has bumped, whichever process made it.
+* ``exclusive(name)`` is a role one replica at a time holds, through a session
+  advisory lock (:mod:`storage.postgres.exclusive`); ``describe()`` shows the
+  pool's size and use (``/healthz``).
+* ``statements`` counts the statements sent to the server when the store was
+  opened with ``count_statements=True`` (benchmarks: round trips per command).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import asyncpg
 
 from storage.postgres.benefits import NameCache
 from storage.postgres.connections import DEFAULT_POOL_SIZE, connect, create_pool
+from storage.postgres.exclusive import AdvisoryLock
 from storage.postgres.migrations import migrate
 from storage.postgres.unit_of_work import PostgresUnitOfWork
 
@@ -39,9 +45,13 @@ BUMP_VERSION = "UPDATE store_version SET n = n + 1 WHERE id = 1"
 class PostgresStore:
     """A :class:`storage.unit_of_work.Store` on a PostgreSQL database; see :func:`open_postgres`."""
 
-    def __init__(self, dsn: str, pool: asyncpg.Pool[Any]) -> None:
+    def __init__(
+        self, dsn: str, pool: asyncpg.Pool[Any], *, counter: list[int] | None = None
+    ) -> None:
         self.dsn = dsn
         self.pool = pool
+        self._counter = counter
+        self._roles: dict[str, AdvisoryLock] = {}
         self._write_lock = asyncio.Lock()
         self._names = NameCache()  # kept from reads only: committed inventories
         self._closed = False
@@ -86,11 +96,39 @@ class PostgresStore:
         except Exception:
             return False
 
+    @property
+    def statements(self) -> int | None:
+        """Statements sent so far, when opened with ``count_statements=True``; else None."""
+        return None if self._counter is None else self._counter[0]
+
+    def exclusive(self, name: str) -> AdvisoryLock:
+        """The role ``name``, held through a session advisory lock (one object per name)."""
+        if name not in self._roles:
+            self._roles[name] = AdvisoryLock(self.dsn, name)
+        return self._roles[name]
+
+    def describe(self) -> dict[str, object]:
+        """The engine and the pool: connections open (size), in use, free (idle), the most allowed."""
+        size = self.pool.get_size()
+        free = self.pool.get_idle_size()
+        return {
+            "engine": "postgresql",
+            "pool": {
+                "size": size,
+                "in_use": size - free,
+                "free": free,
+                "max": self.pool.get_max_size(),
+            },
+        }
+
     async def close(self) -> None:
-        """Close the pool, after the write in progress (if any); idempotent."""
+        """Give up the roles held, then close the pool after the write in progress
+        (if any); idempotent."""
         if self._closed:
             return
         self._closed = True
+        for role in self._roles.values():
+            await role.release()
         async with self._write_lock:
             await self.pool.close()
 
@@ -105,11 +143,27 @@ async def migrate_postgres(dsn: str, *, allowed: bool = True) -> tuple[int, int]
 
 
 async def open_postgres(
-    dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, migrate: bool = True
+    dsn: str,
+    *,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    migrate: bool = True,
+    count_statements: bool = False,
 ) -> PostgresStore:
-    """Open a :class:`PostgresStore`, migrating the schema first when ``migrate`` allows."""
+    """Open a :class:`PostgresStore`, migrating the schema first when ``migrate`` allows.
+
+    ``count_statements`` makes :attr:`PostgresStore.statements` count every
+    statement the pool's connections send (a query logger per connection).
+    """
     await migrate_postgres(dsn, allowed=migrate)
-    return PostgresStore(dsn, await create_pool(dsn, size=pool_size))
+    if not count_statements:
+        return PostgresStore(dsn, await create_pool(dsn, size=pool_size))
+    counter = [0]
+
+    def count(_: object) -> None:
+        counter[0] += 1
+
+    pool = await create_pool(dsn, size=pool_size, on_statement=count)
+    return PostgresStore(dsn, pool, counter=counter)
 
 
 if TYPE_CHECKING:  # mypy proves the store and its unit of work keep the contract

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Final
 
 import aiosqlite
 
+from storage.ports.exclusive import AlwaysHeld
 from storage.sqlite.benefits import NameCache
 from storage.sqlite.connections import (
     BUSY_TIMEOUT_MS,
@@ -206,6 +207,13 @@ class SqliteStore:
         except Exception:
             return False
         return bool(rows) and rows[0][0] == 1
+
+    def exclusive(self, name: str) -> AlwaysHeld:
+        """Always held: every process on the file may do the work (see :mod:`storage.ports.exclusive`)."""
+        return AlwaysHeld(name)
+
+    def describe(self) -> dict[str, object]:
+        return {"engine": "sqlite", "readers": len(self._all_readers)}
 
     async def close(self) -> None:
         """Close every connection, after the write in progress (if any); idempotent.

@@ -25,6 +25,7 @@ import hashlib
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -281,6 +282,23 @@ class FakeSlackWebApi(LoopbackServer):
         self.ratelimited_count = 0
 
     # -- inspection ---------------------------------------------------------------------------
+
+    def would_be_ratelimited(
+        self, method: str, *, per_channel_per_second: float = 1.0, burst: int = 3
+    ) -> Counter[str]:
+        """Per channel, how many successful ``method`` calls Slack would have answered
+        429 had it enforced a token bucket per channel (``rate_limit`` does enforce one).
+
+        Replays the calls in the order they were answered, at the times the fake
+        answered them; a call that would have been refused takes no token.
+        """
+        bucket = _TokenBucket(rate=per_channel_per_second, burst=burst)
+        refused: Counter[str] = Counter()
+        for call in sorted(self.calls_to(method, include_failed=False), key=lambda c: c.at):
+            channel = str(call.args.get("channel"))
+            if bucket.take(channel, call.at) > 0:
+                refused[channel] += 1
+        return refused
 
     def calls_to(self, method: str, *, include_failed: bool = True) -> list[RecordedCall]:
         return [c for c in self.calls if c.method == method and (include_failed or not c.failed)]

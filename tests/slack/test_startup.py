@@ -148,9 +148,18 @@ async def test_while_slack_is_unreachable_health_and_requests_get_503_then_the_b
         else:
             await bot.stop(timeout=5)
 
-    assert early == (503, {"status": "unavailable", "database": True, "slack": False})
+    shown = ("status", "database", "slack")
+    assert early[0] == 503
+    assert {k: early[1][k] for k in shown} == {
+        "status": "unavailable",
+        "database": True,
+        "slack": False,
+    }
     assert early_command == 503  # not Bolt's 500 with a traceback
-    assert ready == (200, {"status": "ok", "database": True, "slack": True})
+    assert ready[0] == 200
+    assert {k: ready[1][k] for k in shown} == {"status": "ok", "database": True, "slack": True}
+    assert ready[1]["store"]["engine"] == "sqlite"
+    assert ready[1]["roles"] == {"reminder-sweep": True}  # SQLite: every process sweeps
     assert not any(r.exc_info for r in caplog.records)
     assert slack.calls_to("auth.test", include_failed=False)
 
