@@ -4,8 +4,8 @@
 * :mod:`~storage.postgres.connections` -- the pool, ``?`` → ``$N``, time codecs;
 * :mod:`~storage.postgres.migrations` -- the schema and ``schema_migrations``;
 * one module per area (``benefits``, ``assignments``, ``requests``, ...) and
-  :mod:`~storage.postgres.unit_of_work`, which groups them. Row mappers are
-  shared with SQLite (:mod:`storage.sqlite.rows`).
+  :mod:`~storage.postgres.unit_of_work`, which groups them. The statements that are
+  the same as SQLite's, and the row mappers, are shared (:mod:`storage.sql`).
 """
 
 from __future__ import annotations

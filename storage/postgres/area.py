@@ -2,7 +2,7 @@
 
 Statements keep SQLite's ``?`` placeholders and go through
 :func:`~storage.postgres.connections.pg`; rows come back as asyncpg records,
-which index like the tuples the shared mappers in :mod:`storage.sqlite.rows` take.
+which index like the tuples the shared mappers in :mod:`storage.sql.rows` take.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from storage.postgres.connections import pg
-from storage.sqlite.rows import Row
+from storage.sql.rows import Row
 
 Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
 

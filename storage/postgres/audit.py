@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.domain.model import AuditEntry
 from storage.postgres.area import Area
-from storage.sqlite.rows import audit_entry_of, stamp
+from storage.sql import audit as sql
+from storage.sql.rows import audit_entry_of, stamp
 
 
 class PostgresAudit(Area):
@@ -14,25 +15,18 @@ class PostgresAudit(Area):
 
     async def add(self, entry: AuditEntry) -> None:
         await self._rows(
-            "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            sql.ADD,
             (stamp(entry.at), entry.actor, entry.action, entry.subject, entry.detail),
         )
 
     async def recent(self, limit: int) -> list[AuditEntry]:
         if limit <= 0:
             return []
-        rows = await self._rows(
-            "SELECT id, at, actor, action, subject, detail FROM audit ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
+        rows = await self._rows(sql.RECENT, (limit,))
         return [audit_entry_of(r) for r in rows]
 
     async def entries(self, *, after_id: int, limit: int) -> list[AuditEntry]:
         if limit <= 0:
             return []
-        rows = await self._rows(
-            "SELECT id, at, actor, action, subject, detail FROM audit WHERE id > ? "
-            "ORDER BY id LIMIT ?",
-            (after_id, limit),
-        )
+        rows = await self._rows(sql.ENTRIES, (after_id, limit))
         return [audit_entry_of(r) for r in rows]

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Final
 
 from bot.domain.model import Benefit, BenefitRow, Category, Level, Membership
 from bot.domain.names import BenefitNames
 from storage.postgres.area import Area, Connection
-from storage.sqlite.rows import (
+from storage.sql import benefits as sql
+from storage.sql.rows import (
     BENEFIT_COLUMNS,
     BENEFIT_ORDER,
     BENEFIT_WIDTH,
@@ -26,8 +28,19 @@ from storage.sqlite.rows import (
     MAX_CHAR,
     benefit_extra,
     benefit_of,
-    category_filter,
 )
+
+# No py_casefold() function here: the case-folded id is a stored key (id_key), kept by
+# the upsert and ranged over like name_key.
+PUT: Final = sql.put("id_key")
+BY_NAME_PREFIX: Final = (
+    f"SELECT {BENEFIT_COLUMNS} FROM benefits "
+    "WHERE (id_key >= ?1 AND id_key < ?2) OR (name_key >= ?1 AND name_key < ?2) "
+    f"ORDER BY {BENEFIT_ORDER} LIMIT ?3"
+)
+# All the ids in one array parameter (SQLite, without arrays, takes them in chunks).
+GET_MANY: Final = f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id = ANY(?::text[])"
+GENERATION: Final = "SELECT n FROM generations WHERE area = 'benefits'"
 
 
 class PostgresMembership(Area):
@@ -36,10 +49,7 @@ class PostgresMembership(Area):
     __slots__ = ()
 
     async def get(self) -> Membership | None:
-        row = await self._one(
-            "SELECT level, purchase_date, end_date, account_email, managed_in_pmc, "
-            "cloud_competency FROM membership WHERE id = 1"
-        )
+        row = await self._one(sql.MEMBERSHIP)
         if row is None:
             return None
         return Membership(
@@ -53,13 +63,7 @@ class PostgresMembership(Area):
 
     async def put(self, membership: Membership) -> None:
         await self._rows(
-            "INSERT INTO membership "
-            "(id, level, purchase_date, end_date, account_email, managed_in_pmc, "
-            "cloud_competency) VALUES (1, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET level = excluded.level, "
-            "purchase_date = excluded.purchase_date, end_date = excluded.end_date, "
-            "account_email = excluded.account_email, managed_in_pmc = excluded.managed_in_pmc, "
-            "cloud_competency = excluded.cloud_competency",
+            sql.PUT_MEMBERSHIP,
             (
                 membership.level.value,
                 membership.purchase_date.isoformat(),
@@ -71,9 +75,8 @@ class PostgresMembership(Area):
         )
 
 
-GENERATIONS = "SELECT area, n FROM generations WHERE area IN ('benefits', 'seats')"
 # The generation and the names in one statement, so one snapshot even in READ COMMITTED.
-NAMES = (
+NAMES: Final = (
     "SELECT g.n, b.id, b.name FROM generations AS g LEFT JOIN benefits AS b ON TRUE "
     f"WHERE g.area = 'benefits' ORDER BY {BENEFIT_ORDER}"
 )
@@ -116,7 +119,7 @@ class PostgresBenefits(Area):
 
     async def names(self) -> BenefitNames:
         if self._name_cache is not None:
-            row = await self._one("SELECT n FROM generations WHERE area = 'benefits'")
+            row = await self._one(GENERATION)
             assert row is not None
             if (kept := self._name_cache.kept(int(row[0]))) is not None:
                 return kept
@@ -129,32 +132,22 @@ class PostgresBenefits(Area):
         return names
 
     async def generations(self) -> tuple[int, int]:
-        found = {str(area): int(n) for area, n in await self._rows(GENERATIONS)}
+        found = {str(area): int(n) for area, n in await self._rows(sql.GENERATIONS)}
         return found["benefits"], found["seats"]
 
     async def get_many(self, benefit_ids: Sequence[str]) -> list[Benefit]:
-        rows = await self._rows(
-            f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id = ANY(?::text[])",
-            (list(benefit_ids),),
-        )
+        rows = await self._rows(GET_MANY, (list(benefit_ids),))
         found = {str(r[0]): benefit_of(r) for r in rows}
         return [found[i] for i in benefit_ids if i in found]
 
     async def get(self, benefit_id: str) -> Benefit | None:
-        row = await self._one(f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id = ?", (benefit_id,))
+        row = await self._one(sql.GET, (benefit_id,))
         return None if row is None else benefit_of(row)
 
     async def put(self, benefit: Benefit) -> None:
         # An upsert, not INSERT OR REPLACE: the row stays, and so do its assignments.
         await self._rows(
-            "INSERT INTO benefits (id, name, category, seats, description, instructions, "
-            "extra, expires_on, name_key, category_rank, id_key) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
-            "name_key = excluded.name_key, id_key = excluded.id_key, category_rank = excluded.category_rank, "
-            "category = excluded.category, seats = excluded.seats, "
-            "description = excluded.description, instructions = excluded.instructions, "
-            "extra = excluded.extra, expires_on = excluded.expires_on",
+            PUT,
             (
                 benefit.id,
                 benefit.name,
@@ -175,40 +168,34 @@ class PostgresBenefits(Area):
             return []
         key = prefix.casefold()
         rows = await self._rows(
-            f"SELECT {BENEFIT_COLUMNS} FROM benefits "
-            # The stored case-folded id plays SQLite's py_casefold(id) LIKE 'key%'.
-            "WHERE (id_key >= ?1 AND id_key < ?2) OR (name_key >= ?1 AND name_key < ?2) "
-            f"ORDER BY {BENEFIT_ORDER} LIMIT ?3",
+            BY_NAME_PREFIX,
             (key, key + MAX_CHAR, limit),
         )
         return [benefit_of(r) for r in rows]
 
     async def named(self, name: str) -> list[Benefit]:
-        rows = await self._rows(
-            f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE name_key = ? ORDER BY {BENEFIT_ORDER}",
-            (name.casefold(),),
-        )
+        rows = await self._rows(sql.NAMED, (name.casefold(),))
         return [benefit_of(r) for r in rows]
 
     async def all(self) -> list[Benefit]:
-        rows = await self._rows(f"SELECT {BENEFIT_COLUMNS} FROM benefits ORDER BY {BENEFIT_ORDER}")
+        rows = await self._rows(sql.ALL)
         return [benefit_of(r) for r in rows]
 
     async def rows(self, *, category: Category | None, offset: int, limit: int) -> list[BenefitRow]:
         if limit <= 0:
             return []
-        where, params = category_filter(category)
-        rows = await self._rows(
-            f"SELECT {BENEFIT_COLUMNS}, "
-            "(SELECT COUNT(*) FROM assignments AS a "
-            " WHERE a.benefit_id = benefits.id AND a.released_at IS NULL) "
-            f"FROM benefits {where} ORDER BY {BENEFIT_ORDER} LIMIT ? OFFSET ?",
-            (*params, limit, max(offset, 0)),
-        )
+        if category is None:
+            rows = await self._rows(sql.ROWS, (limit, max(offset, 0)))
+        else:
+            rows = await self._rows(
+                sql.ROWS_OF_CATEGORY, (CATEGORY_RANKS[category], limit, max(offset, 0))
+            )
         return [BenefitRow(benefit_of(r), r[BENEFIT_WIDTH]) for r in rows]
 
     async def count(self, *, category: Category | None) -> int:
-        where, params = category_filter(category)
-        row = await self._one(f"SELECT COUNT(*) FROM benefits {where}", params)
+        if category is None:
+            row = await self._one(sql.COUNT)
+        else:
+            row = await self._one(sql.COUNT_OF_CATEGORY, (CATEGORY_RANKS[category],))
         assert row is not None
         return int(row[0])

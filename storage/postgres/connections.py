@@ -4,8 +4,8 @@ Queries are written once, with SQLite's ``?`` / ``?N`` placeholders, and
 :func:`pg` turns them into PostgreSQL's ``$N`` (cached, so each statement is
 translated once). Times are ``timestamptz`` and dates ``date`` columns, but
 each connection gets codecs that speak the same fixed-width ISO-8601 text the
-SQLite store keeps (:func:`storage.sqlite.rows.stamp`), so both engines share
-the row mappers in :mod:`storage.sqlite.rows` and ``copy-db`` moves values as
+SQLite store keeps (:func:`storage.sql.rows.stamp`), so both engines share
+the row mappers in :mod:`storage.sql.rows` and ``copy-db`` moves values as
 they are. Every session runs in UTC with ISO dates. A server that cannot be
 reached, or that refuses the login, is a :class:`~storage.schema.DatabaseUnreachable`
 whose one-line message names host, port and database (never the password).
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from storage.schema import DatabaseUnreachable
-from storage.sqlite.rows import stamp
+from storage.sql.rows import stamp
 
 DEFAULT_POOL_SIZE: Final = 10
 CONNECT_TIMEOUT_S: Final = 10.0

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from bot.domain.model import DirectoryUser, Role
 from storage.postgres.area import Area
-from storage.sqlite.rows import ROLE_RANK, stamp
+from storage.sql import people as sql
+from storage.sql.rows import stamp
 
 
 class PostgresPeople(Area):
@@ -15,42 +16,28 @@ class PostgresPeople(Area):
     __slots__ = ()
 
     async def grant_role(self, user_id: str, role: Role, *, at: datetime) -> bool:
-        rows = await self._rows(
-            "INSERT INTO roles (user_id, role, granted_at) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING RETURNING 1",
-            (user_id, role.value, stamp(at)),
-        )
+        rows = await self._rows(sql.GRANT_ROLE, (user_id, role.value, stamp(at)))
         return bool(rows)
 
     async def revoke_role(self, user_id: str, role: Role) -> bool:
-        rows = await self._rows(
-            "DELETE FROM roles WHERE user_id = ? AND role = ? RETURNING 1", (user_id, role.value)
-        )
+        rows = await self._rows(sql.REVOKE_ROLE, (user_id, role.value))
         return bool(rows)
 
     async def roles_of(self, user_id: str) -> frozenset[Role]:
-        rows = await self._rows("SELECT role FROM roles WHERE user_id = ?", (user_id,))
+        rows = await self._rows(sql.ROLES_OF, (user_id,))
         return frozenset(Role(r[0]) for r in rows)
 
     async def role_holders(self, role: Role) -> list[str]:
-        rows = await self._rows(
-            "SELECT user_id FROM roles WHERE role = ? ORDER BY user_id", (role.value,)
-        )
+        rows = await self._rows(sql.ROLE_HOLDERS, (role.value,))
         return [r[0] for r in rows]
 
     async def all_roles(self) -> list[tuple[str, Role]]:
-        rows = await self._rows(f"SELECT user_id, role FROM roles ORDER BY {ROLE_RANK}, user_id")
+        rows = await self._rows(sql.ALL_ROLES)
         return [(r[0], Role(r[1])) for r in rows]
 
     async def get_user(self, user_id: str) -> DirectoryUser | None:
-        row = await self._one(
-            "SELECT user_id, name, email FROM users WHERE user_id = ?", (user_id,)
-        )
+        row = await self._one(sql.GET_USER, (user_id,))
         return None if row is None else DirectoryUser(user_id=row[0], name=row[1], email=row[2])
 
     async def put_user(self, user: DirectoryUser) -> None:
-        await self._rows(
-            "INSERT INTO users (user_id, name, email) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, email = excluded.email",
-            (user.user_id, user.name, user.email),
-        )
+        await self._rows(sql.PUT_USER, (user.user_id, user.name, user.email))

@@ -5,9 +5,9 @@
 * :mod:`~storage.sqlite.connections` -- opening connections, ``BEGIN IMMEDIATE``
   without blocking the loop, rollbacks;
 * :mod:`~storage.sqlite.migrations` -- the schema and ``PRAGMA user_version``;
-* :mod:`~storage.sqlite.rows` -- domain records to rows and back;
 * one module per area (``benefits``, ``assignments``, ``requests``, ...) and
-  :mod:`~storage.sqlite.unit_of_work`, which groups them;
+  :mod:`~storage.sqlite.unit_of_work`, which groups them; the statements both engines
+  run are in :mod:`storage.sql`, and so are the row mappers (:mod:`storage.sql.rows`);
 * :mod:`~storage.sqlite.throwaway` -- ``memory://`` and the unit tests' databases.
 """
 

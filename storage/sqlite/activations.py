@@ -13,8 +13,9 @@ from bot.domain.model import (
     MarketingContact,
     ServiceRequest,
 )
+from storage.sql import activations as sql
+from storage.sql.rows import activation_of, dt, stamp
 from storage.sqlite.area import Area
-from storage.sqlite.rows import ACTIVATION_COLUMNS, activation_of, dt, stamp
 
 
 class SqliteActivations(Area):
@@ -23,20 +24,13 @@ class SqliteActivations(Area):
     __slots__ = ()
 
     async def get(self, benefit_id: str) -> Activation | None:
-        row = self._one(
-            f"SELECT {ACTIVATION_COLUMNS} FROM activations WHERE benefit_id = ?", (benefit_id,)
-        )
+        row = self._one(sql.GET, (benefit_id,))
         return None if row is None else activation_of(row)
 
     async def put(self, activation: Activation) -> None:
         a = activation
         self._rows(
-            f"INSERT INTO activations ({ACTIVATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (benefit_id) DO UPDATE SET status = excluded.status, "
-            "requested_by = excluded.requested_by, requested_at = excluded.requested_at, "
-            "completed_by = excluded.completed_by, completed_at = excluded.completed_at, "
-            "access_id = excluded.access_id, contract_id = excluded.contract_id, "
-            "expires_on = excluded.expires_on",
+            sql.PUT,
             (
                 a.benefit_id,
                 a.status.value,
@@ -51,12 +45,10 @@ class SqliteActivations(Area):
         )
 
     async def all(self, *, status: ActivationStatus | None = None) -> list[Activation]:
-        where, params = ("", ()) if status is None else ("WHERE status = ?", (status.value,))
-        rows = self._rows(
-            f"SELECT {ACTIVATION_COLUMNS} FROM activations {where} "
-            "ORDER BY requested_at, benefit_id",
-            params,
-        )
+        if status is None:
+            rows = self._rows(sql.ALL)
+        else:
+            rows = self._rows(sql.WITH_STATUS, (status.value,))
         return [activation_of(r) for r in rows]
 
 
@@ -66,10 +58,7 @@ class SqliteMarketingContact(Area):
     __slots__ = ()
 
     async def get(self) -> MarketingContact | None:
-        row = self._one(
-            "SELECT user_id, email, phone, language, set_by, set_at FROM marketing_contact "
-            "WHERE id = 1"
-        )
+        row = self._one(sql.CONTACT)
         if row is None:
             return None
         return MarketingContact(row[0], row[1], row[2], row[3], row[4], dt(row[5]))
@@ -77,10 +66,7 @@ class SqliteMarketingContact(Area):
     async def put(self, contact: MarketingContact) -> None:
         c = contact
         self._rows(
-            "INSERT INTO marketing_contact (id, user_id, email, phone, language, set_by, set_at) "
-            "VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-            "user_id = excluded.user_id, email = excluded.email, phone = excluded.phone, "
-            "language = excluded.language, set_by = excluded.set_by, set_at = excluded.set_at",
+            sql.PUT_CONTACT,
             (c.user_id, c.email, c.phone, c.language, c.set_by, stamp(c.set_at)),
         )
 
@@ -94,8 +80,7 @@ class SqliteAdvisory(Area):
         self, *, benefit_id: str, user_id: str, hours: int, topic: str, created_at: datetime
     ) -> AdvisoryRequest:
         row = self._one(
-            "INSERT INTO advisory_requests (benefit_id, user_id, hours, topic, created_at) "
-            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            sql.ADD_ADVISORY,
             (benefit_id, user_id, hours, topic, stamp(created_at)),
         )
         assert row is not None
@@ -103,7 +88,7 @@ class SqliteAdvisory(Area):
 
     async def hours_used(self, benefit_id: str) -> int:
         row = self._one(
-            "SELECT COALESCE(SUM(hours), 0) FROM advisory_requests WHERE benefit_id = ?",
+            sql.HOURS_USED,
             (benefit_id,),
         )
         assert row is not None
@@ -119,16 +104,12 @@ class SqliteServiceRequests(Area):
         self, *, kind: str, created_by: str, created_at: datetime, detail: str = ""
     ) -> ServiceRequest:
         row = self._one(
-            "INSERT INTO service_requests (kind, status, created_by, created_at, detail) "
-            "VALUES (?, 'open', ?, ?, ?) RETURNING id",
+            sql.ADD_SERVICE_REQUEST,
             (kind, created_by, stamp(created_at), detail),
         )
         assert row is not None
         return ServiceRequest(row[0], kind, "open", created_by, created_at, detail)
 
     async def all(self) -> list[ServiceRequest]:
-        rows = self._rows(
-            "SELECT id, kind, status, created_by, created_at, detail FROM service_requests "
-            "ORDER BY id"
-        )
+        rows = self._rows(sql.SERVICE_REQUESTS)
         return [ServiceRequest(r[0], r[1], r[2], r[3], dt(r[4]), r[5]) for r in rows]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from storage.sqlite.rows import Row
+from storage.sql.rows import Row
 
 
 class Area:

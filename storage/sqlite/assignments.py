@@ -7,10 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from bot.domain.model import Assignment, Category
+from storage.sql import assignments as sql
+from storage.sql.rows import assignment_of, chunks, stamp
 from storage.sqlite.area import Area
-from storage.sqlite.rows import ACTIVE_ORDER, ASSIGNMENT_COLUMNS, assignment_of, chunks, stamp
+
+
+# SQLite has no array parameters: the ids go in chunks, one IN list each.
+@lru_cache(maxsize=16)
+def _count_active_many(ids: int) -> str:
+    return (
+        "SELECT benefit_id, COUNT(*) FROM assignments "
+        f"WHERE benefit_id IN ({', '.join('?' * ids)}) AND released_at IS NULL GROUP BY benefit_id"
+    )
 
 
 class SqliteAssignments(Area):
@@ -28,8 +39,7 @@ class SqliteAssignments(Area):
         holder_email: str | None = None,
     ) -> Assignment:
         row = self._one(
-            "INSERT INTO assignments (benefit_id, user_id, holder_email, assigned_at, assigned_by) "
-            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            sql.ADD,
             (benefit_id, user_id, holder_email, stamp(assigned_at), assigned_by),
         )
         assert row is not None
@@ -44,32 +54,29 @@ class SqliteAssignments(Area):
 
     async def release(self, assignment_id: int, *, at: datetime) -> None:
         row = self._one(
-            "UPDATE assignments SET released_at = ? WHERE id = ? RETURNING id",
+            sql.RELEASE,
             (stamp(at), assignment_id),
         )
         if row is None:
             raise KeyError(assignment_id)
 
     async def find_active(self, benefit_id: str, user_id: str) -> Assignment | None:
-        # At most one row: the partial unique index on (benefit_id, user_id) says so.
         row = self._one(
-            f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments "
-            "WHERE benefit_id = ? AND user_id = ? AND released_at IS NULL LIMIT 1",
+            sql.FIND_ACTIVE,
             (benefit_id, user_id),
         )
         return None if row is None else assignment_of(row)
 
     async def active(self, benefit_id: str) -> list[Assignment]:
         rows = self._rows(
-            f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments "
-            f"WHERE benefit_id = ? AND released_at IS NULL ORDER BY {ACTIVE_ORDER}",
+            sql.ACTIVE,
             (benefit_id,),
         )
         return [assignment_of(r) for r in rows]
 
     async def count_active(self, benefit_id: str) -> int:
         row = self._one(
-            "SELECT COUNT(*) FROM assignments WHERE benefit_id = ? AND released_at IS NULL",
+            sql.COUNT_ACTIVE,
             (benefit_id,),
         )
         assert row is not None
@@ -78,33 +85,24 @@ class SqliteAssignments(Area):
     async def count_active_many(self, benefit_ids: Sequence[str]) -> dict[str, int]:
         counts = dict.fromkeys(benefit_ids, 0)
         for part in chunks(benefit_ids):
-            marks = ", ".join("?" * len(part))
-            rows = self._rows(
-                "SELECT benefit_id, COUNT(*) FROM assignments "
-                f"WHERE benefit_id IN ({marks}) AND released_at IS NULL GROUP BY benefit_id",
-                tuple(part),
-            )
+            rows = self._rows(_count_active_many(len(part)), tuple(part))
             counts.update((str(benefit_id), int(n)) for benefit_id, n in rows)
         return counts
 
     async def of_user(self, user_id: str) -> list[Assignment]:
         rows = self._rows(
-            f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments "
-            f"WHERE user_id = ? AND released_at IS NULL ORDER BY {ACTIVE_ORDER}",
+            sql.OF_USER,
             (user_id,),
         )
         return [assignment_of(r) for r in rows]
 
     async def unresolved_holders(self) -> list[Assignment]:
-        rows = self._rows(
-            f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments "
-            f"WHERE user_id IS NULL AND released_at IS NULL ORDER BY {ACTIVE_ORDER}"
-        )
+        rows = self._rows(sql.UNRESOLVED_HOLDERS)
         return [assignment_of(r) for r in rows]
 
     async def resolve_holder(self, assignment_id: int, user_id: str) -> None:
         row = self._one(
-            "UPDATE assignments SET user_id = ? WHERE id = ? RETURNING id",
+            sql.RESOLVE_HOLDER,
             (user_id, assignment_id),
         )
         if row is None:
@@ -113,18 +111,12 @@ class SqliteAssignments(Area):
     async def first(self, categories: Sequence[Category]) -> Assignment | None:
         if not categories:
             return None
-        marks = ", ".join("?" for _ in categories)
-        row = self._one(
-            f"SELECT {', '.join('a.' + c.strip() for c in ASSIGNMENT_COLUMNS.split(','))} "
-            "FROM assignments AS a JOIN benefits AS b ON b.id = a.benefit_id "
-            f"WHERE b.category IN ({marks}) ORDER BY a.assigned_at, a.id LIMIT 1",
-            [c.value for c in categories],
-        )
+        row = self._one(sql.first(len(categories)), [c.value for c in categories])
         return None if row is None else assignment_of(row)
 
     async def count_released(self, benefit_id: str) -> int:
         row = self._one(
-            "SELECT COUNT(*) FROM assignments WHERE benefit_id = ? AND released_at IS NOT NULL",
+            sql.COUNT_RELEASED,
             (benefit_id,),
         )
         assert row is not None

@@ -14,11 +14,13 @@ import asyncio
 import sqlite3
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
+from typing import Final
 
 from bot.domain.model import Benefit, BenefitRow, Category, Level, Membership
 from bot.domain.names import BenefitNames
-from storage.sqlite.area import Area
-from storage.sqlite.rows import (
+from storage.sql import benefits as sql
+from storage.sql.rows import (
     BENEFIT_COLUMNS,
     BENEFIT_ORDER,
     BENEFIT_WIDTH,
@@ -26,10 +28,29 @@ from storage.sqlite.rows import (
     MAX_CHAR,
     benefit_extra,
     benefit_of,
-    category_filter,
     chunks,
     like_prefix,
 )
+from storage.sqlite.area import Area
+
+# The stored key is the case-folded name; a case-folded id is matched through the
+# py_casefold() function the connection registers (PostgreSQL stores it as id_key).
+PUT: Final = sql.put()
+BY_NAME_PREFIX: Final = (
+    f"SELECT {BENEFIT_COLUMNS} FROM benefits "
+    "WHERE (id >= ?1 AND id < ?2) OR (name_key >= ?1 AND name_key < ?2) "
+    "OR (id <> py_casefold(id) AND py_casefold(id) LIKE ?3 ESCAPE '\\') "
+    f"ORDER BY {BENEFIT_ORDER} LIMIT ?4"
+)
+# The names in order; read in a transaction with the generation (PostgreSQL, in READ
+# COMMITTED, reads both in one statement).
+NAMES: Final = f"SELECT id, name FROM benefits ORDER BY {BENEFIT_ORDER}"
+
+
+# SQLite has no array parameters: the ids go in chunks, one IN list each.
+@lru_cache(maxsize=16)
+def _get_many(ids: int) -> str:
+    return f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id IN ({', '.join('?' * ids)})"
 
 
 class SqliteMembership(Area):
@@ -38,10 +59,7 @@ class SqliteMembership(Area):
     __slots__ = ()
 
     async def get(self) -> Membership | None:
-        row = self._one(
-            "SELECT level, purchase_date, end_date, account_email, managed_in_pmc, "
-            "cloud_competency FROM membership WHERE id = 1"
-        )
+        row = self._one(sql.MEMBERSHIP)
         if row is None:
             return None
         return Membership(
@@ -55,13 +73,7 @@ class SqliteMembership(Area):
 
     async def put(self, membership: Membership) -> None:
         self._rows(
-            "INSERT INTO membership "
-            "(id, level, purchase_date, end_date, account_email, managed_in_pmc, "
-            "cloud_competency) VALUES (1, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET level = excluded.level, "
-            "purchase_date = excluded.purchase_date, end_date = excluded.end_date, "
-            "account_email = excluded.account_email, managed_in_pmc = excluded.managed_in_pmc, "
-            "cloud_competency = excluded.cloud_competency",
+            sql.PUT_MEMBERSHIP,
             (
                 membership.level.value,
                 membership.purchase_date.isoformat(),
@@ -73,17 +85,14 @@ class SqliteMembership(Area):
         )
 
 
-GENERATIONS = "SELECT area, n FROM generations WHERE area IN ('benefits', 'seats')"
-
-
 def _generations(conn: sqlite3.Connection) -> dict[str, int]:
-    return {str(area): int(n) for area, n in conn.execute(GENERATIONS).fetchall()}
+    return {str(area): int(n) for area, n in conn.execute(sql.GENERATIONS).fetchall()}
 
 
 def _build_names(conn: sqlite3.Connection) -> BenefitNames:
     """The name index of what ``conn`` sees (call it inside a transaction)."""
     generation = _generations(conn)["benefits"]
-    rows = conn.execute(f"SELECT id, name FROM benefits ORDER BY {BENEFIT_ORDER}").fetchall()
+    rows = conn.execute(NAMES).fetchall()
     return BenefitNames(rows, generation=generation)
 
 
@@ -160,28 +169,18 @@ class SqliteBenefits(Area):
     async def get_many(self, benefit_ids: Sequence[str]) -> list[Benefit]:
         found: dict[str, Benefit] = {}
         for part in chunks(benefit_ids):
-            marks = ", ".join("?" * len(part))
-            rows = self._rows(
-                f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id IN ({marks})", tuple(part)
-            )
+            rows = self._rows(_get_many(len(part)), tuple(part))
             found.update((str(r[0]), benefit_of(r)) for r in rows)
         return [found[i] for i in benefit_ids if i in found]
 
     async def get(self, benefit_id: str) -> Benefit | None:
-        row = self._one(f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id = ?", (benefit_id,))
+        row = self._one(sql.GET, (benefit_id,))
         return None if row is None else benefit_of(row)
 
     async def put(self, benefit: Benefit) -> None:
         # An upsert, not INSERT OR REPLACE: the row stays, and so do its assignments.
         self._rows(
-            "INSERT INTO benefits (id, name, category, seats, description, instructions, "
-            "extra, expires_on, name_key, category_rank) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
-            "name_key = excluded.name_key, category_rank = excluded.category_rank, "
-            "category = excluded.category, seats = excluded.seats, "
-            "description = excluded.description, instructions = excluded.instructions, "
-            "extra = excluded.extra, expires_on = excluded.expires_on",
+            PUT,
             (
                 benefit.id,
                 benefit.name,
@@ -201,40 +200,34 @@ class SqliteBenefits(Area):
             return []
         key = prefix.casefold()
         rows = self._rows(
-            f"SELECT {BENEFIT_COLUMNS} FROM benefits "
-            "WHERE (id >= ?1 AND id < ?2) OR (name_key >= ?1 AND name_key < ?2) "
-            "OR (id <> py_casefold(id) AND py_casefold(id) LIKE ?3 ESCAPE '\\') "
-            f"ORDER BY {BENEFIT_ORDER} LIMIT ?4",
+            BY_NAME_PREFIX,
             (key, key + MAX_CHAR, like_prefix(key), limit),
         )
         return [benefit_of(r) for r in rows]
 
     async def named(self, name: str) -> list[Benefit]:
-        rows = self._rows(
-            f"SELECT {BENEFIT_COLUMNS} FROM benefits WHERE name_key = ? ORDER BY {BENEFIT_ORDER}",
-            (name.casefold(),),
-        )
+        rows = self._rows(sql.NAMED, (name.casefold(),))
         return [benefit_of(r) for r in rows]
 
     async def all(self) -> list[Benefit]:
-        rows = self._rows(f"SELECT {BENEFIT_COLUMNS} FROM benefits ORDER BY {BENEFIT_ORDER}")
+        rows = self._rows(sql.ALL)
         return [benefit_of(r) for r in rows]
 
     async def rows(self, *, category: Category | None, offset: int, limit: int) -> list[BenefitRow]:
         if limit <= 0:
             return []
-        where, params = category_filter(category)
-        rows = self._rows(
-            f"SELECT {BENEFIT_COLUMNS}, "
-            "(SELECT COUNT(*) FROM assignments AS a "
-            " WHERE a.benefit_id = benefits.id AND a.released_at IS NULL) "
-            f"FROM benefits {where} ORDER BY {BENEFIT_ORDER} LIMIT ? OFFSET ?",
-            (*params, limit, max(offset, 0)),
-        )
+        if category is None:
+            rows = self._rows(sql.ROWS, (limit, max(offset, 0)))
+        else:
+            rows = self._rows(
+                sql.ROWS_OF_CATEGORY, (CATEGORY_RANKS[category], limit, max(offset, 0))
+            )
         return [BenefitRow(benefit_of(r), r[BENEFIT_WIDTH]) for r in rows]
 
     async def count(self, *, category: Category | None) -> int:
-        where, params = category_filter(category)
-        row = self._one(f"SELECT COUNT(*) FROM benefits {where}", params)
+        if category is None:
+            row = self._one(sql.COUNT)
+        else:
+            row = self._one(sql.COUNT_OF_CATEGORY, (CATEGORY_RANKS[category],))
         assert row is not None
         return int(row[0])

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.model import KeyReveal
+from storage.sql import keys as sql
+from storage.sql.rows import dt, stamp
 from storage.sqlite.area import Area
-from storage.sqlite.rows import dt, stamp
 
 
 class SqliteKeys(Area):
@@ -15,47 +16,37 @@ class SqliteKeys(Area):
     __slots__ = ()
 
     async def put(self, benefit_id: str, ciphertexts: Sequence[str]) -> None:
-        self._rows("DELETE FROM product_keys WHERE benefit_id = ?", (benefit_id,))
+        self._rows(sql.DELETE, (benefit_id,))
         if ciphertexts:
             self._conn.executemany(
-                "INSERT INTO product_keys (benefit_id, position, ciphertext) VALUES (?, ?, ?)",
+                sql.INSERT,
                 [(benefit_id, i, text) for i, text in enumerate(ciphertexts)],
             )
 
     async def ciphertexts(self, benefit_id: str) -> list[str]:
-        rows = self._rows(
-            "SELECT ciphertext FROM product_keys WHERE benefit_id = ? ORDER BY position",
-            (benefit_id,),
-        )
+        rows = self._rows(sql.CIPHERTEXTS, (benefit_id,))
         return [r[0] for r in rows]
 
     async def count(self, benefit_id: str) -> int:
-        row = self._one("SELECT COUNT(*) FROM product_keys WHERE benefit_id = ?", (benefit_id,))
+        row = self._one(sql.COUNT, (benefit_id,))
         assert row is not None
         return int(row[0])
 
     async def all_ciphertexts(self) -> list[tuple[str, int, str]]:
-        rows = self._rows(
-            "SELECT benefit_id, position, ciphertext FROM product_keys "
-            "ORDER BY benefit_id, position"
-        )
+        rows = self._rows(sql.ALL_CIPHERTEXTS)
         return [(r[0], r[1], r[2]) for r in rows]
 
     async def update_ciphertext(self, benefit_id: str, position: int, ciphertext: str) -> None:
-        row = self._one(
-            "UPDATE product_keys SET ciphertext = ? WHERE benefit_id = ? AND position = ? "
-            "RETURNING 1",
-            (ciphertext, benefit_id, position),
-        )
+        row = self._one(sql.UPDATE_CIPHERTEXT, (ciphertext, benefit_id, position))
         if row is None:
             raise KeyError((benefit_id, position))
 
     async def add_reveal(self, reveal: KeyReveal) -> None:
         self._rows(
-            "INSERT INTO key_reveals (benefit_id, user_id, at) VALUES (?, ?, ?)",
+            sql.ADD_REVEAL,
             (reveal.benefit_id, reveal.user_id, stamp(reveal.at)),
         )
 
     async def first_reveal(self) -> KeyReveal | None:
-        row = self._one("SELECT benefit_id, user_id, at FROM key_reveals ORDER BY at, id LIMIT 1")
+        row = self._one(sql.FIRST_REVEAL)
         return None if row is None else KeyReveal(row[0], row[1], dt(row[2]))

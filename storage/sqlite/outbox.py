@@ -9,31 +9,39 @@ query names or uses an index.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import cast
+from typing import Final, cast
 
 from bot.domain.model import Activation, ActivationStatus, Assignment, Benefit, Category, Request
 from bot.domain.outbox import NewPing, Ping, PingState
-from storage.sqlite.area import Area
-from storage.sqlite.rows import (
-    ACTIVATION_COLUMNS,
-    ASSIGNMENT_COLUMNS,
-    BENEFIT_COLUMNS,
+from storage.sql import outbox as sql
+from storage.sql.rows import (
     BENEFIT_WIDTH,
-    PING_COLUMNS,
-    REQUEST_COLUMNS,
     Row,
     activation_of,
     assignment_of,
     benefit_of,
     chunks,
     dt,
+    new_ping_row,
     ping_of,
     request_of,
     stamp,
 )
+from storage.sqlite.area import Area
+
+# A batch is executemany over one row's VALUES; how much total_changes() grows counts
+# the rows really queued.
+ENQUEUE: Final = sql.ENQUEUE_INTO + "VALUES (?, ?, ?, ?, ?, ?, ?) " + sql.ENQUEUE_CONFLICT
+TOTAL_CHANGES: Final = "SELECT total_changes()"
+# No row locks: the one UPDATE runs inside the write transaction (BEGIN IMMEDIATE), so two
+# processes never lease the same row.
+CLAIM: Final = sql.claim("")
+# Index hints (INDEXED BY is SQLite's): left alone, the planner would rather walk
+# (status, requested_at), every active row; assignments made are read by their time.
+ACTIVATIONS_EXPIRING: Final = sql.activations_expiring("INDEXED BY activations_active_by_expiry ")
+ASSIGNMENTS_BY_TIME: Final = "INDEXED BY assignments_by_time "
 
 
 class SqliteOutbox(Area):
@@ -46,40 +54,21 @@ class SqliteOutbox(Area):
             return 0
         before = self._total_changes()
         self._conn.executemany(
-            "INSERT INTO outbox (key, recipient, kind, params, created_at, due_at, after_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key, recipient) DO NOTHING",
-            [
-                (
-                    p.key,
-                    p.recipient,
-                    p.kind,
-                    json.dumps(dict(p.params), separators=(",", ":"), sort_keys=True),
-                    stamp(at),
-                    stamp(p.due_at or at),
-                    p.after_id,
-                )
-                for p in pings
-            ],
+            ENQUEUE,
+            [new_ping_row(p, at) for p in pings],
         )
         return self._total_changes() - before
 
     def _total_changes(self) -> int:
-        row = self._one("SELECT total_changes()")
+        row = self._one(TOTAL_CHANGES)
         assert row is not None
         return int(row[0])
 
     async def claim(self, *, owner: str, now: datetime, until: datetime, limit: int) -> list[Ping]:
         if limit <= 0:
             return []
-        # One UPDATE inside the write transaction: two processes never lease the same row.
         rows = self._rows(
-            "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 WHERE id IN ("
-            " SELECT id FROM outbox AS o WHERE state = 'queued' AND due_at <= ?3"
-            " AND (claimed_until IS NULL OR claimed_until <= ?3)"
-            " AND (after_id IS NULL OR EXISTS (SELECT 1 FROM outbox AS p"
-            "  WHERE p.id = o.after_id AND p.state = 'sent'))"
-            " ORDER BY due_at, id LIMIT ?4"
-            f") RETURNING {PING_COLUMNS}",
+            CLAIM,
             (owner, stamp(until), stamp(now), limit),
         )
         return sorted((ping_of(r) for r in rows), key=lambda p: (p.due_at, p.id))
@@ -89,12 +78,7 @@ class SqliteOutbox(Area):
     ) -> list[int]:
         kept: list[int] = []
         for chunk in chunks(ping_ids):
-            marks = ", ".join("?" for _ in chunk)
-            rows = self._rows(
-                f"UPDATE outbox SET claimed_until = ? WHERE id IN ({marks}) "
-                "AND state = 'queued' AND claimed_by = ? RETURNING id",
-                (stamp(until), *chunk, owner),
-            )
+            rows = self._rows(sql.extend_claims(len(chunk)), (stamp(until), *chunk, owner))
             kept.extend(r[0] for r in rows)
         return sorted(kept)
 
@@ -102,45 +86,35 @@ class SqliteOutbox(Area):
         self, ping_ids: Sequence[int], *, owner: str, due_at: datetime | None = None
     ) -> None:
         for chunk in chunks(ping_ids):
-            marks = ", ".join("?" for _ in chunk)
             self._rows(
-                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, "
-                f"due_at = COALESCE(?, due_at) WHERE id IN ({marks}) "
-                "AND state = 'queued' AND claimed_by = ?",
+                sql.release(len(chunk)),
                 (None if due_at is None else stamp(due_at), *chunk, owner),
             )
 
     async def mark_send_started(self, ping_id: int, *, owner: str, at: datetime) -> bool:
         rows = self._rows(
-            "UPDATE outbox SET send_started_at = ? "
-            "WHERE id = ? AND state = 'queued' AND claimed_by = ? RETURNING id",
+            sql.MARK_SEND_STARTED,
             (stamp(at), ping_id, owner),
         )
         return bool(rows)
 
     async def mark_sent(self, ping_id: int, *, at: datetime, channel: str, ts: str) -> bool:
         rows = self._rows(
-            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, "
-            "channel = ?, ts = ?, claimed_until = NULL WHERE id = ? AND state = 'queued' "
-            "RETURNING id",
+            sql.MARK_SENT,
             (stamp(at), channel, ts, ping_id),
         )
         return bool(rows)
 
     async def retry(self, ping_id: int, *, owner: str, due_at: datetime, error: str) -> bool:
         rows = self._rows(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ?, "
-            "claimed_by = NULL, claimed_until = NULL "
-            "WHERE id = ? AND state = 'queued' AND claimed_by = ? RETURNING id",
+            sql.RETRY,
             (error, stamp(due_at), ping_id, owner),
         )
         return bool(rows)
 
     async def park(self, ping_id: int, *, owner: str, error: str) -> bool:
         rows = self._rows(
-            "UPDATE outbox SET state = 'parked', attempts = attempts + 1, last_error = ?, "
-            "claimed_until = NULL WHERE id = ? AND state = 'queued' AND claimed_by = ? "
-            "RETURNING id",
+            sql.PARK,
             (error, ping_id, owner),
         )
         if rows:
@@ -149,8 +123,7 @@ class SqliteOutbox(Area):
 
     async def cancel(self, ping_id: int, *, reason: str) -> bool:
         rows = self._rows(
-            "UPDATE outbox SET state = 'cancelled', last_error = ?, claimed_until = NULL "
-            "WHERE id = ? AND state = 'queued' RETURNING id",
+            sql.CANCEL,
             (reason, ping_id),
         )
         if rows:
@@ -159,8 +132,7 @@ class SqliteOutbox(Area):
 
     async def cancel_updates_of(self, ping_id: int, *, reason: str) -> int:
         rows = self._rows(
-            "UPDATE outbox SET state = 'cancelled', last_error = ?, claimed_until = NULL "
-            "WHERE after_id = ? AND state = 'queued' RETURNING id",
+            sql.CANCEL_UPDATES_OF,
             (reason, ping_id),
         )
         return len(rows)
@@ -169,49 +141,46 @@ class SqliteOutbox(Area):
         return await self.with_prefix(prefix, state=PingState.QUEUED)
 
     async def with_prefix(self, prefix: str, *, state: PingState) -> list[Ping]:
-        # A range on the (key, recipient) index: every key starting with ``prefix``.
         rows = self._rows(
-            f"SELECT {PING_COLUMNS} FROM outbox WHERE key >= ? AND key < ? "
-            "AND state = ? ORDER BY id",
-            (prefix, _after_prefix(prefix), state.value),
+            sql.WITH_PREFIX,
+            (prefix, sql.after_prefix(prefix), state.value),
         )
         return [ping_of(r) for r in rows]
 
     async def get(self, ping_id: int) -> Ping | None:
-        row = self._one(f"SELECT {PING_COLUMNS} FROM outbox WHERE id = ?", (ping_id,))
+        row = self._one(sql.GET, (ping_id,))
         return None if row is None else ping_of(row)
 
     async def pings(self, *, state: PingState | None, offset: int, limit: int) -> list[Ping]:
         if limit <= 0:
             return []
-        where, params = ("", ()) if state is None else ("WHERE state = ?", (state.value,))
-        rows = self._rows(
-            f"SELECT {PING_COLUMNS} FROM outbox {where} ORDER BY id LIMIT ? OFFSET ?",
-            (*params, limit, max(offset, 0)),
-        )
+        if state is None:
+            rows = self._rows(sql.PINGS, (limit, max(offset, 0)))
+        else:
+            rows = self._rows(sql.PINGS_IN_STATE, (state.value, limit, max(offset, 0)))
         return [ping_of(r) for r in rows]
 
     async def count(self, *, state: PingState | None) -> int:
-        where, params = ("", ()) if state is None else ("WHERE state = ?", (state.value,))
-        row = self._one(f"SELECT COUNT(*) FROM outbox {where}", params)
+        if state is None:
+            row = self._one(sql.COUNT)
+        else:
+            row = self._one(sql.COUNT_IN_STATE, (state.value,))
         assert row is not None
         return int(row[0])
 
     async def get_watermark(self, name: str) -> datetime | None:
-        row = self._one("SELECT watermark FROM sweep_watermarks WHERE name = ?", (name,))
+        row = self._one(sql.GET_WATERMARK, (name,))
         return None if row is None else dt(row[0])
 
     async def set_watermark(self, name: str, at: datetime) -> None:
         self._rows(
-            "INSERT INTO sweep_watermarks (name, watermark) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET watermark = excluded.watermark",
+            sql.SET_WATERMARK,
             (name, stamp(at)),
         )
 
     async def benefits_expiring(self, first: date, last: date) -> list[Benefit]:
         rows = self._rows(
-            f"SELECT {BENEFIT_COLUMNS} FROM benefits "
-            "WHERE expires_on IS NOT NULL AND expires_on BETWEEN ? AND ? ORDER BY expires_on, id",
+            sql.BENEFITS_EXPIRING,
             (first.isoformat(), last.isoformat()),
         )
         return [benefit_of(r) for r in rows]
@@ -219,14 +188,8 @@ class SqliteOutbox(Area):
     async def activations_expiring(
         self, first: date, last: date
     ) -> list[tuple[Benefit, Activation]]:
-        benefit_columns = ", ".join("b." + c.strip() for c in BENEFIT_COLUMNS.split(","))
-        activation_columns = ", ".join("a." + c.strip() for c in ACTIVATION_COLUMNS.split(","))
         rows = self._rows(
-            # The planner would rather walk (status, requested_at): every active row.
-            f"SELECT {benefit_columns}, {activation_columns} FROM activations AS a "
-            "INDEXED BY activations_active_by_expiry JOIN benefits AS b ON b.id = a.benefit_id "
-            "WHERE a.status = 'active' AND a.expires_on IS NOT NULL "
-            "AND a.expires_on BETWEEN ? AND ? ORDER BY a.expires_on, a.benefit_id",
+            ACTIVATIONS_EXPIRING,
             (first.isoformat(), last.isoformat()),
         )
         return [(benefit_of(r), activation_of(cast(Row, r[BENEFIT_WIDTH:]))) for r in rows]
@@ -235,17 +198,14 @@ class SqliteOutbox(Area):
         self, *, status: ActivationStatus, after: datetime, until: datetime
     ) -> list[Activation]:
         rows = self._rows(
-            f"SELECT {ACTIVATION_COLUMNS} FROM activations "
-            "WHERE status = ? AND requested_at > ? AND requested_at <= ? "
-            "ORDER BY requested_at, benefit_id",
+            sql.ACTIVATIONS_REQUESTED,
             (status.value, stamp(after), stamp(until)),
         )
         return [activation_of(r) for r in rows]
 
     async def pending_requests_before(self, until: datetime) -> list[Request]:
         rows = self._rows(
-            f"SELECT {REQUEST_COLUMNS} FROM requests "
-            "WHERE status = 'pending' AND created_at <= ? ORDER BY created_at, id",
+            sql.PENDING_REQUESTS_BEFORE,
             (stamp(until),),
         )
         return [request_of(r) for r in rows]
@@ -255,18 +215,8 @@ class SqliteOutbox(Area):
     ) -> list[Assignment]:
         if not categories:
             return []
-        marks = ", ".join("?" for _ in categories)
-        columns = ", ".join("a." + c.strip() for c in ASSIGNMENT_COLUMNS.split(","))
         rows = self._rows(
-            f"SELECT {columns} FROM assignments AS a INDEXED BY assignments_by_time "
-            "JOIN benefits AS b ON b.id = a.benefit_id "
-            "WHERE a.assigned_at > ? AND a.assigned_at <= ? AND a.released_at IS NULL "
-            f"AND b.category IN ({marks}) ORDER BY a.assigned_at, a.id",
+            sql.assignments_made(len(categories), ASSIGNMENTS_BY_TIME),
             (stamp(after), stamp(until), *(c.value for c in categories)),
         )
         return [assignment_of(r) for r in rows]
-
-
-def _after_prefix(prefix: str) -> str:
-    """The least text greater than every text starting with ``prefix`` (non-empty)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

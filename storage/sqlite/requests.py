@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Final
 
 from bot.domain.model import MessageRef, Request, RequestStatus
+from storage.sql import requests as sql
+from storage.sql.rows import request_of, stamp
 from storage.sqlite.area import Area
-from storage.sqlite.rows import REQUEST_COLUMNS, request_of, stamp
+
+# SQLite's implicit rowid is the order the rows were added in.
+MESSAGES: Final = "SELECT channel, ts FROM request_messages WHERE request_id = ? ORDER BY rowid"
 
 
 class SqliteRequests(Area):
@@ -19,8 +24,7 @@ class SqliteRequests(Area):
         self, *, benefit_id: str, requester_id: str, reason: str, created_at: datetime
     ) -> Request:
         row = self._one(
-            "INSERT INTO requests (benefit_id, requester_id, reason, status, created_at) "
-            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            sql.ADD,
             (benefit_id, requester_id, reason, RequestStatus.PENDING.value, stamp(created_at)),
         )
         assert row is not None
@@ -34,23 +38,19 @@ class SqliteRequests(Area):
         )
 
     async def get(self, request_id: int) -> Request | None:
-        row = self._one(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,))
+        row = self._one(sql.GET, (request_id,))
         return None if row is None else request_of(row)
 
     async def pending(self, requester_id: str, benefit_id: str) -> Request | None:
-        # The literal 'pending' (not a parameter) lets SQLite use the partial unique index,
-        # which also guarantees at most one row.
         row = self._one(
-            f"SELECT {REQUEST_COLUMNS} FROM requests "
-            "WHERE requester_id = ? AND benefit_id = ? AND status = 'pending' LIMIT 1",
+            sql.PENDING,
             (requester_id, benefit_id),
         )
         return None if row is None else request_of(row)
 
     async def of_user(self, requester_id: str, *, status: RequestStatus) -> list[Request]:
         rows = self._rows(
-            f"SELECT {REQUEST_COLUMNS} FROM requests "
-            "WHERE requester_id = ? AND status = ? ORDER BY id",
+            sql.OF_USER,
             (requester_id, status.value),
         )
         return [request_of(r) for r in rows]
@@ -65,8 +65,7 @@ class SqliteRequests(Area):
         note: str = "",
     ) -> bool:
         rows = self._rows(
-            "UPDATE requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? "
-            "WHERE id = ? AND status = 'pending' RETURNING id",
+            sql.DECIDE,
             (status.value, decided_by, stamp(decided_at), note, request_id),
         )
         return bool(rows)
@@ -75,27 +74,19 @@ class SqliteRequests(Area):
         if not refs:
             return
         self._conn.executemany(
-            "INSERT INTO request_messages (request_id, channel, ts) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
+            sql.ADD_MESSAGE,
             [(request_id, ref.channel, ref.ts) for ref in refs],
         )
 
     async def messages(self, request_id: int) -> list[MessageRef]:
-        rows = self._rows(
-            "SELECT channel, ts FROM request_messages WHERE request_id = ? ORDER BY rowid",
-            (request_id,),
-        )
+        rows = self._rows(MESSAGES, (request_id,))
         return [MessageRef(channel=r[0], ts=r[1]) for r in rows]
 
     async def unannounced(self, *, created_before: datetime, limit: int) -> list[Request]:
         if limit <= 0:
             return []
         rows = self._rows(
-            f"SELECT {REQUEST_COLUMNS} FROM requests AS r "
-            "WHERE status = 'pending' AND created_at < ? AND NOT EXISTS "
-            "(SELECT 1 FROM request_messages AS m WHERE m.request_id = r.id) AND NOT EXISTS "
-            "(SELECT 1 FROM outbox AS o WHERE o.key = 'request:' || r.id || ':post') "
-            "ORDER BY id LIMIT ?",
+            sql.UNANNOUNCED,
             (stamp(created_before), limit),
         )
         return [request_of(r) for r in rows]

@@ -1,11 +1,13 @@
-"""How domain records map to SQLite rows and back, and the column lists queries share.
+"""How domain records map to rows and back, and the column lists queries share.
 
 Datetimes are stored as fixed-width ISO-8601 text in UTC (so text order is time
 order), dates as ISO text and enums as their values. A benefit's details that
 no query filters on are one compact JSON column (``extra``).
 
-Mappers take rows by position (no row factory: plain tuples are the cheapest
-rows sqlite3 makes), so every ``*_COLUMNS`` list and its mapper change together.
+Both stores keep values in this form (PostgreSQL's time codecs speak the same
+text). Mappers take rows by position (no row factory: plain tuples are the cheapest
+rows sqlite3 makes, and asyncpg records index the same way), so every ``*_COLUMNS``
+list and its mapper change together.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bot.domain.model import (
     Role,
     SupportKind,
 )
-from bot.domain.outbox import Ping, PingState
+from bot.domain.outbox import NewPing, Ping, PingState
 
 
 def sql_literal(text: str) -> str:
@@ -206,6 +208,20 @@ def ping_of(r: Row) -> Ping:
     )
 
 
+def new_ping_row(ping: NewPing, at: datetime) -> tuple[object, ...]:
+    """The values of ``INSERT INTO outbox (key, recipient, kind, params, created_at, due_at,
+    after_id)`` for a ping queued at ``at``."""
+    return (
+        ping.key,
+        ping.recipient,
+        ping.kind,
+        json.dumps(dict(ping.params), separators=(",", ":"), sort_keys=True),
+        stamp(at),
+        stamp(ping.due_at or at),
+        ping.after_id,
+    )
+
+
 def audit_entry_of(r: Row) -> AuditEntry:
     return AuditEntry(id=r[0], at=dt(r[1]), actor=r[2], action=r[3], subject=r[4], detail=r[5])
 
@@ -216,9 +232,3 @@ K = TypeVar("K", int, str)
 def chunks(ids: Sequence[K]) -> list[list[K]]:
     unique = sorted(set(ids))
     return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
-
-
-def category_filter(category: Category | None) -> tuple[str, tuple[int, ...]]:
-    if category is None:
-        return "", ()
-    return "WHERE category_rank = ?", (CATEGORY_RANKS[category],)

@@ -1,0 +1,51 @@
+"""Statements of seats, active and released."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Final
+
+from storage.sql.rows import ACTIVE_ORDER, ASSIGNMENT_COLUMNS
+
+ADD: Final = (
+    "INSERT INTO assignments (benefit_id, user_id, holder_email, assigned_at, assigned_by) "
+    "VALUES (?, ?, ?, ?, ?) RETURNING id"
+)
+RELEASE: Final = "UPDATE assignments SET released_at = ? WHERE id = ? RETURNING id"
+# At most one row: the partial unique index on (benefit_id, user_id) says so.
+FIND_ACTIVE: Final = (
+    f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments "
+    "WHERE benefit_id = ? AND user_id = ? AND released_at IS NULL LIMIT 1"
+)
+ACTIVE: Final = (
+    f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments "
+    f"WHERE benefit_id = ? AND released_at IS NULL ORDER BY {ACTIVE_ORDER}"
+)
+COUNT_ACTIVE: Final = (
+    "SELECT COUNT(*) FROM assignments WHERE benefit_id = ? AND released_at IS NULL"
+)
+OF_USER: Final = (
+    f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments "
+    f"WHERE user_id = ? AND released_at IS NULL ORDER BY {ACTIVE_ORDER}"
+)
+UNRESOLVED_HOLDERS: Final = (
+    f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments "
+    f"WHERE user_id IS NULL AND released_at IS NULL ORDER BY {ACTIVE_ORDER}"
+)
+RESOLVE_HOLDER: Final = "UPDATE assignments SET user_id = ? WHERE id = ? RETURNING id"
+COUNT_RELEASED: Final = (
+    "SELECT COUNT(*) FROM assignments WHERE benefit_id = ? AND released_at IS NOT NULL"
+)
+
+# The assignment columns qualified by the alias ``a``, for joins with benefits.
+A_COLUMNS: Final = ", ".join("a." + c.strip() for c in ASSIGNMENT_COLUMNS.split(","))
+
+
+@lru_cache(maxsize=16)
+def first(categories: int) -> str:
+    """The earliest assignment of a benefit in any of ``categories`` categories."""
+    marks = ", ".join("?" for _ in range(categories))
+    return (
+        f"SELECT {A_COLUMNS} FROM assignments AS a JOIN benefits AS b ON b.id = a.benefit_id "
+        f"WHERE b.category IN ({marks}) ORDER BY a.assigned_at, a.id LIMIT 1"
+    )

@@ -1,0 +1,21 @@
+"""Statements of roles and the user directory."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from storage.sql.rows import ROLE_RANK
+
+GRANT_ROLE: Final = (
+    "INSERT INTO roles (user_id, role, granted_at) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING RETURNING 1"
+)
+REVOKE_ROLE: Final = "DELETE FROM roles WHERE user_id = ? AND role = ? RETURNING 1"
+ROLES_OF: Final = "SELECT role FROM roles WHERE user_id = ?"
+ROLE_HOLDERS: Final = "SELECT user_id FROM roles WHERE role = ? ORDER BY user_id"
+ALL_ROLES: Final = f"SELECT user_id, role FROM roles ORDER BY {ROLE_RANK}, user_id"
+GET_USER: Final = "SELECT user_id, name, email FROM users WHERE user_id = ?"
+PUT_USER: Final = (
+    "INSERT INTO users (user_id, name, email) VALUES (?, ?, ?) "
+    "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, email = excluded.email"
+)
