@@ -135,6 +135,8 @@ async def drive(
     ``before_cold()`` committed a write (not timed). Answers are checked
     afterwards, so checking costs no time here.
     """
+    if isinstance(urls, str):  # a str is a Sequence[str] too: one URL per character
+        raise TypeError("drive() takes a list of URLs, one per replica")
     signed: list[tuple[bytes, dict[str, str]]] = []
     for item in items:
         body = item.body_for(server)
