@@ -51,7 +51,7 @@ async def send(
 ) -> tuple[list[float], float, list[Outcome]]:
     """Send ``bodies`` to the bot, ``concurrency`` in flight: latencies, wall time, answers."""
     sent = await drive(
-        session, url, "bot", [Item("closest", body) for body in bodies], concurrency=concurrency
+        session, [url], "bot", [Item("closest", body) for body in bodies], concurrency=concurrency
     )
     return sent.latencies, sent.wall, sent.outcomes
 
@@ -186,7 +186,9 @@ async def measure_help(path: Path, sizes: Sizes, workdir: Path, errors: list[str
     ):
         slack = await Child.start("slack", [], workdir)
         stack.push_async_callback(_stop, slack, report)
-        bot = await Child.start("bot", ["--api-url", slack.ready, "--db", str(path)], workdir)
+        bot = await Child.start(
+            "bot", ["--api-url", slack.ready, "--db-url", f"sqlite:///{path}"], workdir
+        )
         stack.push_async_callback(_stop, bot, report)
         await wait_healthy(session, f"http://127.0.0.1:{bot.ready}")
         url = f"http://127.0.0.1:{bot.ready}{EVENTS_PATH}"

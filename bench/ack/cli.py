@@ -20,6 +20,7 @@ from bench.ack.plan import (
 )
 from bench.ack.run import benchmark
 from bench.ack.servers import BOT_TOKEN, SIGNING_SECRET, serve_bot, serve_floor, serve_slack
+from storage import is_postgres
 
 DEFAULT_KINDS = ",".join(KINDS)
 
@@ -60,6 +61,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         f"kind=count,... (0: no limit; default {mix_text(DEFAULT_LIMITS)})",
     )
     parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="run the bot on PostgreSQL: postgresql://user@host:port/database (a schema of "
+        "the run's own is made there and dropped at the end; default: a SQLite file)",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="bot processes on the one database, each batch spread round-robin over them "
+        "(PostgreSQL only; default 1)",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="write a per-request time breakdown of each server here"
     )
     parser.add_argument(
@@ -68,7 +82,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     # The servers (started by the benchmark itself).
     parser.add_argument("--serve", choices=("slack", "bot", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db-url", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     kinds = tuple(k.strip() for k in str(args.kinds).split(",") if k.strip())
@@ -89,8 +103,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             parser.error(f"--{name} must be at least 1")
     if args.concurrency < 1 or args.holders < 1:
         parser.error("--concurrency and --holders must be at least 1")
-    if args.serve == "bot" and args.db is None:
-        parser.error("--serve bot needs --db")
+    if args.replicas < 1:
+        parser.error("--replicas must be at least 1")
+    if args.database is not None and not is_postgres(args.database):
+        parser.error("--database takes a postgresql://user@host:port/database URL")
+    if args.replicas > 1 and args.database is None:
+        parser.error("--replicas needs --database (replicas share one PostgreSQL database)")
+    if args.serve == "bot" and args.db_url is None:
+        parser.error("--serve bot needs --db-url")
     if args.serve in ("bot", "floor") and not args.api_url:
         parser.error("--serve bot|floor needs --api-url")
     return args
@@ -148,4 +168,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = plan_from(args)
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
-    return asyncio.run(benchmark(plan, profile=args.profile, use_cprofile=args.cprofile))
+    return asyncio.run(
+        benchmark(
+            plan,
+            database=args.database,
+            replicas=args.replicas,
+            profile=args.profile,
+            use_cprofile=args.cprofile,
+        )
+    )

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -115,22 +115,28 @@ class Sent:
 
 async def drive(
     session: aiohttp.ClientSession,
-    url: str,
+    urls: Sequence[str],
     server: str,
     items: Sequence[Item],
     *,
     concurrency: int,
     phase: str | None = None,
-    before_cold: Callable[[], None] | None = None,
+    before_cold: Callable[[], Awaitable[None]] | None = None,
     follow_ups: bool = False,
 ) -> Sent:
     """Send every item (signed before the clock starts), ``concurrency`` in flight.
 
+    Item ``i`` goes to ``urls[i % len(urls)]``: one URL per replica of the
+    server, taken round-robin as a load balancer would.
+
     With ``phase`` each request tells the server's probe its phase and kind in
     a header (``--profile``); with ``follow_ups`` the floor makes the Slack
-    calls that follow each request. A cold item is sent right after ``before_cold()`` committed a write (not
-    timed). Answers are checked afterwards, so checking costs no time here.
+    calls that follow each request. A cold item is sent right after
+    ``before_cold()`` committed a write (not timed). Answers are checked
+    afterwards, so checking costs no time here.
     """
+    if isinstance(urls, str):  # a str is a Sequence[str] too: one URL per character
+        raise TypeError("drive() takes a list of URLs, one per replica")
     signed: list[tuple[bytes, dict[str, str]]] = []
     for item in items:
         body = item.body_for(server)
@@ -148,8 +154,9 @@ async def drive(
     async def worker() -> None:
         for i in indexes:
             if items[i].cold and before_cold is not None:
-                before_cold()
+                await before_cold()
             data, headers = signed[i]
+            url = urls[i % len(urls)]
             started[i] = time.monotonic()
             try:
                 async with session.post(url, data=data, headers=headers) as response:
@@ -213,7 +220,12 @@ class Child:
     ready: str = ""
 
     @classmethod
-    async def start(cls, name: str, options: Sequence[str], workdir: Path) -> Child:
+    async def start(
+        cls, role: str, options: Sequence[str], workdir: Path, *, name: str | None = None
+    ) -> Child:
+        """``python -m bench.ack --serve ROLE``, called ``name`` (default: the role) in
+        its log file and in messages (the bot's replicas: ``bot-1``, ``bot-2`` …)."""
+        name = name or role
         log = workdir / f"{name}.log"
         with log.open("wb") as log_file:
             process = await asyncio.create_subprocess_exec(
@@ -221,7 +233,7 @@ class Child:
                 "-m",
                 "bench.ack",
                 "--serve",
-                name,
+                role,
                 *options,
                 cwd=ROOT,
                 stdin=asyncio.subprocess.DEVNULL,

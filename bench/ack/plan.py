@@ -26,14 +26,11 @@ A *kind* is one thing a user does, measured on its own:
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import random
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Final
 
 from tests.fakes.signing import block_actions_body, slash_command_body
@@ -258,8 +255,9 @@ class PendingRequest:
     message: dict[str, Any]
 
 
-async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
-    """Import the inventory, make the Global admin and file the pending requests."""
+async def prepare_database(database_url: str, plan: Plan) -> list[PendingRequest]:
+    """Import the inventory, make the Global admin and file the pending requests
+    (``database_url``: SQLite or PostgreSQL, through the store the bot opens)."""
     from bot.blocks import requests as request_blocks
     from bot.domain.clock import SystemClock
     from bot.domain.model import MessageRef, Role
@@ -269,7 +267,7 @@ async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
     from storage import open_store
 
     inventory = Inventory.model_validate(inventory_data(plan))
-    store = await open_store(f"sqlite:///{path}")
+    store = await open_store(database_url, pool_size=2)
     try:
         clock = SystemClock()
         await import_inventory(store, inventory, clock=clock)
@@ -302,58 +300,6 @@ async def prepare_database(path: Path, plan: Plan) -> list[PendingRequest]:
     finally:
         await store.close()
     return pool
-
-
-@dataclass(frozen=True)
-class Counts:
-    """What the bot's work left in the database (read directly)."""
-
-    seats_by_admin: int
-    approved: int
-    new_pending: int
-
-
-def database_counts(path: Path) -> Counts:
-    with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
-        seats = conn.execute(
-            "SELECT COUNT(*) FROM assignments WHERE assigned_by = ? AND released_at IS NULL",
-            (ADMIN,),
-        ).fetchone()[0]
-        approved = conn.execute(
-            "SELECT COUNT(*) FROM requests WHERE status = 'approved' AND decided_by = ?",
-            (ADMIN,),
-        ).fetchone()[0]
-        pending = conn.execute(
-            "SELECT COUNT(*) FROM requests WHERE status = 'pending' AND requester_id LIKE ?",
-            (NEW_PEOPLE + "%",),
-        ).fetchone()[0]
-    return Counts(int(seats), int(approved), int(pending))
-
-
-class Writer:
-    """Another connection's commit, so that the bot's next read finds the data changed.
-
-    A row put into ``sweep_watermarks`` and taken out again in one transaction:
-    nothing anyone reads changes, but SQLite's ``data_version`` moves on, as
-    after any user's write.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self.commits = 0
-
-    def touch(self) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
-        self._conn.execute(
-            "INSERT INTO sweep_watermarks (name, watermark) VALUES ('bench-touch', 'x')"
-        )
-        self._conn.execute("DELETE FROM sweep_watermarks WHERE name = 'bench-touch'")
-        self._conn.execute("COMMIT")
-        self.commits += 1
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@
   time the follow-ups of a request to the moment Slack had them. The bench
   reads those times with the extra method ``bench.arrivals``; every other
   answer is the fake's own.
-* ``bot``: ``start_bot`` in HTTP mode, as ``benefits-bot run`` starts it.
+* ``bot``: ``start_bot`` in HTTP mode, as ``benefits-bot run`` starts it, on
+  the run's database (SQLite, or PostgreSQL where ``--replicas`` of them
+  share one schema).
 * ``floor``: a bare Bolt ``AsyncApp`` behind the same aiohttp adapter whose
   listeners only ``ack()``; when a request carries ``X-Bench-Follow-Ups: 1``
   they then make the fewest Slack calls the same request needs (the page
@@ -125,7 +127,7 @@ async def serve_bot(args: argparse.Namespace, probe: Probe | None) -> None:
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_app_token=None,
         slack_api_url=args.api_url,
-        database_url=f"sqlite:///{args.db}",
+        database_url=args.db_url,
         port=args.port,
         benefits_host="127.0.0.1",
         benefits_admin_channel=None,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
+from bench.ack.cli import parse_args
+from bench.ack.database import with_search_path
 from bench.ack.plan import DEFAULT_MIX, KINDS, Plan, parse_limits, parse_mix
 from bench.ack.servers import BOT_TOKEN, FLOOR_TOKEN, arrival_of
 from tests.fakes.web_api import RecordedCall
+from tests.postgres import require_server, server_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CONCURRENT = "32 concurrent"
@@ -50,6 +55,84 @@ def test_quick_benchmark_runs_every_kind_and_reports_ratios_and_checks() -> None
     assert "follow-ups:" in result.stdout, output
     assert " FAIL" not in result.stdout, output
     assert "errors: 0" in result.stdout, output
+
+
+@pytest.mark.parametrize("replicas", [1, 3])
+def test_quick_benchmark_on_postgresql_reports_ratios_and_checks_across_replicas(
+    replicas: int,
+) -> None:
+    require_server()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.ack",
+            "--quick",
+            "--database",
+            server_url(),
+            "--kinds",
+            "list,approve",
+            "--replicas",
+            str(replicas),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    noun = "replica" if replicas == 1 else "replicas"
+    assert f"engine: postgresql, bot: {replicas} {noun}, floor: 1 process" in result.stdout
+    for kind in ("list", "approve"):
+        for mode in ("sequential", CONCURRENT):
+            ratio = _lines(result.stdout, "ratio p50 bot/floor", kind, mode)
+            assert ratio, (kind, mode, output)
+            assert "target <= 2.5" in ratio[0], output
+        assert _lines(result.stdout, "ratio throughput bot/floor", kind, CONCURRENT), output
+    for mode in ("sequential", CONCURRENT):
+        assert _lines(result.stdout, "ratio follow-up p50 bot/floor", "approve", mode), output
+    assert "approve total:" in result.stdout, output
+    assert "follow-ups:" in result.stdout, output
+    assert " FAIL" not in result.stdout, output
+    assert "errors: 0" in result.stdout, output
+    schema = next(
+        line.split("schema ", 1)[1].split(")", 1)[0]
+        for line in result.stdout.splitlines()
+        if line.startswith("database: postgresql")
+    )
+    assert not asyncio.run(_schema_exists(schema)), f"{schema} was left behind"
+
+
+async def _schema_exists(schema: str) -> bool:
+    conn = await asyncpg.connect(server_url())
+    try:
+        found = await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema)
+    finally:
+        await conn.close()
+    return found is not None
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["--replicas", "3"], "--replicas needs --database"),
+        (["--database", "sqlite:///x.db"], "postgresql://"),
+        (["--database", "postgresql://u@h/db", "--replicas", "0"], "at least 1"),
+    ],
+)
+def test_replicas_without_postgresql_or_a_wrong_database_url_is_refused(
+    argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(argv)
+    assert reason in capsys.readouterr().err
+
+
+def test_the_runs_schema_replaces_any_search_path_the_url_had() -> None:
+    url = with_search_path("postgresql://u@h:5432/db?search_path=public&sslmode=disable", "b_1")
+    assert url == "postgresql://u@h:5432/db?sslmode=disable&search_path=b_1"
 
 
 def test_the_mix_takes_its_shares_exactly_and_the_same_way_each_time() -> None:
