@@ -43,28 +43,8 @@ from tests.unit.helpers import (
     activation_of,
     observed,
     set_membership,
-    technical_services,
     with_contact,
 )
-
-
-@pytest.fixture
-def sink() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-async def services(
-    services: Services,
-    store: SqliteStore,
-    clock: FakeClock,
-    add_benefits: AddBenefits,
-    sink: Recorder,
-) -> Services:
-    """The services, with ``sink`` recording every event; ADMIN is Global admin,
-    PARTNER_ADMIN an MPN partner admin."""
-    return await technical_services(services, store, clock, add_benefits, sink)
-
 
 # -- activating a technical benefit -------------------------------------------
 

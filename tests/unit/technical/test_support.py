@@ -13,35 +13,14 @@ from bot.domain.model import Conflict, Forbidden, InvalidInput, Level, SupportKi
 from bot.runtime.container import Services
 from bot.services.support import SupportService
 from storage.sqlite import SqliteStore
-from tests.unit.conftest import ADMIN, MEMBER, MEMBER2, AddBenefits, audit_log, rendered
+from tests.unit.conftest import ADMIN, MEMBER, MEMBER2, audit_log, rendered
 from tests.unit.helpers import (
     ADVISORY,
     PARTNER_ADMIN,
     SIG_CLOUD,
-    Recorder,
     observed,
     set_membership,
-    technical_services,
 )
-
-
-@pytest.fixture
-def sink() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-async def services(
-    services: Services,
-    store: SqliteStore,
-    clock: FakeClock,
-    add_benefits: AddBenefits,
-    sink: Recorder,
-) -> Services:
-    """The services, with ``sink`` recording every event; ADMIN is Global admin,
-    PARTNER_ADMIN an MPN partner admin."""
-    return await technical_services(services, store, clock, add_benefits, sink)
-
 
 # -- support ---------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from tests.unit.conftest import (
     MEMBER,
     MEMBERSHIP,
     STRANGER,
-    AddBenefits,
     audit_log,
     rendered,
 )
@@ -27,30 +26,9 @@ from tests.unit.helpers import (
     AGENT,
     PARTNER_ADMIN,
     USER_ADMIN,
-    Recorder,
     observed,
-    technical_services,
     with_contact,
 )
-
-
-@pytest.fixture
-def sink() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-async def services(
-    services: Services,
-    store: SqliteStore,
-    clock: FakeClock,
-    add_benefits: AddBenefits,
-    sink: Recorder,
-) -> Services:
-    """The services, with ``sink`` recording every event; ADMIN is Global admin,
-    PARTNER_ADMIN an MPN partner admin."""
-    return await technical_services(services, store, clock, add_benefits, sink)
-
 
 # -- the marketing contact ------------------------------------------------------
 
