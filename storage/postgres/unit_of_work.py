@@ -18,6 +18,7 @@ from storage.postgres.assignments import PostgresAssignments
 from storage.postgres.audit import PostgresAudit
 from storage.postgres.benefits import NameCache, PostgresBenefits, PostgresMembership
 from storage.postgres.keys import PostgresKeys
+from storage.postgres.offboarding import PostgresOffboardings, PostgresSeatChecks
 from storage.postgres.outbox import PostgresOutbox
 from storage.postgres.people import PostgresPeople
 from storage.postgres.requests import PostgresRequests
@@ -39,6 +40,8 @@ class PostgresUnitOfWork:
         "people",
         "requests",
         "service_requests",
+        "offboardings",
+        "seat_checks",
     )
 
     def __init__(
@@ -56,3 +59,5 @@ class PostgresUnitOfWork:
         self.people = PostgresPeople(conn)
         self.audit = PostgresAudit(conn)
         self.outbox = PostgresOutbox(conn)
+        self.offboardings = PostgresOffboardings(conn)
+        self.seat_checks = PostgresSeatChecks(conn)

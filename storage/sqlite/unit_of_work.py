@@ -19,6 +19,7 @@ from storage.sqlite.assignments import SqliteAssignments
 from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.benefits import NameCache, SqliteBenefits, SqliteMembership
 from storage.sqlite.keys import SqliteKeys
+from storage.sqlite.offboarding import SqliteOffboardings, SqliteSeatChecks
 from storage.sqlite.outbox import SqliteOutbox
 from storage.sqlite.people import SqlitePeople
 from storage.sqlite.requests import SqliteRequests
@@ -40,6 +41,8 @@ class SqliteUnitOfWork:
         "people",
         "requests",
         "service_requests",
+        "offboardings",
+        "seat_checks",
     )
 
     def __init__(self, conn: sqlite3.Connection, names: NameCache | None = None) -> None:
@@ -55,3 +58,5 @@ class SqliteUnitOfWork:
         self.people = SqlitePeople(conn)
         self.audit = SqliteAudit(conn)
         self.outbox = SqliteOutbox(conn)
+        self.offboardings = SqliteOffboardings(conn)
+        self.seat_checks = SqliteSeatChecks(conn)
