@@ -19,6 +19,8 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
 DEFAULT_API_URL = "https://slack.com/api/"
 ENV_FILE = ".env"
 # The variables holding secrets: never echoed, and taken out of the process's
@@ -197,6 +199,10 @@ class Settings(StorageSettings):
     benefits_slack_burst: int = Field(default=3, ge=1)
     # start-up: the first wait before asking an unreachable Slack again (bot.runtime.slack_check)
     benefits_slack_retry_seconds: float = Field(default=2.0, gt=0)
+    # idle seats and the weekly digest (bot.services.idle, bot.services.digest)
+    benefits_idle_days: int = Field(default=60, ge=1)
+    benefits_digest_day: str = "monday"
+    benefits_digest_hour: int = Field(default=9, ge=0, le=23)
 
     @field_validator(
         "benefits_expiry_reminder_days", "benefits_membership_end_reminder_days", mode="before"
@@ -217,6 +223,14 @@ class Settings(StorageSettings):
         if any(day < 1 for day in value):
             raise ValueError("must list whole days of at least 1, like 30,7,1")
         return tuple(sorted(set(value), reverse=True))
+
+    @field_validator("benefits_digest_day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().lower()
+        if day not in WEEKDAYS:
+            raise ValueError("must be a day of the week in English, like monday")
+        return day
 
     @field_validator("slack_bot_token")
     @classmethod

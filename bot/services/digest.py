@@ -171,17 +171,18 @@ class DigestService:
         for benefit in benefits:
             if benefit.expires_on is not None:
                 endings.append(_ending(benefit.name, benefit.expires_on, today))
+        by_id = {b.id: b for b in benefits}
         for activation in await uow.activations.all(status=ActivationStatus.ACTIVE):
-            benefit = next((b for b in benefits if b.id == activation.benefit_id), None)
-            if benefit is not None and activation.expires_on is not None:
-                endings.append(_ending(benefit.name, activation.expires_on, today))
+            offer = by_id.get(activation.benefit_id)
+            if offer is not None and activation.expires_on is not None:
+                endings.append(_ending(offer.name, activation.expires_on, today))
         endings = sorted((e for e in endings if 0 <= e.days <= LATER), key=lambda e: (e.on, e.name))
         pending = []
         for activation in await uow.activations.all(status=ActivationStatus.PENDING):
-            benefit = next((b for b in benefits if b.id == activation.benefit_id), None)
-            if benefit is not None:
+            waiting = by_id.get(activation.benefit_id)
+            if waiting is not None:
                 since = activation.requested_at.astimezone(UTC).date()
-                pending.append(PendingActivation(benefit.name, since, (today - since).days))
+                pending.append(PendingActivation(waiting.name, since, (today - since).days))
         membership = await uow.membership.get()
         hours = total_hours = incidents = None
         days_left = refund = None

@@ -112,7 +112,9 @@ class IdleService:
         """The holder's answer to "still using it?"; the benefit it was about."""
         now = self._clock.now()
         async with self._store.write() as uow:
-            held = next((a for a in await uow.assignments.of_user(actor) if a.id == assignment_id), None)
+            held = next(
+                (a for a in await uow.assignments.of_user(actor) if a.id == assignment_id), None
+            )
             benefit = None if held is None else await uow.benefits.get(held.benefit_id)
             if held is None or benefit is None:
                 raise NotFound("You no longer hold that seat; nothing to answer.")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.clock import Clock
 from bot.domain.events import RequestDecided
@@ -197,10 +197,11 @@ class OffboardingService:
             await uow.outbox.set_watermark(RECONCILE, self._clock.now())
         return found
 
-    async def reconciled_at(self) -> datetime | None:
-        """When the last reconciliation finished (None: never)."""
+    async def reconciliation_due(self, every: timedelta) -> bool:
+        """Whether ``every`` has passed since the last complete reconciliation."""
         async with self._store.read() as uow:
-            return await uow.outbox.get_watermark(RECONCILE)
+            last = await uow.outbox.get_watermark(RECONCILE)
+        return last is None or self._clock.now() - last >= every
 
     # -- the admins' decision -------------------------------------------------------
 
@@ -231,9 +232,7 @@ class OffboardingService:
                 await uow.offboardings.decide(
                     offboarding.id, state=OffboardingState.RECLAIMED, by=actor, at=now
                 )
-                await audit(
-                    uow, now, actor, "offboarding.reclaim", f"user:{offboarding.user_id}"
-                )
+                await audit(uow, now, actor, "offboarding.reclaim", f"user:{offboarding.user_id}")
             await self._update_copies(uow, offboarding.id, now)
             current = await _get(uow, offboarding.id)
             return await _view(uow, current, now)
@@ -363,7 +362,8 @@ async def _view(uow: UnitOfWork, offboarding: Offboarding, now: datetime) -> Off
         benefit = await uow.benefits.get(request.benefit_id)
         if benefit is not None:
             requests.append((request, benefit))
-    roles = tuple(r for r in Role if r in await uow.people.roles_of(user_id))
+    held = await uow.people.roles_of(user_id)
+    roles = tuple(r for r in Role if r in held)
     contact = await uow.marketing_contact.get()
     return OffboardingView(
         offboarding=offboarding,

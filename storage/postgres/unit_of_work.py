@@ -36,12 +36,12 @@ class PostgresUnitOfWork:
         "keys",
         "marketing_contact",
         "membership",
+        "offboardings",
         "outbox",
         "people",
         "requests",
-        "service_requests",
-        "offboardings",
         "seat_checks",
+        "service_requests",
     )
 
     def __init__(

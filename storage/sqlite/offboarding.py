@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.offboarding import Answer, Offboarding, OffboardingState, SeatCheck, Source
-from storage.sqlite.area import Area
 from storage.sql import offboarding as sql
 from storage.sql.offboarding_rows import offboarding, seat_check
 from storage.sql.rows import stamp
+from storage.sqlite.area import Area
 
 
 class SqliteOffboardings(Area):

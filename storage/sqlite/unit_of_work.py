@@ -37,12 +37,12 @@ class SqliteUnitOfWork:
         "keys",
         "marketing_contact",
         "membership",
+        "offboardings",
         "outbox",
         "people",
         "requests",
-        "service_requests",
-        "offboardings",
         "seat_checks",
+        "service_requests",
     )
 
     def __init__(self, conn: sqlite3.Connection, names: NameCache | None = None) -> None:

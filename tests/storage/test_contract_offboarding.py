@@ -20,7 +20,8 @@ async def test_a_departure_is_recorded_once_until_the_person_returns(store: Stor
     async with store.write() as uow:
         first = await uow.offboardings.start("U1", at=at(0), source=Source.EVENT)
         replayed = await uow.offboardings.start("U1", at=at(1), source=Source.RECONCILIATION)
-    assert first is not None and first.state is OffboardingState.OPEN
+    assert first is not None
+    assert first.state is OffboardingState.OPEN
     assert (first.user_id, first.left_at, first.source) == ("U1", at(0), Source.EVENT)
     assert replayed is None
     async with store.read() as uow:
@@ -31,10 +32,12 @@ async def test_a_departure_is_recorded_once_until_the_person_returns(store: Stor
         assert await uow.offboardings.returned("U1", at=at(2)) is True
         assert await uow.offboardings.returned("U1", at=at(3)) is False
         again = await uow.offboardings.start("U1", at=at(4), source=Source.EVENT)
-    assert again is not None and again.id != first.id
+    assert again is not None
+    assert again.id != first.id
     async with store.read() as uow:
         ended = await uow.offboardings.get(first.id)
-        assert ended is not None and ended.returned_at == at(2)
+        assert ended is not None
+        assert ended.returned_at == at(2)
         assert await uow.offboardings.current("U1") == again
 
 
@@ -70,8 +73,10 @@ async def test_a_seat_check_is_asked_answered_and_asked_again_afresh(store: Stor
         await uow.seat_checks.ask(seat.id, at=at(4))
         fresh = await uow.seat_checks.get(seat.id)
         every = await uow.seat_checks.all()
-    assert answered is not None and (answered.answer, answered.answered_at) == (Answer.KEEP, at(3))
-    assert fresh is not None and (fresh.asked_at, fresh.answer, fresh.answered_at) == (
+    assert answered is not None
+    assert (answered.answer, answered.answered_at) == (Answer.KEEP, at(3))
+    assert fresh is not None
+    assert (fresh.asked_at, fresh.answer, fresh.answered_at) == (
         at(4),
         None,
         None,
