@@ -28,11 +28,15 @@ ALT_TEXT_LIMIT = 1000  # Slack's limit on a file's alt text
 
 
 def _why(seat: IdleSeat) -> str:
-    if seat.why is Why.NO_REVEAL:
-        return t("never opened its keys")
     if seat.why is Why.SAID_NO:
-        return t("said they no longer use it")
-    return t("did not answer whether they still use it")
+        why = t("said they no longer use it")
+    elif seat.why is Why.NO_ANSWER:
+        why = t("did not answer whether they still use it")
+    else:
+        why = t("not asked yet")
+    if seat.keys_unopened:
+        return t("never opened its keys, {why}", why=why)
+    return why
 
 
 def idle_line(seat: IdleSeat) -> str:

@@ -51,6 +51,7 @@ class IdleSeat:
     benefit: Benefit
     why: Why
     check: SeatCheck | None = None
+    keys_unopened: bool = False  # a benefit with keys whose holder never revealed them
 
     @property
     def holder(self) -> str:
@@ -166,7 +167,7 @@ async def idle_seats(uow: UnitOfWork, now: datetime, idle_after: timedelta) -> l
                 why = Why.SAID_NO
             elif check_unanswered(check, now):
                 why = Why.NO_ANSWER
-            found.append(IdleSeat(assignment, benefit, why, check))
+            found.append(IdleSeat(assignment, benefit, why, check, keys_unopened=bool(keyed)))
     found.sort(key=lambda s: (s.since, s.benefit.id, s.holder))
     return found
 

@@ -161,9 +161,7 @@ async def test_one_item_is_reclaimed_alone_and_the_rest_stays_open(
     assert view.offboarding.state is OffboardingState.OPEN
     assert [s.benefit.id for s in view.seats] == [VS_ENT.id]
     with pytest.raises(Conflict) as again:
-        await services.offboarding.reclaim(
-            ADMIN, offboarding_id, Item(ItemKind.SEAT, str(seat.id))
-        )
+        await services.offboarding.reclaim(ADMIN, offboarding_id, Item(ItemKind.SEAT, str(seat.id)))
     assert "already reclaimed" in rendered(again.value)
 
 
@@ -275,3 +273,25 @@ async def test_every_copy_is_updated_after_a_decision(
         every = await uow.outbox.pings(state=PingState.QUEUED, offset=0, limit=100)
     updates = [p for p in every if p.kind == OffboardingNotice.COPY]
     assert sorted(u.after_id or 0 for u in updates) == sorted(p.id for p in posts)
+
+
+async def test_an_approval_racing_with_the_departure_is_freed_by_reclaim_all(
+    services: Services, store: SqliteStore
+) -> None:
+    await services.seats.assign(ADMIN, M365.id, MEMBER2)
+    request = await services.requests.request_benefit(MEMBER, M365.id)
+
+    await asyncio.gather(
+        services.requests.approve(ADMIN, request.request.id),
+        services.offboarding.user_left(MEMBER),
+        return_exceptions=True,
+    )
+    posts = await _posts(store)
+    await services.offboarding.reclaim(ADMIN, int(str(posts[0].params["offboarding_id"])))
+
+    assert await _used(store, M365.id) == 1
+    async with store.read() as uow:
+        assert await uow.assignments.of_user(MEMBER) == []
+        decided = await uow.requests.get(request.request.id)
+    assert decided is not None
+    assert decided.status in (RequestStatus.APPROVED, RequestStatus.CLOSED)
