@@ -13,6 +13,7 @@ import struct
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,9 +143,13 @@ async def services(store: SqliteStore, clock: FakeClock, tmp_path: Path) -> Serv
     return built
 
 
-def _direct(path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+def _direct(path: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with sqlite3.connect(path) as conn:
         return list(conn.execute(sql, params).fetchall())
+
+
+def _pairs(path: Path, sql: str) -> dict[str, Any]:
+    return {str(key): value for key, value in _direct(path, sql)}
 
 
 async def test_the_digest_numbers_equal_counts_taken_directly_from_the_database(
@@ -154,29 +159,23 @@ async def test_the_digest_numbers_equal_counts_taken_directly_from_the_database(
     db = tmp_path / "digest.db"
     today = MONDAY.date()
 
-    used = dict(
-        _direct(
-            db,
-            "SELECT b.category, COUNT(a.id) FROM benefits b LEFT JOIN assignments a "
-            "ON a.benefit_id = b.id AND a.released_at IS NULL GROUP BY b.category",
-        )
+    used = _pairs(
+        db,
+        "SELECT b.category, COUNT(a.id) FROM benefits b LEFT JOIN assignments a "
+        "ON a.benefit_id = b.id AND a.released_at IS NULL GROUP BY b.category",
     )
-    totals = dict(
-        _direct(
-            db,
-            "SELECT category, CASE WHEN COUNT(seats) = COUNT(*) THEN SUM(seats) END "
-            "FROM benefits GROUP BY category",
-        )
+    totals = _pairs(
+        db,
+        "SELECT category, CASE WHEN COUNT(seats) = COUNT(*) THEN SUM(seats) END "
+        "FROM benefits GROUP BY category",
     )
     assert [(c.category.value, c.used, c.total) for c in digest.categories] == [
         (c.value, used[c.value], totals[c.value]) for c in SEAT_CATEGORIES
     ]
-    per_benefit = dict(
-        _direct(
-            db,
-            "SELECT benefit_id, COUNT(*) FROM assignments WHERE released_at IS NULL "
-            "GROUP BY benefit_id",
-        )
+    per_benefit = _pairs(
+        db,
+        "SELECT benefit_id, COUNT(*) FROM assignments WHERE released_at IS NULL "
+        "GROUP BY benefit_id",
     )
     assert {u.benefit_id: u.used for u in digest.benefits if u.used} == per_benefit
 
