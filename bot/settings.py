@@ -125,6 +125,8 @@ class StorageSettings(BaseSettings):
     benefits_encryption_key: SecretStr | None = None
     benefits_database_pool_size: int = Field(default=10, ge=2, le=1000)
     benefits_migrate_on_start: bool = True
+    # idle seats (bot.services.idle): the digest of `benefits-bot digest` shows them too
+    benefits_idle_days: int = Field(default=60, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -199,8 +201,7 @@ class Settings(StorageSettings):
     benefits_slack_burst: int = Field(default=3, ge=1)
     # start-up: the first wait before asking an unreachable Slack again (bot.runtime.slack_check)
     benefits_slack_retry_seconds: float = Field(default=2.0, gt=0)
-    # idle seats and the weekly digest (bot.services.idle, bot.services.digest)
-    benefits_idle_days: int = Field(default=60, ge=1)
+    # the weekly digest (bot.services.digest); BENEFITS_IDLE_DAYS is a storage setting
     benefits_digest_day: str = "monday"
     benefits_digest_hour: int = Field(default=9, ge=0, le=23)
 
