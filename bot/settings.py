@@ -108,6 +108,11 @@ HINTS: dict[str, str] = {
     "SHUTDOWN_TIMEOUT": (
         "the seconds a stop waits for in-flight requests and their Slack calls, e.g. 10"
     ),
+    "BENEFITS_IDLE_DAYS": (
+        "the days a seat may go without a sign of use before its holder is asked, e.g. 60"
+    ),
+    "BENEFITS_DIGEST_DAY": "the day of the week the digest goes out, e.g. monday",
+    "BENEFITS_DIGEST_HOUR": "the hour (UTC, 0 to 23) the digest goes out, e.g. 9",
     "BENEFITS_ENCRYPTION_KEY": (
         "one or more Fernet keys, comma-separated, newest first (product keys are encrypted "
         'with the first); make one with `python -c "from cryptography.fernet import Fernet; '
