@@ -89,12 +89,16 @@ class ReminderScheduler:
         if self.role is not None and not await self.role.hold():
             return 0
         queued = await self.reminders.sweep()
+        upkept = 0
         for sweep in self.upkeep:  # offboarding, idle seats, the digest: same replica
             try:
-                queued += await sweep()
+                upkept += await sweep()
             except Exception as error:  # one failing job must not stop the others
                 log.error("upkeep sweep failed: %s", type(error).__name__, exc_info=error)
-        return queued
+        if upkept:
+            log.info("queued %d offboarding, idle-seat and digest messages", upkept)
+            self.delivery.wake()
+        return queued  # the reminders (what the sweep's callers count)
 
     def start(self) -> None:
         """Start both; call from inside the running event loop."""

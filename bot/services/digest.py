@@ -6,7 +6,9 @@ chart after it (one outbox entry each, under a key naming the week, so it is
 queued once whatever the number of sweeps or replicas, and sent once, paced,
 across restarts). The numbers are read when the message is sent:
 :meth:`DigestService.compute`. ``/benefits digest`` queues the same for the
-caller on demand; ``benefits-bot digest`` prints it.
+caller on demand; ``benefits-bot digest`` prints it. A digest whose moment
+passed more than a day before the sweep found it (the bot was down) is
+skipped: the next week's comes as usual.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from storage.unit_of_work import Store, UnitOfWork
 
 WEEKLY = "digest"  # the watermark of the weekly digest
 FIRST_LOOKBACK = timedelta(hours=1)
+STALE_AFTER = timedelta(days=1)  # a digest found later than this (the bot was down) is skipped
 SOON, LATER = 30, 90  # days: "what expires in the next 30 / 90 days"
 SEAT_CATEGORIES = (Category.SOFTWARE, Category.CLOUD, Category.VISUAL_STUDIO)
 
@@ -131,7 +134,7 @@ class DigestService:
                 return 0
             moment = self._moment_in(after, now)
             queued = 0
-            if moment is not None:
+            if moment is not None and now - moment <= STALE_AFTER:
                 readers = await _readers(uow)
                 queued = await _queue(uow, f"digest:{moment.date().isoformat()}", readers, now)
             await uow.outbox.set_watermark(WEEKLY, now)

@@ -264,3 +264,13 @@ async def test_the_digest_on_demand_is_refused_to_a_member(services: Services) -
     with pytest.raises(Forbidden) as refused:
         await services.digest.on_demand(MEMBER)
     assert "global_admin or mpn_partner_admin" in rendered(refused.value)
+
+
+async def test_a_digest_missed_by_more_than_a_day_while_down_is_skipped(
+    services: Services, clock: FakeClock
+) -> None:
+    assert await services.digest.sweep() == 0
+    clock.advance(timedelta(days=2))  # Wednesday: Monday's moment passed two days ago
+    assert await services.digest.sweep() == 0
+    clock.set(MONDAY + timedelta(days=7, hours=1, minutes=30))
+    assert await services.digest.sweep() == 4
