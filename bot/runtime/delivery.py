@@ -56,7 +56,7 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
@@ -425,6 +425,10 @@ class Delivery:
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             self._pacer.took(ping.recipient)
             await self._failed(ping, type(error).__name__, permanent=False)
+            return
+        except SlackRequestError:  # the file's upload URL refused it: another attempt
+            self._pacer.took(ping.recipient)
+            await self._failed(ping, "upload_failed", permanent=False)
             return
         self._pacer.took(ping.recipient)
         channel = str(response.get("channel") or outgoing.channel)

@@ -238,7 +238,7 @@ class FakeSlackWebApi(LoopbackServer):
 
         A 429 also carries ``Retry-After: <retry_after>``.  Use status 200 for Slack's usual
         ``{"ok": false, "error": ...}`` answers (e.g. ``channel_not_found``).  ``method`` may be
-        ``"response_url"``.
+        ``"response_url"``, or ``"upload"`` (the upload URL of the two-step file upload).
         """
         self._failures.setdefault(method, []).append(
             _Failure(error=error, status=status, retry_after=retry_after, remaining=times)
@@ -478,7 +478,10 @@ class FakeSlackWebApi(LoopbackServer):
         content = await request.read()
         announced = self._files.get(file_id)
         args: dict[str, Any] = {"file_id": file_id, "content": content}
-        if announced is None or announced.get("content") is not None:
+        injected = self._injected_failure("upload", None)
+        if injected is not None:
+            status, body, _ = injected
+        elif announced is None or announced.get("content") is not None:
             status, body = 404, {"ok": False, "error": "invalid_upload_url"}
         else:
             announced["content"] = content

@@ -245,3 +245,23 @@ async def test_the_digest_is_refused_to_a_member_with_who_may_see_it(
 
     assert "This needs the global_admin or mpn_partner_admin role" in ack.text
     assert harness.slack.calls_to("files.getUploadURLExternal") == []
+
+
+async def test_a_chart_whose_upload_failed_is_uploaded_again_after_the_backoff(
+    harness: SlackHarness,
+) -> None:
+    await _company(harness)
+    harness.slack.fail_next("upload", error="server_error", status=500)
+
+    await harness.command(ADMIN, "digest")
+    await harness.settle()
+    assert harness.slack.calls_to("files.completeUploadExternal") == []
+
+    harness.clock.advance(timedelta(seconds=31))
+    await harness.settle()
+
+    uploads = harness.slack.calls_to("upload")
+    assert [u.failed for u in uploads] == [True, False]
+    [completed] = harness.slack.calls_to("files.completeUploadExternal")
+    assert not completed.failed
+    assert completed.args["channel_id"] == harness.slack.dm_channel_for(ADMIN)
