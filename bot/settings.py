@@ -19,6 +19,8 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
 DEFAULT_API_URL = "https://slack.com/api/"
 ENV_FILE = ".env"
 # The variables holding secrets: never echoed, and taken out of the process's
@@ -106,6 +108,11 @@ HINTS: dict[str, str] = {
     "SHUTDOWN_TIMEOUT": (
         "the seconds a stop waits for in-flight requests and their Slack calls, e.g. 10"
     ),
+    "BENEFITS_IDLE_DAYS": (
+        "the days a seat may go without a sign of use before its holder is asked, e.g. 60"
+    ),
+    "BENEFITS_DIGEST_DAY": "the day of the week the digest goes out, e.g. monday",
+    "BENEFITS_DIGEST_HOUR": "the hour (UTC, 0 to 23) the digest goes out, e.g. 9",
     "BENEFITS_ENCRYPTION_KEY": (
         "one or more Fernet keys, comma-separated, newest first (product keys are encrypted "
         'with the first); make one with `python -c "from cryptography.fernet import Fernet; '
@@ -123,6 +130,8 @@ class StorageSettings(BaseSettings):
     benefits_encryption_key: SecretStr | None = None
     benefits_database_pool_size: int = Field(default=10, ge=2, le=1000)
     benefits_migrate_on_start: bool = True
+    # idle seats (bot.services.idle): the digest of `benefits-bot digest` shows them too
+    benefits_idle_days: int = Field(default=60, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -197,6 +206,9 @@ class Settings(StorageSettings):
     benefits_slack_burst: int = Field(default=3, ge=1)
     # start-up: the first wait before asking an unreachable Slack again (bot.runtime.slack_check)
     benefits_slack_retry_seconds: float = Field(default=2.0, gt=0)
+    # the weekly digest (bot.services.digest); BENEFITS_IDLE_DAYS is a storage setting
+    benefits_digest_day: str = "monday"
+    benefits_digest_hour: int = Field(default=9, ge=0, le=23)
 
     @field_validator(
         "benefits_expiry_reminder_days", "benefits_membership_end_reminder_days", mode="before"
@@ -217,6 +229,14 @@ class Settings(StorageSettings):
         if any(day < 1 for day in value):
             raise ValueError("must list whole days of at least 1, like 30,7,1")
         return tuple(sorted(set(value), reverse=True))
+
+    @field_validator("benefits_digest_day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().lower()
+        if day not in WEEKDAYS:
+            raise ValueError("must be a day of the week in English, like monday")
+        return day
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -44,6 +44,8 @@ TABLE_ORDER: Final = (
     "outbox",
     "sweep_watermarks",
     "generations",
+    "offboardings",
+    "seat_checks",
 )
 # Rows the migrations seed: the source's replace them, after every other table
 # (whose inserts bump them on the target), so the counters go on from the source's.

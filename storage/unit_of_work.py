@@ -35,6 +35,7 @@ from storage.ports import (
     RequestRepository,
     ServiceRequestRepository,
 )
+from storage.ports.offboarding import OffboardingRepository, SeatCheckRepository
 
 
 class UnitOfWork(Protocol):
@@ -64,6 +65,12 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditRepository: ...
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def offboardings(self) -> OffboardingRepository: ...
+
+    @property
+    def seat_checks(self) -> SeatCheckRepository: ...
 
 
 class Store(Protocol):

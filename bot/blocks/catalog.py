@@ -63,6 +63,11 @@ _ADMIN_COMMANDS: tuple[tuple[Action, str, str], ...] = (
     (Action.MANAGE_ROLES, "grant @user <role>", N_("give a role: {roles}")),
     (Action.MANAGE_ROLES, "revoke @user <role>", N_("take a role away")),
     (Action.MANAGE_ROLES, "roles", N_("who holds which role")),
+    (
+        Action.READ_DIGEST,
+        "digest",
+        N_("the weekly digest now: seats, idle seats, what ends soon (chart by DM)"),
+    ),
 )
 
 

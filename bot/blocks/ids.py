@@ -84,11 +84,22 @@ CONTACT_PHONE_INPUT: Final = "phone"
 CONTACT_LANGUAGE_BLOCK: Final = "contact_language"
 CONTACT_LANGUAGE_INPUT: Final = "language"
 
+# offboarding, idle seats and the digest
+OFFBOARD_RECLAIM_ALL: Final = "offboarding_reclaim_all"
+OFFBOARD_KEEP: Final = "offboarding_keep"
+OFFBOARD_RECLAIM_ITEM: Final = "offboarding_reclaim_item"
+OFFBOARD_ACTIONS_BLOCK: Final = "offboarding_actions"
+SEAT_KEEP: Final = "seat_check_keep"
+SEAT_FREE: Final = "seat_check_free"
+SEAT_CHECK_BLOCK: Final = "seat_check_actions"
+IDLE_FREE: Final = "idle_seat_free"
+
 ACTION_IDS: Final = frozenset(
     {APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT, KEYS_BUTTON, KEYS_PREVIOUS, KEYS_NEXT}
     | {DETAILS_HOLDERS_PREVIOUS, DETAILS_HOLDERS_NEXT, CLOUD_ACTIVATE, AZURE_PORTAL}
     | {CANCEL_REQUEST, AUDIT_PREVIOUS, AUDIT_NEXT}
     | {REMINDER_LINK}
     | {ACTIVATE, MARK_ACTIVE, SUPPORT_CLOUD, SUPPORT_ON_PREMISES, SUPPORT_ADVICE}
+    | {OFFBOARD_RECLAIM_ALL, OFFBOARD_KEEP, OFFBOARD_RECLAIM_ITEM, SEAT_KEEP, SEAT_FREE, IDLE_FREE}
 )
 VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW})

@@ -104,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
         default=50,
         help=f"reminders per page, 1 to {MAX_REMINDERS_PER_PAGE} (default: 50)",
     )
+    digest = sub.add_parser(
+        "digest", help="print the weekly digest's text and write its chart (a PNG)"
+    )
+    digest.add_argument(
+        "--out", type=Path, required=True, help="where to write the chart, e.g. report.png"
+    )
     roles = ", ".join(r.value for r in Role)
     for name, what in (("grant", "give"), ("revoke", "take away")):
         cmd = sub.add_parser(name, help=f"{what} a role, e.g. the first Global admin")
@@ -158,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_audit_csv(storage, console))
         if args.command == "rotate-key":
             return asyncio.run(_rotate_key(storage, console))
+        if args.command == "digest":
+            from bot.cli.digest import print_digest
+
+            return asyncio.run(print_digest(storage, args.out, console))
         return asyncio.run(_role(storage, args.command, args.user_id, args.role, console))
     except SettingsError as error:
         for line in error.lines:

@@ -23,6 +23,7 @@ class Action(enum.StrEnum):
     ADD_USER = "add_user"
     MANAGE_ROLES = "manage_roles"
     READ_AUDIT = "read_audit"
+    READ_DIGEST = "read_digest"  # the weekly utilisation digest, on demand
 
 
 _G = Role.GLOBAL_ADMIN
@@ -41,6 +42,7 @@ PERMISSIONS: dict[Action, frozenset[Role] | None] = {
     Action.ADD_USER: frozenset({_U, _G}),
     Action.MANAGE_ROLES: frozenset({_G}),
     Action.READ_AUDIT: frozenset({_M, _G}),
+    Action.READ_DIGEST: frozenset({_M, _G}),
 }
 
 

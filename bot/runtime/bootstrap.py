@@ -13,6 +13,7 @@ from datetime import timedelta
 from bot.domain.clock import Clock
 from bot.domain.events import ActivationCompleted, RequestDecided
 from bot.domain.limits import PAGE_SIZE
+from bot.domain.offboarding import DEFAULT_IDLE_AFTER
 from bot.domain.validation import DEFAULT_PHONE_REGION
 from bot.runtime.container import Services
 from bot.services.activation import ActivationService
@@ -22,14 +23,17 @@ from bot.services.catalog import CatalogService
 from bot.services.cloud import CloudService
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
+from bot.services.digest import DigestService
+from bot.services.idle import IdleService
 from bot.services.keys import SETTING, KeyService, KeyVault
 from bot.services.notices import NoticeService
+from bot.services.offboarding import OffboardingService
 from bot.services.reminders import ReminderRules, ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
 from bot.services.seats import SeatService
 from bot.services.support import SupportService
-from bot.settings import Settings, SettingsError, StorageSettings
+from bot.settings import WEEKDAYS, Settings, SettingsError, StorageSettings
 from storage.unit_of_work import Store
 
 
@@ -68,6 +72,9 @@ def build_services(
     page_size: int = PAGE_SIZE,
     admin_channel: str | None = None,
     events: EventBus | None = None,
+    idle_after: timedelta = DEFAULT_IDLE_AFTER,
+    digest_weekday: int = 0,
+    digest_hour: int = 9,
 ) -> Services:
     """Every area's service over ``store``, with the events wired by :func:`subscriptions`.
 
@@ -92,6 +99,11 @@ def build_services(
         reminders=reminders,
         notices=notices,
         events=events,
+        offboarding=OffboardingService(store, clock=clock, notices=notices),
+        idle=IdleService(store, clock=clock, idle_after=idle_after),
+        digest=DigestService(
+            store, clock=clock, weekday=digest_weekday, hour=digest_hour, idle_after=idle_after
+        ),
     )
 
 
@@ -104,6 +116,9 @@ def services_from_settings(settings: Settings, store: Store, *, clock: Clock) ->
         rules=reminder_rules(settings),
         phone_region=settings.benefits_phone_region,
         admin_channel=settings.benefits_admin_channel,
+        idle_after=timedelta(days=settings.benefits_idle_days),
+        digest_weekday=WEEKDAYS.index(settings.benefits_digest_day),
+        digest_hour=settings.benefits_digest_hour,
     )
 
 

@@ -18,8 +18,11 @@ from bot.services.catalog import CatalogService
 from bot.services.cloud import CloudService
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
+from bot.services.digest import DigestService
+from bot.services.idle import IdleService
 from bot.services.keys import KeyService
 from bot.services.notices import NoticeService
+from bot.services.offboarding import OffboardingService
 from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
@@ -53,6 +56,9 @@ class Services:
     reminders: ReminderService
     notices: NoticeService  # the Slack messages changes owe, queued in the outbox
     events: EventBus  # which sink handles which event (see bootstrap.subscriptions)
+    offboarding: OffboardingService  # people who left: what they held goes back
+    idle: IdleService  # idle seats: asked about, then offered in the digest
+    digest: DigestService  # the weekly utilisation digest
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

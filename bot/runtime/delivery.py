@@ -49,19 +49,20 @@ import secrets
 import socket
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.blocks.reminders import EVENT_TYPE, metadata
 from bot.domain.outbox import Ping, PingState
-from bot.runtime.notices import Outgoing, Skip, reminder
+from bot.runtime.notices import Outgoing, Skip, Upload, reminder
 from bot.services.notices import Notice
 from bot.services.reminders import Kind, ReminderService
 
@@ -382,6 +383,11 @@ class Delivery:
             await self._reminders.skip(ping, reason=outgoing.reason)
             self.stats.cancelled += 1
             return
+        if ping.send_started_at is not None and outgoing.upload is not None:
+            # A file carries no message metadata to find it by: shared again (logged).
+            self.stats.unverified += 1
+            log.warning("file of reminder %d may have been shared already; sharing it", ping.id)
+            ping = replace(ping, send_started_at=None)
         if ping.send_started_at is not None:
             # A send began before and was never recorded: Slack may have it already.
             found = await self._look_back(ping, outgoing)
@@ -398,8 +404,11 @@ class Delivery:
             self.stats.duplicates_avoided += 1
             log.warning("reminder %d is no longer this sender's to send", ping.id)
             return
+        response: Mapping[str, Any] | AsyncSlackResponse
         try:
-            if outgoing.method == "chat.update":
+            if outgoing.upload is not None:
+                response = await self._share(outgoing, outgoing.upload)
+            elif outgoing.method == "chat.update":
                 response = await self._client.chat_update(
                     channel=outgoing.channel,
                     ts=outgoing.ts,
@@ -417,10 +426,29 @@ class Delivery:
             self._pacer.took(ping.recipient)
             await self._failed(ping, type(error).__name__, permanent=False)
             return
+        except SlackRequestError:  # the file's upload URL refused it: another attempt
+            self._pacer.took(ping.recipient)
+            await self._failed(ping, "upload_failed", permanent=False)
+            return
         self._pacer.took(ping.recipient)
         channel = str(response.get("channel") or outgoing.channel)
         ts = str(response.get("ts") or outgoing.ts)
         await self._record(ping, outgoing, channel, ts)
+
+    async def _share(self, outgoing: Outgoing, upload: Upload) -> Mapping[str, Any]:
+        """Share a file with Slack's two-step upload (``files.getUploadURLExternal``,
+        the upload to the URL it returns, ``files.completeUploadExternal``), as
+        ``files_upload_v2`` does; ``ts`` names the file (a file has no ``ts``)."""
+        response = await self._client.files_upload_v2(
+            channel=outgoing.channel,
+            file=upload.content,
+            filename=upload.filename,
+            title=upload.title,
+            alt_txt=upload.alt_text,
+        )
+        files = response.get("files") or []
+        file_id = str(files[0].get("id")) if files and isinstance(files[0], dict) else ""
+        return {"channel": outgoing.channel, "ts": file_id or outgoing.ts}
 
     async def _record(self, ping: Ping, outgoing: Outgoing, channel: str, ts: str) -> None:
         if await self._reminders.delivered(ping, channel=channel, ts=ts, final=outgoing.final):

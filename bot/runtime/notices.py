@@ -20,28 +20,47 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.blocks import activation as activation_blocks
+from bot.blocks import offboarding as offboarding_blocks
 from bot.blocks import requests as request_blocks
 from bot.blocks import seats as seat_blocks
 from bot.blocks.cancellation import cancellation_notice
+from bot.blocks.digest import chart_alt_text, digest_message, digest_title
+from bot.blocks.idle import seat_check_message
 from bot.blocks.primitives import Message
 from bot.blocks.reminders import ping_message
 from bot.blocks.support import advisory_notice
 from bot.domain.model import ActivationStatus, DomainError, RequestStatus
 from bot.domain.outbox import ParamValue, Ping, PingState
+from bot.runtime.chart import render_async as render_chart
 from bot.runtime.container import Services
 from bot.services.activation import ActivationDone, ActivationRequested
+from bot.services.digest import DigestNotice
+from bot.services.idle import SEAT_CHECK_KIND
 from bot.services.notices import Notice
+from bot.services.offboarding import OffboardingNotice
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file to share in a conversation (the digest's chart)."""
+
+    content: bytes
+    filename: str
+    title: str
+    alt_text: str
 
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One Web API call: post ``payload`` to ``channel``, or update ``ts`` in it."""
+    """One Web API call: post ``payload`` to ``channel``, or update ``ts`` in it, or
+    (``files.upload``) share ``upload`` in ``channel`` with the two-step file upload."""
 
-    method: Literal["chat.postMessage", "chat.update"]
+    method: Literal["chat.postMessage", "chat.update", "files.upload"]
     channel: str
     payload: Message
     ts: str = ""
     final: bool = False  # the post already shows what its queued updates would
+    upload: Upload | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +152,9 @@ class Renderer:
                 from_user=_str(params, "from_user") or None,
             )
             return Outgoing("chat.postMessage", ping.recipient, payload)
+        upkeep = await self._render_upkeep(ping)
+        if upkeep is not None:
+            return upkeep
         return reminder(ping)
 
     async def _target(self, ping: Ping) -> tuple[str, str] | Skip:
@@ -147,6 +169,41 @@ class Renderer:
         if not channel or not ts:
             return Skip("it names no message to update")
         return channel, ts
+
+    async def _render_upkeep(self, ping: Ping) -> Outgoing | Skip | None:
+        """Offboarding, idle-seat checks and the digest (None: another kind)."""
+        kind, params = ping.kind, ping.params
+        if kind == OffboardingNotice.POST:
+            view = await self._services.offboarding.view(_int(params, "offboarding_id"))
+            if view.empty:
+                return Skip("the person who left holds nothing any more")
+            payload = offboarding_blocks.offboarding_message(view)
+            return Outgoing("chat.postMessage", ping.recipient, payload)
+        if kind == OffboardingNotice.COPY:
+            where = await self._target(ping)
+            if isinstance(where, Skip):
+                return where
+            view = await self._services.offboarding.view(_int(params, "offboarding_id"))
+            payload = offboarding_blocks.offboarding_message(view)
+            return Outgoing("chat.update", where[0], payload, ts=where[1])
+        if kind == SEAT_CHECK_KIND:
+            return Outgoing("chat.postMessage", ping.recipient, seat_check_message(params))
+        if kind == DigestNotice.POST:
+            digest = await self._services.digest.compute()
+            return Outgoing("chat.postMessage", ping.recipient, digest_message(digest))
+        if kind == DigestNotice.CHART:
+            where = await self._target(ping)
+            if isinstance(where, Skip):
+                return where
+            digest = await self._services.digest.compute()
+            upload = Upload(
+                content=await render_chart(digest),
+                filename=f"benefits-{digest.today.isoformat()}.png",
+                title=digest_title(digest),
+                alt_text=chart_alt_text(digest),
+            )
+            return Outgoing("files.upload", where[0], {}, ts=where[1], upload=upload)
+        return None
 
 
 def _str(params: Mapping[str, ParamValue], name: str) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,9 @@ from storage.ports import Exclusive
 
 log = logging.getLogger(__name__)
 
+Sweep = Callable[[], Awaitable[int]]
+"""One more job of the sweep: queues what fell due, returns how many messages."""
+
 SWEEP_JOB = "reminder-sweep"
 SWEEP_ROLE = "reminder-sweep"
 SLACK_TIMEOUT = 30  # seconds for one chat.postMessage
@@ -56,10 +60,12 @@ class ReminderScheduler:
         *,
         sweep_every: float,
         role: Exclusive | None = None,
+        upkeep: Sequence[Sweep] = (),
     ) -> None:
         self.reminders = reminders
         self.delivery = delivery
         self.role = role
+        self.upkeep = tuple(upkeep)
         self._sweep_every = sweep_every
         self._scheduler: Any = None
         self._delivery_task: asyncio.Task[None] | None = None
@@ -82,7 +88,17 @@ class ReminderScheduler:
     async def _sweep(self) -> int:
         if self.role is not None and not await self.role.hold():
             return 0
-        return await self.reminders.sweep()
+        queued = await self.reminders.sweep()
+        upkept = 0
+        for sweep in self.upkeep:  # offboarding, idle seats, the digest: same replica
+            try:
+                upkept += await sweep()
+            except Exception as error:  # one failing job must not stop the others
+                log.error("upkeep sweep failed: %s", type(error).__name__, exc_info=error)
+        if upkept:
+            log.info("queued %d offboarding, idle-seat and digest messages", upkept)
+            self.delivery.wake()
+        return queued  # the reminders (what the sweep's callers count)
 
     def start(self) -> None:
         """Start both; call from inside the running event loop."""
@@ -149,12 +165,15 @@ def start_reminders(
     *,
     render: Render = render_reminder,
     sweep_role: Exclusive | None = None,
+    upkeep: Callable[[AsyncWebClient], Sequence[Sweep]] | None = None,
 ) -> ReminderRuntime:
     """Start the sweep schedule and the delivery loop; call inside the event loop.
 
     ``render`` says what each ping becomes (``start_bot`` passes one that knows
     every notice; the default knows reminders only). ``sweep_role``, when
     given, is asked before each sweep (one replica sweeps at a time).
+    ``upkeep`` makes more jobs for each sweep from the Slack client (offboarding's
+    reconciliation, idle seats, the digest: :mod:`bot.runtime.upkeep`).
 
     Delivery has its own Web API client: one keep-alive connection and no
     automatic retries (a retry is the delivery loop's decision, never the
@@ -183,6 +202,7 @@ def start_reminders(
         delivery,
         sweep_every=settings.benefits_sweep_interval_seconds,
         role=sweep_role,
+        upkeep=upkeep(client) if upkeep is not None else (),
     )
     scheduler.start()
     return ReminderRuntime(service=reminders, scheduler=scheduler, session=session)

@@ -35,6 +35,7 @@ from bot.runtime.delivery import Delivery
 from bot.runtime.notices import Renderer
 from bot.runtime.scheduler import SWEEP_ROLE, ReminderRuntime, start_reminders
 from bot.runtime.slack_check import verify_bot_token
+from bot.runtime.upkeep import upkeep_sweeps
 from bot.services.core import EventSink
 from bot.services.inventory.importer import resolve_email_holders
 from bot.settings import Settings
@@ -225,7 +226,11 @@ async def start_bot(
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     bot = RunningBot(services, store, app, runner, port, socket_handler, http=http)
     bot.reminders = start_reminders(
-        settings, services.reminders, render=Renderer(services), sweep_role=sweep_role
+        settings,
+        services.reminders,
+        render=Renderer(services),
+        sweep_role=sweep_role,
+        upkeep=lambda client: upkeep_sweeps(services, client),
     )
     services.events.subscribe_all(_waking(services, bot.reminders.delivery))
     services.background.spawn(_resolve_holders(bot), name="resolve email holders")

@@ -230,6 +230,14 @@ class ActivationService:
                         "offer: Microsoft sends the offer's instructions to them. Use "
                         "`/benefits contact`."
                     )
+                if await uow.offboardings.current(contact.user_id) is not None:
+                    # docs/rules.md#offboarding: a contact who left is missing until replaced.
+                    raise Conflict(
+                        "The marketing contact {contact_user} has left the company, so the "
+                        "contact is missing: set a new one with `/benefits contact` before "
+                        "activating a go-to-market offer.",
+                        contact_user=contact.user_id,
+                    )
             current = await uow.activations.get(benefit.id)
             self._check_not_started(benefit, current)
             activation = Activation(

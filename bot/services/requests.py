@@ -166,6 +166,13 @@ class RequestService:
                     used=used,
                     seats=benefit.seats,
                 )
+            if await uow.offboardings.current(request.requester_id) is not None:
+                # docs/rules.md#offboarding: nobody who left gets a seat.
+                raise Conflict(
+                    "{requester_user} has left the company (Slack deactivated them): the "
+                    "request can't be approved; deny it or reclaim what they held.",
+                    requester_user=request.requester_id,
+                )
             if await uow.assignments.find_active(benefit.id, request.requester_id) is not None:
                 raise Conflict(
                     "{requester_user} already holds *{benefit}*; deny the request instead.",

@@ -12,7 +12,9 @@ from handlers.actions import (
     cancellation,
     catalog,
     cloud,
+    idle,
     keys,
+    offboarding,
     reminders,
     requests,
     support,
@@ -40,3 +42,9 @@ def register(app: AsyncApp) -> None:
     for action_id in SUPPORT_BUTTONS.values():
         app.action(action_id)(support.problem_chosen)
     app.action(ids.REMINDER_LINK)(reminders.link_opened)
+    app.action(ids.OFFBOARD_RECLAIM_ALL)(offboarding.reclaim_all)
+    app.action(ids.OFFBOARD_KEEP)(offboarding.keep)
+    app.action(ids.OFFBOARD_RECLAIM_ITEM)(offboarding.reclaim_item)
+    app.action(ids.SEAT_KEEP)(idle.keep_seat)
+    app.action(ids.SEAT_FREE)(idle.free_seat)
+    app.action(ids.IDLE_FREE)(idle.free_idle_seat)

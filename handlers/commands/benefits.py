@@ -20,6 +20,7 @@ from handlers.commands import (
     cancellation,
     catalog,
     contact,
+    digest,
     keys,
     parser,
     requests,
@@ -89,4 +90,6 @@ async def run(command: parser.Command, actor: str, services: Services) -> Reply:
             return await support.file_advisory(hours, topic, actor, services)
         case parser.SetContact():
             return await contact.set_contact(actor, services)
+        case parser.ShowDigest():
+            return await digest.show_digest(actor, services)
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover

@@ -143,6 +143,11 @@ class SetContact:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class ShowDigest:
+    pass
+
+
 Command = (
     Help
     | ListBenefits
@@ -162,6 +167,7 @@ Command = (
     | ShowSupport
     | FileAdvisory
     | SetContact
+    | ShowDigest
 )
 
 USAGE: dict[str, str] = {
@@ -183,6 +189,7 @@ USAGE: dict[str, str] = {
     "advisory": "/benefits advisory <hours> <topic>",
     "contact": "/benefits contact",
     "help": "/benefits help",
+    "digest": "/benefits digest",
 }
 
 
@@ -231,6 +238,9 @@ def parse(text: str) -> Command:
             return Cancel()
         case "audit":
             return _audit(rest)
+        case "digest":
+            _no_arguments("digest", rest)
+            return ShowDigest()
         case "activate":
             return Activate(_unquoted("activate", rest))
         case "support":

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.events import home
+from handlers.events import home, users
 
 
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(home.home_opened)
+    app.event("user_change")(users.user_changed)

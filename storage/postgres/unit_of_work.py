@@ -18,6 +18,7 @@ from storage.postgres.assignments import PostgresAssignments
 from storage.postgres.audit import PostgresAudit
 from storage.postgres.benefits import NameCache, PostgresBenefits, PostgresMembership
 from storage.postgres.keys import PostgresKeys
+from storage.postgres.offboarding import PostgresOffboardings, PostgresSeatChecks
 from storage.postgres.outbox import PostgresOutbox
 from storage.postgres.people import PostgresPeople
 from storage.postgres.requests import PostgresRequests
@@ -35,9 +36,11 @@ class PostgresUnitOfWork:
         "keys",
         "marketing_contact",
         "membership",
+        "offboardings",
         "outbox",
         "people",
         "requests",
+        "seat_checks",
         "service_requests",
     )
 
@@ -56,3 +59,5 @@ class PostgresUnitOfWork:
         self.people = PostgresPeople(conn)
         self.audit = PostgresAudit(conn)
         self.outbox = PostgresOutbox(conn)
+        self.offboardings = PostgresOffboardings(conn)
+        self.seat_checks = PostgresSeatChecks(conn)

@@ -260,6 +260,29 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     ALTER TABLE outbox ADD COLUMN send_started_at TEXT;
     """,
+    # 8: offboarding (a person Slack deactivated: what they held goes back) and the
+    # "still using it?" checks of idle seats.
+    """
+    CREATE TABLE offboardings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL,
+        left_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open',
+        decided_by TEXT,
+        decided_at TEXT,
+        returned_at TEXT
+    );
+    CREATE UNIQUE INDEX offboardings_one_departure ON offboardings (user_id)
+        WHERE returned_at IS NULL;
+
+    CREATE TABLE seat_checks (
+        assignment_id INTEGER PRIMARY KEY,
+        asked_at TEXT NOT NULL,
+        answer TEXT,
+        answered_at TEXT
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -19,6 +19,7 @@ from storage.sqlite.assignments import SqliteAssignments
 from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.benefits import NameCache, SqliteBenefits, SqliteMembership
 from storage.sqlite.keys import SqliteKeys
+from storage.sqlite.offboarding import SqliteOffboardings, SqliteSeatChecks
 from storage.sqlite.outbox import SqliteOutbox
 from storage.sqlite.people import SqlitePeople
 from storage.sqlite.requests import SqliteRequests
@@ -36,9 +37,11 @@ class SqliteUnitOfWork:
         "keys",
         "marketing_contact",
         "membership",
+        "offboardings",
         "outbox",
         "people",
         "requests",
+        "seat_checks",
         "service_requests",
     )
 
@@ -55,3 +58,5 @@ class SqliteUnitOfWork:
         self.people = SqlitePeople(conn)
         self.audit = SqliteAudit(conn)
         self.outbox = SqliteOutbox(conn)
+        self.offboardings = SqliteOffboardings(conn)
+        self.seat_checks = SqliteSeatChecks(conn)

@@ -939,3 +939,48 @@ def test_recorded_call_defaults() -> None:
 
     assert not call.failed
     assert call.status == 200
+
+
+# -- users.list and the two-step file upload -------------------------------------------
+
+
+async def test_users_list_pages_every_user_with_a_cursor(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    for i in range(5):
+        slack.add_user(f"U{i:08d}", name=f"u{i}", deleted=i == 3)
+    seen: list[tuple[str, bool]] = []
+    cursor: str | None = None
+    while True:
+        page = await client.users_list(limit=2, cursor=cursor)
+        seen += [(m["id"], m["deleted"]) for m in page["members"]]
+        cursor = page["response_metadata"]["next_cursor"] or None
+        if cursor is None:
+            break
+    assert seen == [(f"U{i:08d}", i == 3) for i in range(5)]
+    assert len(slack.calls_to("users.list")) == 3
+
+
+async def test_files_upload_v2_goes_through_the_three_steps_and_is_recorded(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    response = await client.files_upload_v2(
+        channel="C0001", file=b"\x89PNG chart", filename="chart.png", title="Chart", alt_txt="alt"
+    )
+    file_id = response["files"][0]["id"]
+    methods = [c.method for c in slack.calls]
+    assert methods == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    assert slack.uploaded(file_id) == b"\x89PNG chart"
+    assert slack.messages("C0001")[-1]["files"][0]["id"] == file_id
+
+
+async def test_completing_an_upload_that_never_arrived_is_refused(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    announced = await client.files_getUploadURLExternal(filename="chart.png", length=10)
+    with pytest.raises(SlackApiError) as refused:
+        await client.files_completeUploadExternal(
+            files=[{"id": announced["file_id"]}], channel_id="C0001"
+        )
+    assert refused.value.response["error"] == "file_not_found"
+    assert slack.messages("C0001") == []

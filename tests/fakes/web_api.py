@@ -149,11 +149,13 @@ class FakeSlackWebApi(LoopbackServer):
         self._view_counter = 0
         self._views_by_external_id: dict[str, str] = {}
         self._changed = asyncio.Condition()
+        self._files: dict[str, dict[str, Any]] = {}  # file ID → what was announced and uploaded
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_route("POST", "/response/{name}", self._handle_response_url)
+        app.router.add_route("POST", "/upload/{file_id}", self._handle_upload)
         app.router.add_route("*", "/api/{method}", self._handle_api)
 
     @property
@@ -236,7 +238,7 @@ class FakeSlackWebApi(LoopbackServer):
 
         A 429 also carries ``Retry-After: <retry_after>``.  Use status 200 for Slack's usual
         ``{"ok": false, "error": ...}`` answers (e.g. ``channel_not_found``).  ``method`` may be
-        ``"response_url"``.
+        ``"response_url"``, or ``"upload"`` (the upload URL of the two-step file upload).
         """
         self._failures.setdefault(method, []).append(
             _Failure(error=error, status=status, retry_after=retry_after, remaining=times)
@@ -427,6 +429,10 @@ class FakeSlackWebApi(LoopbackServer):
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         return None
 
+    def uploaded(self, file_id: str) -> bytes:
+        """The bytes uploaded to ``file_id``'s upload URL (b"" when none arrived)."""
+        return bytes(self._files.get(file_id, {}).get("content") or b"")
+
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """The messages kept in ``channel`` (a user ID means their DM), oldest first."""
         return copy.deepcopy(self._messages.get(self._channel(channel), []))
@@ -464,6 +470,24 @@ class FakeSlackWebApi(LoopbackServer):
             await self._released.wait()
             return web.json_response(body, status=status, headers=headers)
         return await self._respond(request, method, args, token, status, body, headers)
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL ``files.getUploadURLExternal`` handed out: the file's bytes as
+        the body (``files_upload_v2`` posts them raw), recorded as method ``"upload"``."""
+        file_id = request.match_info["file_id"]
+        content = await request.read()
+        announced = self._files.get(file_id)
+        args: dict[str, Any] = {"file_id": file_id, "content": content}
+        injected = self._injected_failure("upload", None)
+        if injected is not None:
+            status, body, _ = injected
+        elif announced is None or announced.get("content") is not None:
+            status, body = 404, {"ok": False, "error": "invalid_upload_url"}
+        else:
+            announced["content"] = content
+            status, body = 200, {"ok": True}
+        await self._record_call(request, "upload", args, None, status, body)
+        return web.Response(status=status, text=f"OK - {len(content)}" if status == 200 else "")
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -715,6 +739,76 @@ class FakeSlackWebApi(LoopbackServer):
         if str(args.get("include_locale", "")).lower() not in ("1", "true"):
             answer.pop("locale", None)
         return {"ok": True, "user": answer}
+
+    def _m_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every user, by ID, ``limit`` a page (at most 1000), with cursor paging."""
+        users = [self._users[u] for u in sorted(self._users)]
+        limit = int(str(args.get("limit") or 0) or 0)
+        limit = 1000 if limit <= 0 else min(limit, 1000)
+        cursor = str(args.get("cursor") or "")
+        try:
+            start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        page = users[start : start + limit]
+        following = start + limit
+        next_cursor = (
+            base64.b64encode(f"offset:{following}".encode()).decode()
+            if following < len(users)
+            else ""
+        )
+        return {
+            "ok": True,
+            "members": [dict(u) for u in page],
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = str(args.get("filename") or "")
+        length = str(args.get("length") or "")
+        if not filename or not length.isdigit() or int(length) < 1:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self._files) + 1:08d}"
+        self._files[file_id] = {
+            "filename": filename,
+            "length": int(length),
+            "alt_txt": args.get("alt_txt"),
+            "content": None,
+        }
+        return {"ok": True, "upload_url": f"{self.base_root}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if isinstance(files, str):
+            with contextlib.suppress(ValueError):
+                files = json.loads(files)
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        shared: list[dict[str, Any]] = []
+        for entry in files:
+            file_id = str(entry.get("id") if isinstance(entry, dict) else "")
+            announced = self._files.get(file_id)
+            if announced is None or announced.get("content") is None:
+                return {"ok": False, "error": "file_not_found"}
+            if len(announced["content"]) != announced["length"]:
+                return {"ok": False, "error": "file_upload_size_mismatch"}
+            shared.append(
+                {
+                    "id": file_id,
+                    "name": announced["filename"],
+                    "title": entry.get("title") or announced["filename"],
+                    "size": announced["length"],
+                    "alt_txt": announced["alt_txt"],
+                }
+            )
+        channel = args.get("channel_id")
+        if channel:
+            ts = self._next_ts()
+            conversation = self._channel(str(channel))
+            self._messages.setdefault(conversation, []).append(
+                {"type": "message", "ts": ts, "user": self.bot_user_id, "files": shared}
+            )
+        return {"ok": True, "files": shared}
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._user_answer(self._users.get(str(args.get("user"))), args, "user_not_found")

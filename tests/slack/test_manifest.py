@@ -55,7 +55,9 @@ def test_the_manifest_asks_for_the_scopes_the_bot_uses_and_no_more(
     # in DMs, whose channel conversations.open (im:write) names: read back before a
     # message is sent a second time, never for anything else.
     reading_back = {"channels:history", "groups:history", "im:history", "im:write"}
-    assert scopes == posting | reading_back
+    # The weekly digest's chart is a file shared in the reader's DM.
+    charts = {"files:write"}
+    assert scopes == posting | reading_back | charts
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert "socket_mode_enabled" in manifest["settings"]

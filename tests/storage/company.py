@@ -29,6 +29,7 @@ from bot.domain.model import (
     RequestStatus,
     Role,
 )
+from bot.domain.offboarding import Source
 from bot.domain.outbox import NewPing
 from storage.unit_of_work import Store
 
@@ -124,6 +125,11 @@ async def populate(store: Store) -> None:
         await uow.outbox.enqueue(
             [NewPing("k1:update", "U2", "test", {"n": 2}, after_id=claimed[0].id)], at=at(23)
         )
+    # A departure and a seat check (schema 8 on SQLite, 4 on PostgreSQL).
+    async with store.write() as uow:
+        await uow.offboardings.start("U3", at=at(24), source=Source.EVENT)
+        held = await uow.assignments.of_user("U2")
+        await uow.seat_checks.ask(held[0].id, at=at(25))
 
 
 async def _write(path: str) -> None:

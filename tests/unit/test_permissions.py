@@ -41,6 +41,7 @@ MATRIX: dict[Action, tuple[bool, bool, bool, bool, bool]] = {
     Action.ADD_USER: (N, Y, N, N, Y),
     Action.MANAGE_ROLES: (N, N, N, N, Y),
     Action.READ_AUDIT: (N, N, N, Y, Y),
+    Action.READ_DIGEST: (N, N, N, Y, Y),
 }
 
 

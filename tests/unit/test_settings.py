@@ -86,6 +86,9 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "BENEFITS_SLACK_MESSAGES_PER_SECOND": ("fast", "is not a number"),
     "BENEFITS_SLACK_BURST": ("0", "must be at least 1"),
     "BENEFITS_SLACK_RETRY_SECONDS": ("never", "is not a number"),
+    "BENEFITS_IDLE_DAYS": ("0", "must be at least 1"),
+    "BENEFITS_DIGEST_DAY": ("someday", "must be a day of the week in English, like monday"),
+    "BENEFITS_DIGEST_HOUR": ("25", "must be at most 23"),
     "BENEFITS_ENCRYPTION_KEY": (
         "not-a-fernet-key",
         "has a part that is not a Fernet key (part 1 of 1; a Fernet key is 44 characters of "
