@@ -31,6 +31,14 @@ PROGRESS_THRESHOLD = 50
 REMINDER_STATES = ("all", *(state.value for state in PingState))
 AUDIT_PROGRESS_THRESHOLD = 2000
 MAX_REMINDERS_PER_PAGE = 500
+PLAYGROUND = (
+    "playground running at {url} (no Slack token needed; nothing leaves this machine; "
+    "Ctrl+C stops it)"
+)
+NO_TOKENS = (
+    "no Slack tokens: starting the playground at {url}; set SLACK_BOT_TOKEN and "
+    "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) to connect to your workspace"
+)
 
 
 def _page_number(text: str) -> int:
@@ -117,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="YYYY-MM-DD[THH:MM]",
         help="the playground's clock starts at this moment, UTC (default: now)",
+    )
+    play.add_argument(
+        "--no-tokens",
+        action="store_true",
+        help="say that it starts because no Slack token is set (scripts/start does)",
     )
     imp = sub.add_parser("import", help="load an inventory file (YAML) into the database")
     imp.add_argument("path", type=Path, help="the inventory file, e.g. examples/inventory.yaml")
@@ -242,8 +255,10 @@ def _playground(args: argparse.Namespace, console: Console) -> int:
                 database_url=args.database,
                 inventory=args.inventory,
                 start=args.start,
-                announce=lambda line: Console(highlight=False).print(
-                    line, markup=False, soft_wrap=True
+                announce=lambda url: Console(highlight=False).print(
+                    (NO_TOKENS if args.no_tokens else PLAYGROUND).format(url=url),
+                    markup=False,
+                    soft_wrap=True,
                 ),
             )
         )

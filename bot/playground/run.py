@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import signal
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -161,12 +162,12 @@ async def start_playground(
     await workspace.start()
     try:
         settings = Settings(
-            slack_bot_token=f"xoxb-playground-{secrets.token_hex(8)}",  # type: ignore[arg-type]
-            slack_signing_secret=signing_secret,  # type: ignore[arg-type]
+            slack_bot_token=f"xoxb-playground-{secrets.token_hex(8)}",
+            slack_signing_secret=signing_secret,
             slack_app_token=None,
             slack_api_url=workspace.api_url,
             database_url=database_url,
-            benefits_encryption_key=encryption_key,  # type: ignore[arg-type]
+            benefits_encryption_key=encryption_key,
             port=0,
             benefits_host="127.0.0.1",
             benefits_admin_channel=ADMIN_CHANNEL.id,
@@ -208,9 +209,9 @@ async def serve_playground(
     database_url: str,
     inventory: Path | None,
     start: datetime | None,
-    announce: Any = print,
+    announce: Callable[[str], object] = print,
 ) -> None:
-    """Run until SIGTERM or SIGINT; ``announce`` gets the line with the page's address."""
+    """Run until SIGTERM or SIGINT; ``announce`` gets the page's address once it listens."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -218,10 +219,7 @@ async def serve_playground(
     playground = await start_playground(
         host=host, port=port, database_url=database_url, inventory=inventory, start=start
     )
-    announce(
-        f"playground running at {playground.url} (no Slack token needed; nothing leaves "
-        "this machine; Ctrl+C stops it)"
-    )
+    announce(playground.url)
     try:
         await stop.wait()
     finally:

@@ -32,9 +32,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.playground.loopback import LoopbackServer
-
 from bot.playground.blockkit import Surface, block_kit_violations
+from bot.playground.loopback import LoopbackServer
 
 # Fields slack-sdk (or a hand-written form) sends as JSON strings.
 JSON_FIELDS = frozenset(

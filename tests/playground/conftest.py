@@ -31,16 +31,20 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 START = "2026-12-01T10:00"  # the playground's clock starts here: the dates below follow
-STARTED = re.compile(r"playground running at (http://\S+/)")
+STARTED = re.compile(r"(?:playground running|starting the playground) at (http://\S+/)")
 
 
 def _browser_missing() -> str | None:
     if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
-        return "chromium is not installed (apt-get install -y chromium): the browser tests are skipped"
+        return (
+            "chromium is not installed (apt-get install -y chromium): the browser tests are skipped"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "playwright is not installed (pip install -e '.[test]'): the browser tests are skipped"
+        return (
+            "playwright is not installed (pip install -e '.[test]'): the browser tests are skipped"
+        )
     return None
 
 
