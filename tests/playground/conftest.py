@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ def _browser_missing() -> str | None:
             "chromium is not installed (apt-get install -y chromium): the browser tests are skipped"
         )
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.async_api  # noqa: F401
     except ImportError:
         return (
             "playwright is not installed (pip install -e '.[test]'): the browser tests are skipped"
@@ -48,25 +48,27 @@ def _browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Chromium, driven with Playwright's asyncio API (its sync API would leave an event
+    loop running in this thread, which the other tests' loops cannot share)."""
     missing = _browser_missing()
     if missing is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI needs the browser tests: {missing}", pytrace=False)
         pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
+    from playwright.async_api import async_playwright
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     executable = shutil.which("chromium") or CHROMIUM
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
             executable_path=executable, args=CHROMIUM_ARGS, headless=True
         )
         try:
             yield launched
         finally:
-            launched.close()
+            await launched.close()
 
 
 @pytest.fixture
