@@ -74,6 +74,7 @@ class Playground:
     bot: RunningBot
     clock: MovableClock
     _panel: asyncio.Task[None] | None = None
+    _stopping: bool = False
 
     @property
     def url(self) -> str:
@@ -108,16 +109,23 @@ class Playground:
         )
 
     async def _watch_panel(self) -> None:
-        while True:
-            with suppress(Exception):  # a closing store ends the loop below
+        """Look at the outbox and audit log after every Web API call and page request,
+        and every half second besides (a change may queue a message without a call)."""
+        activity = self.workspace.activity
+        while not self._stopping:
+            activity.clear()
+            with suppress(Exception):  # a closing store: the loop ends next
                 await self.refresh_panel()
-            await asyncio.sleep(PANEL_POLL)
+            waiter = asyncio.ensure_future(activity.wait())
+            await asyncio.wait({waiter}, timeout=PANEL_POLL)
+            waiter.cancel()
 
     async def stop(self) -> None:
+        self._stopping = True
+        self.workspace.activity.set()
         if self._panel is not None:
+            await asyncio.wait({self._panel}, timeout=5)
             self._panel.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._panel
         await self.bot.stop(timeout=5)
         await self.workspace.stop()
 

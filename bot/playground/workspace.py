@@ -129,6 +129,7 @@ class Workspace(FakeSlackWebApi):
         self._page_changed = asyncio.Condition()
         self._closing = False
         self._http: aiohttp.ClientSession | None = None
+        self.activity = asyncio.Event()  # set by every call and page request: look again
 
     # -- wiring ---------------------------------------------------------------------
 
@@ -206,6 +207,7 @@ class Workspace(FakeSlackWebApi):
 
     def _bump(self) -> None:
         self._version += 1
+        self.activity.set()
         with contextlib.suppress(RuntimeError):  # no running loop: nobody listens yet
             asyncio.get_running_loop().create_task(self._notify_page())
 
