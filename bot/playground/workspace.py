@@ -521,8 +521,10 @@ class Workspace(FakeSlackWebApi):
     async def _ui_action(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
         user = self._person(str(body.get("user", "")))
-        action = dict(body.get("action") or {})
-        where = self._source(user.id, body.get("source") or {}, body.get("state") or {})
+        action = _object(body, "action")
+        if not isinstance(action.get("action_id"), str):
+            raise web.HTTPBadRequest(text="an action needs its action_id")
+        where = self._source(user.id, _object(body, "source"), _object(body, "state"))
         payload = block_actions_payload(
             user_id=user.id,
             user_name=user.name,
@@ -549,7 +551,7 @@ class Workspace(FakeSlackWebApi):
             raise web.HTTPConflict(text="that view is no longer open")
         sent = copy.deepcopy(view)
         sent.pop("errors", None)
-        sent["state"] = {"values": dict(body.get("state") or {})}
+        sent["state"] = {"values": _object(body, "state")}
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
@@ -629,7 +631,7 @@ class Workspace(FakeSlackWebApi):
     async def _ui_options(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
         user = self._person(str(body.get("user", "")))
-        source = body.get("source") or {}
+        source = _object(body, "source")
         payload: dict[str, Any] = {
             "type": "block_suggestion",
             "user": {"id": user.id, "username": user.name, "name": user.name, "team_id": TEAM_ID},
@@ -702,6 +704,16 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="send a JSON object")
     return body
+
+
+def _object(body: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """``body[key]``, which must be a JSON object when given (empty when not)."""
+    value = body.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise web.HTTPBadRequest(text=f"{key} must be a JSON object")
+    return value
 
 
 def _asset(name: str) -> str:

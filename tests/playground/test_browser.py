@@ -95,6 +95,11 @@ async def test_a_member_requests_a_benefit_and_a_global_admin_approves_it(
         request = screen.page.get_by_test_id("message").filter(has_text="build server")
         await screen.expect(request.get_by_role("button", name="Approve")).to_be_visible()
         ts = await request.get_attribute("data-ts")
+        # mrkdwn drawn as Slack draws it: the benefit in bold, the requester a mention.
+        await screen.expect(request.locator(".slack_bold").first).to_have_text(
+            "Windows Server 2025 Standard"
+        )
+        await screen.expect(request.locator(".user-mention").first).to_have_text("@Ada Member")
         await screen.shot("2-admin-sees-the-request")
         await request.get_by_role("button", name="Approve").click()
         updated = screen.page.locator(f'[data-testid="message"][data-ts="{ts}"]')

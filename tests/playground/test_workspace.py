@@ -272,3 +272,30 @@ async def test_a_stopped_workspace_ends_the_pages_event_stream(workspace: Worksp
     ):
         first = await asyncio.wait_for(stream.content.readline(), 5)
         assert first.startswith(b"data: {")
+
+
+async def test_a_malformed_request_from_the_page_is_refused_and_sends_nothing(
+    playground: Playground,
+) -> None:
+    ada = CAST[0][0].id
+    space = playground.workspace
+    await wait_until(  # the bot's start-up looks up the two holders known by email
+        lambda: len(space.calls_to("users.lookupByEmail")) == 2, what="the start-up lookups"
+    )
+    before = len(space.calls)
+    bodies: list[dict[str, Any]] = [
+        {"user": "U0NOBODY01", "text": "/benefits help"},
+        {"user": ada, "action": "approve", "source": {}},
+        {"user": ada, "action": {"action_id": "x"}, "source": [], "state": {}},
+        {"user": ada, "action": {"action_id": "x"}, "source": {"kind": "message", "ts": "1"}},
+    ]
+    async with aiohttp.ClientSession() as http:
+        for path, body in zip(("command", "action", "action", "action"), bodies, strict=True):
+            async with http.post(f"{playground.workspace.base_root}/ui/{path}", json=body) as r:
+                assert r.status in (400, 409), (path, body, r.status)
+        async with http.post(f"{playground.workspace.base_root}/ui/command", data="not json") as r:
+            assert r.status == 400
+    await asyncio.sleep(0.2)  # a request the bot had received would have been answered by now
+    assert len(space.calls) == before
+    shown = space.snapshot()
+    assert (shown["ephemerals"], shown["modals"]) == ([], {})
