@@ -202,3 +202,142 @@ async def test_moving_the_clock_brings_the_expiry_reminders_once_each(
         await screen.expect(outbox).to_contain_text("sent")
     finally:
         await screen.close()
+
+
+GALLERY: list[dict[str, Any]] = [
+    {"type": "header", "text": {"type": "plain_text", "text": "Every block :tada:"}},
+    {
+        "type": "section",
+        "block_id": "s1",
+        "text": {
+            "type": "mrkdwn",
+            "text": "*bold* _italics_ ~strike~ `code` <https://example.com|a link> "
+            "<@U024BE7LH> <#C0ADMINS01|benefits-admins>\n• one\n• two",
+        },
+        "fields": [
+            {"type": "mrkdwn", "text": "*Seats*\n4"},
+            {"type": "plain_text", "text": "Software"},
+        ],
+        "accessory": {
+            "type": "overflow",
+            "action_id": "more",
+            "options": [{"text": {"type": "plain_text", "text": "Hide"}, "value": "hide"}],
+        },
+    },
+    {"type": "context", "elements": [{"type": "mrkdwn", "text": "a _context_ line"}]},
+    {"type": "divider"},
+    {
+        "type": "actions",
+        "block_id": "a1",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "go",
+                "style": "primary",
+                "value": "1",
+                "text": {"type": "plain_text", "text": "Go"},
+            },
+            {
+                "type": "button",
+                "action_id": "stop",
+                "style": "danger",
+                "value": "2",
+                "text": {"type": "plain_text", "text": "Stop"},
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Really stop?"},
+                    "text": {"type": "mrkdwn", "text": "It *cannot* be undone."},
+                    "confirm": {"type": "plain_text", "text": "Stop it"},
+                    "deny": {"type": "plain_text", "text": "Keep going"},
+                    "style": "danger",
+                },
+            },
+            {
+                "type": "static_select",
+                "action_id": "pick",
+                "placeholder": {"type": "plain_text", "text": "Pick one"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": "English"}, "value": "en"},
+                    {"text": {"type": "plain_text", "text": "Dutch"}, "value": "nl"},
+                ],
+            },
+            {"type": "datepicker", "action_id": "when", "initial_date": "2027-02-28"},
+            {"type": "external_select", "action_id": "find", "min_query_length": 1},
+        ],
+    },
+]
+
+
+async def test_block_kit_is_drawn_and_a_confirmation_comes_before_the_click_is_sent(
+    browser: Any, playground_url: str
+) -> None:
+    screen = await Screen.open(browser, playground_url, "blockkit")
+    try:
+        page = screen.page
+        await page.evaluate(
+            """(blocks) => {
+                window.sent = [];
+                const ctx = {
+                    names: {users: {U024BE7LH: "Ada Member"}, channels: {}},
+                    errors: {},
+                    onAction: (action) => window.sent.push(action),
+                    onOptions: () => Promise.resolve({options: []}),
+                    confirm: (c) => window.confirmForTest(c),
+                };
+                // A box of its own: the page redraws its conversations when the state changes.
+                const box = document.createElement("div");
+                box.id = "gallery";
+                box.className = "home";
+                document.getElementById("messages").before(box);
+                box.appendChild(BlockKit.render(blocks, ctx));
+            }""",
+            GALLERY,
+        )
+        # The page's own confirmation dialog, as the page uses it for every confirm object.
+        await page.evaluate(
+            """() => { window.confirmForTest = (c) => {
+                const answer = new Promise((resolve) => { window.answerConfirm = resolve; });
+                document.getElementById("confirm-layer").innerHTML =
+                    '<div data-testid="confirm">' + BlockKit.plainText(c.title) + '</div>';
+                return answer;
+            }; }"""
+        )
+        box = page.locator("#gallery")
+        await screen.expect(box.locator(".bk-header")).to_have_text(re.compile("Every block"))
+        section = box.locator('[data-block-id="s1"]')
+        for selector, text in (
+            (".slack_bold", "bold"),
+            (".slack_italics", "italics"),
+            (".slack_strikethrough", "strike"),
+            ("code", "code"),
+            ("a", "a link"),
+            (".user-mention", "@Ada Member"),
+        ):
+            await screen.expect(section.locator(selector).first).to_have_text(text)
+        await screen.expect(section.locator(".bk-fields > *")).to_have_count(2)
+        await screen.expect(box.locator(".bk-context")).to_contain_text("context")
+        await screen.expect(box.locator("hr.bk-divider")).to_have_count(1)
+        await screen.expect(box.locator(".bk-button.primary")).to_have_text("Go")
+        await screen.expect(box.locator(".bk-button.danger")).to_have_text("Stop")
+        await screen.expect(box.locator('input[type="date"]')).to_have_value("2027-02-28")
+        await screen.shot("1-every-block")
+
+        await box.get_by_role("button", name="Go").click()
+        await box.get_by_role("button", name="Stop").click()
+        await screen.expect(page.get_by_test_id("confirm")).to_have_text("Really stop?")
+        assert [a["action_id"] for a in await page.evaluate("window.sent")] == ["go"]
+        await page.evaluate("window.answerConfirm(true)")
+        await box.locator("select").first.select_option(label="Dutch")
+        await box.get_by_role("button", name="More actions").click()
+        await box.get_by_role("menuitem", name="Hide").click()
+        sent = await page.evaluate("window.sent")
+        assert [(a["action_id"], a["block_id"], a["type"]) for a in sent] == [
+            ("go", "a1", "button"),
+            ("stop", "a1", "button"),
+            ("pick", "a1", "static_select"),
+            ("more", "s1", "overflow"),
+        ]
+        assert sent[0]["value"] == "1"
+        assert sent[2]["selected_option"]["value"] == "nl"
+        assert sent[3]["selected_option"]["value"] == "hide"
+    finally:
+        await screen.close()
