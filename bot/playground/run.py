@@ -179,6 +179,8 @@ async def start_playground(
             port=0,
             benefits_host="127.0.0.1",
             benefits_admin_channel=ADMIN_CHANNEL.id,
+            # Off by default in a real workspace; here, moving the clock shows it too.
+            benefits_remind_vs_reassignable=True,
             shutdown_timeout=5.0,
         )
         store = await open_store(settings.database_url, **settings.store_options())
