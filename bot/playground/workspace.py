@@ -126,7 +126,7 @@ class Workspace(FakeSlackWebApi):
         self._names = itertools.count(1)
         self._panel: dict[str, Any] = {"outbox": [], "audit": []}
         self._version = 0
-        self._page_changed = asyncio.Condition()
+        self._page_changed = asyncio.Event()  # set, and replaced, at every change
         self._closing = False
         self._http: aiohttp.ClientSession | None = None
         self.activity = asyncio.Event()  # set by every call and page request: look again
@@ -157,7 +157,7 @@ class Workspace(FakeSlackWebApi):
 
     async def _before_stop(self) -> None:
         self._closing = True
-        await self._notify_page()
+        self._bump()
         if self._http is not None:
             await self._http.close()
         await super()._before_stop()
@@ -208,12 +208,8 @@ class Workspace(FakeSlackWebApi):
     def _bump(self) -> None:
         self._version += 1
         self.activity.set()
-        with contextlib.suppress(RuntimeError):  # no running loop: nobody listens yet
-            asyncio.get_running_loop().create_task(self._notify_page())
-
-    async def _notify_page(self) -> None:
-        async with self._page_changed:
-            self._page_changed.notify_all()
+        changed, self._page_changed = self._page_changed, asyncio.Event()
+        changed.set()
 
     async def _page(self, _: web.Request) -> web.Response:
         return web.Response(text=_asset("index.html"), content_type="text/html")
@@ -238,16 +234,20 @@ class Workspace(FakeSlackWebApi):
         )
         await response.prepare(request)
         seen = -1
-        while not self._closing:
-            if seen != self._version:
-                seen = self._version
-                data = json.dumps(self.snapshot(), separators=(",", ":"))
-                await response.write(f"data: {data}\n\n".encode())
-            async with self._page_changed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._page_changed.wait(), 15)
-            if seen == self._version:
-                await response.write(b": still here\n\n")
+        try:
+            while not self._closing:
+                changed = self._page_changed
+                if seen != self._version:
+                    seen = self._version
+                    data = json.dumps(self.snapshot(), separators=(",", ":"))
+                    await response.write(f"data: {data}\n\n".encode())
+                waiter = asyncio.ensure_future(changed.wait())
+                await asyncio.wait({waiter}, timeout=15)
+                waiter.cancel()
+                if seen == self._version:
+                    await response.write(b": still here\n\n")
+        except ConnectionError:  # the page was closed or reloaded
+            pass
         return response
 
     # -- the Web API, as the bot sees it ---------------------------------------------------
