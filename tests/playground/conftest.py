@@ -56,7 +56,7 @@ async def browser() -> AsyncIterator[Any]:
     if missing is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI needs the browser tests: {missing}", pytrace=False)
-        pytest.skip(missing)
+        pytest.skip(f"{missing}: the browser tests are skipped")
     from playwright.async_api import async_playwright
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
@@ -113,6 +113,11 @@ def playground_url() -> Iterator[str]:
             process.wait()
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if ARTEFACTS.exists() and any(ARTEFACTS.glob("*.png")):
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line: why the browser tests were skipped, or where their screenshots are."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    missing = _browser_missing()
+    if missing is not None and any("playground" in str(r.nodeid) for r in skipped):
+        terminalreporter.write_line(f"{missing}: the browser tests were skipped")
+    elif ARTEFACTS.exists() and any(ARTEFACTS.glob("*.png")):
         terminalreporter.write_line(f"playground screenshots: {ARTEFACTS}")
