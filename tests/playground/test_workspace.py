@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.cli.main import main
 from bot.playground.clock import MovableClock
 from bot.playground.run import ADMIN_CHANNEL, CAST, Playground, start_playground
 from bot.playground.workspace import Channel, Person, Workspace
@@ -299,3 +300,28 @@ async def test_a_malformed_request_from_the_page_is_refused_and_sends_nothing(
     assert len(space.calls) == before
     shown = space.snapshot()
     assert (shown["ephemerals"], shown["modals"]) == ([], {})
+
+
+def test_the_playgrounds_clock_only_moves_forward() -> None:
+    clock = MovableClock(datetime(2026, 12, 1, 10, tzinfo=UTC))
+    clock.advance(timedelta(days=2))
+    assert clock.now() >= datetime(2026, 12, 3, 10, tzinfo=UTC)
+    with pytest.raises(ValueError, match="only moves forward"):
+        clock.advance(timedelta(hours=-1))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--start", "tomorrow"], "is not a date"),
+        (["--port", "70000"], "is not a port number"),
+        (["--port", "web"], "is not a port number"),
+    ],
+)
+def test_the_playground_command_refuses_a_bad_option_in_one_line(
+    arguments: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["playground", *arguments])
+    assert stopped.value.code == 2
+    assert said in capsys.readouterr().err
