@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -30,6 +31,14 @@ PROGRESS_THRESHOLD = 50
 REMINDER_STATES = ("all", *(state.value for state in PingState))
 AUDIT_PROGRESS_THRESHOLD = 2000
 MAX_REMINDERS_PER_PAGE = 500
+PLAYGROUND = (
+    "playground running at {url} (no Slack token needed; nothing leaves this machine; "
+    "Ctrl+C stops it)"
+)
+NO_TOKENS = (
+    "no Slack tokens: starting the playground at {url}; set SLACK_BOT_TOKEN and "
+    "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) to connect to your workspace"
+)
 
 
 def _page_number(text: str) -> int:
@@ -58,6 +67,28 @@ def _page_size(text: str) -> int:
     return limit
 
 
+def _port(text: str) -> int:
+    """``--port``: 0 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
+
+
+def _moment(text: str) -> datetime:
+    """``--start``: a date or a date and time, in UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (YYYY-MM-DD, or YYYY-MM-DDTHH:MM)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="benefits-bot",
@@ -68,6 +99,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="start the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    play = sub.add_parser(
+        "playground",
+        help="try the bot without Slack: the real bot and a stand-in workspace in a local web page",
+    )
+    play.add_argument(
+        "--port", type=_port, default=3001, help="the page's port (default: 3001; 0: any free one)"
+    )
+    play.add_argument("--host", default="127.0.0.1", help="the address (default: 127.0.0.1)")
+    play.add_argument(
+        "--database",
+        default="memory://",
+        metavar="URL",
+        help="a database URL as DATABASE_URL takes (default: a throw-away one)",
+    )
+    play.add_argument(
+        "--inventory",
+        type=Path,
+        default=None,
+        help="the inventory to load (default: examples/inventory.yaml)",
+    )
+    play.add_argument(
+        "--start",
+        type=_moment,
+        default=None,
+        metavar="YYYY-MM-DD[THH:MM]",
+        help="the playground's clock starts at this moment, UTC (default: now)",
+    )
+    play.add_argument(
+        "--no-tokens",
+        action="store_true",
+        help="say that it starts because no Slack token is set (scripts/start does)",
+    )
     imp = sub.add_parser("import", help="load an inventory file (YAML) into the database")
     imp.add_argument("path", type=Path, help="the inventory file, e.g. examples/inventory.yaml")
     audit = sub.add_parser("audit", help="export the whole audit log")
@@ -137,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(serve(settings))
             return 0
+        if args.command == "playground":
+            return _playground(args, console)
         if args.command == "copy-db":
             from bot.cli.database import copy_db
 
@@ -185,6 +250,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             soft_wrap=True,
         )
         return 2
+
+
+def _playground(args: argparse.Namespace, console: Console) -> int:
+    from bot.playground.run import serve_playground
+    from bot.services.inventory.schema import InventoryError
+
+    configure_logging("WARNING", [])
+    try:
+        asyncio.run(
+            serve_playground(
+                host=args.host,
+                port=args.port,
+                database_url=args.database,
+                inventory=args.inventory,
+                start=args.start,
+                announce=lambda url: Console(highlight=False).print(
+                    (NO_TOKENS if args.no_tokens else PLAYGROUND).format(url=url),
+                    markup=False,
+                    soft_wrap=True,
+                ),
+            )
+        )
+    except InventoryError as error:
+        console.print(f"error: {error}", markup=False, soft_wrap=True)
+        return 1
+    except OSError as error:
+        console.print(
+            f"error: the playground cannot listen on {args.host}:{args.port}: {error.strerror}; "
+            "choose another with --port",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 2
+    return 0
 
 
 async def _import(storage: StorageSettings, path: Path, console: Console) -> int:

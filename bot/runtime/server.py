@@ -156,7 +156,8 @@ async def start_bot(
         await store.close()
         raise
     sweep_role = store.exclusive(SWEEP_ROLE)
-    services = services_from_settings(settings, store, clock=clock or SystemClock())
+    clock = clock or SystemClock()
+    services = services_from_settings(settings, store, clock=clock)
     http = aiohttp.ClientSession()
     app = build_app(
         bot_token=settings.slack_bot_token.get_secret_value(),
@@ -233,7 +234,7 @@ async def start_bot(
         upkeep=lambda client: upkeep_sweeps(services, client),
     )
     services.events.subscribe_all(_waking(services, bot.reminders.delivery))
-    services.background.spawn(_resolve_holders(bot), name="resolve email holders")
+    services.background.spawn(_resolve_holders(bot, clock), name="resolve email holders")
     services.background.spawn(_queue_unannounced(bot), name="queue unannounced requests")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
     log.info("benefits bot running (%s)", mode)
@@ -266,7 +267,7 @@ async def _queue_unannounced(bot: RunningBot) -> None:
             bot.reminders.delivery.wake()
 
 
-async def _resolve_holders(bot: RunningBot) -> None:
+async def _resolve_holders(bot: RunningBot, clock: Clock) -> None:
     """Turn holders imported by email into Slack users, via users.lookupByEmail."""
 
     async def lookup(email: str) -> str | None:
@@ -280,7 +281,7 @@ async def _resolve_holders(bot: RunningBot) -> None:
         user_id = user.get("id")
         return str(user_id) if user_id else None
 
-    resolved = await resolve_email_holders(bot.store, lookup)
+    resolved = await resolve_email_holders(bot.store, lookup, clock=clock)
     if resolved:
         log.info("resolved %d holders imported by email", resolved)
 

@@ -51,6 +51,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "handlers": {"storage", "aiosqlite", "asyncpg"},
     "handlers-drivers": {"aiosqlite", "asyncpg"},
     "storage": {"bot.services", "bot.blocks", "bot.runtime", "handlers", "slack_bolt", "slack_sdk"},
+    "playground": {"bot.playground"},
 }
 # The one contract that checks only direct imports: a listener calls services,
 # and services use storage's Repository protocol.

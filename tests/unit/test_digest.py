@@ -2,7 +2,7 @@
 directly from the database, it is queued once a week per reader, and its chart is a
 sane PNG.
 
-The digest text and the chart these tests make are written to ``artefacts/`` at the
+The digest text and the chart these tests make are written to ``test-artefacts/digest/`` at the
 project's root (ignored by git); the test prints where.
 """
 
@@ -41,7 +41,7 @@ from bot.services.digest import SEAT_CATEGORIES, DigestNotice
 from storage.sqlite import SqliteStore, open_sqlite
 from tests.unit.conftest import rendered
 
-ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "digest"
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, before the digest hour
 ADMIN, PARTNER, MEMBER = "UADMIN001", "UPARTNER1", "UMEMBER01"
 HOLDERS = [f"UHOLDER{i:02d}" for i in range(12)]
