@@ -84,11 +84,31 @@ CONTACT_PHONE_INPUT: Final = "phone"
 CONTACT_LANGUAGE_BLOCK: Final = "contact_language"
 CONTACT_LANGUAGE_INPUT: Final = "language"
 
+# the App Home (bot.blocks.home): paging its lists, withdrawing a request, what a role
+# may do; the Request a benefit form (bot.blocks.picker) and its global shortcut
+HOME_PREVIOUS: Final = "home_previous"
+HOME_NEXT: Final = "home_next"
+HOME_ROLE_ACTION: Final = "home_role_action"
+HOME_HELP_VIEW: Final = "home_help_view"  # no submit button: nothing listens
+WITHDRAW: Final = "request_withdraw"
+REQUEST_FORM_BUTTON: Final = "request_form_open"
+REQUEST_SHORTCUT: Final = "request_benefit_shortcut"
+REQUEST_VIEW: Final = "request_benefit_view"
+REQUEST_BENEFIT_BLOCK: Final = "request_benefit"
+REQUEST_BENEFIT_INPUT: Final = "benefit"  # the external_select whose options the bot serves
+REQUEST_REASON_BLOCK: Final = "request_reason"
+REQUEST_REASON_INPUT: Final = "reason"
+
 ACTION_IDS: Final = frozenset(
     {APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT, KEYS_BUTTON, KEYS_PREVIOUS, KEYS_NEXT}
     | {DETAILS_HOLDERS_PREVIOUS, DETAILS_HOLDERS_NEXT, CLOUD_ACTIVATE, AZURE_PORTAL}
     | {CANCEL_REQUEST, AUDIT_PREVIOUS, AUDIT_NEXT}
     | {REMINDER_LINK}
     | {ACTIVATE, MARK_ACTIVE, SUPPORT_CLOUD, SUPPORT_ON_PREMISES, SUPPORT_ADVICE}
+    | {HOME_PREVIOUS, HOME_NEXT, HOME_ROLE_ACTION, WITHDRAW, REQUEST_FORM_BUTTON}
 )
-VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW})
+VIEW_CALLBACK_IDS: Final = frozenset(
+    {DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW, REQUEST_VIEW}
+)
+SHORTCUT_CALLBACK_IDS: Final = frozenset({REQUEST_SHORTCUT})
+OPTIONS_ACTION_IDS: Final = frozenset({REQUEST_BENEFIT_INPUT})

@@ -18,8 +18,10 @@ from bot.services.catalog import CatalogService
 from bot.services.cloud import CloudService
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
+from bot.services.home import HomeService
 from bot.services.keys import KeyService
 from bot.services.notices import NoticeService
+from bot.services.picker import PickerService
 from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
@@ -53,6 +55,8 @@ class Services:
     reminders: ReminderService
     notices: NoticeService  # the Slack messages changes owe, queued in the outbox
     events: EventBus  # which sink handles which event (see bootstrap.subscriptions)
+    home: HomeService  # the App Home of each person, republished through the outbox
+    picker: PickerService  # the benefit picker of the Request a benefit form
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

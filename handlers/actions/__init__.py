@@ -12,7 +12,9 @@ from handlers.actions import (
     cancellation,
     catalog,
     cloud,
+    home,
     keys,
+    picker,
     reminders,
     requests,
     support,
@@ -40,3 +42,8 @@ def register(app: AsyncApp) -> None:
     for action_id in SUPPORT_BUTTONS.values():
         app.action(action_id)(support.problem_chosen)
     app.action(ids.REMINDER_LINK)(reminders.link_opened)
+    app.action(ids.HOME_PREVIOUS)(home.home_page_turned)
+    app.action(ids.HOME_NEXT)(home.home_page_turned)
+    app.action(ids.HOME_ROLE_ACTION)(home.role_action)
+    app.action(ids.WITHDRAW)(home.withdraw)
+    app.action(ids.REQUEST_FORM_BUTTON)(picker.open_request_form)
