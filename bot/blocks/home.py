@@ -241,7 +241,7 @@ def _roles(home: Home) -> list[Block]:
         return []
     names = ", ".join(t(ROLE_LABELS[r]) for r in admin_roles)
     buttons = [
-        button(t(label), action_id=ids.HOME_ROLE_ACTION, value=key)
+        button(t(label), action_id=ids.HOME_ROLE_ACTIONS[key], value=key)
         for action, key, label, _, _ in ROLE_ACTIONS
         if allowed(action, home.roles)
     ]

@@ -88,7 +88,18 @@ CONTACT_LANGUAGE_INPUT: Final = "language"
 # may do; the Request a benefit form (bot.blocks.picker) and its global shortcut
 HOME_PREVIOUS: Final = "home_previous"
 HOME_NEXT: Final = "home_next"
-HOME_ROLE_ACTION: Final = "home_role_action"
+HOME_ROLE_KEYS: Final = (
+    "assign",
+    "grant",
+    "activate",
+    "contact",
+    "keys",
+    "cancel",
+    "adduser",
+    "audit",
+)
+HOME_ROLE_ACTIONS: Final = {key: f"home_role_{key}" for key in HOME_ROLE_KEYS}
+"""What a role may do, one button each (action ids are unique within a block)."""
 HOME_HELP_VIEW: Final = "home_help_view"  # no submit button: nothing listens
 WITHDRAW: Final = "request_withdraw"
 REQUEST_FORM_BUTTON: Final = "request_form_open"
@@ -105,7 +116,8 @@ ACTION_IDS: Final = frozenset(
     | {CANCEL_REQUEST, AUDIT_PREVIOUS, AUDIT_NEXT}
     | {REMINDER_LINK}
     | {ACTIVATE, MARK_ACTIVE, SUPPORT_CLOUD, SUPPORT_ON_PREMISES, SUPPORT_ADVICE}
-    | {HOME_PREVIOUS, HOME_NEXT, HOME_ROLE_ACTION, WITHDRAW, REQUEST_FORM_BUTTON}
+    | {HOME_PREVIOUS, HOME_NEXT, WITHDRAW, REQUEST_FORM_BUTTON}
+    | frozenset(HOME_ROLE_ACTIONS.values())
 )
 VIEW_CALLBACK_IDS: Final = frozenset(
     {DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW, REQUEST_VIEW}

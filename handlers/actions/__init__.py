@@ -44,6 +44,7 @@ def register(app: AsyncApp) -> None:
     app.action(ids.REMINDER_LINK)(reminders.link_opened)
     app.action(ids.HOME_PREVIOUS)(home.home_page_turned)
     app.action(ids.HOME_NEXT)(home.home_page_turned)
-    app.action(ids.HOME_ROLE_ACTION)(home.role_action)
+    for action_id in ids.HOME_ROLE_ACTIONS.values():
+        app.action(action_id)(home.role_action)
     app.action(ids.WITHDRAW)(home.withdraw)
     app.action(ids.REQUEST_FORM_BUTTON)(picker.open_request_form)
