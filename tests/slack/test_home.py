@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.blocks import ids
-from bot.domain.model import Benefit, Category, RequestStatus, Role
+from bot.domain.model import Benefit, Category, Level, Membership, RequestStatus, Role
 from bot.domain.outbox import PingState
 from bot.services.home import QUEUE_PAGE, home_prefix
 from bot.services.notices import Notice
@@ -177,6 +177,11 @@ async def test_a_role_button_opens_the_help_of_the_command_or_the_form(
 ) -> None:
     h = harness
     await h.grant(PARTNER, Role.MPN_PARTNER_ADMIN)
+    today = h.clock.now().date()
+    async with h.bot.store.write() as uow:
+        await uow.membership.put(
+            Membership(Level.GOLD, today, today + timedelta(days=300), "partner@example.com")
+        )
 
     await h.click_on_home(PARTNER, ids.HOME_ROLE_ACTIONS["audit"], "audit")
     await h.click_on_home(PARTNER, ids.HOME_ROLE_ACTIONS["contact"], "contact")
