@@ -25,8 +25,8 @@ from tests.fakes.blockkit import block_kit_violations
 from tests.fakes.signing import (
     block_actions_body,
     block_suggestion_body,
-    shortcut_body,
     event_body,
+    shortcut_body,
     sign,
     slash_command_body,
     view_submission_body,

@@ -130,7 +130,8 @@ async def test_next_on_the_queue_republishes_the_home_with_the_next_page(
 
     last = homes_of(h, ADMIN)[-1].args["view"]
     shown_last = {v for a, v, _ in buttons(last) if a == ids.APPROVE}
-    assert len(shown_last) == 5 and not shown_last & shown_first
+    assert len(shown_last) == 5
+    assert not shown_last & shown_first
     assert (ids.HOME_PREVIOUS, "queue|1", "‹ Previous") in buttons(last)
     assert "Page 3 of 3" in call_text(homes_of(h, ADMIN)[-1])
 
@@ -189,7 +190,8 @@ async def test_a_role_button_opens_the_help_of_the_command_or_the_form(
 
     opened = h.slack.calls_to("views.open")
     by_callback = {c.args["view"]["callback_id"]: c for c in opened}
-    assert len(opened) == 2 and set(by_callback) == {ids.HOME_HELP_VIEW, ids.CONTACT_VIEW}
+    assert len(opened) == 2
+    assert set(by_callback) == {ids.HOME_HELP_VIEW, ids.CONTACT_VIEW}
     assert "/benefits audit [n]" in call_text(by_callback[ids.HOME_HELP_VIEW])
 
 
@@ -212,13 +214,15 @@ async def test_approve_on_the_home_updates_the_channel_message_and_the_homes(
     await h.settle()
 
     updates = h.slack.calls_to("chat.update", include_failed=False)
-    assert len(updates) == 1 and updates[0].args["channel"] == CHANNEL
+    assert len(updates) == 1
+    assert updates[0].args["channel"] == CHANNEL
     assert "Approved by" in call_text(updates[0])
     assert await h.seats_used("win11") == 1
     admin_home = homes_of(h, ADMIN)[-1].args["view"]
     assert not [b for b in buttons(admin_home) if b[0] == ids.APPROVE]
     member_home = call_text(homes_of(h, MEMBER)[-1])
-    assert "Windows 11 Enterprise" in member_home and "What you hold* (1)" in member_home
+    assert "Windows 11 Enterprise" in member_home
+    assert "What you hold* (1)" in member_home
 
 
 async def test_a_decision_in_the_channel_republishes_the_admins_home(
@@ -256,7 +260,8 @@ async def test_many_changes_leave_one_waiting_home_per_person_and_publish_it_onc
     async with h.bot.store.read() as uow:
         admin_rows = await uow.outbox.queued_with_prefix(home_prefix(ADMIN))
         member_rows = await uow.outbox.queued_with_prefix(home_prefix(MEMBER))
-    assert len(admin_rows) == 1 and len(member_rows) == 1
+    assert len(admin_rows) == 1
+    assert len(member_rows) == 1
     assert admin_rows[0].kind == Notice.HOME
     await h.settle()
     assert homes_of(h, ADMIN) == []  # debounced: not due yet
@@ -309,11 +314,14 @@ async def test_withdraw_on_the_home_closes_the_request_and_updates_the_admin_cop
     async with h.bot.store.read() as uow:
         request = await uow.requests.get(int(request_id))
         entries = await uow.audit.recent(1)
-    assert request is not None and request.status is RequestStatus.CLOSED
-    assert entries[0].action == "request.withdraw" and entries[0].actor == MEMBER
+    assert request is not None
+    assert request.status is RequestStatus.CLOSED
+    assert entries[0].action == "request.withdraw"
+    assert entries[0].actor == MEMBER
     assert await h.audit_count() == audit_before + 1
     updates = h.slack.calls_to("chat.update", include_failed=False)
-    assert len(updates) == 1 and "Withdrawn by" in call_text(updates[0])
+    assert len(updates) == 1
+    assert "Withdrawn by" in call_text(updates[0])
     assert not [b for b in buttons(homes_of(h, MEMBER)[-1].args["view"]) if b[0] == ids.WITHDRAW]
 
 
@@ -334,9 +342,11 @@ async def test_withdraw_by_someone_else_is_refused_in_a_modal_and_changes_nothin
 
     async with h.bot.store.read() as uow:
         request = await uow.requests.get(int(request_id))
-    assert request is not None and request.status is RequestStatus.PENDING
+    assert request is not None
+    assert request.status is RequestStatus.PENDING
     opened = h.slack.calls_to("views.open")
-    assert len(opened) == 1 and "can withdraw request" in call_text(opened[0])
+    assert len(opened) == 1
+    assert "can withdraw request" in call_text(opened[0])
     assert h.slack.calls_to("chat.update") == []
 
 

