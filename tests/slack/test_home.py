@@ -1,5 +1,8 @@
 """The App Home over Slack's wire format: what each role sees, paging, decisions made
-on it, and its republication through the outbox (debounced)."""
+on it, and its republication through the outbox (debounced).
+
+Every test here runs on a SQLite file and on PostgreSQL (``[postgres]``).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from bot.domain.outbox import PingState
 from bot.services.home import QUEUE_PAGE, home_prefix
 from bot.services.notices import Notice
 from tests.fakes.web_api import RecordedCall
+from tests.slack.conftest import on_both_engines
 from tests.slack.harness import SlackHarness, call_text
 
 MEMBER = "UMEMBER01"
@@ -23,6 +27,9 @@ PARTNER = "UPARTNER1"
 USERADMIN = "UUSERADM1"
 AGENT = "UAGENT001"
 CHANNEL = "CADMINS01"
+
+
+database = pytest.fixture(params=["sqlite", "postgres"], name="database")(on_both_engines)
 
 
 @pytest.fixture
@@ -366,3 +373,23 @@ async def test_withdraw_as_a_command_works_for_the_requester(harness: SlackHarne
     assert "can withdraw" in refused.text
     assert "is withdrawn" in done.text
     assert "no longer waiting" in again.text
+
+
+async def test_get_keys_and_details_on_the_home_open_their_modals(harness: SlackHarness) -> None:
+    h = harness
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+    await h.grant(ADMIN)
+    await h.command(ADMIN, f"adduser <@{MEMBER}>")
+    await h.command(ADMIN, f"assign win11 <@{MEMBER}>")
+    view = await open_home(h, MEMBER)
+    assert (ids.KEYS_BUTTON, "win11", "Get keys") in buttons(view)
+    assert (ids.DETAILS, "win11", "Details") in buttons(view)
+
+    await h.click_on_home(MEMBER, ids.KEYS_BUTTON, "win11")
+    await h.click_on_home(MEMBER, ids.DETAILS, "win11")
+    await h.settle()
+
+    opened = h.slack.calls_to("views.open", include_failed=False)
+    assert len(opened) == 2
+    assert h.slack.calls_to("views.push") == []  # a Home is no modal to stack on
+    assert {c.args["view"]["callback_id"] for c in opened} >= {ids.DETAILS_VIEW}
