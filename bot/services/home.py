@@ -12,7 +12,9 @@ The Home is republished when something it shows changes, through the outbox and
 debounced: the sinks of the events below queue one ``home`` notice per person
 affected, due a moment later (``debounce``), and none while one for that person
 still waits unclaimed. The delivery loop renders it from the data of the moment
-it is sent, so a burst of changes costs one ``views.publish`` per person.
+it is sent, so a burst of changes costs one ``views.publish`` per person. (Two
+transactions that commit at the same moment on PostgreSQL may each queue one:
+at most one per concurrent writer, never one per click.)
 
 =====================  ==================================================
 RequestCreated         the requester and every Global admin (the queue)
