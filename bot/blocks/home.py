@@ -254,7 +254,7 @@ def _roles(home: Home) -> list[Block]:
     return blocks
 
 
-def _queue(admin: AdminHome) -> list[Block]:
+def _queue(admin: AdminHome, user: str) -> list[Block]:
     page = admin.queue
     blocks: list[Block] = [section(f"*{t('Requests waiting for a decision')}* ({page.total})")]
     if not page.items:
@@ -262,6 +262,9 @@ def _queue(admin: AdminHome) -> list[Block]:
         return blocks
     for p in page.items:
         blocks.append(section(_request_line(p, with_requester=True)))
+        if p.request.requester_id == user:  # nobody decides their own request
+            blocks.append(context(t("Your own request: another Global admin decides it.")))
+            continue
         value = str(p.request.id)
         blocks.append(
             actions(
@@ -275,8 +278,8 @@ def _queue(admin: AdminHome) -> list[Block]:
     return blocks + _nav(page, "queue")
 
 
-def _admin(admin: AdminHome) -> list[Block]:
-    blocks: list[Block] = [divider(), header(t("Global admin")), *_queue(admin)]
+def _admin(admin: AdminHome, user: str) -> list[Block]:
+    blocks: list[Block] = [divider(), header(t("Global admin")), *_queue(admin, user)]
     if admin.seats:
         pairs = [
             (
@@ -354,7 +357,7 @@ def home_view(home: Home) -> Block:
     if roles:
         blocks += [divider(), *roles]
     if home.admin is not None:
-        blocks += _admin(home.admin)
+        blocks += _admin(home.admin, home.user)
     blocks += [divider(), *_how_it_works()]
     return {"type": "home", "blocks": blocks[:MODAL_BLOCKS]}
 

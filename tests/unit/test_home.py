@@ -187,3 +187,22 @@ async def test_the_options_and_the_form_stay_within_block_kit(services: Services
     assert sum(len(g["options"]) for g in payload["option_groups"]) <= 100
     assert block_kit_violations(form, surface="modal") == []
     assert form["callback_id"] == ids.REQUEST_VIEW
+
+
+async def test_a_global_admins_own_request_shows_in_the_queue_without_buttons(
+    services: Services,
+) -> None:
+    mine = await services.requests.request_benefit(ADMIN, "vs-ent", "for me")
+    theirs = await services.requests.request_benefit(MEMBER, "vs-pro", "for them")
+
+    view = home_view(await services.home.home_of(ADMIN))
+
+    values = [
+        e["value"]
+        for b in view["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == ids.APPROVE
+    ]
+    assert values == [str(theirs.request.id)]
+    assert str(mine.request.id) not in values
