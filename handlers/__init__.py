@@ -1,5 +1,5 @@
 """Slack listeners by the surface Slack calls them on, as Bolt's starter template lays
-them out: ``commands/``, ``actions/``, ``views/`` and ``events/``, each a package of
+them out: ``commands/``, ``actions/``, ``options/``, ``views/``, ``events/`` and ``shortcuts/``, each a package of
 modules named after the service areas, with a ``register(app)`` that only wires.
 
 Listeners are module-level functions and thin: acknowledge, parse the payload, call
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, options, shortcuts, views
 
 
 def register_all(app: AsyncApp) -> None:
-    for surface in (commands, actions, views, events):
+    for surface in (commands, actions, options, views, events, shortcuts):
         surface.register(app)

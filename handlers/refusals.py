@@ -4,7 +4,7 @@ decorator of its Slack surface tells the person why, in the shape that surface n
 * slash command: the acknowledgement itself is the ephemeral refusal;
 * button: acknowledge (if the listener has not yet), then answer the clicker through the
   response URL, in the background; or, for a click made in a modal, show the refusal in
-  that modal instead;
+  that modal instead; a click on the App Home (no response URL) opens a modal saying why;
 * modal submission: ``response_action`` with the refusal at the form's fields, or any
   other answer the form chooses.
 
@@ -25,7 +25,8 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.activation import form_errors
-from bot.blocks.primitives import Block, error_message
+from bot.blocks.home import refusal_view as home_refusal_view
+from bot.blocks.primitives import Block, error_message, render_error
 from bot.domain.model import DomainError
 from bot.runtime.container import Services
 from handlers.replies import refuse
@@ -125,7 +126,16 @@ def _click(listener: Listener, in_modal: Callable[[DomainError], Block] | None) 
             if ack.response is None:
                 await ack()
             opened = body.get("view")
-            if in_modal is not None and isinstance(opened, dict) and opened.get("id"):
+            if isinstance(opened, dict) and opened.get("type") == "home":
+                # The Home has no response URL: say why in a small modal.
+                services.background.spawn(
+                    client.views_open(
+                        trigger_id=str(body.get("trigger_id", "")),
+                        view=home_refusal_view(render_error(error)),
+                    ),
+                    name="refusal",
+                )
+            elif in_modal is not None and isinstance(opened, dict) and opened.get("id"):
                 services.background.spawn(
                     client.views_update(
                         view_id=opened["id"], hash=opened.get("hash"), view=in_modal(error)

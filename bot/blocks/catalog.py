@@ -1,10 +1,10 @@
-"""What members browse: help, the inventory list, their own benefits and the App Home tab."""
+"""What members browse: help, the inventory list and their own benefits (the App Home tab
+is :mod:`bot.blocks.home`)."""
 
 from __future__ import annotations
 
 from bot.blocks import ids
 from bot.blocks.primitives import (
-    MODAL_BLOCKS,
     Block,
     Message,
     button,
@@ -162,10 +162,3 @@ def mine_message(mine: Mine) -> Message:
         pending=len(mine.pending),
     )
     return message(text, blocks)
-
-
-def home_view(roles: frozenset[Role], mine: Mine) -> Block:
-    """The App Home tab: the caller's benefits and what they can do."""
-    blocks = [*mine_message(mine)["blocks"][:40], divider()]
-    blocks += help_message(roles)["blocks"][1:]
-    return {"type": "home", "blocks": blocks[:MODAL_BLOCKS]}

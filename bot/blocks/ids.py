@@ -93,6 +93,31 @@ SEAT_KEEP: Final = "seat_check_keep"
 SEAT_FREE: Final = "seat_check_free"
 SEAT_CHECK_BLOCK: Final = "seat_check_actions"
 IDLE_FREE: Final = "idle_seat_free"
+# the App Home (bot.blocks.home): paging its lists, withdrawing a request, what a role
+# may do; the Request a benefit form (bot.blocks.picker) and its global shortcut
+HOME_PREVIOUS: Final = "home_previous"
+HOME_NEXT: Final = "home_next"
+HOME_ROLE_KEYS: Final = (
+    "assign",
+    "grant",
+    "activate",
+    "contact",
+    "keys",
+    "cancel",
+    "adduser",
+    "audit",
+)
+HOME_ROLE_ACTIONS: Final = {key: f"home_role_{key}" for key in HOME_ROLE_KEYS}
+"""What a role may do, one button each (action ids are unique within a block)."""
+HOME_HELP_VIEW: Final = "home_help_view"  # no submit button: nothing listens
+WITHDRAW: Final = "request_withdraw"
+REQUEST_FORM_BUTTON: Final = "request_form_open"
+REQUEST_SHORTCUT: Final = "request_benefit_shortcut"
+REQUEST_VIEW: Final = "request_benefit_view"
+REQUEST_BENEFIT_BLOCK: Final = "request_benefit"
+REQUEST_BENEFIT_INPUT: Final = "benefit"  # the external_select whose options the bot serves
+REQUEST_REASON_BLOCK: Final = "request_reason"
+REQUEST_REASON_INPUT: Final = "reason"
 
 ACTION_IDS: Final = frozenset(
     {APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT, KEYS_BUTTON, KEYS_PREVIOUS, KEYS_NEXT}
@@ -101,5 +126,11 @@ ACTION_IDS: Final = frozenset(
     | {REMINDER_LINK}
     | {ACTIVATE, MARK_ACTIVE, SUPPORT_CLOUD, SUPPORT_ON_PREMISES, SUPPORT_ADVICE}
     | {OFFBOARD_RECLAIM_ALL, OFFBOARD_KEEP, OFFBOARD_RECLAIM_ITEM, SEAT_KEEP, SEAT_FREE, IDLE_FREE}
+    | {HOME_PREVIOUS, HOME_NEXT, WITHDRAW, REQUEST_FORM_BUTTON}
+    | frozenset(HOME_ROLE_ACTIONS.values())
 )
-VIEW_CALLBACK_IDS: Final = frozenset({DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW})
+VIEW_CALLBACK_IDS: Final = frozenset(
+    {DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW, REQUEST_VIEW}
+)
+SHORTCUT_CALLBACK_IDS: Final = frozenset({REQUEST_SHORTCUT})
+OPTIONS_ACTION_IDS: Final = frozenset({REQUEST_BENEFIT_INPUT})

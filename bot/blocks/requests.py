@@ -21,7 +21,7 @@ from bot.blocks.primitives import (
 )
 from bot.domain.model import Benefit, Request, RequestStatus
 from bot.i18n.translate import t
-from bot.services.requests import Decision
+from bot.services.requests import WITHDRAWN, Decision
 
 
 def _request_summary(request: Request, benefit: Benefit, seats_left: int | None) -> list[Block]:
@@ -85,6 +85,12 @@ def outcome_line(request: Request) -> str:
             decider=mention(request.decided_by),
             when=when,
             reason=escape(request.decision_note),
+        )
+    if request.decision_note == WITHDRAWN:
+        return t(
+            ":leftwards_arrow_with_hook: Withdrawn by {requester} on {when}.",
+            requester=mention(request.requester_id),
+            when=when,
         )
     return t("Closed.")
 

@@ -58,6 +58,24 @@ class RequestDecided:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestWithdrawn:
+    """The requester withdrew a pending request (it is closed); the admins' copies change."""
+
+    request: Request
+    benefit: Benefit
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingsChanged:
+    """Seats of ``benefit_id`` were given or taken: ``users`` see other holdings now."""
+
+    benefit_id: str
+    users: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CancellationRequested:
     """A cancellation of the membership package was filed; the Global admins submit it."""
 
@@ -92,6 +110,8 @@ Event = (
     | ActivationCompleted
     | RequestCreated
     | RequestDecided
+    | RequestWithdrawn
+    | HoldingsChanged
     | CancellationRequested
     | AdvisoryRequested
     | SeatSelfAssigned
@@ -102,6 +122,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ActivationCompleted,
     RequestCreated,
     RequestDecided,
+    RequestWithdrawn,
+    HoldingsChanged,
     CancellationRequested,
     AdvisoryRequested,
     SeatSelfAssigned,

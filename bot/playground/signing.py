@@ -293,6 +293,66 @@ def view_submission_payload(
 view_submission_body = _encoded(view_submission_payload, _form_payload)
 
 
+def block_suggestion_payload(
+    *,
+    user_id: str,
+    action_id: str,
+    block_id: str,
+    value: str,
+    view: Mapping[str, Any] | None = None,
+    user_name: str = "tester",
+    team_id: str = TEAM_ID,
+    team_domain: str = TEAM_DOMAIN,
+    api_app_id: str = API_APP_ID,
+) -> dict[str, Any]:
+    """A ``block_suggestion``: Slack asking for the options of an ``external_select`` in a
+    modal while the person types ``value``."""
+    shown = dict(view or {"id": "V0001", "type": "modal", "callback_id": ""})
+    return {
+        "type": "block_suggestion",
+        "user": _user(user_id, user_name, team_id),
+        "container": {"type": "view", "view_id": shown.get("id", "V0001")},
+        "api_app_id": api_app_id,
+        "token": VERIFICATION_TOKEN,
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "team": {"id": team_id, "domain": team_domain},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": shown,
+    }
+
+
+block_suggestion_body = _encoded(block_suggestion_payload, _form_payload)
+
+
+def shortcut_payload(
+    *,
+    user_id: str,
+    callback_id: str,
+    trigger_id: str | None = None,
+    user_name: str = "tester",
+    team_id: str = TEAM_ID,
+    team_domain: str = TEAM_DOMAIN,
+) -> dict[str, Any]:
+    """A global ``shortcut`` chosen from Slack's shortcut menu."""
+    return {
+        "type": "shortcut",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": _action_ts(),
+        "team": {"id": team_id, "domain": team_domain},
+        "user": {"id": user_id, "username": user_name, "team_id": team_id},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or new_trigger_id(),
+    }
+
+
+shortcut_body = _encoded(shortcut_payload, _form_payload)
+
+
 # -- Events API -------------------------------------------------------------------------------
 
 

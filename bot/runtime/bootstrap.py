@@ -24,10 +24,12 @@ from bot.services.cloud import CloudService
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
 from bot.services.digest import DigestService
+from bot.services.home import HomeService
 from bot.services.idle import IdleService
 from bot.services.keys import SETTING, KeyService, KeyVault
 from bot.services.notices import NoticeService
 from bot.services.offboarding import OffboardingService
+from bot.services.picker import PickerService
 from bot.services.reminders import ReminderRules, ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
@@ -37,7 +39,9 @@ from bot.settings import WEEKDAYS, Settings, SettingsError, StorageSettings
 from storage.unit_of_work import Store
 
 
-def subscriptions(reminders: ReminderService, notices: NoticeService) -> EventBus:
+def subscriptions(
+    reminders: ReminderService, notices: NoticeService, home: HomeService | None = None
+) -> EventBus:
     """Which sink handles which domain event, in the transaction that raised it.
 
     Every sink queues messages in the outbox; the delivery loop sends them.
@@ -53,12 +57,21 @@ def subscriptions(reminders: ReminderService, notices: NoticeService) -> EventBu
     CancellationRequested  notices: a DM to each Global admin
     AdvisoryRequested      notices: the admins are told
     SeatSelfAssigned       notices: the admins are told
+    RequestWithdrawn       notices: every copy of the request is updated
+    HoldingsChanged        home: the holders' Homes are republished
+    RequestCreated,        home: the requester's and every Global admin's
+    RequestDecided,        Home are republished (debounced, one waiting
+    RequestWithdrawn       notice per person at most)
+    ActivationRequested,   home: every Global admin's Home is republished
+    ActivationCompleted
     =====================  ==================================================
     """
     bus = EventBus()
     bus.subscribe(ActivationCompleted, reminders.on_activation_completed)
     bus.subscribe(RequestDecided, reminders.on_request_decided)
     notices.subscribe(bus)
+    if home is not None:
+        home.subscribe(bus)
     return bus
 
 
@@ -82,14 +95,15 @@ def build_services(
     """
     reminders = ReminderService(store, clock=clock, rules=rules)
     notices = NoticeService(store, clock=clock, admin_channel=admin_channel)
-    events = events if events is not None else subscriptions(reminders, notices)
+    home = HomeService(store, clock=clock)
+    events = events if events is not None else subscriptions(reminders, notices, home)
     requests = RequestService(store, clock=clock, events=events)
     return Services(
         catalog=CatalogService(store, clock=clock, page_size=page_size),
         requests=requests,
         seats=SeatService(store, clock=clock, events=events),
         roles=RoleService(store, clock=clock),
-        cloud=CloudService(store, clock=clock, requests=requests),
+        cloud=CloudService(store, clock=clock, requests=requests, events=events),
         cancellation=CancellationService(store, clock=clock, events=events),
         audit=AuditService(store, clock=clock),
         activation=ActivationService(store, clock=clock, events=events, page_size=page_size),
@@ -104,6 +118,8 @@ def build_services(
         digest=DigestService(
             store, clock=clock, weekday=digest_weekday, hour=digest_hour, idle_after=idle_after
         ),
+        home=home,
+        picker=PickerService(store),
     )
 
 

@@ -19,10 +19,12 @@ from bot.services.cloud import CloudService
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
 from bot.services.digest import DigestService
+from bot.services.home import HomeService
 from bot.services.idle import IdleService
 from bot.services.keys import KeyService
 from bot.services.notices import NoticeService
 from bot.services.offboarding import OffboardingService
+from bot.services.picker import PickerService
 from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
@@ -59,6 +61,8 @@ class Services:
     offboarding: OffboardingService  # people who left: what they held goes back
     idle: IdleService  # idle seats: asked about, then offered in the digest
     digest: DigestService  # the weekly utilisation digest
+    home: HomeService  # the App Home of each person, republished through the outbox
+    picker: PickerService  # the benefit picker of the Request a benefit form
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

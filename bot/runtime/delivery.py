@@ -1,7 +1,7 @@
 """The delivery loop: sends queued pings to Slack, once, in order, within Slack's limits.
 
 An adapter between the outbox (through :class:`bot.services.reminders.ReminderService`)
-and Slack's ``chat.postMessage`` and ``chat.update``. What a ping becomes is
+and Slack's ``chat.postMessage`` and ``chat.update`` (and ``views.publish`` for a Home). What a ping becomes is
 decided when it is sent (:mod:`bot.runtime.notices`): a reminder DM, a notice
 posted to the admins, or an update of every copy of a decided request.
 
@@ -388,8 +388,9 @@ class Delivery:
             self.stats.unverified += 1
             log.warning("file of reminder %d may have been shared already; sharing it", ping.id)
             ping = replace(ping, send_started_at=None)
-        if ping.send_started_at is not None:
+        if ping.send_started_at is not None and outgoing.method != "views.publish":
             # A send began before and was never recorded: Slack may have it already.
+            # (Publishing a Home again only shows it again: nothing to look for.)
             found = await self._look_back(ping, outgoing)
             if found is LookBack.DEFERRED:
                 return
@@ -408,6 +409,10 @@ class Delivery:
         try:
             if outgoing.upload is not None:
                 response = await self._share(outgoing, outgoing.upload)
+            elif outgoing.method == "views.publish":
+                response = await self._client.views_publish(
+                    user_id=outgoing.channel, **outgoing.payload
+                )
             elif outgoing.method == "chat.update":
                 response = await self._client.chat_update(
                     channel=outgoing.channel,
@@ -431,6 +436,11 @@ class Delivery:
             await self._failed(ping, "upload_failed", permanent=False)
             return
         self._pacer.took(ping.recipient)
+        if outgoing.method == "views.publish":
+            view = response.get("view") or {}
+            channel, ts = outgoing.channel, str(view.get("id") or "home")
+            await self._record(ping, outgoing, channel, ts)
+            return
         channel = str(response.get("channel") or outgoing.channel)
         ts = str(response.get("ts") or outgoing.ts)
         await self._record(ping, outgoing, channel, ts)

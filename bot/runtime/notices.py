@@ -10,7 +10,8 @@ through the same Block Kit builders the listeners use:
   already showing its outcome when it was decided before its turn came
   (``final``: the updates queued for it are then cancelled, not sent);
 * an update of a copy uses the channel and ``ts`` its post recorded, or those
-  it was queued with for a copy posted before it.
+  it was queued with for a copy posted before it;
+* a ``home`` notice publishes the person's Home as it is now (``views.publish``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.blocks import requests as request_blocks
 from bot.blocks import seats as seat_blocks
 from bot.blocks.cancellation import cancellation_notice
 from bot.blocks.digest import chart_alt_text, digest_message, digest_title
+from bot.blocks.home import home_view
 from bot.blocks.idle import seat_check_message
 from bot.blocks.primitives import Message
 from bot.blocks.reminders import ping_message
@@ -53,9 +55,10 @@ class Upload:
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One Web API call: post ``payload`` to ``channel``, or update ``ts`` in it, or
-    (``files.upload``) share ``upload`` in ``channel`` with the two-step file upload."""
+    (``files.upload``) share ``upload`` in ``channel`` with the two-step file upload, or
+    publish the Home view ``payload["view"]`` of the user ``channel``."""
 
-    method: Literal["chat.postMessage", "chat.update", "files.upload"]
+    method: Literal["chat.postMessage", "chat.update", "files.upload", "views.publish"]
     channel: str
     payload: Message
     ts: str = ""
@@ -145,6 +148,9 @@ class Renderer:
                 hours_total=_int(params, "hours_total"),
             )
             return Outgoing("chat.postMessage", ping.recipient, payload)
+        if kind == Notice.HOME:
+            home = await self._services.home.home_of(ping.recipient)
+            return Outgoing("views.publish", ping.recipient, {"view": home_view(home)})
         if kind == Notice.SEAT_SELF_ASSIGNED:
             payload = seat_blocks.self_assigned_notice(
                 holder=_str(params, "holder"),

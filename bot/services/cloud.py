@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from bot.domain import events
 from bot.domain.clock import Clock
 from bot.domain.cloud import normalized_email
 from bot.domain.limits import MAX_EMAIL
@@ -21,7 +22,7 @@ from bot.domain.model import (
     DirectoryUser,
     InvalidInput,
 )
-from bot.services.core import audit, ensure_changeable, find_benefit, seats_left
+from bot.services.core import EventBus, audit, ensure_changeable, find_benefit, seats_left
 from bot.services.credits import check_cloud_credit
 from bot.services.requests import RequestCreated, RequestService
 from storage.unit_of_work import Store, UnitOfWork
@@ -45,7 +46,15 @@ class CloudActivation:
 class CloudService:
     """A member activates a usage-based cloud credit for themselves."""
 
-    def __init__(self, store: Store, *, clock: Clock, requests: RequestService) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock,
+        requests: RequestService,
+        events: EventBus | None = None,
+    ) -> None:
+        self._events = events or EventBus()
         self._store = store
         self._clock = clock
         self._requests = requests
@@ -110,6 +119,7 @@ class CloudService:
                 holder_email=address,
             )
             await audit(uow, now, actor, "cloud.activate", f"user:{actor}", benefit.id)
+            await self._events.emit(uow, events.HoldingsChanged(benefit.id, (actor,), now))
         return CloudActivation(
             benefit, address, assignment=assignment, seats_left=seats_left(benefit, used + 1)
         )

@@ -27,8 +27,10 @@ from bot.domain.events import (
     AdvisoryRequested,
     CancellationRequested,
     Event,
+    HoldingsChanged,
     RequestCreated,
     RequestDecided,
+    RequestWithdrawn,
     SeatSelfAssigned,
 )
 from bot.domain.limits import MATCHES_SHOWN, MAX_NAME_WORDS, MAX_QUERY
@@ -57,6 +59,8 @@ E = TypeVar(
     ActivationCompleted,
     RequestCreated,
     RequestDecided,
+    RequestWithdrawn,
+    HoldingsChanged,
     CancellationRequested,
     AdvisoryRequested,
     SeatSelfAssigned,

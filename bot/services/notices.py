@@ -10,6 +10,7 @@ RequestCreated         the approval request: to the admin channel, or by DM to
 RequestDecided         every copy of the request updated: copies already posted
                        by their channel and ``ts``; copies still queued by an
                        update that waits for the post (``after_id``)
+RequestWithdrawn       every copy updated the same way, showing the withdrawal
 ActivationRequested    the pending activation with its Mark active button: to the
                        admin channel, or the requester's DM
 ActivationCompleted    the message it was marked active from, updated
@@ -36,6 +37,7 @@ from bot.domain.events import (
     CancellationRequested,
     RequestCreated,
     RequestDecided,
+    RequestWithdrawn,
     SeatSelfAssigned,
 )
 from bot.domain.limits import USER_ID
@@ -55,6 +57,7 @@ class Notice(enum.StrEnum):
     CANCELLATION_FILED = "cancellation_filed"  # post (DM)
     ADVISORY_FILED = "advisory_filed"  # post
     SEAT_SELF_ASSIGNED = "seat_self_assigned"  # post
+    HOME = "home"  # views.publish of a person's Home (bot.services.home), debounced
 
 
 UPDATES = frozenset({Notice.REQUEST_DECIDED_COPY, Notice.ACTIVATION_COMPLETED_COPY})
@@ -106,6 +109,7 @@ class NoticeService:
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(RequestCreated, self.on_request_created)
         bus.subscribe(RequestDecided, self.on_request_decided)
+        bus.subscribe(RequestWithdrawn, self.on_request_withdrawn)
         bus.subscribe(ActivationRequested, self.on_activation_requested)
         bus.subscribe(ActivationCompleted, self.on_activation_completed)
         bus.subscribe(CancellationRequested, self.on_cancellation_requested)
@@ -160,6 +164,10 @@ class NoticeService:
             for post in queued
         ]
         await uow.outbox.enqueue(updates, at=event.at)
+
+    async def on_request_withdrawn(self, uow: UnitOfWork, event: RequestWithdrawn) -> None:
+        """Every copy of a withdrawn request shows it was withdrawn, as after a decision."""
+        await self.on_request_decided(uow, RequestDecided(event.request, event.benefit, event.at))
 
     async def on_activation_requested(self, uow: UnitOfWork, event: ActivationRequested) -> None:
         """Post the pending activation, with Mark active, to the admin channel or the requester."""

@@ -531,7 +531,7 @@ class ReminderService:
                 await uow.outbox.retry(ping.id, owner=owner, due_at=due, error=error)
                 return PingState.QUEUED
             if await uow.outbox.park(ping.id, owner=owner, error=error) and (
-                ping.kind != Kind.DELIVERY_PARKED
+                ping.kind not in (Kind.DELIVERY_PARKED, Notice.HOME)
             ):
                 admins = [
                     u

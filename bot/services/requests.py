@@ -43,6 +43,9 @@ from bot.services.core import (
 from bot.services.credits import check_cloud_credit
 from storage.unit_of_work import Store, UnitOfWork
 
+WITHDRAWN = "withdrawn by the requester"
+"""The note of a request its requester withdrew (status closed)."""
+
 
 @dataclass(frozen=True, slots=True)
 class RequestCreated:
@@ -136,6 +139,82 @@ class RequestService:
             benefit=benefit,
             seats_left=seats_left(benefit, used),
             approvers=approvers,
+        )
+
+    async def request_by_form(self, actor: str, benefit_id: str, reason: str) -> RequestCreated:
+        """File a request from the Request a benefit form: ``benefit_id`` was picked.
+
+        Stricter than the command: a benefit with no seat left is refused here, so
+        the form can say so next to the picker instead of filing a request that no
+        Global admin could approve.
+        """
+        reason = check_reason(reason)
+        async with self._store.write() as uow:
+            await ensure_changeable(uow)
+            benefit = await uow.benefits.get(benefit_id)
+            if benefit is None:
+                raise NotFound(
+                    "There is no benefit with the id `{benefit_id}`.", benefit_id=benefit_id[:80]
+                )
+            if (
+                benefit.seats is not None
+                and await uow.assignments.find_active(benefit.id, actor) is None
+            ):
+                used = await uow.assignments.count_active(benefit.id)
+                if used >= benefit.seats:
+                    raise Conflict(
+                        "No seat of *{benefit}* is left ({used} of {seats} in use). Pick another "
+                        "benefit, or ask a Global admin to free a seat.",
+                        benefit=benefit.name,
+                        used=used,
+                        seats=benefit.seats,
+                    )
+            return await self.file(uow, actor, benefit, reason)
+
+    async def withdraw(self, actor: str, request_id: int) -> Decision:
+        """The requester withdraws their pending request; it is closed and audited.
+
+        Raises :class:`bot.domain.events.RequestWithdrawn`, whose sinks update every
+        copy of the approval request the admins see.
+        """
+        now = self._clock.now()
+        async with self._store.write() as uow:
+            request = await uow.requests.get(request_id)
+            if request is None:
+                raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
+            if request.requester_id != actor:
+                raise Forbidden(
+                    "Only {requester_user} can withdraw request #{request_id}: it is theirs.",
+                    requester_user=request.requester_id,
+                    request_id=request.id,
+                )
+            if request.status is not RequestStatus.PENDING:
+                raise Conflict(
+                    "Request #{request_id} is no longer waiting: it was {status}.",
+                    request_id=request.id,
+                    status=request.status.value,
+                )
+            benefit = await uow.benefits.get(request.benefit_id)
+            assert benefit is not None  # benefits are never deleted
+            await uow.requests.decide(
+                request.id,
+                status=RequestStatus.CLOSED,
+                decided_by=actor,
+                decided_at=now,
+                note=WITHDRAWN,
+            )
+            await audit(uow, now, actor, "request.withdraw", f"request:{request.id}", benefit.id)
+            closed = await uow.requests.get(request.id)
+            assert closed is not None
+            await self._events.emit(uow, events.RequestWithdrawn(closed, benefit, now))
+            messages = await uow.requests.messages(request.id)
+            used = await uow.assignments.count_active(benefit.id)
+        return Decision(
+            request=closed,
+            benefit=benefit,
+            assignment=None,
+            messages=messages,
+            seats_left=seats_left(benefit, used),
         )
 
     async def add_request_messages(self, request_id: int, refs: Sequence[MessageRef]) -> Request:

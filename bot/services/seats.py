@@ -132,6 +132,7 @@ class SeatService:
                 benefit_id=benefit.id, user_id=user_id, assigned_at=now, assigned_by=actor
             )
             await audit(uow, now, actor, "assignment.create", f"user:{user_id}", benefit.id)
+            await self._events.emit(uow, events.HoldingsChanged(benefit.id, (user_id,), now))
             admins = (
                 await _flag(
                     uow,
@@ -164,6 +165,7 @@ class SeatService:
             await uow.assignments.release(held.id, at=now)
             used = await uow.assignments.count_active(benefit.id)
             await audit(uow, now, actor, "assignment.release", f"user:{user_id}", benefit.id)
+            await self._events.emit(uow, events.HoldingsChanged(benefit.id, (user_id,), now))
         return AssignmentChange(benefit, held, seats_left(benefit, used))
 
     async def reassign(self, actor: str, query: str, from_user: str, to_user: str) -> Reassignment:
@@ -229,6 +231,9 @@ class SeatService:
                 "assignment.reassign",
                 f"user:{to_user}",
                 f"{benefit.id} from user:{from_user}",
+            )
+            await self._events.emit(
+                uow, events.HoldingsChanged(benefit.id, (from_user, to_user), now)
             )
             admins = (
                 await _flag(

@@ -12,9 +12,11 @@ from handlers.actions import (
     cancellation,
     catalog,
     cloud,
+    home,
     idle,
     keys,
     offboarding,
+    picker,
     reminders,
     requests,
     support,
@@ -48,3 +50,9 @@ def register(app: AsyncApp) -> None:
     app.action(ids.SEAT_KEEP)(idle.keep_seat)
     app.action(ids.SEAT_FREE)(idle.free_seat)
     app.action(ids.IDLE_FREE)(idle.free_idle_seat)
+    app.action(ids.HOME_PREVIOUS)(home.home_page_turned)
+    app.action(ids.HOME_NEXT)(home.home_page_turned)
+    for action_id in ids.HOME_ROLE_ACTIONS.values():
+        app.action(action_id)(home.role_action)
+    app.action(ids.WITHDRAW)(home.withdraw)
+    app.action(ids.REQUEST_FORM_BUTTON)(picker.open_request_form)

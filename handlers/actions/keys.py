@@ -47,7 +47,8 @@ async def get_keys(
     else:
         view = key_blocks.keys_choice_view(choice)
     trigger_id = str(body.get("trigger_id", ""))
-    if isinstance(body.get("view"), dict):  # from the details modal: stack on top of it
+    opened = body.get("view")
+    if isinstance(opened, dict) and opened.get("type") == "modal":  # from the details modal
         opening = client.views_push(trigger_id=trigger_id, view=view)
     else:
         opening = client.views_open(trigger_id=trigger_id, view=view)

@@ -62,6 +62,10 @@ async def run(command: parser.Command, actor: str, services: Services) -> Reply:
             return await catalog.show_mine(actor, services)
         case parser.RequestBenefit(benefit, reason):
             return await requests.request_benefit(benefit, reason, actor, services)
+        case parser.RequestForm():
+            return requests.request_form()
+        case parser.Withdraw(request_id):
+            return await requests.withdraw(request_id, actor, services)
         case parser.Assign(benefit, user_id):
             return await seats.assign(benefit, user_id, actor, services)
         case parser.Unassign(benefit, user_id):

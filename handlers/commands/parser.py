@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.entitlements import Problem, parse_problem
-from bot.domain.limits import MAX_COMMAND, USER_ID, USER_ID_TEXT
+from bot.domain.limits import MAX_COMMAND, MAX_RECORD_ID, USER_ID, USER_ID_TEXT
 from bot.domain.model import Category, InvalidInput, Role
 from bot.domain.validation import whole_number
 
@@ -47,6 +47,16 @@ class ListBenefits:
 @dataclass(frozen=True, slots=True)
 class ShowMine:
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class RequestForm:
+    """`request` with nothing after it: the Request a benefit form."""
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    request_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +163,8 @@ Command = (
     | ListBenefits
     | ShowMine
     | RequestBenefit
+    | RequestForm
+    | Withdraw
     | Assign
     | Unassign
     | Grant
@@ -174,6 +186,7 @@ USAGE: dict[str, str] = {
     "list": "/benefits list [software|cloud|visual_studio|technical|gtm]",
     "mine": "/benefits mine",
     "request": "/benefits request <benefit> [reason]",
+    "withdraw": "/benefits withdraw <request number>",
     "assign": "/benefits assign <benefit> @user",
     "unassign": "/benefits unassign <benefit> @user",
     "grant": "/benefits grant @user <role>",
@@ -213,7 +226,9 @@ def parse(text: str) -> Command:
             _no_arguments("mine", rest)
             return ShowMine()
         case "request":
-            return _request(rest)
+            return _request(rest) if rest else RequestForm()
+        case "withdraw":
+            return _withdraw(rest)
         case "assign":
             benefit, user = _benefit_and_user("assign", rest)
             return Assign(benefit, user)
@@ -293,6 +308,13 @@ def _request(rest: str) -> RequestBenefit:
             raise InvalidInput("A quote is not closed. Usage: `{usage}`", usage=USAGE["request"])
         return RequestBenefit(rest[1:end], rest[end + 1 :].strip())
     return RequestBenefit(rest, None)
+
+
+def _withdraw(rest: str) -> Withdraw:
+    request_id = whole_number(rest.removeprefix("#"), maximum=MAX_RECORD_ID)
+    if request_id is None:
+        raise _usage_error("withdraw")
+    return Withdraw(request_id)
 
 
 def _unquoted(command: str, rest: str) -> str:

@@ -24,7 +24,9 @@ from bot.runtime.server import EVENTS_PATH, RunningBot
 from tests.fakes.blockkit import block_kit_violations
 from tests.fakes.signing import (
     block_actions_body,
+    block_suggestion_body,
     event_body,
+    shortcut_body,
     sign,
     slash_command_body,
     view_submission_body,
@@ -141,6 +143,26 @@ class SlackHarness:
             response_url=self.slack.response_url(name),
         )
         return await self.post(body)
+
+    async def click_on_home(self, user: str, action_id: str, value: str) -> Ack:
+        """A click on a button of ``user``'s App Home (no channel, no response URL)."""
+        body = block_actions_body(
+            user_id=user,
+            action_id=action_id,
+            value=value,
+            view={"id": f"VHOME{user}", "type": "home", "callback_id": ""},
+        )
+        return await self.post(body)
+
+    async def options(self, user: str, action_id: str, block_id: str, typed: str) -> Ack:
+        """Slack asking for the options of an external select while ``user`` types."""
+        body = block_suggestion_body(
+            user_id=user, action_id=action_id, block_id=block_id, value=typed
+        )
+        return await self.post(body)
+
+    async def shortcut(self, user: str, callback_id: str) -> Ack:
+        return await self.post(shortcut_body(user_id=user, callback_id=callback_id))
 
     async def submit(
         self,

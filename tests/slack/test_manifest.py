@@ -100,3 +100,37 @@ async def test_every_action_and_view_callback_the_builders_use_has_a_listener(
         assert ack.status == 200, callback_id
     unknown = await harness.click("UMEMBER01", "no_such_action", "x")
     assert unknown.status == 404
+
+
+async def test_every_declared_shortcut_has_a_listener(
+    harness: SlackHarness, manifest: dict[str, Any]
+) -> None:
+    declared = manifest["features"]["shortcuts"]
+    assert {s["callback_id"] for s in declared} == set(ids.SHORTCUT_CALLBACK_IDS)
+    for shortcut in declared:
+        assert shortcut["type"] == "global"
+        ack = await harness.shortcut("UMEMBER01", shortcut["callback_id"])
+        assert ack.status == 200, shortcut["callback_id"]
+    unknown = await harness.shortcut("UMEMBER01", "no_such_shortcut")
+    assert unknown.status == 404
+
+
+async def test_every_external_select_the_builders_use_has_an_options_listener(
+    harness: SlackHarness, manifest: dict[str, Any]
+) -> None:
+    assert manifest["settings"]["interactivity"]["message_menu_options_url"]
+    for action_id in sorted(ids.OPTIONS_ACTION_IDS):
+        ack = await harness.options("UMEMBER01", action_id, "b", "")
+        assert ack.status == 200, action_id
+        assert "options" in ack.json or "option_groups" in ack.json
+    unknown = await harness.options("UMEMBER01", "no_such_select", "b", "")
+    assert unknown.status == 404
+
+
+def test_the_manifest_enables_the_home_and_messages_tabs_and_the_home_event(
+    manifest: dict[str, Any],
+) -> None:
+    home = manifest["features"]["app_home"]
+    assert home["home_tab_enabled"] is True
+    assert home["messages_tab_enabled"] is True
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]

@@ -19,10 +19,12 @@ from handlers.commands.parser import (
     Help,
     ListBenefits,
     RequestBenefit,
+    RequestForm,
     Revoke,
     ShowMine,
     ShowRoles,
     Unassign,
+    Withdraw,
     parse,
     parse_user_id,
 )
@@ -49,6 +51,10 @@ WORKSPACE_USER = "W0ENTERPRISE1"
         ("Mine", ShowMine()),
         ("roles", ShowRoles()),
         ("request vs-ent", RequestBenefit("vs-ent", None)),
+        ("request", RequestForm()),
+        ("request   ", RequestForm()),
+        ("withdraw 12", Withdraw(12)),
+        ("withdraw #7", Withdraw(7)),
         (
             "request visual studio enterprise for the new project",
             RequestBenefit("visual studio enterprise for the new project", None),
@@ -143,8 +149,8 @@ def test_an_unknown_verb_is_echoed_back_short() -> None:
 @pytest.mark.parametrize(
     ("text", "command"),
     [
-        ("request", "request"),
-        ("request   ", "request"),
+        ("withdraw", "withdraw"),
+        ("withdraw the last one", "withdraw"),
         ("assign", "assign"),
         ("assign vs-ent", "assign"),
         (f"assign {JANE_ESCAPED}", "assign"),
