@@ -83,7 +83,7 @@ class Playground:
     async def clock_moved(self, _: timedelta) -> None:
         """Sweep on the moved time at once (the schedule would take up to a minute)."""
         if self.bot.reminders is not None:
-            await self.bot.reminders.scheduler.sweep_now()
+            await self.bot.reminders.scheduler.sweep_now(fresh=True)
             self.bot.reminders.delivery.wake()
         await self.refresh_panel()
 

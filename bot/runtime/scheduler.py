@@ -23,6 +23,7 @@ one, whoever made it. On SQLite every process holds the role (as before).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
@@ -71,13 +72,19 @@ class ReminderScheduler:
         self._delivery_task: asyncio.Task[None] | None = None
         self._sweeping: asyncio.Task[int] | None = None
 
-    async def sweep_now(self) -> int:
+    async def sweep_now(self, *, fresh: bool = False) -> int:
         """Queue what fell due (one sweep at a time) and wake the delivery loop.
 
-        With a ``role``, only while this process holds it (else 0).
+        With a ``role``, only while this process holds it (else 0). A sweep already under
+        way is joined; with ``fresh`` (the caller changed what is due, e.g. moved the clock)
+        it is waited for and then another one runs, which sees the change.
         """
         if self._sweeping is not None and not self._sweeping.done():
-            return await asyncio.shield(self._sweeping)
+            if not fresh:
+                return await asyncio.shield(self._sweeping)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._sweeping)
+            return await self.sweep_now(fresh=True)
         self._sweeping = asyncio.create_task(self._sweep(), name="reminder sweep")
         queued = await asyncio.shield(self._sweeping)
         if queued:

@@ -218,7 +218,7 @@ async def test_the_digest_numbers_equal_counts_taken_directly_from_the_database(
     assert digest.membership_days_left == (date.fromisoformat(str(end[0])) - today).days
     assert digest.refund_open_until == date.fromisoformat(str(end[1])) + timedelta(days=30)
 
-    ARTEFACTS.mkdir(exist_ok=True)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
     (ARTEFACTS / "digest.txt").write_text(digest_text(digest) + "\n")
     print(f"digest text written to {ARTEFACTS / 'digest.txt'}")
 
@@ -232,7 +232,7 @@ async def test_the_chart_is_a_png_of_sane_size_and_dimensions(services: Services
     assert width == 800
     assert 300 <= height <= 2000
     assert 5_000 <= len(png) <= 500_000
-    ARTEFACTS.mkdir(exist_ok=True)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
     (ARTEFACTS / "digest-chart.png").write_bytes(png)
     print(f"chart written to {ARTEFACTS / 'digest-chart.png'} ({width}x{height}, {len(png)} bytes)")
 

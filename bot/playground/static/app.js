@@ -294,7 +294,7 @@
   $("person").addEventListener("change", (event) => {
     me = event.target.value;
     localStorage.setItem("playground.person", me);
-    drawn.modal = "";
+    drawn.modal = null; // whatever the new person has (even nothing) is drawn anew
     note("");
     go(where);
   });
