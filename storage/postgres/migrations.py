@@ -272,6 +272,13 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     ALTER TABLE outbox ADD COLUMN send_started_at timestamptz;
     """,
+    # SQLite's user_languages: the language a person chose with `/benefits language`.
+    """
+    CREATE TABLE user_languages (
+        user_id text PRIMARY KEY,
+        language text NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

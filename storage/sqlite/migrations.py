@@ -260,6 +260,14 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     ALTER TABLE outbox ADD COLUMN send_started_at TEXT;
     """,
+    # The language a person chose with `/benefits language` (nl, en), kept apart from
+    # the directory rows: choosing one does not put a person in the directory.
+    """
+    CREATE TABLE user_languages (
+        user_id TEXT PRIMARY KEY,
+        language TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -41,3 +41,13 @@ class SqlitePeople(Area):
 
     async def put_user(self, user: DirectoryUser) -> None:
         self._rows(sql.PUT_USER, (user.user_id, user.name, user.email))
+
+    async def language_of(self, user_id: str) -> str | None:
+        row = self._one(sql.LANGUAGE_OF, (user_id,))
+        return None if row is None else str(row[0])
+
+    async def set_language(self, user_id: str, language: str | None) -> None:
+        if language is None:
+            self._rows(sql.CLEAR_LANGUAGE, (user_id,))
+        else:
+            self._rows(sql.SET_LANGUAGE, (user_id, language))
