@@ -19,6 +19,8 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.i18n.translate import available_languages
+
 DEFAULT_API_URL = "https://slack.com/api/"
 ENV_FILE = ".env"
 # The variables holding secrets: never echoed, and taken out of the process's
@@ -58,6 +60,8 @@ HINTS: dict[str, str] = {
         "approval requests to each Global admin by DM"
     ),
     "BENEFITS_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "BENEFITS_LOCALE_CACHE_SECONDS": "seconds, more than 0, e.g. 600",
+    "BENEFITS_CHANNEL_LANGUAGE": "a language the bot speaks: en or nl",
     "BENEFITS_PHONE_REGION": (
         "a two-letter country code such as US or NL: the country of phone numbers typed "
         "without a leading +"
@@ -197,6 +201,10 @@ class Settings(StorageSettings):
     benefits_slack_burst: int = Field(default=3, ge=1)
     # start-up: the first wait before asking an unreachable Slack again (bot.runtime.slack_check)
     benefits_slack_retry_seconds: float = Field(default=2.0, gt=0)
+    # languages (bot.runtime.locales): how long a person's Slack locale and chosen language
+    # are kept before asked again, and the language of messages to a channel
+    benefits_locale_cache_seconds: float = Field(default=600.0, gt=0)
+    benefits_channel_language: str = "en"
 
     @field_validator(
         "benefits_expiry_reminder_days", "benefits_membership_end_reminder_days", mode="before"
@@ -217,6 +225,14 @@ class Settings(StorageSettings):
         if any(day < 1 for day in value):
             raise ValueError("must list whole days of at least 1, like 30,7,1")
         return tuple(sorted(set(value), reverse=True))
+
+    @field_validator("benefits_channel_language")
+    @classmethod
+    def _channel_language(cls, value: str) -> str:
+        language = value.strip().casefold()
+        if language not in available_languages():
+            raise ValueError(f"is not a language the bot speaks ({', '.join(available_languages())})")
+        return language
 
     @field_validator("slack_bot_token")
     @classmethod

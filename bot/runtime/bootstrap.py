@@ -14,7 +14,9 @@ from bot.domain.clock import Clock
 from bot.domain.events import ActivationCompleted, RequestDecided
 from bot.domain.limits import PAGE_SIZE
 from bot.domain.validation import DEFAULT_PHONE_REGION
+from bot.i18n.translate import DEFAULT_LOCALE, available_languages
 from bot.runtime.container import Services
+from bot.runtime.locales import DEFAULT_LIFETIME, ReaderLocales
 from bot.services.activation import ActivationService
 from bot.services.audit import AuditService
 from bot.services.cancellation import CancellationService
@@ -23,6 +25,7 @@ from bot.services.cloud import CloudService
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
 from bot.services.keys import SETTING, KeyService, KeyVault
+from bot.services.language import LanguageService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderRules, ReminderService
 from bot.services.requests import RequestService
@@ -68,6 +71,8 @@ def build_services(
     page_size: int = PAGE_SIZE,
     admin_channel: str | None = None,
     events: EventBus | None = None,
+    locale_lifetime: float = DEFAULT_LIFETIME,
+    channel_language: str = DEFAULT_LOCALE,
 ) -> Services:
     """Every area's service over ``store``, with the events wired by :func:`subscriptions`.
 
@@ -77,6 +82,13 @@ def build_services(
     notices = NoticeService(store, clock=clock, admin_channel=admin_channel)
     events = events if events is not None else subscriptions(reminders, notices)
     requests = RequestService(store, clock=clock, events=events)
+    language = LanguageService(store, languages=available_languages())
+    locales = ReaderLocales(
+        clock=clock,
+        chosen=language.chosen,
+        lifetime=locale_lifetime,
+        channel_language=channel_language,
+    )
     return Services(
         catalog=CatalogService(store, clock=clock, page_size=page_size),
         requests=requests,
@@ -92,6 +104,8 @@ def build_services(
         reminders=reminders,
         notices=notices,
         events=events,
+        language=language,
+        locales=locales,
     )
 
 
@@ -104,6 +118,8 @@ def services_from_settings(settings: Settings, store: Store, *, clock: Clock) ->
         rules=reminder_rules(settings),
         phone_region=settings.benefits_phone_region,
         admin_channel=settings.benefits_admin_channel,
+        locale_lifetime=settings.benefits_locale_cache_seconds,
+        channel_language=settings.benefits_channel_language,
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.blocks.rendered import RenderedPages
 from bot.runtime.background import Background
+from bot.runtime.locales import ReaderLocales
 from bot.services.activation import ActivationService
 from bot.services.audit import AuditService
 from bot.services.cancellation import CancellationService
@@ -19,6 +20,7 @@ from bot.services.cloud import CloudService
 from bot.services.contact import ContactService
 from bot.services.core import EventBus
 from bot.services.keys import KeyService
+from bot.services.language import LanguageService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
@@ -53,6 +55,8 @@ class Services:
     reminders: ReminderService
     notices: NoticeService  # the Slack messages changes owe, queued in the outbox
     events: EventBus  # which sink handles which event (see bootstrap.subscriptions)
+    language: LanguageService  # the language each person chose
+    locales: ReaderLocales  # whose language: chosen, Slack locale, English (cached)
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

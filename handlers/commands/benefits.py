@@ -21,6 +21,7 @@ from handlers.commands import (
     catalog,
     contact,
     keys,
+    language,
     parser,
     requests,
     roles,
@@ -89,4 +90,6 @@ async def run(command: parser.Command, actor: str, services: Services) -> Reply:
             return await support.file_advisory(hours, topic, actor, services)
         case parser.SetContact():
             return await contact.set_contact(actor, services)
+        case parser.ChooseLanguage(choice):
+            return await language.choose_language(choice, actor, services)
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover

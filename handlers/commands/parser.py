@@ -143,6 +143,13 @@ class SetContact:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class ChooseLanguage:
+    """``choice`` as typed (``nl``, ``en``, ``auto``); None: say which language is in use."""
+
+    choice: str | None = None
+
+
 Command = (
     Help
     | ListBenefits
@@ -162,6 +169,7 @@ Command = (
     | ShowSupport
     | FileAdvisory
     | SetContact
+    | ChooseLanguage
 )
 
 USAGE: dict[str, str] = {
@@ -183,6 +191,7 @@ USAGE: dict[str, str] = {
     "advisory": "/benefits advisory <hours> <topic>",
     "contact": "/benefits contact",
     "help": "/benefits help",
+    "language": "/benefits language [nl|en|auto]",
 }
 
 
@@ -245,6 +254,10 @@ def parse(text: str) -> Command:
             return SetContact()
         case "keys":
             return ShowKeys(_unquoted("keys", rest))
+        case "language" | "taal":
+            if len(rest.split()) > 1:
+                raise _usage_error("language")
+            return ChooseLanguage(rest or None)
     raise InvalidInput(
         "I don't know the command `{verb}`. Try `/benefits help` to see what you can do.",
         verb=verb[:40],
