@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n.translate import set_reader, t
 from bot.runtime.container import Services, UserEmail
-from bot.runtime.locales import ReaderLocales, SlackUser
+from bot.runtime.locales import ReaderLocales, SlackUser, SlackUsers
 from handlers import register_all
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,9 @@ class ReaderLocale(AsyncMiddleware):
     :func:`bot.i18n.translate.t` reads it, so builders need no locale
     argument. Bolt runs the listeners after every middleware returned, in the
     same task, so the language is set for the rest of the request (and the
-    tasks it spawns) rather than inside a ``with`` block. Warm, this is a
-    dictionary read; cold, a lookup that waits at most ``cold_wait`` (see
-    :mod:`bot.runtime.locales`).
+    tasks it spawns) rather than inside a ``with`` block. It is a dictionary
+    read: what is not known yet is asked for in the background (see
+    :mod:`bot.runtime.locales`), so acknowledgements never wait for Slack.
     """
 
     def __init__(self, locales: ReaderLocales) -> None:
@@ -69,8 +69,7 @@ class ReaderLocale(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        user_id = req.context.user_id
-        set_reader(await self._locales.for_request(user_id) if user_id else None)
+        set_reader(self._locales.for_request(req.context.user_id))
         return await next()
 
 
@@ -98,6 +97,29 @@ def slack_user(client: AsyncWebClient) -> SlackUser:
         return user if isinstance(user, dict) else None
 
     return lookup
+
+
+USERS_PAGE = 200  # users.list: Slack's recommended page size
+
+
+def slack_users(client: AsyncWebClient) -> SlackUsers:
+    """A :data:`bot.runtime.locales.SlackUsers`: ``users.list`` with ``include_locale``, paged."""
+
+    async def load() -> dict[str, str]:
+        locales: dict[str, str] = {}
+        cursor = ""
+        while True:
+            response = await client.users_list(
+                limit=USERS_PAGE, include_locale=True, **({"cursor": cursor} if cursor else {})
+            )
+            for member in response.get("members") or []:
+                if isinstance(member, dict) and member.get("id"):
+                    locales[str(member["id"])] = str(member.get("locale") or "")
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return locales
+
+    return load
 
 
 def slack_user_email(locales: ReaderLocales) -> UserEmail:
@@ -142,6 +164,7 @@ def build_app(
         logger=logging.getLogger("bot.bolt"),
     )
     services.locales.slack_user = slack_user(client)
+    services.locales.slack_users = slack_users(client)
     services.user_email = slack_user_email(services.locales)
     app.use(ServicesInContext(services))
     app.use(ReaderLocale(services.locales))

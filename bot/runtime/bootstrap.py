@@ -85,7 +85,7 @@ def build_services(
     language = LanguageService(store, languages=available_languages())
     locales = ReaderLocales(
         clock=clock,
-        chosen=language.chosen,
+        all_chosen=language.all_chosen,
         lifetime=locale_lifetime,
         channel_language=channel_language,
     )

@@ -1,27 +1,30 @@
-"""Whose language: the reader's locale, looked up cheaply enough for Slack's 3 seconds.
+"""Whose language: every reader's, known before their request arrives.
 
 The language a person reads is, in this order: the one they chose with
-``/benefits language`` (kept in storage), their Slack locale (``users.info``
-with ``include_locale``), English. Both are looked up together and kept in a
-small in-memory cache for ``lifetime`` (``BENEFITS_LOCALE_CACHE_SECONDS``), so
-a warm request costs no I/O at all.
+``/benefits language`` (kept in storage), their Slack locale, English.
 
-* **Requests** (:meth:`ReaderLocales.for_request`, from the Bolt middleware):
-  a cold lookup is waited for at most ``cold_wait`` seconds, so that an
-  acknowledgement is never held up by a slow Slack; past that the answer is
-  English and the lookup goes on, filling the cache for the next request.
-* **Deliveries** (:meth:`ReaderLocales.locale_of`): a DM or reminder is
-  rendered in its recipient's language, waiting for the lookup (nobody is
-  waiting for an acknowledgement). Messages to a channel use the channel
-  language (``BENEFITS_CHANNEL_LANGUAGE``).
-* A person Slack does not know, or whose locale the bot has no catalogue
-  for, reads English. A lookup that fails (Slack errs or times out, storage
-  errs) is English too, kept for a minute only before asking again.
-* One lookup per person at a time: concurrent requests of one person share it.
+An acknowledgement must not wait for Slack, and Slack sends no locale with
+a slash command. So the languages are kept in memory, filled in the
+background, and a request only reads a dictionary:
 
-A choice made with ``/benefits language`` updates this replica's cache at
-once; other replicas see it when their entry expires (within the lifetime).
-Time comes from the injected clock, so tests can move it.
+* **Slack locales** of the whole workspace come from ``users.list`` with
+  ``include_locale`` (a few paged calls), at start-up and again whenever the
+  last load is older than ``lifetime`` (``BENEFITS_LOCALE_CACHE_SECONDS``).
+* **Chosen languages** are read from storage in one query at each tick of
+  the refresh loop (every minute at most), so a choice made through another
+  replica shows here within a minute; a choice made here shows at once.
+* **Someone not known yet** (joined since the last load, or the load
+  failed) is answered in English at once, and their locale is asked for
+  with ``users.info`` in the background (one lookup per person at a time, a
+  few at once), so their next request is in their language. An entry older
+  than ``lifetime`` is used while it is asked for again.
+* **Deliveries** (a DM, a reminder) wait for that lookup instead: nobody is
+  waiting for an acknowledgement there. Messages to a channel are in the
+  channel language (``BENEFITS_CHANNEL_LANGUAGE``).
+* Slack's errors and storage errors mean English (and a retry later), never
+  a failed request.
+
+Ages are measured with the injected clock, so tests can move time.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,14 +43,16 @@ from bot.i18n.translate import DEFAULT_LOCALE, supported
 log = logging.getLogger(__name__)
 
 SlackUser = Callable[[str], Awaitable[dict[str, Any] | None]]
-"""Slack's ``users.info`` answer's ``user`` object, with its ``locale``; None when unknown."""
-Chosen = Callable[[str], Awaitable[str | None]]
-"""The language a person chose (``LanguageService.chosen``)."""
+"""Slack's ``users.info`` ``user`` object (with ``locale``); None: Slack knows no such user."""
+SlackUsers = Callable[[], Awaitable[dict[str, str]]]
+"""Every workspace member's Slack locale, by user ID (``users.list`` with ``include_locale``)."""
+AllChosen = Callable[[], Awaitable[dict[str, str]]]
+"""Every language people chose, by user ID (``LanguageService.all_chosen``)."""
 
 DEFAULT_LIFETIME = 600.0  # seconds
-COLD_WAIT = 0.5  # seconds an acknowledgement may wait for a cold lookup
-MAX_ENTRIES = 20_000  # people whose languages are kept at once
-RETRY_AFTER = timedelta(minutes=1)  # a failed lookup is tried again after this
+CHOICES_EVERY = 60.0  # seconds between reloads of the chosen languages (other replicas')
+LOOKUPS_AT_ONCE = 2  # background users.info calls in flight at most
+MAX_ENTRIES = 100_000
 
 
 async def no_slack_user(user_id: str) -> dict[str, Any] | None:
@@ -54,9 +60,12 @@ async def no_slack_user(user_id: str) -> dict[str, Any] | None:
     return None
 
 
-async def no_choice(user_id: str) -> str | None:
-    del user_id
-    return None
+async def no_slack_users() -> dict[str, str]:
+    return {}
+
+
+async def no_choices() -> dict[str, str]:
+    return {}
 
 
 def is_channel(recipient: str) -> bool:
@@ -65,130 +74,156 @@ def is_channel(recipient: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Known:
-    """What was found for one person, until ``expires``."""
-
-    chosen: str | None
-    user: dict[str, Any] | None  # Slack's user object (with locale), None: unknown or failed
-    expires: datetime
-
-    @property
-    def language(self) -> str:
-        if self.chosen:
-            return supported(self.chosen)
-        locale = (self.user or {}).get("locale")
-        return supported(locale if isinstance(locale, str) else None)
+class SlackLocale:
+    locale: str | None  # None: Slack knows no locale for the person (or no such person)
+    at: datetime  # when Slack said so
 
 
 class ReaderLocales:
-    """The language of each reader, cached with a lifetime."""
+    """The language of each reader; :meth:`for_request` never waits for I/O."""
 
     def __init__(
         self,
         *,
         clock: Clock,
-        chosen: Chosen = no_choice,
+        all_chosen: AllChosen = no_choices,
         lifetime: float = DEFAULT_LIFETIME,
-        cold_wait: float = COLD_WAIT,
         channel_language: str = DEFAULT_LOCALE,
-        max_entries: int = MAX_ENTRIES,
     ) -> None:
         self._clock = clock
-        self._chosen = chosen
+        self._all_chosen = all_chosen
         self.slack_user: SlackUser = no_slack_user  # set by ``build_app``
-        self.lifetime: timedelta = timedelta(seconds=lifetime)
-        self.cold_wait = cold_wait
+        self.slack_users: SlackUsers = no_slack_users  # set by ``build_app``
+        self.lifetime = timedelta(seconds=lifetime)
         self.channel_language = supported(channel_language)
-        self._max = max_entries
-        self._known: dict[str, Known] = {}
-        self._looking: dict[str, asyncio.Task[Known]] = {}
+        self._slack: dict[str, SlackLocale] = {}
+        self._profiles: dict[str, dict[str, Any]] = {}  # users.info answers, for their email
+        self._chosen: dict[str, str] = {}
+        self._loaded_at: datetime | None = None  # the last users.list load
+        self._looking: dict[str, asyncio.Task[SlackLocale]] = {}
+        self._loop: asyncio.Task[None] | None = None
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def for_request(self, user_id: str | None) -> str:
-        """The language to answer ``user_id``'s request in, without holding it up long."""
+    def for_request(self, user_id: str | None) -> str:
+        """The language to answer ``user_id`` in, now: what is known, else English.
+
+        Someone unknown, or known too long ago, is asked for in the background.
+        """
         if not user_id:
             return DEFAULT_LOCALE
-        known = self._fresh(user_id)
-        if known is not None:
-            return known.language
-        task = self._lookup(user_id)
-        try:
-            return (await asyncio.wait_for(asyncio.shield(task), self.cold_wait)).language
-        except TimeoutError:
-            log.info("a language lookup took over %.2f s: answering in English", self.cold_wait)
-            return DEFAULT_LOCALE
+        known = self._slack.get(user_id)
+        if known is None or self._stale(known):
+            self._ask_soon(user_id)
+        return self._language(user_id, known)
 
     async def locale_of(self, recipient: str) -> str:
         """The language of a message to ``recipient``: a person's, or the channel language."""
         if not recipient or is_channel(recipient):
             return self.channel_language
-        known = self._fresh(recipient)
-        if known is None:
+        known = self._slack.get(recipient)
+        if known is None or self._stale(known):
             known = await asyncio.shield(self._lookup(recipient))
-        return known.language
+        return self._language(recipient, known)
 
     async def slack_profile(self, user_id: str) -> dict[str, Any] | None:
-        """Slack's user object for ``user_id`` (cached with the language); None when unknown."""
-        known = self._fresh(user_id)
-        if known is None:
-            known = await asyncio.shield(self._lookup(user_id))
-        return known.user
+        """Slack's user object for ``user_id`` (``users.info``); None when Slack has none."""
+        known = self._slack.get(user_id)
+        if user_id in self._looking or known is None or self._stale(known):
+            await asyncio.shield(self._lookup(user_id))
+        elif user_id not in self._profiles:  # known from users.list only
+            await asyncio.shield(self._lookup(user_id))
+        return self._profiles.get(user_id)
+
+    def _language(self, user_id: str, known: SlackLocale | None) -> str:
+        chosen = self._chosen.get(user_id)
+        if chosen:
+            return supported(chosen)
+        return supported(known.locale if known else None)
+
+    def _stale(self, known: SlackLocale) -> bool:
+        return self._clock.now() - known.at >= self.lifetime
 
     # -- changes -----------------------------------------------------------------------------
 
     def chose(self, user_id: str, language: str | None) -> None:
         """``user_id`` just chose ``language`` (None: back to Slack's): use it from now on."""
-        known = self._known.get(user_id)
-        if known is None:
-            return  # the next lookup reads the choice from storage
-        self._known[user_id] = Known(language, known.user, known.expires)
-
-    def forget(self, user_id: str | None = None) -> None:
-        """Drop what is known of ``user_id`` (of everyone with None)."""
-        if user_id is None:
-            self._known.clear()
+        if language is None:
+            self._chosen.pop(user_id, None)
         else:
-            self._known.pop(user_id, None)
+            self._chosen[user_id] = language
 
-    # -- the lookup --------------------------------------------------------------------------
+    # -- loading -----------------------------------------------------------------------------
 
-    def _fresh(self, user_id: str) -> Known | None:
-        known = self._known.get(user_id)
-        if known is None or known.expires <= self._clock.now():
-            return None
-        return known
+    async def tick(self) -> None:
+        """Reload the chosen languages; reload Slack's locales when the last load is old."""
+        try:
+            self._chosen = dict(await self._all_chosen())
+        except Exception as error:  # noqa: BLE001 - keep what is known
+            log.warning("could not read the chosen languages: %s", type(error).__name__)
+        now = self._clock.now()
+        if self._loaded_at is None or now - self._loaded_at >= self.lifetime:
+            await self.load_slack()
 
-    def _lookup(self, user_id: str) -> asyncio.Task[Known]:
+    async def load_slack(self) -> None:
+        """Load every member's Slack locale now (``users.list``); keep the old ones on failure."""
+        now = self._clock.now()
+        try:
+            locales = await self.slack_users()
+        except Exception as error:  # noqa: BLE001 - keep what is known, try at the next tick
+            log.warning("could not list Slack's users: %s", type(error).__name__)
+            return
+        self._slack = {user: SlackLocale(locale or None, now) for user, locale in locales.items()}
+        self._loaded_at = now
+
+    def start(self) -> None:
+        """Load now, then keep loading in the background until :meth:`stop`."""
+        if self._loop is None:
+            self._loop = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._loop, *self._looking.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        self._loop = None
+
+    async def _run(self) -> None:
+        every = min(CHOICES_EVERY, self.lifetime.total_seconds())
+        while True:
+            await self.tick()
+            await asyncio.sleep(every)
+
+    def _ask_soon(self, user_id: str) -> None:
+        if user_id not in self._looking and len(self._looking) < LOOKUPS_AT_ONCE:
+            self._lookup(user_id)
+
+    def _lookup(self, user_id: str) -> asyncio.Task[SlackLocale]:
         task = self._looking.get(user_id)
         if task is None:
-            task = asyncio.ensure_future(self._load(user_id))
+            task = asyncio.ensure_future(self._ask(user_id))
             self._looking[user_id] = task
             task.add_done_callback(lambda _: self._looking.pop(user_id, None))
         return task
 
-    async def _load(self, user_id: str) -> Known:
-        (chosen, chosen_ok), (user, user_ok) = await asyncio.gather(
-            self._safely(self._chosen(user_id), "the chosen language"),
-            self._safely(self.slack_user(user_id), "Slack's users.info"),
-        )
-        # A failed lookup is English for a short while only, then asked again.
-        lifetime = self.lifetime if chosen_ok and user_ok else min(self.lifetime, RETRY_AFTER)
-        known = Known(
-            chosen if isinstance(chosen, str) else None,
-            user if isinstance(user, dict) else None,
-            self._clock.now() + lifetime,
-        )
-        self._known.pop(user_id, None)
-        if len(self._known) >= self._max:
-            self._known.pop(next(iter(self._known)))  # the oldest entry
-        self._known[user_id] = known
-        return known
-
-    @staticmethod
-    async def _safely(lookup: Awaitable[Any], what: str) -> tuple[Any, bool]:
+    async def _ask(self, user_id: str) -> SlackLocale:
+        now = self._clock.now()
         try:
-            return await lookup, True
-        except Exception as error:  # noqa: BLE001 - any failure means "English for now"
-            log.warning("could not read %s: %s", what, type(error).__name__)
-            return None, False
+            user = await self.slack_user(user_id)
+        except Exception as error:  # noqa: BLE001 - English for now; asked again later
+            log.warning("could not read Slack's users.info: %s", type(error).__name__)
+            old = self._slack.get(user_id)
+            return old if old is not None else SlackLocale(None, now - self.lifetime)
+        locale = (user or {}).get("locale")
+        known = SlackLocale(locale if isinstance(locale, str) and locale else None, now)
+        if len(self._slack) >= MAX_ENTRIES:
+            self._slack.pop(next(iter(self._slack)))
+            self._profiles.pop(next(iter(self._profiles)), None)
+        self._slack[user_id] = known
+        if user is None:
+            self._profiles.pop(user_id, None)
+        else:
+            self._profiles[user_id] = user
+        return known

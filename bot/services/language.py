@@ -53,3 +53,8 @@ class LanguageService:
         """The language ``user_id`` chose; None when they follow their Slack locale."""
         async with self._store.read() as uow:
             return await uow.people.language_of(user_id)
+
+    async def all_chosen(self) -> dict[str, str]:
+        """Every choice kept, by user ID (the runtime keeps them in memory)."""
+        async with self._store.read() as uow:
+            return await uow.people.all_languages()

@@ -18,5 +18,5 @@ async def choose_language(choice: str | None, actor: str, services: Services) ->
         return Reply(language_message(chosen, services.language.choices(), changed=False))
     chosen = await services.language.choose(actor, choice)
     services.locales.chose(actor, chosen)
-    set_reader(await services.locales.for_request(actor))
+    set_reader(services.locales.for_request(actor))
     return Reply(language_message(chosen, services.language.choices(), changed=True))

@@ -39,3 +39,7 @@ class PeopleRepository(Protocol):
     async def set_language(self, user_id: str, language: str | None) -> None:
         """Keep the person's choice; None forgets it (back to their Slack locale)."""
         ...
+
+    async def all_languages(self) -> dict[str, str]:
+        """Every language chosen, by user ID."""
+        ...

@@ -51,3 +51,7 @@ class PostgresPeople(Area):
             await self._rows(sql.CLEAR_LANGUAGE, (user_id,))
         else:
             await self._rows(sql.SET_LANGUAGE, (user_id, language))
+
+    async def all_languages(self) -> dict[str, str]:
+        rows = await self._rows(sql.ALL_LANGUAGES)
+        return {str(r[0]): str(r[1]) for r in rows}

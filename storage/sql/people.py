@@ -25,3 +25,4 @@ SET_LANGUAGE: Final = (
     "ON CONFLICT (user_id) DO UPDATE SET language = excluded.language"
 )
 CLEAR_LANGUAGE: Final = "DELETE FROM user_languages WHERE user_id = ?"
+ALL_LANGUAGES: Final = "SELECT user_id, language FROM user_languages"

@@ -719,6 +719,23 @@ class FakeSlackWebApi(LoopbackServer):
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._user_answer(self._users.get(str(args.get("user"))), args, "user_not_found")
 
+    def _m_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Registered users in pages of ``limit`` (Slack's cursor is an opaque string here)."""
+        try:
+            limit = max(1, min(int(args.get("limit") or 100), 1000))
+            start = int(str(args.get("cursor") or "0").removeprefix("page:") or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        users = list(self._users.values())[start : start + limit]
+        members = [self._user_answer(u, args, "")["user"] for u in users]
+        more = start + limit < len(self._users)
+        return {
+            "ok": True,
+            "members": members,
+            "cache_ts": 1700000000,
+            "response_metadata": {"next_cursor": f"page:{start + limit}" if more else ""},
+        }
+
     def _m_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email", "")).lower()
         user = next(
