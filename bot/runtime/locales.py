@@ -13,11 +13,11 @@ background, and a request only reads a dictionary:
 * **Chosen languages** are read from storage in one query at each tick of
   the refresh loop (every minute at most), so a choice made through another
   replica shows here within a minute; a choice made here shows at once.
-* **Someone not known yet** (joined since the last load, or the load
-  failed) is answered in English at once, and their locale is asked for
-  with ``users.info`` in the background (one lookup per person at a time, a
-  few at once), so their next request is in their language. An entry older
-  than ``lifetime`` is used while it is asked for again.
+* **Someone not in the last load** (joined Slack since) reads English until
+  the next load. Before the first load succeeded (Slack down at start-up,
+  or the first seconds), a person's locale is asked for with ``users.info``
+  in the background (one lookup per person, a few at once), so their next
+  request is in their language. A request never waits for either.
 * **Deliveries** (a DM, a reminder) wait for that lookup instead: nobody is
   waiting for an acknowledgement there. Messages to a channel are in the
   channel language (``BENEFITS_CHANNEL_LANGUAGE``).
@@ -102,19 +102,17 @@ class ReaderLocales:
         self._loaded_at: datetime | None = None  # the last users.list load
         self._looking: dict[str, asyncio.Task[SlackLocale]] = {}
         self._loop: asyncio.Task[None] | None = None
+        self._first_tick = asyncio.Event()
 
     # -- reading -----------------------------------------------------------------------------
 
     def for_request(self, user_id: str | None) -> str:
-        """The language to answer ``user_id`` in, now: what is known, else English.
-
-        Someone unknown, or known too long ago, is asked for in the background.
-        """
+        """The language to answer ``user_id`` in, now: what is known, else English."""
         if not user_id:
             return DEFAULT_LOCALE
         known = self._slack.get(user_id)
-        if known is None or self._stale(known):
-            self._ask_soon(user_id)
+        if self._loaded_at is None and (known is None or self._stale(known)):
+            self._ask_soon(user_id)  # no list of the workspace yet: ask for this one person
         return self._language(user_id, known)
 
     async def locale_of(self, recipient: str) -> str:
@@ -152,6 +150,12 @@ class ReaderLocales:
             self._chosen.pop(user_id, None)
         else:
             self._chosen[user_id] = language
+
+    def forget_all(self) -> None:
+        """Forget every Slack locale, as before the first load (the chosen languages stay)."""
+        self._slack.clear()
+        self._profiles.clear()
+        self._loaded_at = None
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -194,7 +198,12 @@ class ReaderLocales:
         every = min(CHOICES_EVERY, self.lifetime.total_seconds())
         while True:
             await self.tick()
+            self._first_tick.set()
             await asyncio.sleep(every)
+
+    async def started(self) -> None:
+        """Until the first load after :meth:`start` is over (whether Slack answered or not)."""
+        await self._first_tick.wait()
 
     def _ask_soon(self, user_id: str) -> None:
         if user_id not in self._looking and len(self._looking) < LOOKUPS_AT_ONCE:
