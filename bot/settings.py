@@ -231,7 +231,9 @@ class Settings(StorageSettings):
     def _channel_language(cls, value: str) -> str:
         language = value.strip().casefold()
         if language not in available_languages():
-            raise ValueError(f"is not a language the bot speaks ({', '.join(available_languages())})")
+            raise ValueError(
+                f"is not a language the bot speaks ({', '.join(available_languages())})"
+            )
         return language
 
     @field_validator("slack_bot_token")

@@ -18,7 +18,10 @@ def language_message(chosen: str | None, choices: str, *, changed: bool) -> Mess
     name = language_name(current_locale())
     if chosen is None:
         text = (
-            t("From now on I write to you in the language of your Slack: {language}.", language=name)
+            t(
+                "From now on I write to you in the language of your Slack: {language}.",
+                language=name,
+            )
             if changed
             else t("I write to you in the language of your Slack: {language}.", language=name)
         )

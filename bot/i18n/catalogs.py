@@ -73,10 +73,9 @@ def _calls_inside_fstrings() -> list[tuple[str, int, str]]:
                     func = node.func
                     name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
                     first = node.args[0]
-                    if name in KEYWORDS and isinstance(first, ast.Constant):
-                        if isinstance(first.value, str) and first.value:
-                            relative = path.relative_to(ROOT).as_posix()
-                            found.append((relative, node.lineno, first.value))
+                    text = first.value if isinstance(first, ast.Constant) else None
+                    if name in KEYWORDS and isinstance(text, str) and text:
+                        found.append((path.relative_to(ROOT).as_posix(), node.lineno, text))
     return found
 
 

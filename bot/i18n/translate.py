@@ -173,13 +173,14 @@ def format_day(value: date | datetime | str, language: str | None = None) -> str
     language = language or _reader.get()
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return value
-    day = value.date() if isinstance(value, datetime) else value
+    else:
+        day = value.date() if isinstance(value, datetime) else value
     if language == DEFAULT_LOCALE:
         return day.isoformat()
-    return format_date(day, format="medium", locale=language)
+    return str(format_date(day, format="medium", locale=language))
 
 
 def format_moment(value: datetime, language: str | None = None) -> str:

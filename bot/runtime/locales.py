@@ -127,9 +127,12 @@ class ReaderLocales:
     async def slack_profile(self, user_id: str) -> dict[str, Any] | None:
         """Slack's user object for ``user_id`` (``users.info``); None when Slack has none."""
         known = self._slack.get(user_id)
-        if user_id in self._looking or known is None or self._stale(known):
-            await asyncio.shield(self._lookup(user_id))
-        elif user_id not in self._profiles:  # known from users.list only
+        if (
+            user_id in self._looking
+            or known is None
+            or self._stale(known)
+            or user_id not in self._profiles
+        ):
             await asyncio.shield(self._lookup(user_id))
         return self._profiles.get(user_id)
 
@@ -163,7 +166,7 @@ class ReaderLocales:
         """Reload the chosen languages; reload Slack's locales when the last load is old."""
         try:
             self._chosen = dict(await self._all_chosen())
-        except Exception as error:  # noqa: BLE001 - keep what is known
+        except Exception as error:
             log.warning("could not read the chosen languages: %s", type(error).__name__)
         now = self._clock.now()
         if self._loaded_at is None or now - self._loaded_at >= self.lifetime:
@@ -174,7 +177,7 @@ class ReaderLocales:
         now = self._clock.now()
         try:
             locales = await self.slack_users()
-        except Exception as error:  # noqa: BLE001 - keep what is known, try at the next tick
+        except Exception as error:
             log.warning("could not list Slack's users: %s", type(error).__name__)
             return
         self._slack = {user: SlackLocale(locale or None, now) for user, locale in locales.items()}
@@ -221,7 +224,7 @@ class ReaderLocales:
         now = self._clock.now()
         try:
             user = await self.slack_user(user_id)
-        except Exception as error:  # noqa: BLE001 - English for now; asked again later
+        except Exception as error:
             log.warning("could not read Slack's users.info: %s", type(error).__name__)
             old = self._slack.get(user_id)
             return old if old is not None else SlackLocale(None, now - self.lifetime)
