@@ -141,6 +141,8 @@ def t(msgid: str, locale: str | None = None, /, **params: Any) -> str:
     text = _translations(language).gettext(msgid)
     if not params:
         return text
+    if language == DEFAULT_LOCALE:  # English keeps the values as they are
+        return text.format(**params)
     return text.format(**{k: _formatted(k, v, language) for k, v in params.items()})
 
 
@@ -148,8 +150,6 @@ def t(msgid: str, locale: str | None = None, /, **params: Any) -> str:
 
 
 def _formatted(name: str, value: Any, language: str) -> Any:
-    if language == DEFAULT_LOCALE:
-        return value
     if isinstance(value, datetime):
         return format_moment(value, language)
     if isinstance(value, date):
