@@ -230,9 +230,10 @@ class ReaderLocales:
             return old if old is not None else SlackLocale(None, now - self.lifetime)
         locale = (user or {}).get("locale")
         known = SlackLocale(locale if isinstance(locale, str) and locale else None, now)
-        if len(self._slack) >= MAX_ENTRIES:
+        if len(self._slack) >= MAX_ENTRIES:  # forget the oldest
             self._slack.pop(next(iter(self._slack)))
-            self._profiles.pop(next(iter(self._profiles)), None)
+        if len(self._profiles) >= MAX_ENTRIES:
+            self._profiles.pop(next(iter(self._profiles)))
         self._slack[user_id] = known
         if user is None:
             self._profiles.pop(user_id, None)
