@@ -86,6 +86,7 @@ def _has_catalogue(language: str) -> bool:
     return (LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po").exists()
 
 
+@lru_cache(maxsize=256)
 def supported(locale: str | None) -> str:
     """The language the bot speaks for ``locale``: its own if it has a catalogue, else English."""
     language = language_of(locale)
