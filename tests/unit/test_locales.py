@@ -139,7 +139,8 @@ async def test_the_email_lookup_shares_the_users_info_call(clock: FakeClock) -> 
     profile = await locales.slack_profile("U1")
     again = await locales.slack_profile("U1")
 
-    assert profile is not None and profile["profile"]["email"] == "a@b.nl"
+    assert profile is not None
+    assert profile["profile"]["email"] == "a@b.nl"
     assert again == profile
     assert slack.asked == ["U1"]
     assert locales.for_request("U1") == "nl"

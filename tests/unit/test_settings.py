@@ -86,6 +86,8 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "BENEFITS_SLACK_MESSAGES_PER_SECOND": ("fast", "is not a number"),
     "BENEFITS_SLACK_BURST": ("0", "must be at least 1"),
     "BENEFITS_SLACK_RETRY_SECONDS": ("never", "is not a number"),
+    "BENEFITS_LOCALE_CACHE_SECONDS": ("0", "must be more than 0"),
+    "BENEFITS_CHANNEL_LANGUAGE": ("fr", "is not a language the bot speaks (en, nl)"),
     "BENEFITS_ENCRYPTION_KEY": (
         "not-a-fernet-key",
         "has a part that is not a Fernet key (part 1 of 1; a Fernet key is 44 characters of "
