@@ -36,9 +36,7 @@ class FakeSlack:
         return {"id": user_id, "locale": self.locales[user_id], "profile": {"email": "a@b.nl"}}
 
 
-def make(
-    slack: FakeSlack, clock: FakeClock, chosen: dict[str, str] | None = None
-) -> ReaderLocales:
+def make(slack: FakeSlack, clock: FakeClock, chosen: dict[str, str] | None = None) -> ReaderLocales:
     async def all_chosen() -> dict[str, str]:
         return dict(chosen or {})
 
