@@ -19,6 +19,8 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.i18n.translate import available_languages
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -60,6 +62,8 @@ HINTS: dict[str, str] = {
         "approval requests to each Global admin by DM"
     ),
     "BENEFITS_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "BENEFITS_LOCALE_CACHE_SECONDS": "seconds, more than 0, e.g. 600",
+    "BENEFITS_CHANNEL_LANGUAGE": "a language the bot speaks: en or nl",
     "BENEFITS_PHONE_REGION": (
         "a two-letter country code such as US or NL: the country of phone numbers typed "
         "without a leading +"
@@ -209,6 +213,10 @@ class Settings(StorageSettings):
     # the weekly digest (bot.services.digest); BENEFITS_IDLE_DAYS is a storage setting
     benefits_digest_day: str = "monday"
     benefits_digest_hour: int = Field(default=9, ge=0, le=23)
+    # languages (bot.runtime.locales): how long a person's Slack locale and chosen language
+    # are kept before asked again, and the language of messages to a channel
+    benefits_locale_cache_seconds: float = Field(default=600.0, gt=0)
+    benefits_channel_language: str = "en"
 
     @field_validator(
         "benefits_expiry_reminder_days", "benefits_membership_end_reminder_days", mode="before"
@@ -237,6 +245,16 @@ class Settings(StorageSettings):
         if day not in WEEKDAYS:
             raise ValueError("must be a day of the week in English, like monday")
         return day
+
+    @field_validator("benefits_channel_language")
+    @classmethod
+    def _channel_language(cls, value: str) -> str:
+        language = value.strip().casefold()
+        if language not in available_languages():
+            raise ValueError(
+                f"is not a language the bot speaks ({', '.join(available_languages())})"
+            )
+        return language
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -41,7 +41,7 @@ from bot.domain.entitlements import LEVEL_LABELS, SUPPORT_LABELS, Allowance, Uni
 from bot.domain.limits import MAX_ID
 from bot.domain.model import Activation, Benefit, Category, DomainError
 from bot.domain.validation import Field, InvalidFields
-from bot.i18n.translate import N_, t
+from bot.i18n.translate import N_, format_day, t
 from bot.services.activation import ActivationDone, ActivationRequested, ActivationRow, Overview
 
 METADATA_LIMIT = 3000
@@ -101,7 +101,7 @@ def state_text(state: State, activation: Activation | None) -> str:
 def expires_text(activation: Activation | None) -> str:
     if activation is None or activation.expires_on is None:
         return "—"
-    return activation.expires_on.isoformat()
+    return format_day(activation.expires_on)
 
 
 def support_ids_text(activation: Activation) -> str:

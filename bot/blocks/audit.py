@@ -25,7 +25,7 @@ from bot.blocks.primitives import (
 from bot.domain.limits import AUDIT_MAX
 from bot.domain.model import AuditEntry
 from bot.domain.validation import whole_number
-from bot.i18n.translate import t
+from bot.i18n.translate import format_moment, t
 
 AUDIT_PAGE_SIZE = 25
 
@@ -61,7 +61,7 @@ def _with_mentions(text: str) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return format_moment(moment)
 
 
 def audit_line(entry: AuditEntry) -> str:

@@ -40,6 +40,7 @@ _MEMBER_COMMANDS = (
     ),
     ("advisory <hours> <topic>", N_("ask for presales or deployment advisory hours")),
     ("help", N_("this list")),
+    ("language [nl|en|auto]", N_("the language I write to you in; auto: your Slack language")),
 )
 
 

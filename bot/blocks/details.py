@@ -25,7 +25,7 @@ from bot.blocks.primitives import (
     section,
 )
 from bot.domain.model import ActivationStatus, Assignment, Category
-from bot.i18n.translate import N_, t
+from bot.i18n.translate import N_, format_day, t
 from bot.services.catalog import Details
 from bot.services.keys import keys_possible
 
@@ -83,7 +83,7 @@ def details_view(details: Details) -> Block:
         (t("Id"), f"`{b.id}`"),
     ]
     if details.expires_on is not None:
-        facts.append((t("Expires"), details.expires_on.isoformat()))
+        facts.append((t("Expires"), format_day(details.expires_on)))
     if b.languages:
         facts.append((t("Languages"), _names(b.languages)))
     if b.operating_systems:

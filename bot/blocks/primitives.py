@@ -25,7 +25,7 @@ from bot.domain.model import (
     Page,
 )
 from bot.domain.validation import safe_text, whole_number
-from bot.i18n.translate import t
+from bot.i18n.translate import format_day, t
 
 Block = dict[str, Any]
 
@@ -174,7 +174,8 @@ def mention(user_id: str | None) -> str:
 
 
 def day(moment: datetime) -> str:
-    return moment.date().isoformat()
+    """The day of ``moment`` as the reader writes it (see :func:`bot.i18n.translate.format_day`)."""
+    return format_day(moment)
 
 
 def category_label(category: Category) -> str:

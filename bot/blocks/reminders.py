@@ -26,7 +26,7 @@ from bot.blocks.primitives import (
 from bot.blocks.requests import outcome_message
 from bot.domain.model import Level, RequestStatus
 from bot.domain.outbox import ParamValue, Ping
-from bot.i18n.translate import t
+from bot.i18n.translate import format_day, t
 from bot.services.reminders import As, Kind
 
 PARTNER_CENTER_URL = "https://partner.microsoft.com/dashboard"
@@ -171,7 +171,7 @@ def approval_waiting(params: Params) -> Message:
         fields_section(
             [
                 (t("Reason"), reason),
-                (t("Request"), f"#{request_id} · {_s(params, 'created_on')}"),
+                (t("Request"), f"#{request_id} · {format_day(_s(params, 'created_on'))}"),
             ]
         ),
         actions(

@@ -740,11 +740,15 @@ class FakeSlackWebApi(LoopbackServer):
         return {"ok": True, "user": answer}
 
     def _m_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Every user, by ID, ``limit`` a page (at most 1000), with cursor paging."""
+        """Every user, by ID, ``limit`` a page (at most 1000), with cursor paging; their
+        locale only with ``include_locale``."""
         users = [self._users[u] for u in sorted(self._users)]
-        limit = int(str(args.get("limit") or 0) or 0)
-        limit = 1000 if limit <= 0 else min(limit, 1000)
         cursor = str(args.get("cursor") or "")
+        try:
+            limit = int(str(args.get("limit") or 0) or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_limit"}
+        limit = 1000 if limit <= 0 else min(limit, 1000)
         try:
             start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
         except ValueError:
@@ -758,7 +762,7 @@ class FakeSlackWebApi(LoopbackServer):
         )
         return {
             "ok": True,
-            "members": [dict(u) for u in page],
+            "members": [self._user_answer(u, args, "")["user"] for u in page],
             "response_metadata": {"next_cursor": next_cursor},
         }
 

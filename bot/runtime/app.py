@@ -1,5 +1,5 @@
 """Assembling the Bolt app: the Web API client, the middleware that hands listeners
-the services, the listeners and one error handler."""
+the services and sets the reader's language, the listeners and one error handler."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.i18n.translate import t
+from bot.i18n.translate import set_reader, t
 from bot.runtime.container import Services, UserEmail
+from bot.runtime.locales import ReaderLocales, SlackUser, SlackUsers
 from handlers import register_all
 
 log = logging.getLogger(__name__)
@@ -47,16 +48,88 @@ class ServicesInContext(AsyncMiddleware):
         return await next()
 
 
-def slack_user_email(client: AsyncWebClient) -> UserEmail:
-    """A :data:`bot.runtime.container.UserEmail` that asks Slack's ``users.info``."""
+class ReaderLocale(AsyncMiddleware):
+    """Sets the language of the person behind every request before its listener runs.
+
+    :func:`bot.i18n.translate.t` reads it, so builders need no locale
+    argument. Bolt runs the listeners after every middleware returned, in the
+    same task, so the language is set for the rest of the request (and the
+    tasks it spawns) rather than inside a ``with`` block. It is a dictionary
+    read: what is not known yet is asked for in the background (see
+    :mod:`bot.runtime.locales`), so acknowledgements never wait for Slack.
+    """
+
+    def __init__(self, locales: ReaderLocales) -> None:
+        self._locales = locales
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        set_reader(self._locales.for_request(req.context.user_id))
+        return await next()
+
+
+# Slack's answers for a person it does not know (or the bot may not see): English.
+UNKNOWN_USER_ERRORS = frozenset({"user_not_found", "user_not_visible", "users_not_found"})
+
+
+def slack_user(client: AsyncWebClient) -> SlackUser:
+    """A :data:`bot.runtime.locales.SlackUser`: ``users.info`` with ``include_locale``.
+
+    None for a person Slack does not know; any other refusal raises, so the
+    lookup is tried again soon rather than remembered.
+    """
+
+    async def lookup(user_id: str) -> dict[str, Any] | None:
+        try:
+            response = await client.users_info(user=user_id, include_locale=True)
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code in UNKNOWN_USER_ERRORS:
+                return None
+            log.warning("Slack refused users.info: %s", code)
+            raise
+        user = response.get("user")
+        return user if isinstance(user, dict) else None
+
+    return lookup
+
+
+USERS_PAGE = 200  # users.list: Slack's recommended page size
+
+
+def slack_users(client: AsyncWebClient) -> SlackUsers:
+    """A :data:`bot.runtime.locales.SlackUsers`: ``users.list`` with ``include_locale``, paged."""
+
+    async def load() -> dict[str, str]:
+        locales: dict[str, str] = {}
+        cursor = ""
+        while True:
+            response = await client.users_list(
+                limit=USERS_PAGE, include_locale=True, **({"cursor": cursor} if cursor else {})
+            )
+            for member in response.get("members") or []:
+                if isinstance(member, dict) and member.get("id"):
+                    locales[str(member["id"])] = str(member.get("locale") or "")
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return locales
+
+    return load
+
+
+def slack_user_email(locales: ReaderLocales) -> UserEmail:
+    """A :data:`bot.runtime.container.UserEmail` from Slack's ``users.info``.
+
+    Asked through the language cache: one ``users.info`` call answers both.
+    """
 
     async def lookup(user_id: str) -> str:
-        try:
-            response = await client.users_info(user=user_id)
-        except SlackApiError as error:
-            log.warning("Slack refused users.info: %s", error.response.get("error"))
-            return ""
-        user = response.get("user") or {}
+        user = await locales.slack_profile(user_id) or {}
         profile = user.get("profile") or {}
         return str(profile.get("email") or "")
 
@@ -90,8 +163,11 @@ def build_app(
         process_before_response=True,
         logger=logging.getLogger("bot.bolt"),
     )
-    services.user_email = slack_user_email(client)
+    services.locales.slack_user = slack_user(client)
+    services.locales.slack_users = slack_users(client)
+    services.user_email = slack_user_email(services.locales)
     app.use(ServicesInContext(services))
+    app.use(ReaderLocale(services.locales))
     register_all(app)
 
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:

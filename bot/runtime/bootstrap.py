@@ -15,7 +15,9 @@ from bot.domain.events import ActivationCompleted, RequestDecided
 from bot.domain.limits import PAGE_SIZE
 from bot.domain.offboarding import DEFAULT_IDLE_AFTER
 from bot.domain.validation import DEFAULT_PHONE_REGION
+from bot.i18n.translate import DEFAULT_LOCALE, available_languages
 from bot.runtime.container import Services
+from bot.runtime.locales import DEFAULT_LIFETIME, ReaderLocales
 from bot.services.activation import ActivationService
 from bot.services.audit import AuditService
 from bot.services.cancellation import CancellationService
@@ -27,6 +29,7 @@ from bot.services.digest import DigestService
 from bot.services.home import HomeService
 from bot.services.idle import IdleService
 from bot.services.keys import SETTING, KeyService, KeyVault
+from bot.services.language import LanguageService
 from bot.services.notices import NoticeService
 from bot.services.offboarding import OffboardingService
 from bot.services.picker import PickerService
@@ -88,6 +91,8 @@ def build_services(
     idle_after: timedelta = DEFAULT_IDLE_AFTER,
     digest_weekday: int = 0,
     digest_hour: int = 9,
+    locale_lifetime: float = DEFAULT_LIFETIME,
+    channel_language: str = DEFAULT_LOCALE,
 ) -> Services:
     """Every area's service over ``store``, with the events wired by :func:`subscriptions`.
 
@@ -98,6 +103,13 @@ def build_services(
     home = HomeService(store, clock=clock)
     events = events if events is not None else subscriptions(reminders, notices, home)
     requests = RequestService(store, clock=clock, events=events)
+    language = LanguageService(store, languages=available_languages())
+    locales = ReaderLocales(
+        clock=clock,
+        all_chosen=language.all_chosen,
+        lifetime=locale_lifetime,
+        channel_language=channel_language,
+    )
     return Services(
         catalog=CatalogService(store, clock=clock, page_size=page_size),
         requests=requests,
@@ -120,6 +132,8 @@ def build_services(
         ),
         home=home,
         picker=PickerService(store),
+        language=language,
+        locales=locales,
     )
 
 
@@ -135,6 +149,8 @@ def services_from_settings(settings: Settings, store: Store, *, clock: Clock) ->
         idle_after=timedelta(days=settings.benefits_idle_days),
         digest_weekday=WEEKDAYS.index(settings.benefits_digest_day),
         digest_hour=settings.benefits_digest_hour,
+        locale_lifetime=settings.benefits_locale_cache_seconds,
+        channel_language=settings.benefits_channel_language,
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.blocks.rendered import RenderedPages
 from bot.runtime.background import Background
+from bot.runtime.locales import ReaderLocales
 from bot.services.activation import ActivationService
 from bot.services.audit import AuditService
 from bot.services.cancellation import CancellationService
@@ -22,6 +23,7 @@ from bot.services.digest import DigestService
 from bot.services.home import HomeService
 from bot.services.idle import IdleService
 from bot.services.keys import KeyService
+from bot.services.language import LanguageService
 from bot.services.notices import NoticeService
 from bot.services.offboarding import OffboardingService
 from bot.services.picker import PickerService
@@ -63,6 +65,8 @@ class Services:
     digest: DigestService  # the weekly utilisation digest
     home: HomeService  # the App Home of each person, republished through the outbox
     picker: PickerService  # the benefit picker of the Request a benefit form
+    language: LanguageService  # the language each person chose
+    locales: ReaderLocales  # whose language: chosen, Slack locale, English (cached)
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

@@ -12,6 +12,11 @@ through the same Block Kit builders the listeners use:
 * an update of a copy uses the channel and ``ts`` its post recorded, or those
   it was queued with for a copy posted before it;
 * a ``home`` notice publishes the person's Home as it is now (``views.publish``).
+
+Each is written in its reader's language (:mod:`bot.runtime.locales`): a DM
+or reminder in its recipient's, a message to a channel in the channel
+language, an update of a copy in the language its post was written in, a Home
+in its owner's.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from bot.blocks.reminders import ping_message
 from bot.blocks.support import advisory_notice
 from bot.domain.model import ActivationStatus, DomainError, RequestStatus
 from bot.domain.outbox import ParamValue, Ping, PingState
+from bot.i18n.translate import reading_as
 from bot.runtime.chart import render_async as render_chart
 from bot.runtime.container import Services
 from bot.services.activation import ActivationDone, ActivationRequested
@@ -85,10 +91,27 @@ class Renderer:
         self._services = services
 
     async def __call__(self, ping: Ping) -> Outgoing | Skip:
-        try:
-            return await self._render(ping)
-        except DomainError:
-            return Skip("what it is about no longer exists")
+        language = await self._services.locales.locale_of(await self._reader(ping))
+        with reading_as(language):
+            try:
+                return await self._render(ping)
+            except DomainError:
+                return Skip("what it is about no longer exists")
+
+    async def _reader(self, ping: Ping) -> str:
+        """Who reads the message: the person it goes to, or whoever its post went to.
+
+        A channel (the admin channel) reads the channel language; an update of a
+        copy reads in the language of the person its post was sent to.
+        """
+        reader = ping.params.get("reader")
+        if isinstance(reader, str) and reader:
+            return reader
+        if ping.after_id is not None:
+            post = await self._services.reminders.get(ping.after_id)
+            if post is not None:
+                return post.recipient
+        return ping.recipient
 
     async def _render(self, ping: Ping) -> Outgoing | Skip:
         kind = ping.kind

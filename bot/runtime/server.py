@@ -131,6 +131,7 @@ class RunningBot:
         await asyncio.sleep(ACCEPTED_GRACE)
         await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
         await self.services.background.drain(timeout)
+        await self.services.locales.stop()
         if self.reminders is not None:
             await self.reminders.stop(timeout=timeout)
         if self.http is not None:
@@ -219,6 +220,7 @@ async def start_bot(
         await store.close()
         raise
     verified = True
+    services.locales.start()  # the workspace's languages, loaded in the background
     if settings.socket_mode:
         assert settings.slack_app_token is not None
         socket_handler = AsyncSocketModeHandler(

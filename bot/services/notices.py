@@ -142,12 +142,23 @@ class NoticeService:
         """Update every copy of the request: posted ones now, queued ones after their post."""
         request_id = event.request.id
         params: dict[str, ParamValue] = {"request_id": request_id}
+        # Whom each posted copy was sent to, so its update reads in their language.
+        sent = await uow.outbox.with_prefix(request_post_prefix(request_id), state=PingState.SENT)
+        sent += await uow.outbox.with_prefix(
+            approval_reminder_prefix(request_id), state=PingState.SENT
+        )
+        readers = {(p.channel, p.ts): p.recipient for p in sent}
         updates = [
             NewPing(
                 key=f"request:{request_id}:decided:{ref.channel}:{ref.ts}",
                 recipient=ref.channel,
                 kind=Notice.REQUEST_DECIDED_COPY.value,
-                params={**params, "channel": ref.channel, "ts": ref.ts},
+                params={
+                    **params,
+                    "channel": ref.channel,
+                    "ts": ref.ts,
+                    "reader": readers.get((ref.channel, ref.ts), ref.channel),
+                },
             )
             for ref in await uow.requests.messages(request_id)
         ]
@@ -202,7 +213,8 @@ class NoticeService:
         posted = await uow.outbox.with_prefix(
             activation_post_prefix(event.benefit.id), state=PingState.SENT
         )
-        if not any((p.channel, p.ts) == (ref.channel, ref.ts) for p in posted):
+        post = next((p for p in posted if (p.channel, p.ts) == (ref.channel, ref.ts)), None)
+        if post is None:
             return
         completed = event.activation.completed_at or event.activation.requested_at
         await uow.outbox.enqueue(
@@ -211,7 +223,12 @@ class NoticeService:
                     key=f"activation-completed:{event.benefit.id}:{moment_key(completed)}:{ref.ts}",
                     recipient=ref.channel,
                     kind=Notice.ACTIVATION_COMPLETED_COPY.value,
-                    params={"benefit_id": event.benefit.id, "channel": ref.channel, "ts": ref.ts},
+                    params={
+                        "benefit_id": event.benefit.id,
+                        "channel": ref.channel,
+                        "ts": ref.ts,
+                        "reader": post.recipient,  # whose language the post was in
+                    },
                 )
             ],
             at=completed,

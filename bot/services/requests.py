@@ -359,10 +359,15 @@ class RequestService:
                 admin_users=tuple(others),
             )
         if request.status is not RequestStatus.PENDING:
+            if request.status is RequestStatus.APPROVED:
+                raise Conflict(
+                    "Request #{request_id} was already approved by {decider_user}.",
+                    request_id=request.id,
+                    decider_user=request.decided_by or "",
+                )
             raise Conflict(
-                "Request #{request_id} was already {status} by {decider_user}.",
+                "Request #{request_id} was already denied by {decider_user}.",
                 request_id=request.id,
-                status=request.status.value,
                 decider_user=request.decided_by or "",
             )
         benefit = await uow.benefits.get(request.benefit_id)

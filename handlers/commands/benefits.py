@@ -22,6 +22,7 @@ from handlers.commands import (
     contact,
     digest,
     keys,
+    language,
     parser,
     requests,
     roles,
@@ -96,4 +97,6 @@ async def run(command: parser.Command, actor: str, services: Services) -> Reply:
             return await contact.set_contact(actor, services)
         case parser.ShowDigest():
             return await digest.show_digest(actor, services)
+        case parser.ChooseLanguage(choice):
+            return await language.choose_language(choice, actor, services)
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover

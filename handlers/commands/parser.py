@@ -158,6 +158,13 @@ class ShowDigest:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class ChooseLanguage:
+    """``choice`` as typed (``nl``, ``en``, ``auto``); None: say which language is in use."""
+
+    choice: str | None = None
+
+
 Command = (
     Help
     | ListBenefits
@@ -180,6 +187,7 @@ Command = (
     | FileAdvisory
     | SetContact
     | ShowDigest
+    | ChooseLanguage
 )
 
 USAGE: dict[str, str] = {
@@ -203,6 +211,7 @@ USAGE: dict[str, str] = {
     "contact": "/benefits contact",
     "help": "/benefits help",
     "digest": "/benefits digest",
+    "language": "/benefits language [nl|en|auto]",
 }
 
 
@@ -270,6 +279,10 @@ def parse(text: str) -> Command:
             return SetContact()
         case "keys":
             return ShowKeys(_unquoted("keys", rest))
+        case "language" | "taal":
+            if len(rest.split()) > 1:
+                raise _usage_error("language")
+            return ChooseLanguage(rest or None)
     raise InvalidInput(
         "I don't know the command `{verb}`. Try `/benefits help` to see what you can do.",
         verb=verb[:40],

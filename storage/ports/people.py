@@ -1,4 +1,4 @@
-"""The people port: roles and the directory (names and e-mail addresses)."""
+"""The people port: roles, the directory (names and e-mail addresses) and chosen languages."""
 
 from __future__ import annotations
 
@@ -31,3 +31,15 @@ class PeopleRepository(Protocol):
     async def get_user(self, user_id: str) -> DirectoryUser | None: ...
 
     async def put_user(self, user: DirectoryUser) -> None: ...
+
+    async def language_of(self, user_id: str) -> str | None:
+        """The language the person chose (``nl``, ``en``); None: follow their Slack locale."""
+        ...
+
+    async def set_language(self, user_id: str, language: str | None) -> None:
+        """Keep the person's choice; None forgets it (back to their Slack locale)."""
+        ...
+
+    async def all_languages(self) -> dict[str, str]:
+        """Every language chosen, by user ID."""
+        ...

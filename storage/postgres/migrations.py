@@ -294,6 +294,13 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         answered_at timestamptz
     );
     """,
+    # 5: SQLite's migration 9: the language a person chose with `/benefits language`.
+    """
+    CREATE TABLE user_languages (
+        user_id text COLLATE "C" PRIMARY KEY,
+        language text COLLATE "C" NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -41,3 +41,17 @@ class PostgresPeople(Area):
 
     async def put_user(self, user: DirectoryUser) -> None:
         await self._rows(sql.PUT_USER, (user.user_id, user.name, user.email))
+
+    async def language_of(self, user_id: str) -> str | None:
+        row = await self._one(sql.LANGUAGE_OF, (user_id,))
+        return None if row is None else str(row[0])
+
+    async def set_language(self, user_id: str, language: str | None) -> None:
+        if language is None:
+            await self._rows(sql.CLEAR_LANGUAGE, (user_id,))
+        else:
+            await self._rows(sql.SET_LANGUAGE, (user_id, language))
+
+    async def all_languages(self) -> dict[str, str]:
+        rows = await self._rows(sql.ALL_LANGUAGES)
+        return {str(r[0]): str(r[1]) for r in rows}

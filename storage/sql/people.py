@@ -19,3 +19,10 @@ PUT_USER: Final = (
     "INSERT INTO users (user_id, name, email) VALUES (?, ?, ?) "
     "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, email = excluded.email"
 )
+LANGUAGE_OF: Final = "SELECT language FROM user_languages WHERE user_id = ?"
+SET_LANGUAGE: Final = (
+    "INSERT INTO user_languages (user_id, language) VALUES (?, ?) "
+    "ON CONFLICT (user_id) DO UPDATE SET language = excluded.language"
+)
+CLEAR_LANGUAGE: Final = "DELETE FROM user_languages WHERE user_id = ?"
+ALL_LANGUAGES: Final = "SELECT user_id, language FROM user_languages"

@@ -283,6 +283,14 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         answered_at TEXT
     );
     """,
+    # 9: the language a person chose with `/benefits language` (nl, en), kept apart from
+    # the directory rows: choosing one does not put a person in the directory.
+    """
+    CREATE TABLE user_languages (
+        user_id TEXT PRIMARY KEY,
+        language TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

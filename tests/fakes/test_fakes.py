@@ -257,6 +257,26 @@ async def test_a_stalled_call_is_carried_out_but_answered_only_when_released(
     assert after["ok"]
 
 
+async def test_users_list_pages_through_every_user_with_locales_only_on_request(
+    slack: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    for n in range(5):
+        slack.add_user(f"U{n}", name=f"user{n}", locale="nl-NL" if n % 2 else "en-US")
+
+    first = await client.users_list(limit=2, include_locale=True)
+    seen = [m["id"] for m in first["members"]]
+    cursor = first["response_metadata"]["next_cursor"]
+    while cursor:
+        page = await client.users_list(limit=2, include_locale=True, cursor=cursor)
+        seen += [m["id"] for m in page["members"]]
+        cursor = page["response_metadata"]["next_cursor"]
+    plain = await client.users_list()
+
+    assert seen == ["U0", "U1", "U2", "U3", "U4"]
+    assert first["members"][1]["locale"] == "nl-NL"
+    assert all("locale" not in m for m in plain["members"])
+
+
 async def test_users_info_answers_registered_users_and_locale_only_on_request(
     slack: FakeSlackWebApi, client: AsyncWebClient
 ) -> None:

@@ -534,6 +534,34 @@ async def test_a_directory_user_reads_back_and_a_second_put_updates_it(store: St
         assert await uow.people.get_user("U1") == DirectoryUser("U1", "Ada L.", "ada@example.com")
 
 
+async def test_a_chosen_language_reads_back_changes_and_is_forgotten(store: Store) -> None:
+    async with store.read() as uow:
+        assert await uow.people.language_of("U1") is None
+    async with store.write() as uow:
+        await uow.people.set_language("U1", "nl")
+    async with store.read() as uow:
+        assert await uow.people.language_of("U1") == "nl"
+        assert await uow.people.language_of("U2") is None
+        assert await uow.people.all_languages() == {"U1": "nl"}
+    async with store.write() as uow:
+        await uow.people.set_language("U1", "en")
+    async with store.read() as uow:
+        assert await uow.people.language_of("U1") == "en"
+    async with store.write() as uow:
+        await uow.people.set_language("U1", None)
+        await uow.people.set_language("U2", None)  # nothing to forget: no error
+    async with store.read() as uow:
+        assert await uow.people.language_of("U1") is None
+        assert await uow.people.all_languages() == {}
+
+
+async def test_choosing_a_language_does_not_put_the_person_in_the_directory(store: Store) -> None:
+    async with store.write() as uow:
+        await uow.people.set_language("U1", "nl")
+    async with store.read() as uow:
+        assert await uow.people.get_user("U1") is None
+
+
 # -- audit ------------------------------------------------------------------------
 
 

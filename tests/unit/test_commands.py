@@ -14,6 +14,7 @@ from handlers.commands.parser import (
     USAGE,
     AddUser,
     Assign,
+    ChooseLanguage,
     Command,
     Grant,
     Help,
@@ -91,6 +92,10 @@ WORKSPACE_USER = "W0ENTERPRISE1"
         (f"revoke {JANE_BARE} Admin-Agent", Revoke(JANE, Role.ADMIN_AGENT)),
         (f"adduser {JANE_ESCAPED}", AddUser(JANE)),
         (f"adduser {JANE_BARE}", AddUser(JANE)),
+        ("language", ChooseLanguage(None)),
+        ("language nl", ChooseLanguage("nl")),
+        ("LANGUAGE Auto", ChooseLanguage("Auto")),  # the service checks the word
+        ("taal en", ChooseLanguage("en")),
     ],
 )
 def test_good_input_gives_the_right_typed_command(text: str, expected: Command) -> None:
@@ -166,6 +171,7 @@ def test_an_unknown_verb_is_echoed_back_short() -> None:
         ("mine please", "mine"),
         ("my stuff", "mine"),
         ("roles all", "roles"),
+        ("language nl en", "language"),
     ],
 )
 def test_missing_or_extra_arguments_are_refused_with_the_usage(text: str, command: str) -> None:

@@ -89,6 +89,8 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "BENEFITS_IDLE_DAYS": ("0", "must be at least 1"),
     "BENEFITS_DIGEST_DAY": ("someday", "must be a day of the week in English, like monday"),
     "BENEFITS_DIGEST_HOUR": ("25", "must be at most 23"),
+    "BENEFITS_LOCALE_CACHE_SECONDS": ("0", "must be more than 0"),
+    "BENEFITS_CHANNEL_LANGUAGE": ("fr", "is not a language the bot speaks (en, nl)"),
     "BENEFITS_ENCRYPTION_KEY": (
         "not-a-fernet-key",
         "has a part that is not a Fernet key (part 1 of 1; a Fernet key is 44 characters of "
