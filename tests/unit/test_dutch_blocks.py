@@ -9,6 +9,7 @@ checker of ``tests.fakes.blockkit`` accepts.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import re
 from collections.abc import Iterator
@@ -20,8 +21,12 @@ import pytest
 from bot.blocks import primitives
 from bot.blocks.catalog import benefit_list_message, help_message, mine_message
 from bot.blocks.details import details_view
+from bot.blocks.digest import digest_message
 from bot.blocks.home import home_view
+from bot.blocks.idle import seat_answered_message, seat_check_message
 from bot.blocks.language import language_message
+from bot.blocks.offboarding import offboarding_message
+from bot.blocks.picker import request_form_view
 from bot.blocks.primitives import error_message
 from bot.blocks.reminders import ping_message
 from bot.blocks.requests import (
@@ -31,10 +36,14 @@ from bot.blocks.requests import (
     outcome_dm,
 )
 from bot.domain.model import Benefit, Category, Forbidden, Role
+from bot.domain.offboarding import Answer
+from bot.domain.outbox import ParamValue
 from bot.i18n import catalogs
 from bot.i18n.translate import reading_as, t
 from bot.runtime.container import Services
+from bot.services.idle import IdleSeat, Why
 from bot.services.reminders import Kind
+from storage.sqlite import SqliteStore
 from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import ADMIN, MEMBER, MEMBER2, AddBenefits
 from tests.unit.test_reminder_blocks import SAMPLES, ping
@@ -142,7 +151,7 @@ LONG_REASON = "Nodig voor de migratie van de Contoso-tenant naar Azure; " * 8 + 
 
 
 async def test_the_builders_stay_within_block_kit_limits_for_a_dutch_reader(
-    services: Services, add_benefits: AddBenefits
+    services: Services, add_benefits: AddBenefits, store: SqliteStore
 ) -> None:
     assert len(LONG_REASON) == 500
     long_one = Benefit(
@@ -161,6 +170,27 @@ async def test_the_builders_stay_within_block_kit_limits_for_a_dutch_reader(
     page = await services.catalog.list_benefits(MEMBER, category=Category.VISUAL_STUDIO)
     mine = await services.catalog.mine(MEMBER)
     details = await services.catalog.details(ADMIN, long_one.id)
+    # MEMBER waits for another seat, then leaves the company holding the long one.
+    await services.requests.request_benefit(MEMBER, "vs-ent", LONG_REASON)
+    member_home = await services.home.home_of(MEMBER)
+    assert await services.offboarding.user_left(MEMBER) is True
+    async with store.read() as uow:
+        left = await uow.offboardings.current(MEMBER)
+        held = await uow.assignments.find_active(long_one.id, MEMBER)
+    assert left is not None
+    assert held is not None
+    offboarding = dataclasses.replace(
+        await services.offboarding.view(left.id), marketing_contact=True
+    )
+    idle = IdleSeat(held, long_one, Why.NO_REVEAL, keys_unopened=True)
+    digest = dataclasses.replace(await services.digest.compute(), idle=(idle,) * 25)
+    seat_check: dict[str, ParamValue] = {
+        "assignment_id": held.id,
+        "benefit_id": long_one.id,
+        "benefit": LONG_NAME,
+        "since": "2026-01-05",
+        "keys": True,
+    }
 
     with reading_as("nl-NL"):
         messages = {
@@ -183,12 +213,19 @@ async def test_the_builders_stay_within_block_kit_limits_for_a_dutch_reader(
             ),
             **{f"help {r.value}": help_message(frozenset({r})) for r in Role},
             "help, no role": help_message(frozenset()),
+            "offboarding": offboarding_message(offboarding),
+            "seat check": seat_check_message(seat_check),
+            "seat kept": seat_answered_message(long_one, Answer.KEEP),
+            "seat offered": seat_answered_message(long_one, Answer.FREE),
+            "digest": digest_message(digest),
         }
         views = {
             "details": details_view(details),
             "deny": deny_view(denied.request, long_one),
+            "request form": request_form_view(),
         }
         home = home_view(await services.home.home_of(ADMIN))
+        homes = {"admin": home, "member": home_view(member_home)}
         title = t("Deny request")
 
     assert title == "Aanvraag afwijzen"
@@ -196,6 +233,12 @@ async def test_the_builders_stay_within_block_kit_limits_for_a_dutch_reader(
         assert block_kit_violations(message, surface="message") == [], name
     for name, view in views.items():
         assert block_kit_violations(view, surface="modal") == [], name
-    assert block_kit_violations(home, surface="home") == []
+    for name, view in homes.items():
+        assert block_kit_violations(view, surface="home") == [], name
     assert views["deny"]["title"]["text"] == "Aanvraag afwijzen"
     assert "Goedkeuren" in str(messages["approval request"])
+    assert views["request form"]["title"]["text"] == "Voordeel aanvragen"
+    assert "Alles terugnemen" in str(messages["offboarding"])
+    assert "Ja, behouden" in str(messages["seat check"])
+    assert "Wekelijks voordelenoverzicht" in str(messages["digest"])
+    assert "Aanvraag intrekken?" in str(homes["member"])
