@@ -345,3 +345,47 @@ async def test_block_kit_is_drawn_and_a_confirmation_comes_before_the_click_is_s
         assert sent[3]["selected_option"]["value"] == "hide"
     finally:
         await screen.close()
+
+
+HOMES = (
+    (ADA, "member"),
+    (GLORIA, "global-admin"),
+    ("Mira Partner", "mpn-partner-admin"),
+    (UMA, "user-admin"),
+)
+
+
+async def test_each_roles_home_shows_in_english_and_after_language_nl_in_dutch(
+    browser: Any, playground_url: str
+) -> None:
+    from bot.i18n.translate import reading_as, t
+
+    english = t("Partner benefits")
+    with reading_as("nl"):
+        dutch = t("Partner benefits")
+    assert dutch != english
+    screen = await Screen.open(browser, playground_url, "home")
+    try:
+        await screen.be(ADA)
+        await screen.open_dm()
+        await screen.type("/benefits request windows-server-2025-standard for the build server")
+        await screen.expect(screen.page.get_by_test_id("ephemeral").last).to_contain_text(
+            "Windows Server 2025"
+        )
+        home = screen.page.get_by_test_id("home")
+        for person, role in HOMES:
+            await screen.be(person)
+            await screen.page.get_by_test_id("nav-home").click()
+            await screen.expect(home).to_contain_text(english)
+            await screen.shot(f"{role}-en")
+            await screen.open_dm()
+            await screen.type("/benefits language nl")
+            await screen.expect(screen.page.get_by_test_id("ephemeral").last).to_contain_text(
+                "Nederlands"
+            )
+            await screen.page.get_by_test_id("nav-home").click()
+            await screen.expect(home).to_contain_text(dutch)
+            await screen.expect(home).not_to_contain_text(english)
+            await screen.shot(f"{role}-nl")
+    finally:
+        await screen.close()

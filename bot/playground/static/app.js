@@ -315,6 +315,8 @@
     if (!answer.ok && answer.error) note(answer.error);
   });
 
+  $("nav-home").addEventListener("click", () => go("home"));
+
   $("clock-move").addEventListener("click", async () => {
     const hours = parseFloat($("clock-amount").value || "0") * parseFloat($("clock-unit").value);
     const answer = await post("/ui/clock", { hours });
