@@ -86,7 +86,7 @@ class RequestService:
         else:
             benefit_query = text
         reason = check_reason(reason)
-        async with self._store.write() as uow:
+        async with self._store.write(concurrent=True) as uow:  # file() holds the requester
             await ensure_changeable(uow)
             benefit = await find_benefit(uow, benefit_query)
             return await self.file(uow, actor, benefit, reason)
@@ -100,8 +100,13 @@ class RequestService:
     async def file(
         self, uow: UnitOfWork, actor: str, benefit: Benefit, reason: str
     ) -> RequestCreated:
-        """File ``actor``'s request for ``benefit`` inside the caller's unit of work."""
+        """File ``actor``'s request for ``benefit`` inside the caller's unit of work.
+
+        Holds ``actor`` (``assignments.hold``) until it ends, so that filings and
+        approvals of the same person, in concurrent writes, take turns.
+        """
         now = self._clock.now()
+        await uow.assignments.hold(user_id=actor)
         held = await uow.assignments.find_active(benefit.id, actor)
         if held is not None:
             raise Conflict(
@@ -152,11 +157,20 @@ class RequestService:
             return await uow.requests.messages(request_id)
 
     async def approve(self, actor: str, request_id: int) -> Decision:
-        """Approve a pending request and assign its seat, atomically."""
+        """Approve a pending request and assign its seat, atomically.
+
+        A concurrent write: the request's row is locked as it is read (a second
+        click waits, then finds it decided), then the requester and the benefit's
+        seats are held, so the seat count, the holding check and the cloud-credit
+        check see every approval committed before and none slips in meanwhile.
+        """
         now = self._clock.now()
-        async with self._store.write() as uow:
+        async with self._store.write(concurrent=True) as uow:
             await ensure_changeable(uow)
-            request, benefit = await self._pending_for_decision(uow, actor, request_id)
+            request, benefit = await self._pending_for_decision(
+                uow, actor, request_id, lock=True
+            )
+            await uow.assignments.hold(user_id=request.requester_id, benefit_id=benefit.id)
             used = await uow.assignments.count_active(benefit.id)
             if benefit.seats is not None and used >= benefit.seats:
                 raise Conflict(
@@ -255,10 +269,10 @@ class RequestService:
         )
 
     async def _pending_for_decision(
-        self, uow: UnitOfWork, actor: str, request_id: int
+        self, uow: UnitOfWork, actor: str, request_id: int, *, lock: bool = False
     ) -> tuple[Request, Benefit]:
         await require(uow, actor, Action.DECIDE)
-        request = await uow.requests.get(request_id)
+        request = await uow.requests.get(request_id, lock=lock)
         if request is None:
             raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
         if request.requester_id == actor:

@@ -1,19 +1,28 @@
-"""The PostgreSQL store: an asyncpg pool, one writer at a time, snapshot reads.
+"""The PostgreSQL store: an asyncpg pool, writers that lock only what they touch, snapshot reads.
 
-* ``write()`` is one READ COMMITTED transaction whose first statement bumps the
-  ``store_version`` row. That row lock makes writers take turns, across
-  processes as well as within one, exactly like SQLite's ``BEGIN IMMEDIATE``:
-  every check-then-write a service does (seats left, last Global admin, hours
-  used) sees the writes committed before it, and nothing can slip in between,
-  with no retry loop (a context manager cannot re-run its block, so
-  SERIALIZABLE's serialization failures would reach the services). Each
-  statement reads the latest committed rows (READ COMMITTED), so the wait for
-  the lock never leaves a stale snapshot. An :class:`asyncio.Lock` queues this
-  process's writers before they take a pooled connection.
+* ``write()`` is one READ COMMITTED transaction that takes the writers' lock, a
+  transaction-level advisory lock named after the schema, in one round trip
+  with its ``BEGIN``. By default it takes it *exclusively*: writers take turns,
+  across processes as well as within one, exactly like SQLite's ``BEGIN
+  IMMEDIATE``, so every check-then-write a service does (seats left, last
+  Global admin, hours used) sees the writes committed before it, with no retry
+  loop. ``write(concurrent=True)`` takes it *shared*: such writes run side by
+  side (and wait only while an exclusive one runs), and each guards its own
+  checks with the narrow locks of the ports (``requests.get(…, lock=True)`` locks
+  the request's row, ``assignments.hold(…)`` a benefit's seats and a person's
+  holdings). Each statement reads the latest committed rows (READ COMMITTED),
+  so a statement after a lock sees everything committed before it.
+* Every write bumps the ``store_version`` row in the round trip that commits
+  it (``UPDATE …; COMMIT``), so its row lock is held for the commit alone and
+  the new version becomes visible with the data, never before.
 * ``read()`` is one REPEATABLE READ READ ONLY transaction on a pooled
   connection: one snapshot, never waiting for writers.
 * ``version()`` reads the ``store_version`` counter, which every committed write
   has bumped, whichever process made it.
+* Connections go back to the pool without asyncpg's reset query (a round trip
+  per use): the store keeps no session state on pooled connections (advisory
+  session locks live on connections of their own, nothing listens or sets
+  settings), and a transaction left open is rolled back.
 * ``exclusive(name)`` is a role one replica at a time holds, through a session
   advisory lock (:mod:`storage.postgres.exclusive`); ``describe()`` shows the
   pool's size and use (``/healthz``).
@@ -25,8 +34,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from contextlib import asynccontextmanager, suppress
+from typing import TYPE_CHECKING, Any, Final
 
 import asyncpg
 
@@ -40,6 +49,13 @@ if TYPE_CHECKING:
     from storage.unit_of_work import Store, UnitOfWork
 
 BUMP_VERSION = "UPDATE store_version SET n = n + 1 WHERE id = 1"
+# The writers' lock: one advisory key per schema (replicas of one deployment share it,
+# deployments in other schemas of the database don't). Sent with BEGIN as one simple
+# query, so taking it costs no round trip of its own.
+WRITERS_KEY: Final = "hashtextextended(current_schema() || ':writers', 0)"
+BEGIN_EXCLUSIVE: Final = f"BEGIN; SELECT pg_advisory_xact_lock({WRITERS_KEY})"
+BEGIN_CONCURRENT: Final = f"BEGIN; SELECT pg_advisory_xact_lock_shared({WRITERS_KEY})"
+COMMIT: Final = f"{BUMP_VERSION}; COMMIT"
 
 
 class PostgresStore:
@@ -71,14 +87,40 @@ class PostgresStore:
             yield PostgresUnitOfWork(conn, self._names, committed=True)
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[PostgresUnitOfWork]:
-        """One transaction, writers in turn: committed at the end, rolled back on error."""
+    async def write(self, *, concurrent: bool = False) -> AsyncIterator[PostgresUnitOfWork]:
+        """One transaction: committed at the end, rolled back on error.
+
+        Exclusive writers take turns with every other writer; ``concurrent`` ones
+        run beside each other (see the module). This process's exclusive writers
+        queue before they take a pooled connection.
+        """
         self._ensure_open()
+        if concurrent:
+            async with self.pool.acquire() as conn:
+                async with self._transaction(conn, BEGIN_CONCURRENT) as uow:
+                    yield uow
+            return
         async with self._write_lock:
             self._ensure_open()
-            async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute(BUMP_VERSION)  # takes the writers' lock, until commit
-                yield PostgresUnitOfWork(conn, self._names)
+            async with (
+                self.pool.acquire() as conn,
+                self._transaction(conn, BEGIN_EXCLUSIVE, exclusive=True) as uow,
+            ):
+                yield uow
+
+    @asynccontextmanager
+    async def _transaction(
+        self, conn: Any, begin: str, *, exclusive: bool = False
+    ) -> AsyncIterator[PostgresUnitOfWork]:
+        await conn.execute(begin)
+        try:
+            yield PostgresUnitOfWork(conn, self._names, exclusive=exclusive)
+        except BaseException:
+            if not conn.is_closed():
+                with suppress(Exception):  # the original error matters; a broken
+                    await conn.execute("ROLLBACK")  # connection is rolled back by the server
+            raise
+        await conn.execute(COMMIT)
 
     async def version(self) -> int:
         """The ``store_version`` counter: every committed write, from any process, bumps it."""

@@ -42,11 +42,16 @@ class PostgresUnitOfWork:
     )
 
     def __init__(
-        self, conn: Connection, names: NameCache | None = None, *, committed: bool = False
+        self,
+        conn: Connection,
+        names: NameCache | None = None,
+        *,
+        committed: bool = False,
+        exclusive: bool = False,
     ) -> None:
         self.membership = PostgresMembership(conn)
         self.benefits = PostgresBenefits(conn, names, committed=committed)
-        self.assignments = PostgresAssignments(conn)
+        self.assignments = PostgresAssignments(conn, exclusive=exclusive)
         self.keys = PostgresKeys(conn)
         self.activations = PostgresActivations(conn)
         self.marketing_contact = PostgresMarketingContact(conn)
