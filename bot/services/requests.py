@@ -12,12 +12,13 @@ can be updated in place.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.domain import events
 from bot.domain.clock import Clock
 from bot.domain.model import (
     Assignment,
+    AuditEntry,
     Benefit,
     Conflict,
     Forbidden,
@@ -167,9 +168,7 @@ class RequestService:
         now = self._clock.now()
         async with self._store.write(concurrent=True) as uow:
             await ensure_changeable(uow)
-            request, benefit = await self._pending_for_decision(
-                uow, actor, request_id, lock=True
-            )
+            request, benefit = await self._pending_for_decision(uow, actor, request_id, lock=True)
             await uow.assignments.hold(user_id=request.requester_id, benefit_id=benefit.id)
             used = await uow.assignments.count_active(benefit.id)
             if benefit.seats is not None and used >= benefit.seats:
@@ -196,12 +195,22 @@ class RequestService:
                 assigned_at=now,
                 assigned_by=actor,
             )
-            await audit(uow, now, actor, "request.approve", f"request:{request.id}", benefit.id)
-            await audit(
-                uow, now, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
+            await uow.audit.add_many(
+                [
+                    AuditEntry(now, actor, "request.approve", f"request:{request.id}", benefit.id),
+                    AuditEntry(
+                        now, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
+                    ),
+                ]
             )
-            decided = await uow.requests.get(request.id)
-            assert decided is not None
+            # What the row now holds (times are kept to the microsecond): no need to read it.
+            decided = replace(
+                request,
+                status=RequestStatus.APPROVED,
+                decided_by=actor,
+                decided_at=now,
+                decision_note="",
+            )
             await self._events.emit(uow, events.RequestDecided(decided, benefit, now))
             messages = await uow.requests.messages(request.id)
         return Decision(

@@ -96,9 +96,11 @@ class PostgresStore:
         """
         self._ensure_open()
         if concurrent:
-            async with self.pool.acquire() as conn:
-                async with self._transaction(conn, BEGIN_CONCURRENT) as uow:
-                    yield uow
+            async with (
+                self.pool.acquire() as conn,
+                self._transaction(conn, BEGIN_CONCURRENT) as uow,
+            ):
+                yield uow
             return
         async with self._write_lock:
             self._ensure_open()
