@@ -82,21 +82,18 @@ class RequestService:
                 start of it that names one benefit is taken as the benefit.
             reason: Why the requester needs it, when given apart.
         """
-        if reason is None:
-            benefit_query, reason = await self._split_benefit(text)
-        else:
-            benefit_query = text
-        reason = check_reason(reason)
-        async with self._store.write(concurrent=True) as uow:  # file() holds the requester
-            await ensure_changeable(uow)
-            benefit = await find_benefit(uow, benefit_query)
+        if reason is not None:
+            reason = check_reason(reason)
+        # One transaction from the name to the filing (file() holds the requester).
+        async with self._store.write(concurrent=True) as uow:
+            if reason is None:
+                benefit, reason = await find_leading_benefit(uow, text)
+                reason = check_reason(reason)
+                await ensure_changeable(uow)
+            else:
+                await ensure_changeable(uow)
+                benefit = await find_benefit(uow, text)
             return await self.file(uow, actor, benefit, reason)
-
-    async def _split_benefit(self, text: str) -> tuple[str, str]:
-        """The longest leading words of ``text`` that name one benefit, and the rest."""
-        async with self._store.read() as uow:
-            benefit, reason = await find_leading_benefit(uow, text)
-        return benefit.id, reason
 
     async def file(
         self, uow: UnitOfWork, actor: str, benefit: Benefit, reason: str
