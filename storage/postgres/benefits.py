@@ -81,6 +81,13 @@ NAMES: Final = (
     f"WHERE g.area = 'benefits' ORDER BY {BENEFIT_ORDER}"
 )
 
+# The seats generation: the 'seats' row plus the per-connection counters of migration 4.
+GENERATIONS: Final = (
+    "SELECT area, n + CASE WHEN area = 'seats' THEN "
+    "(SELECT COALESCE(SUM(n), 0) FROM seat_generations)::bigint ELSE 0 END "
+    "FROM generations WHERE area IN ('benefits', 'seats')"
+)
+
 
 class NameCache:
     """The name index of the committed inventory, shared by a store's units of work.
@@ -132,7 +139,7 @@ class PostgresBenefits(Area):
         return names
 
     async def generations(self) -> tuple[int, int]:
-        found = {str(area): int(n) for area, n in await self._rows(sql.GENERATIONS)}
+        found = {str(area): int(n) for area, n in await self._rows(GENERATIONS)}
         return found["benefits"], found["seats"]
 
     async def get_many(self, benefit_ids: Sequence[str]) -> list[Benefit]:
