@@ -69,7 +69,7 @@ class PostgresStore:
         self._counter = counter
         self._roles: dict[str, AdvisoryLock] = {}
         self._write_lock = asyncio.Lock()
-        self._names = NameCache()  # kept from reads only: committed inventories
+        self._names = NameCache()  # the name index of the committed inventory
         self._closed = False
 
     def _ensure_open(self) -> None:
@@ -84,7 +84,7 @@ class PostgresStore:
             self.pool.acquire() as conn,
             conn.transaction(isolation="repeatable_read", readonly=True),
         ):
-            yield PostgresUnitOfWork(conn, self._names, committed=True)
+            yield PostgresUnitOfWork(conn, self._names)
 
     @asynccontextmanager
     async def write(self, *, concurrent: bool = False) -> AsyncIterator[PostgresUnitOfWork]:

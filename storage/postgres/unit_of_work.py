@@ -46,11 +46,10 @@ class PostgresUnitOfWork:
         conn: Connection,
         names: NameCache | None = None,
         *,
-        committed: bool = False,
         exclusive: bool = False,
     ) -> None:
         self.membership = PostgresMembership(conn)
-        self.benefits = PostgresBenefits(conn, names, committed=committed)
+        self.benefits = PostgresBenefits(conn, names)
         self.assignments = PostgresAssignments(conn, exclusive=exclusive)
         self.keys = PostgresKeys(conn)
         self.activations = PostgresActivations(conn)
