@@ -10,9 +10,11 @@ so text orders by code point as in SQLite. What only PostgreSQL has:
 * ``benefits.id_key``, the case-folded id (SQLite calls ``py_casefold`` in the
   prefix search instead);
 * ``request_messages.seq``, the insertion order (SQLite's ``rowid``);
-* ``store_version``, the row every write transaction bumps (and locks first):
-  :meth:`~storage.postgres.store.PostgresStore.version` reads it;
-* ``generations`` bumped once per changing statement, not once per row.
+* ``store_version``, the row every write transaction bumps in the round trip
+  that commits it: :meth:`~storage.postgres.store.PostgresStore.version` reads it;
+* ``generations`` bumped once per changing statement, not once per row; seat
+  changes bump a counter per connection (``seat_generations``, migration 4),
+  so that concurrent approvals don't queue for one row.
 
 Never edit a script that has shipped: append a new one.
 """
