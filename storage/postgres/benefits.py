@@ -145,6 +145,8 @@ class PostgresBenefits(Area):
         return found["benefits"], found["seats"]
 
     async def get_many(self, benefit_ids: Sequence[str]) -> list[Benefit]:
+        if not benefit_ids:  # no round trip for nothing (a name that matched no benefit)
+            return []
         rows = await self._rows(GET_MANY, (list(benefit_ids),))
         found = {str(r[0]): benefit_of(r) for r in rows}
         return [found[i] for i in benefit_ids if i in found]
