@@ -114,15 +114,17 @@ class PostgresStore:
     async def _transaction(
         self, conn: Any, begin: str, *, exclusive: bool = False
     ) -> AsyncIterator[PostgresUnitOfWork]:
-        await conn.execute(begin)
         try:
+            await conn.execute(begin)
             yield PostgresUnitOfWork(conn, self._names, exclusive=exclusive)
+            await conn.execute(COMMIT)
         except BaseException:
-            if not conn.is_closed():
-                with suppress(Exception):  # the original error matters; a broken
-                    await conn.execute("ROLLBACK")  # connection is rolled back by the server
+            # A failed BEGIN (lock timeout), block or COMMIT: roll back what is open. The
+            # original error matters; a broken connection is rolled back by the server.
+            if not conn.is_closed() and conn.is_in_transaction():
+                with suppress(Exception):
+                    await conn.execute("ROLLBACK")
             raise
-        await conn.execute(COMMIT)
 
     async def version(self) -> int:
         """The ``store_version`` counter: every committed write, from any process, bumps it."""
