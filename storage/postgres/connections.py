@@ -34,6 +34,9 @@ SERVER_SETTINGS: Final = {
     "TimeZone": "UTC",
     "DateStyle": "ISO, YMD",
     "lock_timeout": str(LOCK_TIMEOUT_MS),
+    # The store keeps a few begun read transactions for the next reads (no snapshot
+    # is taken before their first query): a server-wide timeout must not end them.
+    "idle_in_transaction_session_timeout": "0",
     "application_name": "benefits-bot",
 }
 

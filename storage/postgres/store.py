@@ -16,7 +16,12 @@
   it (``UPDATE …; COMMIT``), so its row lock is held for the commit alone and
   the new version becomes visible with the data, never before.
 * ``read()`` is one REPEATABLE READ READ ONLY transaction on a pooled
-  connection: one snapshot, never waiting for writers.
+  connection: one snapshot, never waiting for writers. Its end costs the
+  reader no round trip: a task ends it afterwards and, in the same round
+  trip, begins the next one, and keeps the connection (up to a few) for the
+  next read, which then starts with its first query. That is safe because a
+  REPEATABLE READ transaction takes its snapshot at its first query, not at
+  ``BEGIN``, and holds nothing before it.
 * ``version()`` reads the ``store_version`` counter, which every committed write
   has bumped, whichever process made it.
 * Connections go back to the pool without asyncpg's reset query (a round trip
@@ -56,6 +61,9 @@ WRITERS_KEY: Final = "hashtextextended(current_schema() || ':writers', 0)"
 BEGIN_EXCLUSIVE: Final = f"BEGIN; SELECT pg_advisory_xact_lock({WRITERS_KEY})"
 BEGIN_CONCURRENT: Final = f"BEGIN; SELECT pg_advisory_xact_lock_shared({WRITERS_KEY})"
 COMMIT: Final = f"{BUMP_VERSION}; COMMIT"
+READ_BEGIN: Final = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+READ_AGAIN: Final = f"COMMIT; {READ_BEGIN}"
+READY_READERS: Final = 2  # begun read transactions kept, at most (and two pooled connections free)
 
 
 class PostgresStore:
@@ -71,6 +79,10 @@ class PostgresStore:
         self._write_lock = asyncio.Lock()
         self._names = NameCache()  # the name index of the committed inventory
         self._closed = False
+        # Connections out of the pool in a begun read transaction with no query run yet.
+        self._ready: list[Any] = []
+        self._ready_most = max(0, min(READY_READERS, pool.get_max_size() - 2))
+        self._ending: set[asyncio.Task[None]] = set()
 
     def _ensure_open(self) -> None:
         if self._closed:
@@ -80,11 +92,44 @@ class PostgresStore:
     async def read(self) -> AsyncIterator[PostgresUnitOfWork]:
         """A unit of work over one committed snapshot; it never waits for writers."""
         self._ensure_open()
-        async with (
-            self.pool.acquire() as conn,
-            conn.transaction(isolation="repeatable_read", readonly=True),
-        ):
+        conn = None
+        while self._ready and conn is None:
+            conn = self._ready.pop()
+            if conn.is_closed():  # the server ended the session meanwhile
+                await self._give_back(conn)
+                conn = None
+        if conn is None:
+            conn = await self.pool.acquire()
+            try:
+                await conn.execute(READ_BEGIN)
+            except BaseException:
+                await self._give_back(conn)
+                raise
+        done = False
+        try:
             yield PostgresUnitOfWork(conn, self._names)
+            done = True
+        finally:
+            ending = asyncio.get_running_loop().create_task(self._end_read(conn, again=done))
+            self._ending.add(ending)
+            ending.add_done_callback(self._ending.discard)
+
+    async def _end_read(self, conn: Any, *, again: bool) -> None:
+        """End a read transaction; when it went well and few are kept, begin the next."""
+        try:
+            if again and not self._closed and len(self._ready) < self._ready_most:
+                await conn.execute(READ_AGAIN)
+                if not self._closed and len(self._ready) < self._ready_most:
+                    self._ready.append(conn)
+                    return
+            await conn.execute("ROLLBACK")  # read only: nothing to keep either way
+        except Exception:
+            pass  # a broken connection: the pool replaces it
+        await self._give_back(conn)
+
+    async def _give_back(self, conn: Any) -> None:
+        with suppress(Exception):  # a connection that can't be reset is terminated
+            await self.pool.release(conn)
 
     @asynccontextmanager
     async def write(self, *, concurrent: bool = False) -> AsyncIterator[PostgresUnitOfWork]:
@@ -175,6 +220,10 @@ class PostgresStore:
         self._closed = True
         for role in self._roles.values():
             await role.release()
+        if self._ending:
+            await asyncio.gather(*self._ending, return_exceptions=True)
+        while self._ready:
+            await self._end_read(self._ready.pop(), again=False)
         async with self._write_lock:
             await self.pool.close()
 
