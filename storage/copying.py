@@ -51,7 +51,9 @@ TABLE_ORDER: Final = (
 # (whose inserts bump them on the target), so the counters go on from the source's.
 SEEDED: Final = {"generations"}
 ENGINE_ONLY: Final = {("benefits", "id_key"), ("request_messages", "seq")}
-BOOKKEEPING: Final = {"schema_migrations", "store_version", "sqlite_sequence"}
+# Not copied: each engine's own bookkeeping (PostgreSQL's seat_generations are the
+# per-connection counters that add up to its seats generation; they start afresh).
+BOOKKEEPING: Final = {"schema_migrations", "store_version", "sqlite_sequence", "seat_generations"}
 
 Progress = Callable[[str, int, int], None]  # table, rows copied, rows in all
 

@@ -80,8 +80,16 @@ class Store(Protocol):
         """A unit of work over one committed snapshot, for queries only."""
         ...
 
-    def write(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """One transaction: committed when the block completes, rolled back if it raises."""
+    def write(self, *, concurrent: bool = False) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction: committed when the block completes, rolled back if it raises.
+
+        By default writers take turns: nothing another write does can slip in
+        between a block's checks and its changes. A ``concurrent`` block may run
+        beside other concurrent ones (PostgreSQL; SQLite still has one writer):
+        it must guard each check it relies on with the ports' narrow locks
+        (``requests.get(…, lock=True)``, ``assignments.hold(…)``) or make the
+        change itself conditional (an ``UPDATE … WHERE`` state, a unique key).
+        """
         ...
 
     async def ping(self) -> bool: ...

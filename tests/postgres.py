@@ -120,7 +120,7 @@ async def empty_schema() -> str:
             r[0]
             for r in await conn.fetch(
                 "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                "AND tablename NOT IN ('schema_migrations', 'store_version', 'generations')"
+                "AND tablename NOT IN ('schema_migrations', 'store_version', 'generations', 'seat_generations')"
             )
         ]
         referenced = {

@@ -113,8 +113,8 @@ class SqliteDatabase:
 class PostgresDatabase:
     """A schema of its own on a PostgreSQL server; ``touch`` commits a write as the store does.
 
-    Every write of the store bumps the ``store_version`` row first, and that
-    counter is what tells every replica's page cache that the data changed;
+    Every write of the store bumps the ``store_version`` row as it commits, and
+    that counter is what tells every replica's page cache that the data changed;
     ``touch`` commits exactly that bump and nothing else.
     """
 

@@ -5,10 +5,12 @@ Inside the bot it wraps the aiohttp adapter (parse and response), Bolt's
 ``bot.runtime.bootstrap`` (CatalogService, RequestService, …), every public
 builder of ``bot.blocks`` and the database as the store runs it: the store's
 connections are made with a :class:`sqlite3.Connection` subclass that times
-each statement (``execute`` and the fetches of its cursor), and the store's
-``read()`` and ``write()`` blocks are timed as transactions (for a write: the
-wait for the lock and ``BEGIN IMMEDIATE``, then the block with its
-``COMMIT``).
+each statement (``execute`` and the fetches of its cursor); on PostgreSQL a
+query logger on each pooled connection records each statement's time, its
+round trip included. The store's ``read()`` and ``write()`` blocks are timed
+as transactions (for a write: the wait for the lock and ``BEGIN IMMEDIATE``,
+or on PostgreSQL for a pooled connection and ``BEGIN`` with the writers' lock,
+then the block with its ``COMMIT``).
 
 Work done after the acknowledgement (follow-ups, deferred work) runs in tasks
 that inherited the request's context, so it is counted as "after ack" of the
@@ -171,6 +173,7 @@ class Probe:
 
     def install_storage(self) -> None:
         """Time statements and transactions; call it before the store is opened."""
+        from storage.postgres.store import PostgresStore
         from storage.sqlite.store import SqliteStore
 
         probe = self
@@ -213,10 +216,32 @@ class Probe:
         connect = sqlite3.connect
         sqlite3.connect = functools.partial(connect, factory=TimedConnection)  # type: ignore[assignment]
 
-        read, write = SqliteStore.read, SqliteStore.write
+        for store_class, begin in (
+            (SqliteStore, "lock + BEGIN IMMEDIATE"),
+            (PostgresStore, "pooled connection + BEGIN with the writers' lock"),
+        ):
+            self._time_transactions(store_class, begin)
+
+        # PostgreSQL: asyncpg's query logger gives each statement's time on the server,
+        # the round trip included (called soon after, in the context of the request).
+        import storage.postgres.store as postgres_store
+
+        create_pool = getattr(postgres_store, "create_pool")  # noqa: B009
+
+        async def timed_pool(dsn: str, **kwargs: Any) -> Any:
+            def timed(query: Any) -> None:
+                probe.add_sql(short_sql(query.query), query.elapsed)
+
+            return await create_pool(dsn, **(kwargs | {"on_statement": timed}))
+
+        setattr(postgres_store, "create_pool", timed_pool)  # noqa: B010
+
+    def _time_transactions(self, store_class: Any, begin: str) -> None:
+        probe = self
+        read, write = store_class.read, store_class.write
 
         @asynccontextmanager
-        async def timed_read(store: SqliteStore) -> AsyncIterator[Any]:
+        async def timed_read(store: Any) -> AsyncIterator[Any]:
             started = time.perf_counter()
             try:
                 async with read(store) as uow:
@@ -226,21 +251,21 @@ class Probe:
                     work.tx.add("read block", time.perf_counter() - started)
 
         @asynccontextmanager
-        async def timed_write(store: SqliteStore) -> AsyncIterator[Any]:
+        async def timed_write(store: Any, **kwargs: Any) -> AsyncIterator[Any]:
             started = time.perf_counter()
             began = started
             try:
-                async with write(store) as uow:
+                async with write(store, **kwargs) as uow:
                     began = time.perf_counter()
                     yield uow
             finally:
                 ended = time.perf_counter()
                 if (work := probe._work()) is not None:
-                    work.tx.add("write: lock + BEGIN IMMEDIATE", began - started)
+                    work.tx.add(f"write: {begin}", began - started)
                     work.tx.add("write: block + COMMIT", ended - began)
 
-        setattr(SqliteStore, "read", timed_read)  # noqa: B010
-        setattr(SqliteStore, "write", timed_write)  # noqa: B010
+        setattr(store_class, "read", timed_read)  # noqa: B010
+        setattr(store_class, "write", timed_write)  # noqa: B010
 
     def install(self, app: Any) -> None:
         """Wrap the adapter, Bolt's dispatch, the services and the builders."""
@@ -368,9 +393,11 @@ class Probe:
             "handler: from reading the HTTP body to the aiohttp response; parse: to_bolt_request;",
             "dispatch: Bolt's async_dispatch (middleware, listener, ack); bolt: dispatch less the",
             "services and builders; services: outermost service calls (their statements inside);",
-            "db: time in sqlite3 statements (execute and fetches) of the store's connections;",
+            "db: time in sqlite3 statements (execute and fetches) of the store's connections, or",
+            "on PostgreSQL each statement's round trip (asyncpg's query logger);",
             "tx: the store's read()/write() blocks (write: waiting for the lock and BEGIN IMMEDIATE,",
-            "then the block with its COMMIT). 'after ack': work of tasks the request started",
+            "on PostgreSQL a pooled connection and BEGIN with the writers' lock, then the block",
+            "with its COMMIT). 'after ack': work of tasks the request started",
             "(follow-ups, deferred work); 'background': tasks no request started (delivery loop).",
             "",
         ]

@@ -38,7 +38,6 @@ from bot.domain.model import (
     AuditEntry,
     Benefit,
     Conflict,
-    DirectoryUser,
     Forbidden,
     Membership,
     NoMatch,
@@ -245,8 +244,7 @@ async def require_known_user(uow: UnitOfWork, user_id: str) -> None:
 
 async def ensure_in_directory(uow: UnitOfWork, user_id: str) -> None:
     """Add ``user_id`` to the directory (with no name or email) unless it is there."""
-    if await uow.people.get_user(user_id) is None:
-        await uow.people.put_user(DirectoryUser(user_id=user_id))
+    await uow.people.add_user(user_id)
 
 
 async def ensure_changeable(uow: UnitOfWork) -> None:

@@ -424,7 +424,7 @@ class ReminderService:
 
     async def claim(self, *, owner: str, limit: int, lease: timedelta) -> list[Ping]:
         """Lease up to ``limit`` due pings to ``owner``."""
-        async with self._store.write() as uow:
+        async with self._store.write(concurrent=True) as uow:
             now = self._clock.now()
             return await uow.outbox.claim(owner=owner, now=now, until=now + lease, limit=limit)
 
@@ -432,14 +432,14 @@ class ReminderService:
         """Renew ``owner``'s leases; the ids it still holds."""
         if not ping_ids:
             return []
-        async with self._store.write() as uow:
+        async with self._store.write(concurrent=True) as uow:
             until = self._clock.now() + lease
             return await uow.outbox.extend_claims(ping_ids, owner=owner, until=until)
 
     async def release(self, ping_ids: Sequence[int], *, owner: str) -> None:
         """Hand pings back unsent (a clean stop); another sender may take them at once."""
         if ping_ids:
-            async with self._store.write() as uow:
+            async with self._store.write(concurrent=True) as uow:
                 await uow.outbox.release(ping_ids, owner=owner)
 
     async def still_wanted(self, ping: Ping) -> bool:
@@ -485,7 +485,7 @@ class ReminderService:
         Whoever takes the ping over after a crash then finds this mark and
         looks for the message in Slack before sending it again.
         """
-        async with self._store.write() as uow:
+        async with self._store.write(concurrent=True) as uow:
             return await uow.outbox.mark_send_started(ping.id, owner=owner, at=self._clock.now())
 
     async def delivered(self, ping: Ping, *, channel: str, ts: str, final: bool = False) -> bool:
@@ -495,15 +495,21 @@ class ReminderService:
         request's messages, so a decision updates them in place like every other
         copy. ``final``: the message already shows what its queued updates would
         (a request decided before its post went out), so they are cancelled.
+
+        A concurrent write: a copy of a request locks the request's row first, so
+        a decision (which locks it too) sees the copy either still queued (and
+        queues its update after it) or sent and among the request's messages.
         """
-        async with self._store.write() as uow:
+        copy_of = None
+        if ping.kind in (Kind.APPROVAL_WAITING, Notice.APPROVAL_REQUEST):
+            copy_of = _int(ping.params.get("request_id"))
+        async with self._store.write(concurrent=True) as uow:
+            request = None if copy_of is None else await uow.requests.get(copy_of, lock=True)
             marked = await uow.outbox.mark_sent(
                 ping.id, at=self._clock.now(), channel=channel, ts=ts
             )
-            if marked and ping.kind in (Kind.APPROVAL_WAITING, Notice.APPROVAL_REQUEST):
-                request_id = _int(ping.params.get("request_id"))
-                if await uow.requests.get(request_id) is not None:
-                    await uow.requests.add_messages(request_id, [MessageRef(channel, ts)])
+            if marked and request is not None:
+                await uow.requests.add_messages(request.id, [MessageRef(channel, ts)])
             if marked and final:
                 await uow.outbox.cancel_updates_of(
                     ping.id, reason="the post already showed the outcome"

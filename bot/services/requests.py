@@ -12,12 +12,13 @@ can be updated in place.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.domain import events
 from bot.domain.clock import Clock
 from bot.domain.model import (
     Assignment,
+    AuditEntry,
     Benefit,
     Conflict,
     Forbidden,
@@ -84,27 +85,29 @@ class RequestService:
                 start of it that names one benefit is taken as the benefit.
             reason: Why the requester needs it, when given apart.
         """
-        if reason is None:
-            benefit_query, reason = await self._split_benefit(text)
-        else:
-            benefit_query = text
-        reason = check_reason(reason)
-        async with self._store.write() as uow:
-            await ensure_changeable(uow)
-            benefit = await find_benefit(uow, benefit_query)
+        if reason is not None:
+            reason = check_reason(reason)
+        # One transaction from the name to the filing (file() holds the requester).
+        async with self._store.write(concurrent=True) as uow:
+            if reason is None:
+                benefit, reason = await find_leading_benefit(uow, text)
+                reason = check_reason(reason)
+                await ensure_changeable(uow)
+            else:
+                await ensure_changeable(uow)
+                benefit = await find_benefit(uow, text)
             return await self.file(uow, actor, benefit, reason)
-
-    async def _split_benefit(self, text: str) -> tuple[str, str]:
-        """The longest leading words of ``text`` that name one benefit, and the rest."""
-        async with self._store.read() as uow:
-            benefit, reason = await find_leading_benefit(uow, text)
-        return benefit.id, reason
 
     async def file(
         self, uow: UnitOfWork, actor: str, benefit: Benefit, reason: str
     ) -> RequestCreated:
-        """File ``actor``'s request for ``benefit`` inside the caller's unit of work."""
+        """File ``actor``'s request for ``benefit`` inside the caller's unit of work.
+
+        Holds ``actor`` (``assignments.hold``) until it ends, so that filings and
+        approvals of the same person, in concurrent writes, take turns.
+        """
         now = self._clock.now()
+        await uow.assignments.hold(user_id=actor)
         held = await uow.assignments.find_active(benefit.id, actor)
         if held is not None:
             raise Conflict(
@@ -231,11 +234,18 @@ class RequestService:
             return await uow.requests.messages(request_id)
 
     async def approve(self, actor: str, request_id: int) -> Decision:
-        """Approve a pending request and assign its seat, atomically."""
+        """Approve a pending request and assign its seat, atomically.
+
+        A concurrent write: the request's row is locked as it is read (a second
+        click waits, then finds it decided), then the requester and the benefit's
+        seats are held, so the seat count, the holding check and the cloud-credit
+        check see every approval committed before and none slips in meanwhile.
+        """
         now = self._clock.now()
-        async with self._store.write() as uow:
+        async with self._store.write(concurrent=True) as uow:
             await ensure_changeable(uow)
-            request, benefit = await self._pending_for_decision(uow, actor, request_id)
+            request, benefit = await self._pending_for_decision(uow, actor, request_id, lock=True)
+            await uow.assignments.hold(user_id=request.requester_id, benefit_id=benefit.id)
             used = await uow.assignments.count_active(benefit.id)
             if benefit.seats is not None and used >= benefit.seats:
                 raise Conflict(
@@ -268,12 +278,22 @@ class RequestService:
                 assigned_at=now,
                 assigned_by=actor,
             )
-            await audit(uow, now, actor, "request.approve", f"request:{request.id}", benefit.id)
-            await audit(
-                uow, now, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
+            await uow.audit.add_many(
+                [
+                    AuditEntry(now, actor, "request.approve", f"request:{request.id}", benefit.id),
+                    AuditEntry(
+                        now, actor, "assignment.create", f"user:{request.requester_id}", benefit.id
+                    ),
+                ]
             )
-            decided = await uow.requests.get(request.id)
-            assert decided is not None
+            # What the row now holds (times are kept to the microsecond): no need to read it.
+            decided = replace(
+                request,
+                status=RequestStatus.APPROVED,
+                decided_by=actor,
+                decided_at=now,
+                decision_note="",
+            )
             await self._events.emit(uow, events.RequestDecided(decided, benefit, now))
             messages = await uow.requests.messages(request.id)
         return Decision(
@@ -341,10 +361,10 @@ class RequestService:
         )
 
     async def _pending_for_decision(
-        self, uow: UnitOfWork, actor: str, request_id: int
+        self, uow: UnitOfWork, actor: str, request_id: int, *, lock: bool = False
     ) -> tuple[Request, Benefit]:
         await require(uow, actor, Action.DECIDE)
-        request = await uow.requests.get(request_id)
+        request = await uow.requests.get(request_id, lock=lock)
         if request is None:
             raise NotFound("Request #{request_id} does not exist.", request_id=request_id)
         if request.requester_id == actor:

@@ -27,6 +27,17 @@ class AssignmentRepository(Protocol):
 
     async def release(self, assignment_id: int, *, at: datetime) -> None: ...
 
+    async def hold(self, *, user_id: str, benefit_id: str | None = None) -> None:
+        """Until this write ends, keep every other write off ``user_id``'s holdings
+        and requests and, with ``benefit_id``, off that benefit's seats.
+
+        Only a ``store.write(concurrent=True)`` block needs it (an exclusive write
+        already excludes every other write), before it checks what it then
+        changes: the checks then see every write committed before, and none can
+        slip in until this one ends. Take it once per write, person first.
+        """
+        ...
+
     async def find_active(self, benefit_id: str, user_id: str) -> Assignment | None: ...
 
     async def active(self, benefit_id: str) -> list[Assignment]: ...

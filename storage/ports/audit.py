@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from bot.domain.model import (
@@ -13,6 +14,10 @@ class AuditRepository(Protocol):
     """The audit log."""
 
     async def add(self, entry: AuditEntry) -> None: ...
+
+    async def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        """Append ``entries`` in their order (one round trip on PostgreSQL)."""
+        ...
 
     async def recent(self, limit: int) -> list[AuditEntry]:
         """The latest entries, newest first."""

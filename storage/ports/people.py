@@ -30,6 +30,11 @@ class PeopleRepository(Protocol):
 
     async def get_user(self, user_id: str) -> DirectoryUser | None: ...
 
+    async def add_user(self, user_id: str) -> None:
+        """Add ``user_id`` to the directory, with no name or email, unless it is there
+        (then nothing changes)."""
+        ...
+
     async def put_user(self, user: DirectoryUser) -> None: ...
 
     async def language_of(self, user_id: str) -> str | None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Final
 
 from bot.domain.model import Assignment, Category
-from storage.postgres.area import Area
+from storage.postgres.area import Area, Connection
 from storage.sql import assignments as sql
 from storage.sql.rows import assignment_of, stamp
 
@@ -20,11 +20,34 @@ COUNT_ACTIVE_MANY: Final = (
     "WHERE benefit_id = ANY(?::text[]) AND released_at IS NULL GROUP BY benefit_id"
 )
 
+# Transaction advisory locks, keyed per schema like the writers' lock. One statement:
+# the person first, then the seats (the order every caller follows). The checks come in
+# later statements, whose READ COMMITTED snapshots see every write committed before.
+HOLD_PERSON: Final = (
+    "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':person:' || ?, 0))"
+)
+HOLD_PERSON_AND_SEATS: Final = (
+    "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':person:' || ?1, 0)), "
+    "pg_advisory_xact_lock(hashtextextended(current_schema() || ':seats:' || ?2, 0))"
+)
+
 
 class PostgresAssignments(Area):
     """Assignment rows; a released seat keeps its row with ``released_at`` set."""
 
-    __slots__ = ()
+    __slots__ = ("_exclusive",)
+
+    def __init__(self, conn: Connection, *, exclusive: bool = False) -> None:
+        super().__init__(conn)
+        self._exclusive = exclusive
+
+    async def hold(self, *, user_id: str, benefit_id: str | None = None) -> None:
+        if self._exclusive:  # the writers' lock, taken exclusively, covers it
+            return
+        if benefit_id is None:
+            await self._one(HOLD_PERSON, (user_id,))
+        else:
+            await self._one(HOLD_PERSON_AND_SEATS, (user_id, benefit_id))
 
     async def add(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.domain.model import AuditEntry
 from storage.postgres.area import Area
 from storage.sql import audit as sql
@@ -17,6 +19,12 @@ class PostgresAudit(Area):
         await self._rows(
             sql.ADD,
             (stamp(entry.at), entry.actor, entry.action, entry.subject, entry.detail),
+        )
+
+    async def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        await self._many(
+            sql.ADD,
+            [(stamp(e.at), e.actor, e.action, e.subject, e.detail) for e in entries],
         )
 
     async def recent(self, limit: int) -> list[AuditEntry]:

@@ -81,13 +81,21 @@ NAMES: Final = (
     f"WHERE g.area = 'benefits' ORDER BY {BENEFIT_ORDER}"
 )
 
+# The seats generation: the 'seats' row plus the per-connection counters of migration 6.
+GENERATIONS: Final = (
+    "SELECT area, n + CASE WHEN area = 'seats' THEN "
+    "(SELECT COALESCE(SUM(n), 0) FROM seat_generations)::bigint ELSE 0 END "
+    "FROM generations WHERE area IN ('benefits', 'seats')"
+)
+
 
 class NameCache:
     """The name index of the committed inventory, shared by a store's units of work.
 
-    Only an index built in a read-only snapshot is kept: what a write
-    transaction sees may include its own changes and be rolled back, and the
-    generation number it saw would then be reused by the next commit. Committed
+    Only an index built from committed rows is kept (in a read, or in a write
+    that has not changed a benefit itself): what a write transaction sees after
+    its own changes may be rolled back, and the generation number it saw would
+    then be reused by the next commit. Committed
     generations only grow, so an older snapshot never replaces a newer index.
     """
 
@@ -108,14 +116,15 @@ class NameCache:
 class PostgresBenefits(Area):
     """Benefits, ordered by category, then case-folded name, then id."""
 
-    __slots__ = ("_keep", "_name_cache")
+    __slots__ = ("_keep", "_name_cache")  # _keep: it has seen only committed benefits
 
-    def __init__(
-        self, conn: Connection, names: NameCache | None = None, *, committed: bool = False
-    ) -> None:
+    def __init__(self, conn: Connection, names: NameCache | None = None) -> None:
         super().__init__(conn)
         self._name_cache = names
-        self._keep = committed  # this unit of work sees only committed rows (a read)
+        # A read sees only committed rows; a write too, until it changes a benefit (put),
+        # the one statement that bumps the inventory generation (READ COMMITTED: each
+        # statement sees the latest commits and this transaction's own changes).
+        self._keep = True
 
     async def names(self) -> BenefitNames:
         if self._name_cache is not None:
@@ -132,10 +141,12 @@ class PostgresBenefits(Area):
         return names
 
     async def generations(self) -> tuple[int, int]:
-        found = {str(area): int(n) for area, n in await self._rows(sql.GENERATIONS)}
+        found = {str(area): int(n) for area, n in await self._rows(GENERATIONS)}
         return found["benefits"], found["seats"]
 
     async def get_many(self, benefit_ids: Sequence[str]) -> list[Benefit]:
+        if not benefit_ids:  # no round trip for nothing (a name that matched no benefit)
+            return []
         rows = await self._rows(GET_MANY, (list(benefit_ids),))
         found = {str(r[0]): benefit_of(r) for r in rows}
         return [found[i] for i in benefit_ids if i in found]
@@ -146,6 +157,7 @@ class PostgresBenefits(Area):
 
     async def put(self, benefit: Benefit) -> None:
         # An upsert, not INSERT OR REPLACE: the row stays, and so do its assignments.
+        self._keep = False
         await self._rows(
             PUT,
             (

@@ -34,6 +34,9 @@ SERVER_SETTINGS: Final = {
     "TimeZone": "UTC",
     "DateStyle": "ISO, YMD",
     "lock_timeout": str(LOCK_TIMEOUT_MS),
+    # The store keeps a few begun read transactions for the next reads (no snapshot
+    # is taken before their first query): a server-wide timeout must not end them.
+    "idle_in_transaction_session_timeout": "0",
     "application_name": "benefits-bot",
 }
 
@@ -107,6 +110,13 @@ async def reaching(dsn: str) -> AsyncIterator[None]:
         ) from None
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset: nothing to do beyond asyncpg's own rollback of an open
+    transaction. The store keeps no session state on pooled connections (no
+    settings changed, nothing listened to, session advisory locks on connections
+    of their own), so the default reset query would be a wasted round trip."""
+
+
 async def create_pool(
     dsn: str,
     *,
@@ -131,6 +141,7 @@ async def create_pool(
             min_size=1,
             max_size=size,
             init=init,
+            reset=_keep_session,
             server_settings=SERVER_SETTINGS,
             timeout=CONNECT_TIMEOUT_S,
         )

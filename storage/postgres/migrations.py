@@ -10,9 +10,11 @@ so text orders by code point as in SQLite. What only PostgreSQL has:
 * ``benefits.id_key``, the case-folded id (SQLite calls ``py_casefold`` in the
   prefix search instead);
 * ``request_messages.seq``, the insertion order (SQLite's ``rowid``);
-* ``store_version``, the row every write transaction bumps (and locks first):
-  :meth:`~storage.postgres.store.PostgresStore.version` reads it;
-* ``generations`` bumped once per changing statement, not once per row.
+* ``store_version``, the row every write transaction bumps in the round trip
+  that commits it: :meth:`~storage.postgres.store.PostgresStore.version` reads it;
+* ``generations`` bumped once per changing statement, not once per row; seat
+  changes bump a counter per connection (``seat_generations``, migration 6),
+  so that concurrent approvals don't queue for one row.
 
 Never edit a script that has shipped: append a new one.
 """
@@ -300,6 +302,41 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         user_id text COLLATE "C" PRIMARY KEY,
         language text COLLATE "C" NOT NULL
     );
+    """,
+    # 6: seat changes no longer bump the one 'seats' row of generations, whose row lock
+    # every approval then held until it committed (approvals took turns on it): each
+    # connection bumps a counter of its own among 64 (by backend pid), made on first use,
+    # and the seats generation is the 'seats' row plus their sum, which still grows with
+    # every commit that changed a seat. PostgreSQL only: SQLite has one writer anyway.
+    """
+    CREATE TABLE seat_generations (
+        slot integer PRIMARY KEY,
+        n bigint NOT NULL
+    );
+
+    CREATE FUNCTION bump_seat_generation() RETURNS trigger
+    LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM changed) THEN
+            INSERT INTO seat_generations AS g (slot, n) VALUES (pg_backend_pid() % 64, 1)
+            ON CONFLICT (slot) DO UPDATE SET n = g.n + 1;
+        END IF;
+        RETURN NULL;
+    END
+    $$;
+
+    DROP TRIGGER assignments_inserted ON assignments;
+    DROP TRIGGER assignments_updated ON assignments;
+    DROP TRIGGER assignments_deleted ON assignments;
+    CREATE TRIGGER assignments_inserted AFTER INSERT ON assignments
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_seat_generation();
+    CREATE TRIGGER assignments_updated AFTER UPDATE ON assignments
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_seat_generation();
+    CREATE TRIGGER assignments_deleted AFTER DELETE ON assignments
+        REFERENCING OLD TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_seat_generation();
     """,
 )
 

@@ -12,6 +12,7 @@ from storage.sql import requests as sql
 from storage.sql.rows import request_of, stamp
 
 # PostgreSQL has no rowid: a serial column (seq) keeps the order the rows were added in.
+GET_LOCKED: Final = sql.GET + " FOR NO KEY UPDATE"
 MESSAGES: Final = "SELECT channel, ts FROM request_messages WHERE request_id = ? ORDER BY seq"
 
 
@@ -37,8 +38,9 @@ class PostgresRequests(Area):
             created_at=created_at,
         )
 
-    async def get(self, request_id: int) -> Request | None:
-        row = await self._one(sql.GET, (request_id,))
+    async def get(self, request_id: int, *, lock: bool = False) -> Request | None:
+        # FOR NO KEY UPDATE: the key stays, so request_messages' foreign keys don't wait.
+        row = await self._one(GET_LOCKED if lock else sql.GET, (request_id,))
         return None if row is None else request_of(row)
 
     async def pending(self, requester_id: str, benefit_id: str) -> Request | None:

@@ -1,19 +1,33 @@
-"""The PostgreSQL store: an asyncpg pool, one writer at a time, snapshot reads.
+"""The PostgreSQL store: an asyncpg pool, writers that lock only what they touch, snapshot reads.
 
-* ``write()`` is one READ COMMITTED transaction whose first statement bumps the
-  ``store_version`` row. That row lock makes writers take turns, across
-  processes as well as within one, exactly like SQLite's ``BEGIN IMMEDIATE``:
-  every check-then-write a service does (seats left, last Global admin, hours
-  used) sees the writes committed before it, and nothing can slip in between,
-  with no retry loop (a context manager cannot re-run its block, so
-  SERIALIZABLE's serialization failures would reach the services). Each
-  statement reads the latest committed rows (READ COMMITTED), so the wait for
-  the lock never leaves a stale snapshot. An :class:`asyncio.Lock` queues this
-  process's writers before they take a pooled connection.
+* ``write()`` is one READ COMMITTED transaction that takes the writers' lock, a
+  transaction-level advisory lock named after the schema, in one round trip
+  with its ``BEGIN``. By default it takes it *exclusively*: writers take turns,
+  across processes as well as within one, exactly like SQLite's ``BEGIN
+  IMMEDIATE``, so every check-then-write a service does (seats left, last
+  Global admin, hours used) sees the writes committed before it, with no retry
+  loop. ``write(concurrent=True)`` takes it *shared*: such writes run side by
+  side (and wait only while an exclusive one runs), and each guards its own
+  checks with the narrow locks of the ports (``requests.get(…, lock=True)`` locks
+  the request's row, ``assignments.hold(…)`` a benefit's seats and a person's
+  holdings). Each statement reads the latest committed rows (READ COMMITTED),
+  so a statement after a lock sees everything committed before it.
+* Every write bumps the ``store_version`` row in the round trip that commits
+  it (``UPDATE …; COMMIT``), so its row lock is held for the commit alone and
+  the new version becomes visible with the data, never before.
 * ``read()`` is one REPEATABLE READ READ ONLY transaction on a pooled
-  connection: one snapshot, never waiting for writers.
+  connection: one snapshot, never waiting for writers. Its end costs the
+  reader no round trip: a task ends it afterwards and, in the same round
+  trip, begins the next one, and keeps the connection (up to a few) for the
+  next read, which then starts with its first query. That is safe because a
+  REPEATABLE READ transaction takes its snapshot at its first query, not at
+  ``BEGIN``, and holds nothing before it.
 * ``version()`` reads the ``store_version`` counter, which every committed write
   has bumped, whichever process made it.
+* Connections go back to the pool without asyncpg's reset query (a round trip
+  per use): the store keeps no session state on pooled connections (advisory
+  session locks live on connections of their own, nothing listens or sets
+  settings), and a transaction left open is rolled back.
 * ``exclusive(name)`` is a role one replica at a time holds, through a session
   advisory lock (:mod:`storage.postgres.exclusive`); ``describe()`` shows the
   pool's size and use (``/healthz``).
@@ -25,8 +39,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from contextlib import asynccontextmanager, suppress
+from typing import TYPE_CHECKING, Any, Final
 
 import asyncpg
 
@@ -40,6 +54,16 @@ if TYPE_CHECKING:
     from storage.unit_of_work import Store, UnitOfWork
 
 BUMP_VERSION = "UPDATE store_version SET n = n + 1 WHERE id = 1"
+# The writers' lock: one advisory key per schema (replicas of one deployment share it,
+# deployments in other schemas of the database don't). Sent with BEGIN as one simple
+# query, so taking it costs no round trip of its own.
+WRITERS_KEY: Final = "hashtextextended(current_schema() || ':writers', 0)"
+BEGIN_EXCLUSIVE: Final = f"BEGIN; SELECT pg_advisory_xact_lock({WRITERS_KEY})"
+BEGIN_CONCURRENT: Final = f"BEGIN; SELECT pg_advisory_xact_lock_shared({WRITERS_KEY})"
+COMMIT: Final = f"{BUMP_VERSION}; COMMIT"
+READ_BEGIN: Final = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+READ_AGAIN: Final = f"COMMIT; {READ_BEGIN}"
+READY_READERS: Final = 2  # begun read transactions kept, at most (and two pooled connections free)
 
 
 class PostgresStore:
@@ -53,8 +77,12 @@ class PostgresStore:
         self._counter = counter
         self._roles: dict[str, AdvisoryLock] = {}
         self._write_lock = asyncio.Lock()
-        self._names = NameCache()  # kept from reads only: committed inventories
+        self._names = NameCache()  # the name index of the committed inventory
         self._closed = False
+        # Connections out of the pool in a begun read transaction with no query run yet.
+        self._ready: list[Any] = []
+        self._ready_most = max(0, min(READY_READERS, pool.get_max_size() - 2))
+        self._ending: set[asyncio.Task[None]] = set()
 
     def _ensure_open(self) -> None:
         if self._closed:
@@ -64,21 +92,84 @@ class PostgresStore:
     async def read(self) -> AsyncIterator[PostgresUnitOfWork]:
         """A unit of work over one committed snapshot; it never waits for writers."""
         self._ensure_open()
-        async with (
-            self.pool.acquire() as conn,
-            conn.transaction(isolation="repeatable_read", readonly=True),
-        ):
-            yield PostgresUnitOfWork(conn, self._names, committed=True)
+        conn = None
+        while self._ready and conn is None:
+            conn = self._ready.pop()
+            if conn.is_closed():  # the server ended the session meanwhile
+                await self._give_back(conn)
+                conn = None
+        if conn is None:
+            conn = await self.pool.acquire()
+            try:
+                await conn.execute(READ_BEGIN)
+            except BaseException:
+                await self._give_back(conn)
+                raise
+        done = False
+        try:
+            yield PostgresUnitOfWork(conn, self._names)
+            done = True
+        finally:
+            ending = asyncio.get_running_loop().create_task(self._end_read(conn, again=done))
+            self._ending.add(ending)
+            ending.add_done_callback(self._ending.discard)
+
+    async def _end_read(self, conn: Any, *, again: bool) -> None:
+        """End a read transaction; when it went well and few are kept, begin the next."""
+        try:
+            if again and not self._closed and len(self._ready) < self._ready_most:
+                await conn.execute(READ_AGAIN)
+                if not self._closed and len(self._ready) < self._ready_most:
+                    self._ready.append(conn)
+                    return
+            await conn.execute("ROLLBACK")  # read only: nothing to keep either way
+        except Exception:
+            pass  # a broken connection: the pool replaces it
+        await self._give_back(conn)
+
+    async def _give_back(self, conn: Any) -> None:
+        with suppress(Exception):  # a connection that can't be reset is terminated
+            await self.pool.release(conn)
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[PostgresUnitOfWork]:
-        """One transaction, writers in turn: committed at the end, rolled back on error."""
+    async def write(self, *, concurrent: bool = False) -> AsyncIterator[PostgresUnitOfWork]:
+        """One transaction: committed at the end, rolled back on error.
+
+        Exclusive writers take turns with every other writer; ``concurrent`` ones
+        run beside each other (see the module). This process's exclusive writers
+        queue before they take a pooled connection.
+        """
         self._ensure_open()
+        if concurrent:
+            async with (
+                self.pool.acquire() as conn,
+                self._transaction(conn, BEGIN_CONCURRENT) as uow,
+            ):
+                yield uow
+            return
         async with self._write_lock:
             self._ensure_open()
-            async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute(BUMP_VERSION)  # takes the writers' lock, until commit
-                yield PostgresUnitOfWork(conn, self._names)
+            async with (
+                self.pool.acquire() as conn,
+                self._transaction(conn, BEGIN_EXCLUSIVE, exclusive=True) as uow,
+            ):
+                yield uow
+
+    @asynccontextmanager
+    async def _transaction(
+        self, conn: Any, begin: str, *, exclusive: bool = False
+    ) -> AsyncIterator[PostgresUnitOfWork]:
+        try:
+            await conn.execute(begin)
+            yield PostgresUnitOfWork(conn, self._names, exclusive=exclusive)
+            await conn.execute(COMMIT)
+        except BaseException:
+            # A failed BEGIN (lock timeout), block or COMMIT: roll back what is open. The
+            # original error matters; a broken connection is rolled back by the server.
+            if not conn.is_closed() and conn.is_in_transaction():
+                with suppress(Exception):
+                    await conn.execute("ROLLBACK")
+            raise
 
     async def version(self) -> int:
         """The ``store_version`` counter: every committed write, from any process, bumps it."""
@@ -129,6 +220,10 @@ class PostgresStore:
         self._closed = True
         for role in self._roles.values():
             await role.release()
+        if self._ending:
+            await asyncio.gather(*self._ending, return_exceptions=True)
+        while self._ready:
+            await self._end_read(self._ready.pop(), again=False)
         async with self._write_lock:
             await self.pool.close()
 

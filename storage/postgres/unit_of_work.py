@@ -1,8 +1,10 @@
 """The PostgreSQL :class:`storage.unit_of_work.UnitOfWork`: every area over one connection.
 
-Which transaction it runs in is the store's business (READ COMMITTED behind the
-writers' lock for ``write()``, REPEATABLE READ READ ONLY for ``read()``); the unit
-of work only groups the area repositories that share the connection.
+Which transaction it runs in is the store's business (READ COMMITTED holding the
+writers' lock, exclusively or shared, for ``write()``; REPEATABLE READ READ ONLY
+for ``read()``); the unit of work only groups the area repositories that share the
+connection, and tells the assignments whether the writers' lock is held
+exclusively (then ``hold`` has nothing to add).
 """
 
 from __future__ import annotations
@@ -45,11 +47,15 @@ class PostgresUnitOfWork:
     )
 
     def __init__(
-        self, conn: Connection, names: NameCache | None = None, *, committed: bool = False
+        self,
+        conn: Connection,
+        names: NameCache | None = None,
+        *,
+        exclusive: bool = False,
     ) -> None:
         self.membership = PostgresMembership(conn)
-        self.benefits = PostgresBenefits(conn, names, committed=committed)
-        self.assignments = PostgresAssignments(conn)
+        self.benefits = PostgresBenefits(conn, names)
+        self.assignments = PostgresAssignments(conn, exclusive=exclusive)
         self.keys = PostgresKeys(conn)
         self.activations = PostgresActivations(conn)
         self.marketing_contact = PostgresMarketingContact(conn)

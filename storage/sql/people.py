@@ -15,6 +15,10 @@ ROLES_OF: Final = "SELECT role FROM roles WHERE user_id = ?"
 ROLE_HOLDERS: Final = "SELECT user_id FROM roles WHERE role = ? ORDER BY user_id"
 ALL_ROLES: Final = f"SELECT user_id, role FROM roles ORDER BY {ROLE_RANK}, user_id"
 GET_USER: Final = "SELECT user_id, name, email FROM users WHERE user_id = ?"
+# As put_user of DirectoryUser(user_id) would write it, unless the user is there.
+ADD_USER: Final = (
+    "INSERT INTO users (user_id, name, email) VALUES (?, '', '') ON CONFLICT (user_id) DO NOTHING"
+)
 PUT_USER: Final = (
     "INSERT INTO users (user_id, name, email) VALUES (?, ?, ?) "
     "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, email = excluded.email"

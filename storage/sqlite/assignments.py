@@ -52,6 +52,9 @@ class SqliteAssignments(Area):
             holder_email=holder_email,
         )
 
+    async def hold(self, *, user_id: str, benefit_id: str | None = None) -> None:
+        """Nothing to do: SQLite has one writer at a time (``BEGIN IMMEDIATE``)."""
+
     async def release(self, assignment_id: int, *, at: datetime) -> None:
         row = self._one(
             sql.RELEASE,

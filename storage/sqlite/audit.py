@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.domain.model import AuditEntry
 from storage.sql import audit as sql
 from storage.sql.rows import audit_entry_of, stamp
@@ -17,6 +19,12 @@ class SqliteAudit(Area):
         self._rows(
             sql.ADD,
             (stamp(entry.at), entry.actor, entry.action, entry.subject, entry.detail),
+        )
+
+    async def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        self._conn.executemany(
+            sql.ADD,
+            [(stamp(e.at), e.actor, e.action, e.subject, e.detail) for e in entries],
         )
 
     async def recent(self, limit: int) -> list[AuditEntry]:

@@ -39,6 +39,9 @@ class SqlitePeople(Area):
         row = self._one(sql.GET_USER, (user_id,))
         return None if row is None else DirectoryUser(user_id=row[0], name=row[1], email=row[2])
 
+    async def add_user(self, user_id: str) -> None:
+        self._rows(sql.ADD_USER, (user_id,))
+
     async def put_user(self, user: DirectoryUser) -> None:
         self._rows(sql.PUT_USER, (user.user_id, user.name, user.email))
 

@@ -37,7 +37,8 @@ class SqliteRequests(Area):
             created_at=created_at,
         )
 
-    async def get(self, request_id: int) -> Request | None:
+    async def get(self, request_id: int, *, lock: bool = False) -> Request | None:
+        # One writer at a time: a write's rows are already its own.
         row = self._one(sql.GET, (request_id,))
         return None if row is None else request_of(row)
 

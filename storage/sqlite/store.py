@@ -158,8 +158,11 @@ class SqliteStore:
                 self._readers.append((conn, uow))
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[SqliteUnitOfWork]:
-        """One ``BEGIN IMMEDIATE`` transaction: committed at the end, rolled back on error."""
+    async def write(self, *, concurrent: bool = False) -> AsyncIterator[SqliteUnitOfWork]:
+        """One ``BEGIN IMMEDIATE`` transaction: committed at the end, rolled back on error.
+
+        ``concurrent`` changes nothing: SQLite has one writer at a time.
+        """
         self._ensure_open()
         async with self._write_lock:
             self._ensure_open()

@@ -163,3 +163,51 @@ async def test_a_statement_that_changes_no_row_leaves_the_generations_alone() ->
     # The upsert rewrote the row (a change, as in SQLite); no statement changed a seat.
     assert changed_inside == after
     assert after == (before[0] + 1, before[1])
+
+
+async def test_a_read_on_a_kept_connection_sees_what_was_committed_after_it_was_kept() -> None:
+    """Reads end in the background and keep their connection in a begun transaction;
+    its snapshot is taken at the next read's first query, so that read is current."""
+    url = await empty_schema()
+    one, two = await open_postgres(url, pool_size=4), await open_postgres(url, pool_size=2)
+    try:
+        for _ in range(3):  # fill the kept connections
+            async with one.read() as uow:
+                assert await uow.benefits.count(category=None) == 0
+        await asyncio.sleep(0.2)  # their background ends and begins are done
+        pool = one.describe()["pool"]
+        assert isinstance(pool, dict)
+        assert 1 <= pool["in_use"] <= 2  # kept: at most two, two left for the rest
+        async with two.write() as uow:
+            await uow.benefits.put(Benefit("x", "X", Category.SOFTWARE, seats=1))
+        async with one.read() as uow:
+            assert await uow.benefits.count(category=None) == 1
+        with pytest.raises(ValueError, match="a read that fails"):
+            async with one.read() as uow:
+                raise ValueError("a read that fails")
+        async with one.write() as uow:  # the pool still serves writes
+            await uow.benefits.put(Benefit("y", "Y", Category.SOFTWARE, seats=1))
+        async with one.read() as uow:
+            assert await uow.benefits.count(category=None) == 2
+    finally:
+        await one.close()
+        await two.close()
+    assert one.pool.is_closing()
+
+
+async def test_a_store_with_a_small_pool_keeps_no_read_connection_back() -> None:
+    store = await open_postgres(await empty_schema(), pool_size=2)
+    try:
+        for _ in range(3):
+            async with store.read() as uow:
+                await uow.benefits.count(category=None)
+        await asyncio.sleep(0.2)
+        async with store.write() as uow, store.read() as reader:  # both connections free
+            await uow.benefits.put(Benefit("x", "X", Category.SOFTWARE, seats=1))
+            assert await reader.benefits.count(category=None) == 0
+        await asyncio.sleep(0.2)
+        pool = store.describe()["pool"]
+        assert isinstance(pool, dict)
+        assert pool["in_use"] == 0
+    finally:
+        await store.close()
