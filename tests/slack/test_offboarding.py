@@ -265,3 +265,29 @@ async def test_a_chart_whose_upload_failed_is_uploaded_again_after_the_backoff(
     [completed] = harness.slack.calls_to("files.completeUploadExternal")
     assert not completed.failed
     assert completed.args["channel_id"] == harness.slack.dm_channel_for(ADMIN)
+
+
+async def test_the_holder_answers_still_using_it_with_the_two_buttons(
+    harness: SlackHarness,
+) -> None:
+    await _company(harness)
+    harness.clock.advance(timedelta(days=60))
+    await harness.bot.services.idle.sweep()
+    async with harness.bot.store.read() as uow:
+        held = {a.benefit_id: a.id for a in await uow.assignments.of_user(MEMBER)}
+
+    kept = await harness.click(MEMBER, ids.SEAT_KEEP, str(held["m365"]))
+    freed = await harness.click(MEMBER, ids.SEAT_FREE, str(held["vs-ent"]))
+    await harness.click(MEMBER2, ids.SEAT_KEEP, str(held["m365"]))  # not theirs
+    await harness.settle()
+
+    assert (kept.status, freed.status) == (200, 200)
+    answers = [call_text(c) for c in harness.responses_to("click-")]
+    assert "you keep your seat of *Microsoft 365 E3*" in answers[0]
+    assert "your seat of *Visual Studio Enterprise* is offered to the admins" in answers[1]
+    assert "You no longer hold that seat" in answers[2]
+    async with harness.bot.store.read() as uow:
+        keep = await uow.seat_checks.get(held["m365"])
+        free = await uow.seat_checks.get(held["vs-ent"])
+    assert keep is not None and keep.answer == "keep"
+    assert free is not None and free.answer == "free"
