@@ -118,6 +118,27 @@ async def test_reclaim_all_frees_exactly_their_seats_and_updates_every_copy(
     assert "already decided" in call_text(refusal)
 
 
+async def test_keep_closes_the_offboarding_and_leaves_their_seats_alone(
+    harness: SlackHarness,
+) -> None:
+    await _company(harness)
+    await harness.event(_user_change(MEMBER, deleted=True))
+    await harness.settle()
+    async with harness.bot.store.read() as uow:
+        departure = await uow.offboardings.current(MEMBER)
+    assert departure is not None
+
+    ack = await harness.click(ADMIN, ids.OFFBOARD_KEEP, str(departure.id))
+    await harness.settle()
+
+    assert ack.status == 200
+    assert await harness.seats_used("m365") == 2
+    assert await harness.seats_used("vs-ent") == 1
+    updates = harness.slack.calls_to("chat.update", include_failed=False)
+    assert len(updates) == 2
+    assert all("Kept by" in call_text(u) for u in updates)
+
+
 async def test_a_member_cannot_reclaim_and_a_broken_button_changes_nothing(
     harness: SlackHarness,
 ) -> None:
@@ -289,5 +310,6 @@ async def test_the_holder_answers_still_using_it_with_the_two_buttons(
     async with harness.bot.store.read() as uow:
         keep = await uow.seat_checks.get(held["m365"])
         free = await uow.seat_checks.get(held["vs-ent"])
-    assert keep is not None and keep.answer == "keep"
-    assert free is not None and free.answer == "free"
+    assert keep is not None
+    assert free is not None
+    assert (keep.answer, free.answer) == ("keep", "free")
