@@ -35,7 +35,7 @@ from bot.blocks.requests import (
     deny_view,
     outcome_dm,
 )
-from bot.domain.model import Benefit, Category, Forbidden, Role
+from bot.domain.model import Category, Forbidden, Role
 from bot.domain.offboarding import Answer
 from bot.domain.outbox import ParamValue
 from bot.i18n import catalogs
@@ -45,7 +45,8 @@ from bot.services.idle import IdleSeat, Why
 from bot.services.reminders import Kind
 from storage.sqlite import SqliteStore
 from tests.fakes.blockkit import block_kit_violations
-from tests.unit.conftest import ADMIN, MEMBER, MEMBER2, AddBenefits
+from tests.unit.conftest import ADMIN, MEMBER, AddBenefits
+from tests.unit.helpers import long_requests
 from tests.unit.test_reminder_blocks import SAMPLES, ping
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,20 +155,9 @@ async def test_the_builders_stay_within_block_kit_limits_for_a_dutch_reader(
     services: Services, add_benefits: AddBenefits, store: SqliteStore
 ) -> None:
     assert len(LONG_REASON) == 500
-    long_one = Benefit(
-        "long-one",
-        LONG_NAME,
-        Category.VISUAL_STUDIO,
-        seats=3,
-        description="d" * 4000,
-        instructions="i" * 4000,
+    long_one, created, denied, approved, refused, page = await long_requests(
+        services, add_benefits, LONG_NAME, LONG_REASON
     )
-    await add_benefits(long_one)
-    created = await services.requests.request_benefit(MEMBER, long_one.id, LONG_REASON)
-    denied = await services.requests.request_benefit(MEMBER2, long_one.id, LONG_REASON)
-    approved = await services.requests.approve(ADMIN, created.request.id)
-    refused = await services.requests.deny(ADMIN, denied.request.id, LONG_REASON)
-    page = await services.catalog.list_benefits(MEMBER, category=Category.VISUAL_STUDIO)
     mine = await services.catalog.mine(MEMBER)
     details = await services.catalog.details(ADMIN, long_one.id)
     # MEMBER waits for another seat, then leaves the company holding the long one.
