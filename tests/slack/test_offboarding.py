@@ -48,6 +48,17 @@ async def _company(h: SlackHarness) -> None:
     await services.seats.assign(ADMIN, "m365", MEMBER2)
 
 
+async def _departed(h: SlackHarness) -> int:
+    """:func:`_company`, then MEMBER leaves (Slack deactivates them): their offboarding's id."""
+    await _company(h)
+    await h.event(_user_change(MEMBER, deleted=True))
+    await h.settle()
+    async with h.bot.store.read() as uow:
+        departure = await uow.offboardings.current(MEMBER)
+    assert departure is not None
+    return departure.id
+
+
 def _offboarding_posts(slack: FakeSlackWebApi) -> list[str]:
     return [
         str(c.args["channel"])
@@ -95,15 +106,10 @@ async def test_a_deactivation_posts_one_offboarding_message_per_admin_and_a_repl
 async def test_reclaim_all_frees_exactly_their_seats_and_updates_every_copy(
     harness: SlackHarness,
 ) -> None:
-    await _company(harness)
-    await harness.event(_user_change(MEMBER, deleted=True))
-    await harness.settle()
-    async with harness.bot.store.read() as uow:
-        departure = await uow.offboardings.current(MEMBER)
-    assert departure is not None
+    departure = await _departed(harness)
 
-    ack = await harness.click(ADMIN, ids.OFFBOARD_RECLAIM_ALL, str(departure.id))
-    again = await harness.click(ADMIN2, ids.OFFBOARD_RECLAIM_ALL, str(departure.id))
+    ack = await harness.click(ADMIN, ids.OFFBOARD_RECLAIM_ALL, str(departure))
+    again = await harness.click(ADMIN2, ids.OFFBOARD_RECLAIM_ALL, str(departure))
     await harness.settle()
 
     assert ack.status == 200
@@ -121,14 +127,9 @@ async def test_reclaim_all_frees_exactly_their_seats_and_updates_every_copy(
 async def test_keep_closes_the_offboarding_and_leaves_their_seats_alone(
     harness: SlackHarness,
 ) -> None:
-    await _company(harness)
-    await harness.event(_user_change(MEMBER, deleted=True))
-    await harness.settle()
-    async with harness.bot.store.read() as uow:
-        departure = await uow.offboardings.current(MEMBER)
-    assert departure is not None
+    departure = await _departed(harness)
 
-    ack = await harness.click(ADMIN, ids.OFFBOARD_KEEP, str(departure.id))
+    ack = await harness.click(ADMIN, ids.OFFBOARD_KEEP, str(departure))
     await harness.settle()
 
     assert ack.status == 200
@@ -159,13 +160,8 @@ async def test_a_member_cannot_reclaim_and_a_broken_button_changes_nothing(
 
 
 async def test_a_reactivation_gives_nothing_back(harness: SlackHarness) -> None:
-    await _company(harness)
-    await harness.event(_user_change(MEMBER, deleted=True))
-    await harness.settle()
-    async with harness.bot.store.read() as uow:
-        departure = await uow.offboardings.current(MEMBER)
-    assert departure is not None
-    await harness.click(ADMIN, ids.OFFBOARD_RECLAIM_ALL, str(departure.id))
+    departure = await _departed(harness)
+    await harness.click(ADMIN, ids.OFFBOARD_RECLAIM_ALL, str(departure))
 
     await harness.event(_user_change(MEMBER, deleted=False))
     await harness.settle()
