@@ -13,6 +13,9 @@ from typing import NamedTuple
 
 import pytest
 
+from bot.blocks.catalog import benefit_list_message
+from bot.blocks.primitives import Message
+from bot.blocks.requests import approval_request_message, decided_request_message, outcome_dm
 from bot.domain.clock import FakeClock
 from bot.domain.events import ActivationCompleted, Event
 from bot.domain.model import (
@@ -257,6 +260,19 @@ class LongRequests(NamedTuple):
     approved: Decision
     refused: Decision
     page: Page[BenefitRow]
+
+    def messages(self) -> dict[str, Message]:
+        """The request's messages and the page's, by name, in the reader's language."""
+        return {
+            "approval request": approval_request_message(
+                self.created.request, self.created.benefit, self.created.seats_left
+            ),
+            "approved": decided_request_message(self.approved),
+            "denied": decided_request_message(self.refused),
+            "approved dm": outcome_dm(self.approved),
+            "denied dm": outcome_dm(self.refused),
+            "list": benefit_list_message(self.page, Category.VISUAL_STUDIO),
+        }
 
 
 async def long_requests(

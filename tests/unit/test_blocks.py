@@ -334,24 +334,15 @@ async def test_a_long_benefit_name_and_a_500_character_reason_stay_within_limits
 ) -> None:
     assert len(LONG_NAME) > 150
     assert len(LONG_REASON) == 500
-    long_one, created, denied, approved, refused, page = await long_requests(
-        services, add_benefits, LONG_NAME, LONG_REASON
-    )
+    long = await long_requests(services, add_benefits, LONG_NAME, LONG_REASON)
 
     messages = {
-        "approval request": approval_request_message(
-            created.request, created.benefit, created.seats_left
-        ),
-        "approved": decided_request_message(approved),
-        "denied": decided_request_message(refused),
-        "approved dm": outcome_dm(approved),
-        "denied dm": outcome_dm(refused),
-        "list": benefit_list_message(page, Category.VISUAL_STUDIO),
+        **long.messages(),
         "mine": mine_message(await services.catalog.mine(MEMBER)),
     }
     views = {
-        "details": details_view(await services.catalog.details(ADMIN, long_one.id)),
-        "deny": deny_view(denied.request, long_one),
+        "details": details_view(await services.catalog.details(ADMIN, long.benefit.id)),
+        "deny": deny_view(long.denied.request, long.benefit),
     }
 
     for name, message in messages.items():
