@@ -78,25 +78,14 @@ def digest_lines(digest: Digest, *, list_idle: bool = True) -> list[str]:
     """Every line of the digest, in mrkdwn (the idle seats only counted unless ``list_idle``)."""
     lines = [t("*Seats in use*")]
     for use in digest.categories:
+        label = category_label(use.category)
         if use.total is None:
-            lines.append(
-                "• "
-                + t(
-                    "{category}: {used} (no limit)",
-                    category=category_label(use.category),
-                    used=use.used,
-                )
-            )
+            line = t("{category}: {used} (no limit)", category=label, used=use.used)
         else:
-            lines.append(
-                "• "
-                + t(
-                    "{category}: {used} of {total}",
-                    category=category_label(use.category),
-                    used=use.used,
-                    total=use.total,
-                )
+            line = t(
+                "{category}: {used} of {total}", category=label, used=use.used, total=use.total
             )
+        lines.append("• " + line)
     if not digest.categories:
         lines.append("• " + t("no seat-based benefits"))
     lines.append(t("*Idle seats offered for reclaim*: {count}", count=len(digest.idle)))
