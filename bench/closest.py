@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import difflib
-import math
 import os
 import platform
 import sys
@@ -43,6 +42,7 @@ import aiohttp
 from bench.ack.load import EVENTS_PATH, REQUEST_TIMEOUT, Child, Outcome, drive, wait_healthy
 from bench.ack.plan import Item, Plan, inventory_data, user_id
 from bench.ack.run import out
+from bench.figures import finish, ms, percentile, verdict
 from tests.fakes.signing import slash_command_body
 
 
@@ -70,19 +70,6 @@ class Sizes:
     difflib_runs: int
     resolve_runs: int
     help_rounds: int
-
-
-def percentile(samples: Sequence[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(math.ceil(q * len(ordered)), 1) - 1]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.2f} ms"
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
 
 
 async def build_database(path: Path, benefits: int) -> None:
@@ -302,11 +289,7 @@ async def benchmark(sizes: Sizes) -> int:
             await measure_help(big, sizes, workdir, errors)
         except RuntimeError as error:
             errors.append(f"the HTTP run stopped: {error}")
-    out(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine skews runs)")
-    out(f"errors: {len(errors)}")
-    for line in errors[:10]:
-        out(f"  {line}")
-    return 1 if errors else 0
+    return finish(errors)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import platform
 import sys
@@ -44,7 +43,9 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bench.ack.run import out
 from bench.ack.servers import BenchSlack
+from bench.figures import finish, ms, percentile, verdict
 from bot.blocks import ids
 from bot.blocks.home import home_view
 from bot.blocks.picker import options_payload
@@ -76,23 +77,6 @@ class Sizes:
     options: int
     warmup: int
     rounds: int
-
-
-def percentile(samples: Sequence[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(math.ceil(q * len(ordered)), 1) - 1]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.2f} ms"
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def out(line: str) -> None:
-    print(line, flush=True)
 
 
 async def build_database(path: Path, sizes: Sizes) -> None:
@@ -354,11 +338,7 @@ async def benchmark(sizes: Sizes) -> int:
             finally:
                 await floor.cleanup()
                 await bot.stop(timeout=5)
-    out(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine skews runs)")
-    out(f"errors: {len(errors)}")
-    for line in errors[:10]:
-        out(f"  {line}")
-    return 1 if errors else 0
+    return finish(errors)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,9 @@ alternative, the chart's alt text and what ``benefits-bot digest`` prints)
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from bot.blocks import ids
 from bot.blocks.primitives import (
     Block,
@@ -58,18 +61,16 @@ def parse_idle_value(value: str) -> tuple[int, str, str]:
     return (int(number) if number.isdigit() else 0), user, benefit
 
 
+def _dated(name: str, day: date, days: int) -> dict[str, Any]:
+    """The placeholders of a digest line about a benefit, a day and a number of days."""
+    return {"name": escape(name), "day": day.isoformat(), "days": days}
+
+
 def _endings(endings: tuple[Ending, ...]) -> list[str]:
     if not endings:
         return ["• " + t("nothing")]
     return [
-        "• "
-        + t(
-            "*{name}* on {day} ({days} days)",
-            name=escape(e.name),
-            day=e.on.isoformat(),
-            days=e.days,
-        )
-        for e in endings
+        "• " + t("*{name}* on {day} ({days} days)", **_dated(e.name, e.on, e.days)) for e in endings
     ]
 
 
@@ -77,25 +78,14 @@ def digest_lines(digest: Digest, *, list_idle: bool = True) -> list[str]:
     """Every line of the digest, in mrkdwn (the idle seats only counted unless ``list_idle``)."""
     lines = [t("*Seats in use*")]
     for use in digest.categories:
+        label = category_label(use.category)
         if use.total is None:
-            lines.append(
-                "• "
-                + t(
-                    "{category}: {used} (no limit)",
-                    category=category_label(use.category),
-                    used=use.used,
-                )
-            )
+            line = t("{category}: {used} (no limit)", category=label, used=use.used)
         else:
-            lines.append(
-                "• "
-                + t(
-                    "{category}: {used} of {total}",
-                    category=category_label(use.category),
-                    used=use.used,
-                    total=use.total,
-                )
+            line = t(
+                "{category}: {used} of {total}", category=label, used=use.used, total=use.total
             )
+        lines.append("• " + line)
     if not digest.categories:
         lines.append("• " + t("no seat-based benefits"))
     lines.append(t("*Idle seats offered for reclaim*: {count}", count=len(digest.idle)))
@@ -118,13 +108,7 @@ def digest_lines(digest: Digest, *, list_idle: bool = True) -> list[str]:
         lines.append(t("*Product support incidents included*: {count}", count=incidents))
     lines.append(t("*Activations pending*: {count}", count=len(digest.pending)))
     lines += [
-        "• "
-        + t(
-            "*{name}* since {day} ({days} days)",
-            name=escape(p.name),
-            day=p.since.isoformat(),
-            days=p.days,
-        )
+        "• " + t("*{name}* since {day} ({days} days)", **_dated(p.name, p.since, p.days))
         for p in digest.pending
     ]
     lines.append(t("*Parked messages*: {count}", count=digest.parked))

@@ -25,17 +25,15 @@ SERVICES = "services"
 """The context key (and so the listener argument) that holds the :class:`Services`."""
 
 
-class ServicesInContext(AsyncMiddleware):
-    """Puts the services into every request's context.
+class _Before(AsyncMiddleware):
+    """A middleware that prepares every request (:meth:`before`) and passes it on.
 
-    Bolt passes context values to listener arguments of the same name, so a
-    listener declaring ``services`` gets them. A subclass rather than a function
-    middleware: Bolt calls it directly, without building listener arguments for it,
-    which keeps acknowledgements fast.
+    A subclass rather than a function middleware: Bolt calls it directly, without
+    building listener arguments for it, which keeps acknowledgements fast.
     """
 
-    def __init__(self, services: Services) -> None:
-        self._services = services
+    def before(self, req: AsyncBoltRequest) -> None:
+        raise NotImplementedError
 
     async def async_process(
         self,
@@ -44,11 +42,25 @@ class ServicesInContext(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        req.context[SERVICES] = self._services
+        self.before(req)
         return await next()
 
 
-class ReaderLocale(AsyncMiddleware):
+class ServicesInContext(_Before):
+    """Puts the services into every request's context.
+
+    Bolt passes context values to listener arguments of the same name, so a
+    listener declaring ``services`` gets them.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def before(self, req: AsyncBoltRequest) -> None:
+        req.context[SERVICES] = self._services
+
+
+class ReaderLocale(_Before):
     """Sets the language of the person behind every request before its listener runs.
 
     :func:`bot.i18n.translate.t` reads it, so builders need no locale
@@ -62,15 +74,8 @@ class ReaderLocale(AsyncMiddleware):
     def __init__(self, locales: ReaderLocales) -> None:
         self._locales = locales
 
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],
-    ) -> BoltResponse | None:
+    def before(self, req: AsyncBoltRequest) -> None:
         set_reader(self._locales.for_request(req.context.user_id))
-        return await next()
 
 
 # Slack's answers for a person it does not know (or the bot may not see): English.

@@ -210,15 +210,7 @@ class RequestService:
             closed = await uow.requests.get(request.id)
             assert closed is not None
             await self._events.emit(uow, events.RequestWithdrawn(closed, benefit, now))
-            messages = await uow.requests.messages(request.id)
-            used = await uow.assignments.count_active(benefit.id)
-        return Decision(
-            request=closed,
-            benefit=benefit,
-            assignment=None,
-            messages=messages,
-            seats_left=seats_left(benefit, used),
-        )
+            return await _without_seat(closed, benefit, uow)
 
     async def add_request_messages(self, request_id: int, refs: Sequence[MessageRef]) -> Request:
         """Remember where the approval request was posted; returns its current state."""
@@ -350,15 +342,7 @@ class RequestService:
             decided = await uow.requests.get(request.id)
             assert decided is not None
             await self._events.emit(uow, events.RequestDecided(decided, benefit, now))
-            messages = await uow.requests.messages(request.id)
-            used = await uow.assignments.count_active(benefit.id)
-        return Decision(
-            request=decided,
-            benefit=benefit,
-            assignment=None,
-            messages=messages,
-            seats_left=seats_left(benefit, used),
-        )
+            return await _without_seat(decided, benefit, uow)
 
     async def _pending_for_decision(
         self, uow: UnitOfWork, actor: str, request_id: int, *, lock: bool = False
@@ -396,3 +380,17 @@ class RequestService:
                 "There is no benefit with the id `{benefit_id}`.", benefit_id=request.benefit_id
             )
         return request, benefit
+
+
+async def _without_seat(request: Request, benefit: Benefit, uow: UnitOfWork) -> Decision:
+    """The decision on a request that gave no seat (withdrawn, denied): where its
+    messages are and the seats left now."""
+    messages = await uow.requests.messages(request.id)
+    used = await uow.assignments.count_active(benefit.id)
+    return Decision(
+        request=request,
+        benefit=benefit,
+        assignment=None,
+        messages=messages,
+        seats_left=seats_left(benefit, used),
+    )

@@ -14,7 +14,7 @@ from bot.domain.model import InvalidInput
 from bot.domain.offboarding import Answer
 from bot.domain.validation import whole_number
 from bot.runtime.container import Services
-from handlers.refusals import refusing_click
+from handlers.refusals import Listener, refusing_click
 from handlers.replies import answer
 
 
@@ -25,40 +25,27 @@ def _assignment_id(text: str) -> int:
     return number
 
 
-async def _answer(
-    choice: Answer,
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: AsyncRespond,
-    services: Services,
-) -> None:
-    assignment_id = _assignment_id(str(action.get("value", "")))
-    benefit = await services.idle.answer(body["user"]["id"], assignment_id, choice)
-    await ack()
-    answer(services, respond, seat_answered_message(benefit, choice), replace=True, name="seat")
+def _answering(choice: Answer, name: str) -> Listener:
+    """The listener of the button on the "still using it?" DM that answers ``choice``."""
+
+    async def listener(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        services: Services,
+    ) -> None:
+        assignment_id = _assignment_id(str(action.get("value", "")))
+        benefit = await services.idle.answer(body["user"]["id"], assignment_id, choice)
+        await ack()
+        answer(services, respond, seat_answered_message(benefit, choice), replace=True, name="seat")
+
+    listener.__name__ = listener.__qualname__ = name
+    return refusing_click(listener)
 
 
-@refusing_click
-async def keep_seat(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: AsyncRespond,
-    services: Services,
-) -> None:
-    await _answer(Answer.KEEP, ack, body, action, respond, services)
-
-
-@refusing_click
-async def free_seat(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: AsyncRespond,
-    services: Services,
-) -> None:
-    await _answer(Answer.FREE, ack, body, action, respond, services)
+keep_seat = _answering(Answer.KEEP, "keep_seat")
+free_seat = _answering(Answer.FREE, "free_seat")
 
 
 @refusing_click

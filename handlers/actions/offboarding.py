@@ -6,6 +6,7 @@ the message in the outbox with it; the click is acknowledged once it decided.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -15,7 +16,8 @@ from bot.domain.limits import MAX_RECORD_ID
 from bot.domain.model import InvalidInput
 from bot.domain.validation import whole_number
 from bot.runtime.container import Services
-from handlers.refusals import refusing_click
+from bot.services.offboarding import OffboardingService
+from handlers.refusals import Listener, refusing_click
 
 
 def _offboarding_id(text: str) -> int:
@@ -25,24 +27,26 @@ def _offboarding_id(text: str) -> int:
     return number
 
 
-@refusing_click
-async def reclaim_all(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], services: Services
-) -> None:
-    await services.offboarding.reclaim(
-        body["user"]["id"], _offboarding_id(str(action.get("value", "")))
-    )
-    await ack()
+Decide = Callable[[OffboardingService, str, int], Awaitable[object]]
+"""What a button about a whole offboarding does: the service, the clicker, the offboarding."""
 
 
-@refusing_click
-async def keep(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], services: Services
-) -> None:
-    await services.offboarding.keep(
-        body["user"]["id"], _offboarding_id(str(action.get("value", "")))
-    )
-    await ack()
+def _deciding(decide: Decide, name: str) -> Listener:
+    """The listener of a button that decides a whole offboarding with ``decide``."""
+
+    async def listener(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], services: Services
+    ) -> None:
+        offboarding_id = _offboarding_id(str(action.get("value", "")))
+        await decide(services.offboarding, body["user"]["id"], offboarding_id)
+        await ack()
+
+    listener.__name__ = listener.__qualname__ = name
+    return refusing_click(listener)
+
+
+reclaim_all = _deciding(OffboardingService.reclaim, "reclaim_all")
+keep = _deciding(OffboardingService.keep, "keep")
 
 
 @refusing_click

@@ -1,4 +1,4 @@
-"""The Request a benefit button (on the Home): opens the form."""
+"""The Request a benefit button (on the Home) and shortcut: opens the form."""
 
 from __future__ import annotations
 

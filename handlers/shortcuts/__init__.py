@@ -5,8 +5,9 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
-from handlers.shortcuts import picker
+from handlers.actions import picker
 
 
 def register(app: AsyncApp) -> None:
-    app.shortcut(ids.REQUEST_SHORTCUT)(picker.request_shortcut)
+    # The same form as the Home's Request a benefit button.
+    app.shortcut(ids.REQUEST_SHORTCUT)(picker.open_request_form)

@@ -64,6 +64,15 @@ def posts_to(h: SlackHarness, channel: str) -> list[RecordedCall]:
     ]
 
 
+async def slack_listed_nobody(h: SlackHarness) -> None:
+    """The bot knows no locale, as if ``users.list`` had failed at start-up; Slack knows
+    ``STRANGER``, who reads Dutch."""
+    locales = h.bot.services.locales
+    await locales.started()
+    locales.forget_all()
+    h.slack.add_user(STRANGER, name="nina", locale="nl-NL")
+
+
 # -- replies to commands ----------------------------------------------------------------
 
 
@@ -322,10 +331,7 @@ async def test_someone_unknown_at_start_up_is_asked_for_once_slack_could_not_lis
     harness: SlackHarness,
 ) -> None:
     h = harness
-    locales = h.bot.services.locales
-    await locales.started()
-    locales.forget_all()  # as if users.list had failed at start-up
-    h.slack.add_user(STRANGER, name="nina", locale="nl-NL")
+    await slack_listed_nobody(h)
 
     first = await h.command(STRANGER, "help")  # never waits: English, asks in the background
     await h.slack.wait_for("users.info", where=lambda c: c.args.get("user") == STRANGER)
@@ -343,10 +349,7 @@ async def test_when_slack_fails_the_answer_is_english_and_nothing_breaks(
     harness: SlackHarness,
 ) -> None:
     h = harness
-    locales = h.bot.services.locales
-    await locales.started()
-    locales.forget_all()
-    h.slack.add_user(STRANGER, name="nina", locale="nl-NL")
+    await slack_listed_nobody(h)
     h.slack.fail_next("users.info", "internal_error", status=200)
 
     first = await h.command(STRANGER, "help")

@@ -56,6 +56,22 @@ def buttons(view: dict[str, Any]) -> list[tuple[str, str, str]]:
     return found
 
 
+async def requested_win11(h: SlackHarness, *, debounced: bool = False) -> None:
+    """Windows 11 Enterprise (2 seats), ADMIN a Global admin and MEMBER's request of it,
+    settled (``debounced``: after the Homes' debounce, so they are published too)."""
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+    await h.grant(ADMIN)
+    await h.command(MEMBER, "request win11 for the lab")
+    if debounced:
+        h.clock.advance(timedelta(seconds=3))
+    await h.settle()
+
+
+def value_of(view: dict[str, Any], action_id: str) -> str:
+    """The value of the first button of ``view`` with ``action_id``."""
+    return next(v for a, v, _ in buttons(view) if a == action_id)
+
+
 async def open_home(h: SlackHarness, user: str) -> dict[str, Any]:
     before = len(homes_of(h, user))
     ack = await h.event({"type": "app_home_opened", "user": user, "tab": "home"})
@@ -206,14 +222,11 @@ async def test_approve_on_the_home_updates_the_channel_message_and_the_homes(
     harness: SlackHarness,
 ) -> None:
     h = harness
-    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
-    await h.grant(ADMIN)
-    await h.command(MEMBER, "request win11 for the lab")
-    await h.settle()
+    await requested_win11(h)
     posted = h.slack.calls_to("chat.postMessage", include_failed=False)
     assert [c.args["channel"] for c in posted] == [CHANNEL]
     view = await open_home(h, ADMIN)
-    request_id = next(v for a, v, _ in buttons(view) if a == ids.APPROVE)
+    request_id = value_of(view, ids.APPROVE)
 
     ack = await h.click_on_home(ADMIN, ids.APPROVE, request_id)
     assert ack.status == 200
@@ -236,13 +249,9 @@ async def test_a_decision_in_the_channel_republishes_the_admins_home(
     harness: SlackHarness,
 ) -> None:
     h = harness
-    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
-    await h.grant(ADMIN)
-    await h.command(MEMBER, "request win11 for the lab")
-    h.clock.advance(timedelta(seconds=3))
-    await h.settle()
+    await requested_win11(h, debounced=True)
     before = homes_of(h, ADMIN)[-1].args["view"]
-    request_id = next(v for a, v, _ in buttons(before) if a == ids.APPROVE)
+    request_id = value_of(before, ids.APPROVE)
 
     await h.click(ADMIN, ids.APPROVE, request_id, channel=CHANNEL)
     h.clock.advance(timedelta(seconds=3))
@@ -305,12 +314,9 @@ async def test_withdraw_on_the_home_closes_the_request_and_updates_the_admin_cop
     harness: SlackHarness,
 ) -> None:
     h = harness
-    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
-    await h.grant(ADMIN)
-    await h.command(MEMBER, "request win11 for the lab")
-    await h.settle()
+    await requested_win11(h)
     view = await open_home(h, MEMBER)
-    request_id = next(v for a, v, _ in buttons(view) if a == ids.WITHDRAW)
+    request_id = value_of(view, ids.WITHDRAW)
     audit_before = await h.audit_count()
 
     ack = await h.click_on_home(MEMBER, ids.WITHDRAW, request_id)
@@ -336,12 +342,9 @@ async def test_withdraw_by_someone_else_is_refused_in_a_modal_and_changes_nothin
     harness: SlackHarness,
 ) -> None:
     h = harness
-    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
-    await h.grant(ADMIN)
-    await h.command(MEMBER, "request win11 for the lab")
-    await h.settle()
+    await requested_win11(h)
     view = await open_home(h, MEMBER)
-    request_id = next(v for a, v, _ in buttons(view) if a == ids.WITHDRAW)
+    request_id = value_of(view, ids.WITHDRAW)
 
     ack = await h.click_on_home(ADMIN, ids.WITHDRAW, request_id)
     assert ack.status == 200
@@ -359,10 +362,7 @@ async def test_withdraw_by_someone_else_is_refused_in_a_modal_and_changes_nothin
 
 async def test_withdraw_as_a_command_works_for_the_requester(harness: SlackHarness) -> None:
     h = harness
-    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
-    await h.grant(ADMIN)
-    await h.command(MEMBER, "request win11 for the lab")
-    await h.settle()
+    await requested_win11(h)
     async with h.bot.store.read() as uow:
         (request,) = await uow.requests.of_user(MEMBER, status=RequestStatus.PENDING)
 

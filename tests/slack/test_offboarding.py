@@ -48,6 +48,17 @@ async def _company(h: SlackHarness) -> None:
     await services.seats.assign(ADMIN, "m365", MEMBER2)
 
 
+async def _departed(h: SlackHarness) -> int:
+    """:func:`_company`, then MEMBER leaves (Slack deactivates them): their offboarding's id."""
+    await _company(h)
+    await h.event(_user_change(MEMBER, deleted=True))
+    await h.settle()
+    async with h.bot.store.read() as uow:
+        departure = await uow.offboardings.current(MEMBER)
+    assert departure is not None
+    return departure.id
+
+
 def _offboarding_posts(slack: FakeSlackWebApi) -> list[str]:
     return [
         str(c.args["channel"])
@@ -95,15 +106,10 @@ async def test_a_deactivation_posts_one_offboarding_message_per_admin_and_a_repl
 async def test_reclaim_all_frees_exactly_their_seats_and_updates_every_copy(
     harness: SlackHarness,
 ) -> None:
-    await _company(harness)
-    await harness.event(_user_change(MEMBER, deleted=True))
-    await harness.settle()
-    async with harness.bot.store.read() as uow:
-        departure = await uow.offboardings.current(MEMBER)
-    assert departure is not None
+    departure = await _departed(harness)
 
-    ack = await harness.click(ADMIN, ids.OFFBOARD_RECLAIM_ALL, str(departure.id))
-    again = await harness.click(ADMIN2, ids.OFFBOARD_RECLAIM_ALL, str(departure.id))
+    ack = await harness.click(ADMIN, ids.OFFBOARD_RECLAIM_ALL, str(departure))
+    again = await harness.click(ADMIN2, ids.OFFBOARD_RECLAIM_ALL, str(departure))
     await harness.settle()
 
     assert ack.status == 200
@@ -116,6 +122,22 @@ async def test_reclaim_all_frees_exactly_their_seats_and_updates_every_copy(
     refusal = harness.responses_to("click-")[-1]
     assert again.status == 200
     assert "already decided" in call_text(refusal)
+
+
+async def test_keep_closes_the_offboarding_and_leaves_their_seats_alone(
+    harness: SlackHarness,
+) -> None:
+    departure = await _departed(harness)
+
+    ack = await harness.click(ADMIN, ids.OFFBOARD_KEEP, str(departure))
+    await harness.settle()
+
+    assert ack.status == 200
+    assert await harness.seats_used("m365") == 2
+    assert await harness.seats_used("vs-ent") == 1
+    updates = harness.slack.calls_to("chat.update", include_failed=False)
+    assert len(updates) == 2
+    assert all("Kept by" in call_text(u) for u in updates)
 
 
 async def test_a_member_cannot_reclaim_and_a_broken_button_changes_nothing(
@@ -138,13 +160,8 @@ async def test_a_member_cannot_reclaim_and_a_broken_button_changes_nothing(
 
 
 async def test_a_reactivation_gives_nothing_back(harness: SlackHarness) -> None:
-    await _company(harness)
-    await harness.event(_user_change(MEMBER, deleted=True))
-    await harness.settle()
-    async with harness.bot.store.read() as uow:
-        departure = await uow.offboardings.current(MEMBER)
-    assert departure is not None
-    await harness.click(ADMIN, ids.OFFBOARD_RECLAIM_ALL, str(departure.id))
+    departure = await _departed(harness)
+    await harness.click(ADMIN, ids.OFFBOARD_RECLAIM_ALL, str(departure))
 
     await harness.event(_user_change(MEMBER, deleted=False))
     await harness.settle()
@@ -265,3 +282,30 @@ async def test_a_chart_whose_upload_failed_is_uploaded_again_after_the_backoff(
     [completed] = harness.slack.calls_to("files.completeUploadExternal")
     assert not completed.failed
     assert completed.args["channel_id"] == harness.slack.dm_channel_for(ADMIN)
+
+
+async def test_the_holder_answers_still_using_it_with_the_two_buttons(
+    harness: SlackHarness,
+) -> None:
+    await _company(harness)
+    harness.clock.advance(timedelta(days=60))
+    await harness.bot.services.idle.sweep()
+    async with harness.bot.store.read() as uow:
+        held = {a.benefit_id: a.id for a in await uow.assignments.of_user(MEMBER)}
+
+    kept = await harness.click(MEMBER, ids.SEAT_KEEP, str(held["m365"]))
+    freed = await harness.click(MEMBER, ids.SEAT_FREE, str(held["vs-ent"]))
+    await harness.click(MEMBER2, ids.SEAT_KEEP, str(held["m365"]))  # not theirs
+    await harness.settle()
+
+    assert (kept.status, freed.status) == (200, 200)
+    answers = [call_text(c) for c in harness.responses_to("click-")]
+    assert "you keep your seat of *Microsoft 365 E3*" in answers[0]
+    assert "your seat of *Visual Studio Enterprise* is offered to the admins" in answers[1]
+    assert "You no longer hold that seat" in answers[2]
+    async with harness.bot.store.read() as uow:
+        keep = await uow.seat_checks.get(held["m365"])
+        free = await uow.seat_checks.get(held["vs-ent"])
+    assert keep is not None
+    assert free is not None
+    assert (keep.answer, free.answer) == ("keep", "free")

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.system.bench_smoke import has_figure, run_quick
 
 FIGURES = [
     ("closest over 3000 benefits", "baseline difflib"),
@@ -19,19 +15,6 @@ FIGURES = [
 
 
 def test_quick_closest_benchmark_runs_and_prints_every_figure_beside_its_baseline() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.closest", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    lines = result.stdout.splitlines()
+    lines = run_quick("bench.closest")
     for start, baseline in FIGURES:
-        assert any(
-            line.startswith(start) and baseline in line and " ratio " in line for line in lines
-        ), (start, output)
-    assert "errors: 0" in result.stdout, output
+        assert has_figure(lines, start, baseline, " ratio "), (start, lines)

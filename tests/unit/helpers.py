@@ -9,19 +9,25 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import NamedTuple
 
 import pytest
 
+from bot.blocks.catalog import benefit_list_message
+from bot.blocks.primitives import Message
+from bot.blocks.requests import approval_request_message, decided_request_message, outcome_dm
 from bot.domain.clock import FakeClock
 from bot.domain.events import ActivationCompleted, Event
 from bot.domain.model import (
     Activation,
     AuditEntry,
     Benefit,
+    BenefitRow,
     Category,
     DirectoryUser,
     DomainError,
     MarketingContact,
+    Page,
     Role,
     ServiceRequest,
     SupportKind,
@@ -29,6 +35,7 @@ from bot.domain.model import (
 from bot.runtime.bootstrap import build_services
 from bot.runtime.container import Services
 from bot.services.core import EventBus
+from bot.services.requests import Decision, RequestCreated
 from storage.sqlite import SqliteStore
 from storage.unit_of_work import UnitOfWork
 from tests.unit.conftest import (
@@ -241,3 +248,49 @@ async def with_contact(services: Services) -> MarketingContact:
         phone="+31 20 123 4567",
         language="nl",
     )
+
+
+class LongRequests(NamedTuple):
+    """A benefit with a long name and 4,000-character texts; MEMBER's request of it approved,
+    MEMBER2's denied, each with a long reason; and the catalogue page that lists it."""
+
+    benefit: Benefit
+    created: RequestCreated
+    denied: RequestCreated
+    approved: Decision
+    refused: Decision
+    page: Page[BenefitRow]
+
+    def messages(self) -> dict[str, Message]:
+        """The request's messages and the page's, by name, in the reader's language."""
+        return {
+            "approval request": approval_request_message(
+                self.created.request, self.created.benefit, self.created.seats_left
+            ),
+            "approved": decided_request_message(self.approved),
+            "denied": decided_request_message(self.refused),
+            "approved dm": outcome_dm(self.approved),
+            "denied dm": outcome_dm(self.refused),
+            "list": benefit_list_message(self.page, Category.VISUAL_STUDIO),
+        }
+
+
+async def long_requests(
+    services: Services, add_benefits: AddBenefits, name: str, reason: str
+) -> LongRequests:
+    """:class:`LongRequests` of a Visual Studio benefit called ``name``, for ``reason``."""
+    long_one = Benefit(
+        "long-one",
+        name,
+        Category.VISUAL_STUDIO,
+        seats=3,
+        description="d" * 4000,
+        instructions="i" * 4000,
+    )
+    await add_benefits(long_one)
+    created = await services.requests.request_benefit(MEMBER, long_one.id, reason)
+    denied = await services.requests.request_benefit(MEMBER2, long_one.id, reason)
+    approved = await services.requests.approve(ADMIN, created.request.id)
+    refused = await services.requests.deny(ADMIN, denied.request.id, reason)
+    page = await services.catalog.list_benefits(MEMBER, category=Category.VISUAL_STUDIO)
+    return LongRequests(long_one, created, denied, approved, refused, page)

@@ -36,6 +36,7 @@ from tests.unit.conftest import (
     VS_PRO,
     AddBenefits,
 )
+from tests.unit.helpers import long_requests
 
 Payload = dict[str, Any]
 
@@ -333,35 +334,15 @@ async def test_a_long_benefit_name_and_a_500_character_reason_stay_within_limits
 ) -> None:
     assert len(LONG_NAME) > 150
     assert len(LONG_REASON) == 500
-    long_one = Benefit(
-        "long-one",
-        LONG_NAME,
-        Category.VISUAL_STUDIO,
-        seats=3,
-        description="d" * 4000,
-        instructions="i" * 4000,
-    )
-    await add_benefits(long_one)
-    created = await services.requests.request_benefit(MEMBER, long_one.id, LONG_REASON)
-    denied = await services.requests.request_benefit(MEMBER2, long_one.id, LONG_REASON)
-    approved = await services.requests.approve(ADMIN, created.request.id)
-    refused = await services.requests.deny(ADMIN, denied.request.id, LONG_REASON)
-    page = await services.catalog.list_benefits(MEMBER, category=Category.VISUAL_STUDIO)
+    long = await long_requests(services, add_benefits, LONG_NAME, LONG_REASON)
 
     messages = {
-        "approval request": approval_request_message(
-            created.request, created.benefit, created.seats_left
-        ),
-        "approved": decided_request_message(approved),
-        "denied": decided_request_message(refused),
-        "approved dm": outcome_dm(approved),
-        "denied dm": outcome_dm(refused),
-        "list": benefit_list_message(page, Category.VISUAL_STUDIO),
+        **long.messages(),
         "mine": mine_message(await services.catalog.mine(MEMBER)),
     }
     views = {
-        "details": details_view(await services.catalog.details(ADMIN, long_one.id)),
-        "deny": deny_view(denied.request, long_one),
+        "details": details_view(await services.catalog.details(ADMIN, long.benefit.id)),
+        "deny": deny_view(long.denied.request, long.benefit),
     }
 
     for name, message in messages.items():

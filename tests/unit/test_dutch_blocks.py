@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.blocks import primitives
-from bot.blocks.catalog import benefit_list_message, help_message, mine_message
+from bot.blocks.catalog import help_message, mine_message
 from bot.blocks.details import details_view
 from bot.blocks.digest import digest_message
 from bot.blocks.home import home_view
@@ -30,12 +30,9 @@ from bot.blocks.picker import request_form_view
 from bot.blocks.primitives import error_message
 from bot.blocks.reminders import ping_message
 from bot.blocks.requests import (
-    approval_request_message,
-    decided_request_message,
     deny_view,
-    outcome_dm,
 )
-from bot.domain.model import Benefit, Category, Forbidden, Role
+from bot.domain.model import Forbidden, Role
 from bot.domain.offboarding import Answer
 from bot.domain.outbox import ParamValue
 from bot.i18n import catalogs
@@ -45,7 +42,8 @@ from bot.services.idle import IdleSeat, Why
 from bot.services.reminders import Kind
 from storage.sqlite import SqliteStore
 from tests.fakes.blockkit import block_kit_violations
-from tests.unit.conftest import ADMIN, MEMBER, MEMBER2, AddBenefits
+from tests.unit.conftest import ADMIN, MEMBER, AddBenefits
+from tests.unit.helpers import long_requests
 from tests.unit.test_reminder_blocks import SAMPLES, ping
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,20 +152,8 @@ async def test_the_builders_stay_within_block_kit_limits_for_a_dutch_reader(
     services: Services, add_benefits: AddBenefits, store: SqliteStore
 ) -> None:
     assert len(LONG_REASON) == 500
-    long_one = Benefit(
-        "long-one",
-        LONG_NAME,
-        Category.VISUAL_STUDIO,
-        seats=3,
-        description="d" * 4000,
-        instructions="i" * 4000,
-    )
-    await add_benefits(long_one)
-    created = await services.requests.request_benefit(MEMBER, long_one.id, LONG_REASON)
-    denied = await services.requests.request_benefit(MEMBER2, long_one.id, LONG_REASON)
-    approved = await services.requests.approve(ADMIN, created.request.id)
-    refused = await services.requests.deny(ADMIN, denied.request.id, LONG_REASON)
-    page = await services.catalog.list_benefits(MEMBER, category=Category.VISUAL_STUDIO)
+    long = await long_requests(services, add_benefits, LONG_NAME, LONG_REASON)
+    long_one = long.benefit
     mine = await services.catalog.mine(MEMBER)
     details = await services.catalog.details(ADMIN, long_one.id)
     # MEMBER waits for another seat, then leaves the company holding the long one.
@@ -194,14 +180,7 @@ async def test_the_builders_stay_within_block_kit_limits_for_a_dutch_reader(
 
     with reading_as("nl-NL"):
         messages = {
-            "approval request": approval_request_message(
-                created.request, created.benefit, created.seats_left
-            ),
-            "approved": decided_request_message(approved),
-            "denied": decided_request_message(refused),
-            "approved dm": outcome_dm(approved),
-            "denied dm": outcome_dm(refused),
-            "list": benefit_list_message(page, Category.VISUAL_STUDIO),
+            **long.messages(),
             "mine": mine_message(mine),
             "language": language_message("nl", "en|nl|auto", changed=True),
             "refusal": error_message(
@@ -221,7 +200,7 @@ async def test_the_builders_stay_within_block_kit_limits_for_a_dutch_reader(
         }
         views = {
             "details": details_view(details),
-            "deny": deny_view(denied.request, long_one),
+            "deny": deny_view(long.denied.request, long_one),
             "request form": request_form_view(),
         }
         home = home_view(await services.home.home_of(ADMIN))

@@ -19,6 +19,7 @@ from bot.domain.model import (
     Benefit,
     Category,
     Conflict,
+    DomainError,
     Forbidden,
     InvalidInput,
     Level,
@@ -45,6 +46,19 @@ from tests.unit.helpers import (
     set_membership,
     with_contact,
 )
+
+
+async def refused_activation(
+    services: Services, store: SqliteStore, actor: str, benefit_id: str, kind: type[DomainError]
+) -> str:
+    """Activating ``benefit_id`` as ``actor`` is refused with ``kind`` and changes nothing:
+    the refusal as the person reads it."""
+    before = await observed(store)
+    with pytest.raises(kind) as caught:
+        await services.activation.activate(actor, benefit_id)
+    assert await observed(store) == before
+    return rendered(caught.value)
+
 
 # -- activating a technical benefit -------------------------------------------
 
@@ -81,14 +95,10 @@ async def test_only_an_mpn_partner_admin_or_global_admin_may_activate(
     services: Services, store: SqliteStore, actor: str, benefit: Benefit
 ) -> None:
     await with_contact(services)
-    before = await observed(store)
+    text = await refused_activation(services, store, actor, benefit.id, Forbidden)
 
-    with pytest.raises(Forbidden) as caught:
-        await services.activation.activate(actor, benefit.id)
-
-    assert "global_admin or mpn_partner_admin" in rendered(caught.value)
-    assert f"<@{PARTNER_ADMIN}>" in rendered(caught.value)
-    assert await observed(store) == before
+    assert "global_admin or mpn_partner_admin" in text
+    assert f"<@{PARTNER_ADMIN}>" in text
 
 
 async def test_activating_again_while_pending_says_since_when_and_by_whom(
@@ -96,16 +106,11 @@ async def test_activating_again_while_pending_says_since_when_and_by_whom(
 ) -> None:
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=2))
-    before = await observed(store)
+    text = await refused_activation(services, store, ADMIN, SIG_CLOUD.id, Conflict)
 
-    with pytest.raises(Conflict) as caught:
-        await services.activation.activate(ADMIN, SIG_CLOUD.id)
-
-    text = rendered(caught.value)
     assert "pending" in text
     assert "2026-01-15" in text
     assert f"<@{PARTNER_ADMIN}>" in text
-    assert await observed(store) == before
 
 
 async def test_activating_an_active_benefit_says_since_when(
@@ -114,32 +119,24 @@ async def test_activating_an_active_benefit_says_since_when(
     await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
     clock.advance(timedelta(days=3))
     await services.activation.complete(ADMIN, SIG_CLOUD.id, access_id="A1", contract_id="C1")
-    before = await observed(store)
+    text = await refused_activation(services, store, PARTNER_ADMIN, SIG_CLOUD.id, Conflict)
 
-    with pytest.raises(Conflict) as caught:
-        await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
-
-    assert "already active (since 2026-01-18)" in rendered(caught.value)
-    assert await observed(store) == before
+    assert "already active (since 2026-01-18)" in text
 
 
 async def test_advisory_hours_need_no_activation(services: Services, store: SqliteStore) -> None:
-    before = await observed(store)
-    with pytest.raises(InvalidInput) as caught:
-        await services.activation.activate(PARTNER_ADMIN, ADVISORY.id)
-    assert "needs no activation" in rendered(caught.value)
-    assert "/benefits advisory" in rendered(caught.value)
-    assert await observed(store) == before
+    text = await refused_activation(services, store, PARTNER_ADMIN, ADVISORY.id, InvalidInput)
+
+    assert "needs no activation" in text
+    assert "/benefits advisory" in text
 
 
 async def test_a_software_benefit_is_not_activated_but_requested(
     services: Services, store: SqliteStore
 ) -> None:
-    before = await observed(store)
-    with pytest.raises(InvalidInput) as caught:
-        await services.activation.activate(PARTNER_ADMIN, M365.id)
-    assert f"/benefits request {M365.id}" in rendered(caught.value)
-    assert await observed(store) == before
+    text = await refused_activation(services, store, PARTNER_ADMIN, M365.id, InvalidInput)
+
+    assert f"/benefits request {M365.id}" in text
 
 
 async def test_an_unknown_benefit_gets_the_closest_matches(services: Services) -> None:
@@ -152,11 +149,9 @@ async def test_an_action_pack_cannot_activate_signature_cloud_support(
     services: Services, store: SqliteStore
 ) -> None:
     await set_membership(store, level=Level.ACTION_PACK)
-    before = await observed(store)
-    with pytest.raises(Conflict) as caught:
-        await services.activation.activate(PARTNER_ADMIN, SIG_CLOUD.id)
-    assert "Action Pack membership includes no Signature cloud support" in rendered(caught.value)
-    assert await observed(store) == before
+    text = await refused_activation(services, store, PARTNER_ADMIN, SIG_CLOUD.id, Conflict)
+
+    assert "Action Pack membership includes no Signature cloud support" in text
 
 
 async def test_nothing_is_activated_while_the_membership_is_in_pmc(
@@ -312,12 +307,10 @@ async def test_only_an_admin_may_mark_a_benefit_active(
 async def test_an_offer_is_not_activated_before_a_marketing_contact_is_set(
     services: Services, store: SqliteStore
 ) -> None:
-    before = await observed(store)
-    with pytest.raises(Conflict) as caught:
-        await services.activation.activate(PARTNER_ADMIN, GOLD_CORE.id)
-    assert "marketing contact" in rendered(caught.value)
-    assert "/benefits contact" in rendered(caught.value)
-    assert await observed(store) == before
+    text = await refused_activation(services, store, PARTNER_ADMIN, GOLD_CORE.id, Conflict)
+
+    assert "marketing contact" in text
+    assert "/benefits contact" in text
 
 
 async def test_with_a_marketing_contact_an_offer_becomes_pending(
