@@ -389,3 +389,33 @@ async def test_each_roles_home_shows_in_english_and_after_language_nl_in_dutch(
             await screen.shot(f"{role}-nl")
     finally:
         await screen.close()
+
+
+async def test_a_member_requests_a_benefit_through_the_form_of_the_home(
+    browser: Any, playground_url: str
+) -> None:
+    screen = await Screen.open(browser, playground_url, "form")
+    try:
+        await screen.be(ADA)
+        await screen.page.get_by_test_id("nav-home").click()
+        home = screen.page.get_by_test_id("home")
+        await home.get_by_role("button", name="Request a benefit").click()
+        modal = screen.modal()
+        await screen.expect(modal).to_contain_text("Why do you need it?")
+        await modal.get_by_test_id("external-query").fill("Windows Server")
+        choice = modal.locator("select option", has_text="Windows Server 2025")
+        await screen.expect(choice.first).to_be_attached()
+        value = await choice.first.get_attribute("value")
+        await modal.locator("select").first.select_option(value=value)
+        await modal.locator("textarea").fill("for the build server")
+        await screen.shot("1-the-form")
+        await screen.page.get_by_test_id("modal-submit").click()
+        await screen.expect(modal).to_have_count(0)
+
+        await screen.be(GLORIA)
+        await screen.open_channel("benefits-admins")
+        request = screen.page.get_by_test_id("message").filter(has_text="for the build server")
+        await screen.expect(request.get_by_role("button", name="Approve")).to_be_visible()
+        await screen.shot("2-the-request-reached-the-admins")
+    finally:
+        await screen.close()
