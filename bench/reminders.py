@@ -253,7 +253,7 @@ async def bench_delivery(people: int, each: int, workdir: Path) -> DeliveryResul
                 token=TOKEN, base_url=slack.api_url, session=session, retry_handlers=[]
             )
             delivery = Delivery(
-                build_services(store, clock=clock).reminders,
+                build_services(store, clock=clock).outbox,
                 client,
                 lease=120,
                 batch=len(pings),

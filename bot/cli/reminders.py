@@ -23,7 +23,7 @@ async def list_reminders(
     chosen = None if state == "all" else PingState(state)
     store = await open_store(storage.database_url, **storage.store_options())
     try:
-        listing = await build_services(store, clock=SystemClock()).reminders.listing(
+        listing = await build_services(store, clock=SystemClock()).outbox.listing(
             state=chosen, page=page - 1, page_size=limit
         )
     finally:

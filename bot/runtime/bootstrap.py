@@ -32,6 +32,7 @@ from bot.services.keys import SETTING, KeyService, KeyVault
 from bot.services.language import LanguageService
 from bot.services.notices import NoticeService
 from bot.services.offboarding import OffboardingService
+from bot.services.outbox import OutboxService
 from bot.services.picker import PickerService
 from bot.services.reminders import ReminderRules, ReminderService
 from bot.services.requests import RequestService
@@ -123,6 +124,7 @@ def build_services(
         contact=ContactService(store, clock=clock, phone_region=phone_region),
         keys=KeyService(store, clock=clock, vault=vault),
         reminders=reminders,
+        outbox=OutboxService(store, clock=clock, rules=rules),
         notices=notices,
         events=events,
         offboarding=OffboardingService(store, clock=clock, notices=notices),

@@ -26,6 +26,7 @@ from bot.services.keys import KeyService
 from bot.services.language import LanguageService
 from bot.services.notices import NoticeService
 from bot.services.offboarding import OffboardingService
+from bot.services.outbox import OutboxService
 from bot.services.picker import PickerService
 from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
@@ -57,7 +58,8 @@ class Services:
     support: SupportService  # which support answers a problem, advisory hours
     contact: ContactService  # the marketing contact
     keys: KeyService
-    reminders: ReminderService
+    reminders: ReminderService  # what falls due: the sweep and the event sink
+    outbox: OutboxService  # the delivery records of queued pings (the delivery loop's)
     notices: NoticeService  # the Slack messages changes owe, queued in the outbox
     events: EventBus  # which sink handles which event (see bootstrap.subscriptions)
     offboarding: OffboardingService  # people who left: what they held goes back

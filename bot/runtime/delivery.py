@@ -1,6 +1,6 @@
 """The delivery loop: sends queued pings to Slack, once, in order, within Slack's limits.
 
-An adapter between the outbox (through :class:`bot.services.reminders.ReminderService`)
+An adapter between the outbox (through :class:`bot.services.outbox.OutboxService`)
 and Slack's ``chat.postMessage`` and ``chat.update`` (and ``views.publish`` for a Home). What a ping becomes is
 decided when it is sent (:mod:`bot.runtime.notices`): a reminder DM, a notice
 posted to the admins, or an update of every copy of a decided request.
@@ -64,7 +64,8 @@ from bot.blocks.reminders import EVENT_TYPE, metadata
 from bot.domain.outbox import Ping, PingState
 from bot.runtime.notices import Outgoing, Skip, Upload, reminder
 from bot.services.notices import Notice
-from bot.services.reminders import Kind, ReminderService
+from bot.services.outbox import OutboxService
+from bot.services.reminders import Kind
 
 Render = Callable[[Ping], Awaitable[Outgoing | Skip]]
 """What a ping becomes on Slack when it is sent (see :mod:`bot.runtime.notices`)."""
@@ -194,7 +195,7 @@ class Delivery:
 
     def __init__(
         self,
-        reminders: ReminderService,
+        outbox: OutboxService,
         client: AsyncWebClient,
         *,
         render: Render = render_reminder,
@@ -207,7 +208,7 @@ class Delivery:
         monotonic: Callable[[], float] = time.monotonic,
         wait: Callable[[asyncio.Event, float], Awaitable[None]] = wait_or_wake,
     ) -> None:
-        self._reminders = reminders
+        self._outbox = outbox
         self._client = client
         self._render = render
         self.owner = owner or default_owner()
@@ -339,7 +340,7 @@ class Delivery:
         limit = self._batch - self._count
         self._claims += 1
         number = self._claims
-        claimed = await self._reminders.claim(owner=self.owner, limit=limit, lease=self._lease)
+        claimed = await self._outbox.claim(owner=self.owner, limit=limit, lease=self._lease)
         if not claimed and self._count == 0:
             self._found_nothing = number
             self._looked.set()
@@ -353,7 +354,7 @@ class Delivery:
     async def _renew(self) -> None:
         self._next_renew = self._now() + self._renew_every
         ids = [p.id for queue in self._held.values() for p in queue]
-        kept = set(await self._reminders.extend(ids, owner=self.owner, lease=self._lease))
+        kept = set(await self._outbox.extend(ids, owner=self.owner, lease=self._lease))
         if len(kept) == len(ids):
             return
         log.warning("lost the lease on %d reminders; another sender has them", len(ids) - len(kept))
@@ -370,17 +371,17 @@ class Delivery:
         self._held.clear()
         self._count = 0
         if ids:
-            await self._reminders.release(ids, owner=self.owner)
+            await self._outbox.release(ids, owner=self.owner)
 
     # -- one ping ------------------------------------------------------------------
 
     async def _deliver(self, ping: Ping) -> None:
-        if not await self._reminders.still_wanted(ping):
+        if not await self._outbox.still_wanted(ping):
             self.stats.cancelled += 1
             return
         outgoing = await self._render(ping)
         if isinstance(outgoing, Skip):
-            await self._reminders.skip(ping, reason=outgoing.reason)
+            await self._outbox.skip(ping, reason=outgoing.reason)
             self.stats.cancelled += 1
             return
         if ping.send_started_at is not None and outgoing.upload is not None:
@@ -401,7 +402,7 @@ class Delivery:
                 return
             # Not in Slack: if Slack turns this send away (429), don't look again.
             ping = replace(ping, send_started_at=None)
-        if not await self._reminders.send_started(ping, owner=self.owner):
+        if not await self._outbox.send_started(ping, owner=self.owner):
             self.stats.duplicates_avoided += 1
             log.warning("reminder %d is no longer this sender's to send", ping.id)
             return
@@ -461,7 +462,7 @@ class Delivery:
         return {"channel": outgoing.channel, "ts": file_id or outgoing.ts}
 
     async def _record(self, ping: Ping, outgoing: Outgoing, channel: str, ts: str) -> None:
-        if await self._reminders.delivered(ping, channel=channel, ts=ts, final=outgoing.final):
+        if await self._outbox.delivered(ping, channel=channel, ts=ts, final=outgoing.final):
             self.stats.sent += 1
             if ping.kind in UPDATED_LATER and not outgoing.final:
                 # Updates of this post may wait for it: look for them at once.
@@ -554,9 +555,7 @@ class Delivery:
         await self._failed(ping, code, permanent=code in PERMANENT_ERRORS)
 
     async def _failed(self, ping: Ping, error: str, *, permanent: bool) -> None:
-        state = await self._reminders.failed(
-            ping, owner=self.owner, error=error, permanent=permanent
-        )
+        state = await self._outbox.failed(ping, owner=self.owner, error=error, permanent=permanent)
         if state is PingState.PARKED:
             self.stats.parked += 1
             log.warning("parked reminder %d (%s) after %s", ping.id, ping.kind, error)

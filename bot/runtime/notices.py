@@ -108,7 +108,7 @@ class Renderer:
         if isinstance(reader, str) and reader:
             return reader
         if ping.after_id is not None:
-            post = await self._services.reminders.get(ping.after_id)
+            post = await self._services.outbox.get(ping.after_id)
             if post is not None:
                 return post.recipient
         return ping.recipient
@@ -191,7 +191,7 @@ class Renderer:
         if ping.after_id is None:
             channel, ts = _str(ping.params, "channel"), _str(ping.params, "ts")
         else:
-            post = await self._services.reminders.get(ping.after_id)
+            post = await self._services.outbox.get(ping.after_id)
             if post is None or post.state is not PingState.SENT:
                 return Skip("the message it updates was never posted")
             channel, ts = post.channel or "", post.ts or ""

@@ -37,6 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime.delivery import Delivery, Render, render_reminder
+from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderService
 from bot.settings import Settings
 from storage.ports import Exclusive
@@ -169,12 +170,16 @@ class ReminderRuntime:
 def start_reminders(
     settings: Settings,
     reminders: ReminderService,
+    outbox: OutboxService,
     *,
     render: Render = render_reminder,
     sweep_role: Exclusive | None = None,
     upkeep: Callable[[AsyncWebClient], Sequence[Sweep]] | None = None,
 ) -> ReminderRuntime:
     """Start the sweep schedule and the delivery loop; call inside the event loop.
+
+    ``reminders`` sweeps what fell due; the delivery loop records what it sends
+    through ``outbox``.
 
     ``render`` says what each ping becomes (``start_bot`` passes one that knows
     every notice; the default knows reminders only). ``sweep_role``, when
@@ -195,7 +200,7 @@ def start_reminders(
         timeout=SLACK_TIMEOUT,
     )
     delivery = Delivery(
-        reminders,
+        outbox,
         client,
         render=render,
         lease=settings.benefits_delivery_lease_seconds,

@@ -231,6 +231,7 @@ async def start_bot(
     bot.reminders = start_reminders(
         settings,
         services.reminders,
+        services.outbox,
         render=Renderer(services),
         sweep_role=sweep_role,
         upkeep=lambda client: upkeep_sweeps(services, client),

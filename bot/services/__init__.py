@@ -20,7 +20,8 @@ Slack: :mod:`bot.runtime.bootstrap` builds them and hands them to the listeners.
 ``support``         which support answers a problem; advisory hours
 ``contact``         the marketing contact
 ``keys``            product keys: the vault and revealing them
-``reminders``       the reminders sweep, the event sink and delivery records
+``reminders``       the reminders sweep and the event sink: what falls due
+``outbox``          the outbox's delivery records: claim, send, retry, park, list
 ``inventory``       the inventory file: schema, loader and importer
 ==================  ==========================================================
 """

@@ -1,7 +1,8 @@
 """The reminder service: who is owed which ping, and when.
 
-Every rule about reminders lives here; the scheduler and the delivery loop
-only call into it. Pings go to the outbox (:mod:`bot.domain.outbox`) in the same
+Every rule about when a reminder falls due lives here; the scheduler only
+calls into it (what becomes of a ping once queued — claimed, sent, retried,
+parked — is :mod:`bot.services.outbox`). Pings go to the outbox (:mod:`bot.domain.outbox`) in the same
 transaction as what causes them:
 
 * a domain event — :meth:`ReminderService.on_event` is an event sink, so the
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -36,15 +37,11 @@ from bot.domain.model import (
     ActivationStatus,
     Benefit,
     Category,
-    MessageRef,
-    Page,
     Request,
-    RequestStatus,
     Role,
 )
-from bot.domain.outbox import NewPing, ParamValue, Ping, PingState
+from bot.domain.outbox import NewPing, ParamValue
 from bot.domain.visual_studio import VS_REASSIGN_AFTER
-from bot.services.notices import Notice, moment_key
 from storage.unit_of_work import Store, UnitOfWork
 
 SWEEP = "reminders"
@@ -79,7 +76,8 @@ class As(enum.StrEnum):
 @dataclass(frozen=True, slots=True)
 class ReminderRules:
     """The thresholds and delivery limits; :func:`bot.runtime.bootstrap.reminder_rules`
-    reads them from settings (see README)."""
+    reads them from settings (see README). The sweep uses the thresholds, the
+    outbox service (:mod:`bot.services.outbox`) the delivery limits."""
 
     expiry_days: tuple[int, ...] = (30, 7, 1)
     approval_after: timedelta = timedelta(hours=24)
@@ -100,7 +98,8 @@ class ReminderRules:
 
 
 class ReminderService:
-    """Queues reminders (sweeps and the event sink) and records their delivery."""
+    """Queues reminders: the sweeps and the event sink (delivery records:
+    :class:`bot.services.outbox.OutboxService`)."""
 
     def __init__(self, store: Store, *, clock: Clock, rules: ReminderRules | None = None) -> None:
         self._store = store
@@ -129,7 +128,7 @@ class ReminderService:
         """
         request = event.request
         await uow.outbox.enqueue(
-            _pings(
+            pings(
                 f"decision:{request.id}",
                 Kind.REQUEST_DECIDED,
                 [(request.requester_id, As.REQUESTER)],
@@ -162,7 +161,7 @@ class ReminderService:
             "contract_id": activation.contract_id,
             "expires_on": _iso(activation.expires_on),
         }
-        return _pings(
+        return pings(
             f"activation:{benefit.id}:{_stamp(completed)}",
             Kind.ACTIVATION_COMPLETED,
             recipients,
@@ -247,7 +246,7 @@ class ReminderService:
             if benefit.category is Category.GTM and contact is not None:
                 recipients.append((contact.user_id, As.CONTACT))
             recipients += [(u, As.ADMIN) for u in admins]
-            found += _pings(
+            found += pings(
                 f"expiry:offer:{benefit.id}:{activation.expires_on.isoformat()}:{n}",
                 Kind.OFFER_EXPIRING,
                 recipients,
@@ -274,7 +273,7 @@ class ReminderService:
                 for a in await uow.assignments.active(benefit.id)
                 if a.user_id is not None
             ]
-            found += _pings(
+            found += pings(
                 f"expiry:benefit:{benefit.id}:{benefit.expires_on.isoformat()}:{n}",
                 Kind.BENEFIT_EXPIRING,
                 holders + [(u, As.ADMIN) for u in admins],
@@ -304,7 +303,7 @@ class ReminderService:
             benefit = await uow.benefits.get(request.benefit_id)
             if benefit is None:
                 continue
-            found += _pings(
+            found += pings(
                 f"approval:{request.id}:{day}",
                 Kind.APPROVAL_WAITING,
                 [(u, As.ADMIN) for u in admins if u != request.requester_id],
@@ -327,7 +326,7 @@ class ReminderService:
             benefit = await uow.benefits.get(activation.benefit_id)
             if benefit is None:
                 continue
-            found += _pings(
+            found += pings(
                 f"activation-pending:{benefit.id}:{_stamp(activation.requested_at)}",
                 Kind.ACTIVATION_PENDING,
                 [(u, As.ADMIN) for u in admins],
@@ -355,7 +354,7 @@ class ReminderService:
             return []
         if await uow.assignments.first([Category.SOFTWARE]) is not None:
             return []
-        return _pings(
+        return pings(
             f"refund:{membership.purchase_date.isoformat()}",
             Kind.REFUND_CLOSING,
             [(u, As.ADMIN) for u in await uow.people.role_holders(Role.GLOBAL_ADMIN)],
@@ -376,7 +375,7 @@ class ReminderService:
             self.rules.membership_end_days, after, until
         ):
             if first <= end <= last:
-                return _pings(
+                return pings(
                     f"membership-end:{end.isoformat()}:{n}",
                     Kind.MEMBERSHIP_ENDING,
                     [(u, As.ADMIN) for u in await _admins(uow)],
@@ -407,7 +406,7 @@ class ReminderService:
             benefit = benefits[assignment.benefit_id]
             if benefit is None:
                 continue
-            found += _pings(
+            found += pings(
                 f"vs-reassignable:{assignment.id}",
                 Kind.VS_REASSIGNABLE,
                 [(u, As.ADMIN) for u in admins],
@@ -420,157 +419,6 @@ class ReminderService:
             )
         return found
 
-    # -- delivery --------------------------------------------------------------
-
-    async def claim(self, *, owner: str, limit: int, lease: timedelta) -> list[Ping]:
-        """Lease up to ``limit`` due pings to ``owner``."""
-        async with self._store.write(concurrent=True) as uow:
-            now = self._clock.now()
-            return await uow.outbox.claim(owner=owner, now=now, until=now + lease, limit=limit)
-
-    async def extend(self, ping_ids: Sequence[int], *, owner: str, lease: timedelta) -> list[int]:
-        """Renew ``owner``'s leases; the ids it still holds."""
-        if not ping_ids:
-            return []
-        async with self._store.write(concurrent=True) as uow:
-            until = self._clock.now() + lease
-            return await uow.outbox.extend_claims(ping_ids, owner=owner, until=until)
-
-    async def release(self, ping_ids: Sequence[int], *, owner: str) -> None:
-        """Hand pings back unsent (a clean stop); another sender may take them at once."""
-        if ping_ids:
-            async with self._store.write(concurrent=True) as uow:
-                await uow.outbox.release(ping_ids, owner=owner)
-
-    async def still_wanted(self, ping: Ping) -> bool:
-        """Whether the ping still makes sense now; if not, it is cancelled."""
-        reason = await self._obsolete(ping)
-        if reason is None:
-            return True
-        async with self._store.write() as uow:
-            await uow.outbox.cancel(ping.id, reason=reason)
-        return False
-
-    async def skip(self, ping: Ping, *, reason: str) -> None:
-        """Cancel a ping that turned out to have nothing to send (and its updates)."""
-        async with self._store.write() as uow:
-            await uow.outbox.cancel(ping.id, reason=reason)
-
-    async def _obsolete(self, ping: Ping) -> str | None:
-        if ping.kind == Notice.ACTIVATION_REQUESTED:
-            async with self._store.read() as uow:
-                activation = await uow.activations.get(str(ping.params.get("benefit_id")))
-            if (
-                activation is None
-                or activation.status is not ActivationStatus.PENDING
-                or moment_key(activation.requested_at) != ping.params.get("requested_at")
-            ):
-                return "the activation is no longer pending"
-        elif ping.kind == Kind.APPROVAL_WAITING:
-            async with self._store.read() as uow:
-                request = await uow.requests.get(_int(ping.params.get("request_id")))
-            if request is None or request.status is not RequestStatus.PENDING:
-                return "the request was decided"
-        elif ping.kind == Kind.ACTIVATION_PENDING:
-            async with self._store.read() as uow:
-                activation = await uow.activations.get(str(ping.params.get("benefit_id")))
-            if activation is None or activation.status is not ActivationStatus.PENDING:
-                return "the activation is no longer pending"
-        return None
-
-    async def send_started(self, ping: Ping, *, owner: str) -> bool:
-        """Record that ``owner`` is about to send the ping to Slack; False when it
-        may not (no longer queued, or another sender holds it now).
-
-        Whoever takes the ping over after a crash then finds this mark and
-        looks for the message in Slack before sending it again.
-        """
-        async with self._store.write(concurrent=True) as uow:
-            return await uow.outbox.mark_send_started(ping.id, owner=owner, at=self._clock.now())
-
-    async def delivered(self, ping: Ping, *, channel: str, ts: str, final: bool = False) -> bool:
-        """Record that Slack accepted the ping; False when it was no longer queued.
-
-        An approval request, and a reminder about a pending request, join the
-        request's messages, so a decision updates them in place like every other
-        copy. ``final``: the message already shows what its queued updates would
-        (a request decided before its post went out), so they are cancelled.
-
-        A concurrent write: a copy of a request locks the request's row first, so
-        a decision (which locks it too) sees the copy either still queued (and
-        queues its update after it) or sent and among the request's messages.
-        """
-        copy_of = None
-        if ping.kind in (Kind.APPROVAL_WAITING, Notice.APPROVAL_REQUEST):
-            copy_of = _int(ping.params.get("request_id"))
-        async with self._store.write(concurrent=True) as uow:
-            request = None if copy_of is None else await uow.requests.get(copy_of, lock=True)
-            marked = await uow.outbox.mark_sent(
-                ping.id, at=self._clock.now(), channel=channel, ts=ts
-            )
-            if marked and request is not None:
-                await uow.requests.add_messages(request.id, [MessageRef(channel, ts)])
-            if marked and final:
-                await uow.outbox.cancel_updates_of(
-                    ping.id, reason="the post already showed the outcome"
-                )
-        return marked
-
-    async def get(self, ping_id: int) -> Ping | None:
-        """One ping as stored (the post an update refers to)."""
-        async with self._store.read() as uow:
-            return await uow.outbox.get(ping_id)
-
-    async def failed(
-        self, ping: Ping, *, owner: str, error: str, permanent: bool = False
-    ) -> PingState:
-        """Record a failed attempt: retry later with backoff, or park and tell the admins.
-
-        A ping is parked after ``max_attempts`` failures, or at once when the
-        error can't go away by itself (e.g. the user no longer exists).
-        """
-        attempts = ping.attempts + 1
-        async with self._store.write() as uow:
-            now = self._clock.now()
-            if not permanent and attempts < self.rules.max_attempts:
-                due = now + self.rules.backoff_after(attempts)
-                await uow.outbox.retry(ping.id, owner=owner, due_at=due, error=error)
-                return PingState.QUEUED
-            if await uow.outbox.park(ping.id, owner=owner, error=error) and (
-                ping.kind not in (Kind.DELIVERY_PARKED, Notice.HOME)
-            ):
-                admins = [
-                    u
-                    for u in await uow.people.role_holders(Role.GLOBAL_ADMIN)
-                    if u != ping.recipient
-                ]
-                notice: dict[str, ParamValue] = {
-                    "ping_id": ping.id,
-                    "about": ping.kind,
-                    "recipient": ping.recipient,
-                    "attempts": attempts,
-                    "error": error,
-                }
-                await uow.outbox.enqueue(
-                    _pings(f"parked:{ping.id}", Kind.DELIVERY_PARKED, _as_admins(admins), notice),
-                    at=now,
-                )
-        return PingState.PARKED
-
-    # -- listing -----------------------------------------------------------------
-
-    async def listing(
-        self, *, state: PingState | None, page: int = 0, page_size: int = 50
-    ) -> Page[Ping]:
-        """One page of the outbox, oldest first (``page`` from 0)."""
-        page_size = max(page_size, 1)
-        async with self._store.read() as uow:
-            total = await uow.outbox.count(state=state)
-            last = max((total - 1) // page_size, 0)
-            page = min(max(page, 0), last)
-            items = await uow.outbox.pings(state=state, offset=page * page_size, limit=page_size)
-        return Page(items=items, page=page, page_size=page_size, total=total)
-
 
 # -- helpers -----------------------------------------------------------------
 
@@ -582,14 +430,11 @@ async def _admins(uow: UnitOfWork) -> list[str]:
     return found
 
 
-def _as_admins(users: Iterable[str]) -> list[tuple[str, As]]:
-    return [(u, As.ADMIN) for u in users]
-
-
-def _pings(
+def pings(
     key: str, kind: Kind, recipients: Iterable[tuple[str, As]], params: dict[str, ParamValue]
 ) -> list[NewPing]:
-    """One ping per Slack user among ``recipients`` (first reason wins)."""
+    """One ping per Slack user among ``recipients`` (first reason wins); the outbox
+    service makes its parked notices with it too."""
     seen: dict[str, As] = {}
     for user, reason in recipients:
         if USER_ID.match(user or "") and user not in seen:
@@ -628,7 +473,3 @@ def _iso(day: date | None) -> str | None:
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
-
-
-def _int(value: ParamValue) -> int:
-    return int(value) if isinstance(value, int | str) and str(value).isdigit() else -1

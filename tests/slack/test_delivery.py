@@ -26,7 +26,8 @@ from bot.domain.clock import FakeClock
 from bot.domain.model import Role
 from bot.domain.outbox import NewPing, Ping, PingState
 from bot.runtime.delivery import ChannelPacer, Delivery
-from bot.services.reminders import Kind, ReminderRules, ReminderService
+from bot.services.outbox import OutboxService
+from bot.services.reminders import Kind, ReminderRules
 from storage.sqlite import SqliteStore, open_sqlite
 from tests.fakes.web_api import FakeSlackWebApi, RecordedCall
 from tests.slack.harness import BOT_TOKEN
@@ -90,7 +91,7 @@ def make(
     virtual: VirtualTime | None = None,
 ) -> Delivery:
     """A loop pacing in real time, or in ``virtual`` time when given."""
-    service = ReminderService(store, clock=clock, rules=rules)
+    service = OutboxService(store, clock=clock, rules=rules)
     if virtual is None:
         return Delivery(service, client, lease=60, batch=100, poll=0.05, rate=rate, burst=burst)
     return Delivery(

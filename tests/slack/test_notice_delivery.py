@@ -85,7 +85,7 @@ def delivery(
     services: Services, client: AsyncWebClient, render: Renderer | None = None
 ) -> Delivery:
     return Delivery(
-        services.reminders,
+        services.outbox,
         client,
         render=render or Renderer(services),
         lease=60,

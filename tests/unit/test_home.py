@@ -125,7 +125,7 @@ async def test_a_home_claimed_by_a_sender_does_not_hold_back_the_next(
 ) -> None:
     await services.requests.request_benefit(MEMBER, "vs-ent", "one")
     clock.advance(timedelta(seconds=5))
-    claimed = await services.reminders.claim(owner="sender", limit=100, lease=timedelta(minutes=1))
+    claimed = await services.outbox.claim(owner="sender", limit=100, lease=timedelta(minutes=1))
     assert any(p.kind == Notice.HOME for p in claimed)
 
     await services.requests.request_benefit(MEMBER, "vs-pro", "two")

@@ -127,13 +127,13 @@ async def test_an_update_is_not_handed_out_before_its_post_is_sent(
     await two_admins.requests.approve(ADMIN, created.request.id)
     lease = timedelta(minutes=1)
 
-    claimed = await two_admins.reminders.claim(owner="a", limit=100, lease=lease)
+    claimed = await two_admins.outbox.claim(owner="a", limit=100, lease=lease)
     assert Notice.REQUEST_DECIDED_COPY not in {p.kind for p in claimed}
     posts = [p for p in claimed if p.kind == Notice.APPROVAL_REQUEST]
     assert len(posts) == 2
-    await two_admins.reminders.delivered(posts[0], channel="D1", ts="1.1")
+    await two_admins.outbox.delivered(posts[0], channel="D1", ts="1.1")
 
-    [update] = await two_admins.reminders.claim(owner="a", limit=100, lease=lease)
+    [update] = await two_admins.outbox.claim(owner="a", limit=100, lease=lease)
     assert (update.kind, update.after_id) == (Notice.REQUEST_DECIDED_COPY, posts[0].id)
 
 
@@ -142,10 +142,10 @@ async def test_a_post_that_already_showed_the_decision_cancels_its_update(
 ) -> None:
     created = await two_admins.requests.request_benefit(MEMBER, VS_ENT.id, "")
     await two_admins.requests.approve(ADMIN, created.request.id)
-    claimed = await two_admins.reminders.claim(owner="a", limit=100, lease=timedelta(minutes=1))
+    claimed = await two_admins.outbox.claim(owner="a", limit=100, lease=timedelta(minutes=1))
     post = next(p for p in claimed if p.kind == Notice.APPROVAL_REQUEST)
 
-    await two_admins.reminders.delivered(post, channel="D1", ts="1.1", final=True)
+    await two_admins.outbox.delivered(post, channel="D1", ts="1.1", final=True)
 
     [update] = [
         p for p in await outbox(store, Notice.REQUEST_DECIDED_COPY) if p.after_id == post.id
@@ -159,12 +159,10 @@ async def test_a_parked_post_cancels_the_update_waiting_for_it(
 ) -> None:
     created = await two_admins.requests.request_benefit(MEMBER, VS_ENT.id, "")
     await two_admins.requests.approve(ADMIN, created.request.id)
-    claimed = await two_admins.reminders.claim(owner="a", limit=100, lease=timedelta(minutes=1))
+    claimed = await two_admins.outbox.claim(owner="a", limit=100, lease=timedelta(minutes=1))
     post = next(p for p in claimed if p.kind == Notice.APPROVAL_REQUEST)
 
-    state = await two_admins.reminders.failed(
-        post, owner="a", error="user_not_found", permanent=True
-    )
+    state = await two_admins.outbox.failed(post, owner="a", error="user_not_found", permanent=True)
 
     assert state is PingState.PARKED
     [update] = [

@@ -28,6 +28,7 @@ from bot.domain.model import (
 )
 from bot.domain.outbox import NewPing, Ping, PingState
 from bot.services.core import EventBus
+from bot.services.outbox import OutboxService
 from bot.services.reminders import Kind, ReminderRules, ReminderService
 from storage.sqlite import SqliteStore, open_sqlite, throwaway_store
 from storage.unit_of_work import Store
@@ -56,6 +57,11 @@ async def admins(store: SqliteStore, clock: FakeClock) -> None:
 @pytest.fixture
 def reminders(store: SqliteStore, clock: FakeClock, admins: None) -> ReminderService:
     return ReminderService(store, clock=clock)
+
+
+@pytest.fixture
+def deliveries(store: SqliteStore, clock: FakeClock, admins: None) -> OutboxService:
+    return OutboxService(store, clock=clock)
 
 
 async def outbox(store: Store, kind: Kind | None = None) -> list[Ping]:
@@ -492,18 +498,18 @@ async def test_a_failed_ping_is_retried_with_doubling_backoff_then_parked_and_ad
     store: SqliteStore, clock: FakeClock, admins: None
 ) -> None:
     rules = ReminderRules(max_attempts=3, backoff=timedelta(seconds=30))
-    reminders = ReminderService(store, clock=clock, rules=rules)
+    deliveries = OutboxService(store, clock=clock, rules=rules)
     await queued_ping(store, clock)
     waits = []
     for _ in range(2):
-        [ping] = await reminders.claim(owner="me", limit=10, lease=timedelta(minutes=2))
-        assert await reminders.failed(ping, owner="me", error="internal_error") is PingState.QUEUED
+        [ping] = await deliveries.claim(owner="me", limit=10, lease=timedelta(minutes=2))
+        assert await deliveries.failed(ping, owner="me", error="internal_error") is PingState.QUEUED
         [again] = await outbox(store)
         waits.append(again.due_at - clock.now())
         clock.set(again.due_at)
     assert waits == [timedelta(seconds=30), timedelta(seconds=60)]
-    [ping] = await reminders.claim(owner="me", limit=10, lease=timedelta(minutes=2))
-    assert await reminders.failed(ping, owner="me", error="internal_error") is PingState.PARKED
+    [ping] = await deliveries.claim(owner="me", limit=10, lease=timedelta(minutes=2))
+    assert await deliveries.failed(ping, owner="me", error="internal_error") is PingState.PARKED
     parked = await outbox(store, Kind.BENEFIT_EXPIRING)
     assert (parked[0].state, parked[0].attempts) == (PingState.PARKED, 3)
     notices = await outbox(store, Kind.DELIVERY_PARKED)
@@ -513,22 +519,22 @@ async def test_a_failed_ping_is_retried_with_doubling_backoff_then_parked_and_ad
 
 
 async def test_a_permanent_error_parks_at_once_and_a_failing_notice_raises_no_new_notice(
-    store: SqliteStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, deliveries: OutboxService
 ) -> None:
     await queued_ping(store, clock)
-    [ping] = await reminders.claim(owner="me", limit=10, lease=timedelta(minutes=2))
-    state = await reminders.failed(ping, owner="me", error="user_not_found", permanent=True)
+    [ping] = await deliveries.claim(owner="me", limit=10, lease=timedelta(minutes=2))
+    state = await deliveries.failed(ping, owner="me", error="user_not_found", permanent=True)
     assert state is PingState.PARKED
-    notices = await reminders.claim(owner="me", limit=10, lease=timedelta(minutes=2))
+    notices = await deliveries.claim(owner="me", limit=10, lease=timedelta(minutes=2))
     assert {p.kind for p in notices} == {Kind.DELIVERY_PARKED}
     for notice in notices:
-        await reminders.failed(notice, owner="me", error="user_not_found", permanent=True)
+        await deliveries.failed(notice, owner="me", error="user_not_found", permanent=True)
     assert len(await outbox(store)) == 3  # the ping and two notices, all parked
     assert {p.state for p in await outbox(store)} == {PingState.PARKED}
 
 
 async def test_a_reminder_about_a_request_decided_meanwhile_is_cancelled_not_sent(
-    store: SqliteStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, reminders: ReminderService, deliveries: OutboxService
 ) -> None:
     async with store.write() as uow:
         request = await uow.requests.add(
@@ -536,9 +542,9 @@ async def test_a_reminder_about_a_request_decided_meanwhile_is_cancelled_not_sen
         )
     await sweep_at(reminders, clock, T0)
     await sweep_at(reminders, clock, T0 + timedelta(days=1))
-    [first, second] = await reminders.claim(owner="me", limit=10, lease=timedelta(minutes=2))
-    assert await reminders.still_wanted(first)
-    assert await reminders.delivered(first, channel="DADMIN001", ts="1.5")
+    [first, second] = await deliveries.claim(owner="me", limit=10, lease=timedelta(minutes=2))
+    assert await deliveries.still_wanted(first)
+    assert await deliveries.delivered(first, channel="DADMIN001", ts="1.5")
     async with store.read() as uow:
         refs = await uow.requests.messages(request.id)
     assert [(r.channel, r.ts) for r in refs] == [("DADMIN001", "1.5")]
@@ -546,21 +552,21 @@ async def test_a_reminder_about_a_request_decided_meanwhile_is_cancelled_not_sen
         await uow.requests.decide(
             request.id, status=RequestStatus.DENIED, decided_by=ADMIN, decided_at=clock.now()
         )
-    assert not await reminders.still_wanted(second)
+    assert not await deliveries.still_wanted(second)
     states = {p.recipient: p.state for p in await outbox(store)}
     assert sorted(states.values()) == [PingState.CANCELLED, PingState.SENT]
 
 
 async def test_the_listing_pages_the_outbox_by_state(
-    store: SqliteStore, clock: FakeClock, reminders: ReminderService
+    store: SqliteStore, clock: FakeClock, deliveries: OutboxService
 ) -> None:
     async with store.write() as uow:
         await uow.outbox.enqueue(
             [NewPing(f"k{i}", MEMBER, "benefit_expiring") for i in range(7)], at=clock.now()
         )
-    page = await reminders.listing(state=PingState.QUEUED, page=1, page_size=3)
+    page = await deliveries.listing(state=PingState.QUEUED, page=1, page_size=3)
     assert [p.key for p in page.items] == ["k3", "k4", "k5"]
     assert (page.total, page.pages, page.has_next) == (7, 3, True)
-    last = await reminders.listing(state=None, page=99, page_size=3)
+    last = await deliveries.listing(state=None, page=99, page_size=3)
     assert [p.key for p in last.items] == ["k6"]
-    assert (await reminders.listing(state=PingState.SENT)).items == []
+    assert (await deliveries.listing(state=PingState.SENT)).items == []
