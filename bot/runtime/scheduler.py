@@ -144,6 +144,11 @@ class ReminderScheduler:
             await asyncio.wait_for(task, timeout)
         except TimeoutError:
             log.warning("the delivery loop did not stop in %.0fs; cancelled", timeout)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # this stop itself is being cancelled
+            log.error("the delivery loop was cancelled from outside while stopping")
         except Exception as error:  # it already failed; stopping must go on
             log.error("the delivery loop had failed: %s", type(error).__name__, exc_info=error)
 

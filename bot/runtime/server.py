@@ -131,9 +131,9 @@ class RunningBot:
         await asyncio.sleep(ACCEPTED_GRACE)
         await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
         await self.services.background.drain(timeout)
-        await self.services.locales.stop()
-        if self.reminders is not None:
+        if self.reminders is not None:  # the message being sent may still ask for a locale
             await self.reminders.stop(timeout=timeout)
+        await self.services.locales.stop()
         if self.http is not None:
             await self.http.close()
         await self.store.close()
