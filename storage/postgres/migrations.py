@@ -338,6 +338,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         REFERENCING OLD TABLE AS changed
         FOR EACH STATEMENT EXECUTE FUNCTION bump_seat_generation();
     """,
+    # 7: SQLite's migration 10: the queued rows of the outbox by key.
+    """
+    CREATE INDEX outbox_by_state_key ON outbox (state, key);
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -133,7 +133,8 @@ class PostgresOutbox(Area):
         return len(rows)
 
     async def queued_with_prefix(self, prefix: str) -> list[Ping]:
-        return await self.with_prefix(prefix, state=PingState.QUEUED)
+        rows = await self._rows(sql.QUEUED_WITH_PREFIX, (prefix, sql.after_prefix(prefix)))
+        return [ping_of(r) for r in rows]
 
     async def with_prefix(self, prefix: str, *, state: PingState) -> list[Ping]:
         # Text is COLLATE "C", so the range is in code point order, as in SQLite.

@@ -86,6 +86,11 @@ CANCEL_UPDATES_OF: Final = (
 WITH_PREFIX: Final = (
     f"SELECT {PING_COLUMNS} FROM outbox WHERE key >= ? AND key < ? AND state = ? ORDER BY id"
 )
+# Queued rows only, found by state and key (``outbox_by_state_key``): the rows already
+# sent under a prefix (a person's every past Home) are not read.
+QUEUED_WITH_PREFIX: Final = (
+    f"SELECT {PING_COLUMNS} FROM outbox WHERE key >= ? AND key < ? AND state = 'queued' ORDER BY id"
+)
 GET: Final = f"SELECT {PING_COLUMNS} FROM outbox WHERE id = ?"
 PINGS: Final = f"SELECT {PING_COLUMNS} FROM outbox ORDER BY id LIMIT ? OFFSET ?"
 PINGS_IN_STATE: Final = (

@@ -291,6 +291,11 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         language TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 10: the queued rows of the outbox by key, for "is one already waiting?" (a person's
+    # Home): without it the look-up read every row ever sent under that prefix.
+    """
+    CREATE INDEX outbox_by_state_key ON outbox (state, key);
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -138,7 +138,8 @@ class SqliteOutbox(Area):
         return len(rows)
 
     async def queued_with_prefix(self, prefix: str) -> list[Ping]:
-        return await self.with_prefix(prefix, state=PingState.QUEUED)
+        rows = self._rows(sql.QUEUED_WITH_PREFIX, (prefix, sql.after_prefix(prefix)))
+        return [ping_of(r) for r in rows]
 
     async def with_prefix(self, prefix: str, *, state: PingState) -> list[Ping]:
         rows = self._rows(

@@ -470,3 +470,15 @@ async def test_a_database_of_schema_4_upgrades_keeping_its_pending_pings_and_req
     assert request is not None
     assert [r.id for r in never_posted] == [1]  # the start-up safety net will queue its post
     assert raw_query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+
+async def test_queued_rows_of_a_prefix_are_found_by_state_and_key_not_by_reading_sent_ones(
+    store: SqliteStore, db_path: Path
+) -> None:
+    from storage.sql.outbox import QUEUED_WITH_PREFIX, after_prefix
+
+    with closing(sqlite3.connect(db_path)) as conn:
+        plan = conn.execute(
+            f"EXPLAIN QUERY PLAN {QUEUED_WITH_PREFIX}", ("home:U1:", after_prefix("home:U1:"))
+        ).fetchall()
+    assert any("outbox_by_state_key (state=? AND key>? AND key<?)" in row[3] for row in plan)
