@@ -25,6 +25,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 from bot.domain.clock import Clock
 from bot.domain.events import RequestDecided
@@ -43,12 +44,27 @@ from bot.domain.offboarding import Offboarding, OffboardingState, Source
 from bot.domain.outbox import NewPing, ParamValue, PingState
 from bot.domain.permissions import Action
 from bot.domain.visual_studio import reassignable_from
+from bot.i18n.translate import N_
 from bot.services.core import audit, ensure_changeable, require
 from bot.services.notices import NoticeService, moment_key
 from storage.unit_of_work import Store, UnitOfWork
 
 SLACK = "slack"  # the actor of what Slack told the bot
 RECONCILE = "offboarding-reconcile"  # the watermark of the daily reconciliation
+
+
+# One text per outcome, so that no state word is left untranslated.
+ALREADY_DECIDED: Final[dict[OffboardingState, str]] = {
+    OffboardingState.RECLAIMED: N_(
+        "The offboarding of {left_user} was already decided: everything was reclaimed; nothing changed."
+    ),
+    OffboardingState.KEPT: N_(
+        "The offboarding of {left_user} was already decided: everything was kept; nothing changed."
+    ),
+}
+ALREADY_RETURNED: Final = N_(
+    "{left_user} is back, so their offboarding is closed; nothing changed."
+)
 
 
 class OffboardingNotice(enum.StrEnum):
@@ -340,9 +356,10 @@ async def _open(uow: UnitOfWork, offboarding_id: int) -> Offboarding:
     offboarding = await _get(uow, offboarding_id)
     if offboarding.state is not OffboardingState.OPEN or offboarding.returned_at is not None:
         raise Conflict(
-            "The offboarding of {left_user} was already decided ({state}); nothing changed.",
+            ALREADY_RETURNED
+            if offboarding.returned_at is not None
+            else ALREADY_DECIDED[offboarding.state],
             left_user=offboarding.user_id,
-            state=offboarding.state.value if offboarding.returned_at is None else "returned",
         )
     return offboarding
 

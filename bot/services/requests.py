@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Final
 
 from bot.domain import events
 from bot.domain.clock import Clock
@@ -31,6 +32,7 @@ from bot.domain.model import (
 )
 from bot.domain.permissions import Action
 from bot.domain.validation import check_reason
+from bot.i18n.translate import N_
 from bot.services.core import (
     EventBus,
     audit,
@@ -46,6 +48,14 @@ from storage.unit_of_work import Store, UnitOfWork
 
 WITHDRAWN = "withdrawn by the requester"
 """The note of a request its requester withdrew (status closed)."""
+
+
+# One text per outcome, so that no status word is left untranslated.
+NO_LONGER_WAITING: Final[dict[RequestStatus, str]] = {
+    RequestStatus.APPROVED: N_("Request #{request_id} is no longer waiting: it was approved."),
+    RequestStatus.DENIED: N_("Request #{request_id} is no longer waiting: it was denied."),
+    RequestStatus.CLOSED: N_("Request #{request_id} is no longer waiting: it was withdrawn."),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +202,7 @@ class RequestService:
                     request_id=request.id,
                 )
             if request.status is not RequestStatus.PENDING:
-                raise Conflict(
-                    "Request #{request_id} is no longer waiting: it was {status}.",
-                    request_id=request.id,
-                    status=request.status.value,
-                )
+                raise Conflict(NO_LONGER_WAITING[request.status], request_id=request.id)
             benefit = await uow.benefits.get(request.benefit_id)
             assert benefit is not None  # benefits are never deleted
             await uow.requests.decide(

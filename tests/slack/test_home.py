@@ -372,7 +372,7 @@ async def test_withdraw_as_a_command_works_for_the_requester(harness: SlackHarne
 
     assert "can withdraw" in refused.text
     assert "is withdrawn" in done.text
-    assert "no longer waiting" in again.text
+    assert "no longer waiting: it was withdrawn" in again.text
 
 
 async def test_get_keys_and_details_on_the_home_open_their_modals(harness: SlackHarness) -> None:

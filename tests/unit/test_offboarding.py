@@ -178,7 +178,7 @@ async def test_keep_changes_nothing_and_a_second_decision_is_refused(
     assert len(view.seats) == 2
     with pytest.raises(Conflict) as late:
         await services.offboarding.reclaim(ADMIN, offboarding_id)
-    assert "already decided" in rendered(late.value)
+    assert "already decided: everything was kept" in rendered(late.value)
     assert await _used(store, M365.id) == 1
 
 
