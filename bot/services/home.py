@@ -75,9 +75,12 @@ DEBOUNCE: Final = timedelta(seconds=2)
 ALL_BENEFITS: Final = 1_000_000
 
 
+HOME_PREFIX: Final = "home:"
+
+
 def home_prefix(user_id: str) -> str:
     """The key prefix of the ``home`` notices of ``user_id``."""
-    return f"home:{user_id}:"
+    return f"{HOME_PREFIX}{user_id}:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,12 +279,15 @@ class HomeService:
         """
         now = self._clock.now()
         due = now + self.debounce
+        # Every Home waiting for a sender, in one query (at most one per person).
+        waiting = {
+            p.recipient
+            for p in await uow.outbox.queued_with_prefix(HOME_PREFIX)
+            if p.claimed_until is None or p.claimed_until <= now
+        }
         pings: list[NewPing] = []
         for user in dict.fromkeys(users):
-            if not USER_ID.match(user):
-                continue
-            queued = await uow.outbox.queued_with_prefix(home_prefix(user))
-            if any(p.claimed_until is None or p.claimed_until <= now for p in queued):
+            if not USER_ID.match(user) or user in waiting:
                 continue
             pings.append(
                 NewPing(

@@ -142,12 +142,11 @@ class NoticeService:
         """Update every copy of the request: posted ones now, queued ones after their post."""
         request_id = event.request.id
         params: dict[str, ParamValue] = {"request_id": request_id}
-        # Whom each posted copy was sent to, so its update reads in their language.
-        sent = await uow.outbox.with_prefix(request_post_prefix(request_id), state=PingState.SENT)
-        sent += await uow.outbox.with_prefix(
-            approval_reminder_prefix(request_id), state=PingState.SENT
-        )
-        readers = {(p.channel, p.ts): p.recipient for p in sent}
+        # Every post and reminder of the request, once: whom each sent copy went to (so its
+        # update reads in their language), and which are still queued (updated after them).
+        copies = await uow.outbox.with_prefix(request_post_prefix(request_id))
+        copies += await uow.outbox.with_prefix(approval_reminder_prefix(request_id))
+        readers = {(p.channel, p.ts): p.recipient for p in copies if p.state is PingState.SENT}
         updates = [
             NewPing(
                 key=f"request:{request_id}:decided:{ref.channel}:{ref.ts}",
@@ -162,8 +161,7 @@ class NoticeService:
             )
             for ref in await uow.requests.messages(request_id)
         ]
-        queued = await uow.outbox.queued_with_prefix(request_post_prefix(request_id))
-        queued += await uow.outbox.queued_with_prefix(approval_reminder_prefix(request_id))
+        queued = [p for p in copies if p.state is PingState.QUEUED]
         updates += [
             NewPing(
                 key=f"request:{request_id}:decided:{post.id}",

@@ -14,10 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import contact as contact_blocks
 from bot.blocks import home as home_blocks
-from bot.domain.limits import MAX_RECORD_ID
-from bot.domain.model import InvalidInput
-from bot.domain.validation import whole_number
 from bot.runtime.container import Services
+from handlers.actions.requests import request_id_of
 from handlers.events.home import publish_home
 from handlers.refusals import refusing_click
 
@@ -68,8 +66,5 @@ async def withdraw(
 ) -> None:
     """The requester withdraws a pending request; the admins' copies and the Homes
     that show it are updated through the outbox."""
-    request_id = whole_number(str(action.get("value", "")), maximum=MAX_RECORD_ID)
-    if request_id is None:
-        raise InvalidInput("This button is broken: it names no request.")
-    await services.requests.withdraw(body["user"]["id"], request_id)
+    await services.requests.withdraw(body["user"]["id"], request_id_of(action))
     await ack()

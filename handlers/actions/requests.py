@@ -20,7 +20,8 @@ from bot.runtime.container import Services
 from handlers.refusals import refusing_click
 
 
-def _request_id(action: dict[str, Any]) -> int:
+def request_id_of(action: dict[str, Any]) -> int:
+    """The request a button names (Approve, Deny, Withdraw)."""
     request_id = whole_number(str(action.get("value", "")), maximum=MAX_RECORD_ID)
     if request_id is None:
         raise InvalidInput("This button is broken: it names no request.")
@@ -35,7 +36,7 @@ async def approve(
     client: AsyncWebClient,
     services: Services,
 ) -> None:
-    await services.requests.approve(body["user"]["id"], _request_id(action))
+    await services.requests.approve(body["user"]["id"], request_id_of(action))
     await ack()
 
 
@@ -49,7 +50,7 @@ async def deny(
 ) -> None:
     """Open the modal asking why (its submission is :mod:`handlers.views.requests`)."""
     request, benefit = await services.requests.check_can_decide(
-        body["user"]["id"], _request_id(action)
+        body["user"]["id"], request_id_of(action)
     )
     await ack()
     await client.views_open(

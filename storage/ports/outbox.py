@@ -90,8 +90,8 @@ class OutboxRepository(Protocol):
         """Queued pings whose key starts with ``prefix`` (not empty), by id."""
         ...
 
-    async def with_prefix(self, prefix: str, *, state: PingState) -> list[Ping]:
-        """Pings in ``state`` whose key starts with ``prefix`` (not empty), by id."""
+    async def with_prefix(self, prefix: str, *, state: PingState | None = None) -> list[Ping]:
+        """Pings in ``state`` (None: in any) whose key starts with ``prefix`` (not empty), by id."""
         ...
 
     async def get(self, ping_id: int) -> Ping | None: ...

@@ -136,12 +136,13 @@ class PostgresOutbox(Area):
         rows = await self._rows(sql.QUEUED_WITH_PREFIX, (prefix, sql.after_prefix(prefix)))
         return [ping_of(r) for r in rows]
 
-    async def with_prefix(self, prefix: str, *, state: PingState) -> list[Ping]:
+    async def with_prefix(self, prefix: str, *, state: PingState | None = None) -> list[Ping]:
         # Text is COLLATE "C", so the range is in code point order, as in SQLite.
-        rows = await self._rows(
-            sql.WITH_PREFIX,
-            (prefix, sql.after_prefix(prefix), state.value),
-        )
+        bounds = (prefix, sql.after_prefix(prefix))
+        if state is None:
+            rows = await self._rows(sql.WITH_PREFIX_ANY_STATE, bounds)
+        else:
+            rows = await self._rows(sql.WITH_PREFIX, (*bounds, state.value))
         return [ping_of(r) for r in rows]
 
     async def get(self, ping_id: int) -> Ping | None:

@@ -86,6 +86,9 @@ CANCEL_UPDATES_OF: Final = (
 WITH_PREFIX: Final = (
     f"SELECT {PING_COLUMNS} FROM outbox WHERE key >= ? AND key < ? AND state = ? ORDER BY id"
 )
+WITH_PREFIX_ANY_STATE: Final = (
+    f"SELECT {PING_COLUMNS} FROM outbox WHERE key >= ? AND key < ? ORDER BY id"
+)
 # Queued rows only, found by state and key (``outbox_by_state_key``): the rows already
 # sent under a prefix (a person's every past Home) are not read.
 QUEUED_WITH_PREFIX: Final = (

@@ -141,11 +141,12 @@ class SqliteOutbox(Area):
         rows = self._rows(sql.QUEUED_WITH_PREFIX, (prefix, sql.after_prefix(prefix)))
         return [ping_of(r) for r in rows]
 
-    async def with_prefix(self, prefix: str, *, state: PingState) -> list[Ping]:
-        rows = self._rows(
-            sql.WITH_PREFIX,
-            (prefix, sql.after_prefix(prefix), state.value),
-        )
+    async def with_prefix(self, prefix: str, *, state: PingState | None = None) -> list[Ping]:
+        bounds = (prefix, sql.after_prefix(prefix))
+        if state is None:
+            rows = self._rows(sql.WITH_PREFIX_ANY_STATE, bounds)
+        else:
+            rows = self._rows(sql.WITH_PREFIX, (*bounds, state.value))
         return [ping_of(r) for r in rows]
 
     async def get(self, ping_id: int) -> Ping | None:

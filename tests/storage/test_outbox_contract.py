@@ -405,3 +405,18 @@ async def test_with_prefix_finds_the_keys_starting_with_it_in_one_state(store: S
         ("activation-requested:sig:1", "C1", "1.0001")
     ]
     assert [p.id for p in queued] == [second.id]
+
+
+async def test_with_prefix_without_a_state_finds_the_keys_starting_with_it_in_every_state(
+    store: Store,
+) -> None:
+    await queue(store, ping("request:3:post", "C1"), ping("request:3:post", "U2"))
+    await queue(store, ping("request:31:post"), ping("request:4:post"))
+    async with store.write() as uow:
+        [first, second] = await uow.outbox.with_prefix("request:3:")
+        assert await uow.outbox.mark_sent(first.id, at=at(1), channel="C1", ts="1.0002")
+        found = await uow.outbox.with_prefix("request:3:")
+    assert [(p.id, p.state) for p in found] == [
+        (first.id, PingState.SENT),
+        (second.id, PingState.QUEUED),
+    ]
