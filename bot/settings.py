@@ -115,6 +115,13 @@ HINTS: dict[str, str] = {
     "BENEFITS_IDLE_DAYS": (
         "the days a seat may go without a sign of use before its holder is asked, e.g. 60"
     ),
+    "BENEFITS_RECEIPTS": (
+        "auto, on or off: whether a request filed or approved is acknowledged once it is saved "
+        "and carried out right after (auto: on PostgreSQL)"
+    ),
+    "BENEFITS_RECEIPT_LEASE_SECONDS": (
+        "the seconds after which another process carries out a saved request, e.g. 60"
+    ),
     "BENEFITS_DIGEST_DAY": "the day of the week the digest goes out, e.g. monday",
     "BENEFITS_DIGEST_HOUR": "the hour (UTC, 0 to 23) the digest goes out, e.g. 9",
     "BENEFITS_ENCRYPTION_KEY": (
@@ -217,6 +224,10 @@ class Settings(StorageSettings):
     # are kept before asked again, and the language of messages to a channel
     benefits_locale_cache_seconds: float = Field(default=600.0, gt=0)
     benefits_channel_language: str = "en"
+    # receipts (bot.domain.receipts): acknowledge filing and approving once the payload is
+    # saved, then carry it out; auto: on PostgreSQL, off on SQLite
+    benefits_receipts: str = "auto"
+    benefits_receipt_lease_seconds: float = Field(default=60.0, ge=1)
 
     @field_validator(
         "benefits_expiry_reminder_days", "benefits_membership_end_reminder_days", mode="before"
@@ -245,6 +256,14 @@ class Settings(StorageSettings):
         if day not in WEEKDAYS:
             raise ValueError("must be a day of the week in English, like monday")
         return day
+
+    @field_validator("benefits_receipts")
+    @classmethod
+    def _receipts(cls, value: str) -> str:
+        choice = value.strip().casefold()
+        if choice not in ("auto", "on", "off"):
+            raise ValueError("must be auto, on or off")
+        return choice
 
     @field_validator("benefits_channel_language")
     @classmethod
@@ -326,6 +345,12 @@ class Settings(StorageSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    def receipts_enabled(self) -> bool:
+        """Whether filing and approving are acknowledged once saved (``BENEFITS_RECEIPTS``)."""
+        if self.benefits_receipts == "auto":
+            return self.database_url.startswith(("postgresql://", "postgres://"))
+        return self.benefits_receipts == "on"
 
 
 class SettingsError(Exception):

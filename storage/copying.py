@@ -46,6 +46,7 @@ TABLE_ORDER: Final = (
     "generations",
     "offboardings",
     "seat_checks",
+    "receipts",
 )
 # Rows the migrations seed: the source's replace them, after every other table
 # (whose inserts bump them on the target), so the counters go on from the source's.

@@ -36,6 +36,7 @@ from storage.ports import (
     ServiceRequestRepository,
 )
 from storage.ports.offboarding import OffboardingRepository, SeatCheckRepository
+from storage.ports.receipts import ReceiptRepository
 
 
 class UnitOfWork(Protocol):
@@ -90,6 +91,12 @@ class Store(Protocol):
         (``requests.get(…, lock=True)``, ``assignments.hold(…)``) or make the
         change itself conditional (an ``UPDATE … WHERE`` state, a unique key).
         """
+        ...
+
+    @property
+    def receipts(self) -> ReceiptRepository:
+        """Slack requests saved before they were acknowledged (one statement each, outside
+        any unit of work; see :mod:`storage.ports.receipts`)."""
         ...
 
     async def ping(self) -> bool: ...

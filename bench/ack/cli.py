@@ -129,6 +129,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         kinds=args.kinds,
         mix=args.mix,
         limits=args.limit,
+        answers_later=args.database is not None,  # receipts: on by default on PostgreSQL
     )
     rounds = math.ceil(plan.approvals / plan.benefits)
     if rounds >= plan.benefits or (MIX in plan.kinds and plan.benefits < 3):

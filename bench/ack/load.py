@@ -144,7 +144,9 @@ async def drive(
         if phase is not None:
             headers[PHASE_HEADER] = f"{phase}|{item.label}"
         if follow_ups:
-            headers[FOLLOW_UPS_HEADER] = "1"
+            # "answer": the bot answers this one at its response URL; so does the floor
+            answered = any(key.startswith("response:") for key in item.follow_ups)
+            headers[FOLLOW_UPS_HEADER] = "answer" if answered else "1"
         signed.append((body.encode(), headers))
     started = [0.0] * len(signed)
     latencies = [0.0] * len(signed)

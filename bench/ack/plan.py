@@ -129,6 +129,9 @@ class Plan:
     kinds: tuple[str, ...]
     mix: tuple[tuple[str, int], ...] = DEFAULT_MIX
     limits: tuple[tuple[str, int], ...] = DEFAULT_LIMITS
+    # The bot saves a filed request as a receipt and answers at the response URL
+    # (BENEFITS_RECEIPTS, on by default on PostgreSQL): that answer is a follow-up.
+    answers_later: bool = False
 
     def count_of(self, kind: str, count: int) -> int:
         """``count``, or the kind's limit when lower (``--limit``; 0: none)."""
@@ -363,7 +366,8 @@ class Bodies:
                 user_id=requester,
                 response_url=response_url,
             )
-            return Item(base, body, (f"posted:{requester}",))
+            answer = (f"response:{name}",) if self._plan.answers_later else ()
+            return Item(base, body, (f"posted:{requester}", *answer))
         from bot.blocks import ids
 
         if base == "page":

@@ -168,11 +168,18 @@ async def serve_floor(args: argparse.Namespace, probe: Probe | None) -> None:
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
+    def follow_ups_of(request: AsyncBoltRequest) -> str:
+        return str(next(iter(request.headers.get(FOLLOW_UPS_HEADER.lower(), [""]))))
+
     def follows_up(request: AsyncBoltRequest) -> bool:
-        return list(request.headers.get(FOLLOW_UPS_HEADER.lower(), [""]))[:1] == ["1"]
+        return follow_ups_of(request) in ("1", "answer")
 
     async def on_command(
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, request: AsyncBoltRequest
+        ack: AsyncAck,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        request: AsyncBoltRequest,
     ) -> None:
         await ack()
         text = str(command.get("text", ""))
@@ -183,6 +190,8 @@ async def serve_floor(args: argparse.Namespace, probe: Probe | None) -> None:
                     channel=ADMIN, text=f"<@{requester}> asks for {text.removeprefix('request ')}"
                 )
             )
+            if follow_ups_of(request) == "answer":  # the bot answers at the response URL
+                after_ack(respond(response_type="ephemeral", text="Your request was sent."))
 
     async def on_page(
         ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond, request: AsyncBoltRequest

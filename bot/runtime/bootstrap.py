@@ -17,6 +17,7 @@ from bot.domain.offboarding import DEFAULT_IDLE_AFTER
 from bot.domain.validation import DEFAULT_PHONE_REGION
 from bot.i18n.translate import DEFAULT_LOCALE, available_languages
 from bot.runtime.container import Services
+from bot.runtime.delivery import default_owner
 from bot.runtime.locales import DEFAULT_LIFETIME, ReaderLocales
 from bot.services.activation import ActivationService
 from bot.services.audit import AuditService
@@ -34,6 +35,7 @@ from bot.services.notices import NoticeService
 from bot.services.offboarding import OffboardingService
 from bot.services.outbox import OutboxService
 from bot.services.picker import PickerService
+from bot.services.receipts import DEFAULT_LEASE, ReceiptService
 from bot.services.reminders import ReminderRules, ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
@@ -94,6 +96,8 @@ def build_services(
     digest_hour: int = 9,
     locale_lifetime: float = DEFAULT_LIFETIME,
     channel_language: str = DEFAULT_LOCALE,
+    receipts: bool = False,
+    receipt_lease: timedelta = DEFAULT_LEASE,
 ) -> Services:
     """Every area's service over ``store``, with the events wired by :func:`subscriptions`.
 
@@ -112,6 +116,9 @@ def build_services(
         channel_language=channel_language,
     )
     return Services(
+        receipts=ReceiptService(
+            store, clock=clock, owner=default_owner(), enabled=receipts, lease=receipt_lease
+        ),
         catalog=CatalogService(store, clock=clock, page_size=page_size),
         requests=requests,
         seats=SeatService(store, clock=clock, events=events),
@@ -153,6 +160,8 @@ def services_from_settings(settings: Settings, store: Store, *, clock: Clock) ->
         digest_hour=settings.benefits_digest_hour,
         locale_lifetime=settings.benefits_locale_cache_seconds,
         channel_language=settings.benefits_channel_language,
+        receipts=settings.receipts_enabled(),
+        receipt_lease=timedelta(seconds=settings.benefits_receipt_lease_seconds),
     )
 
 

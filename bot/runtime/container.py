@@ -28,6 +28,7 @@ from bot.services.notices import NoticeService
 from bot.services.offboarding import OffboardingService
 from bot.services.outbox import OutboxService
 from bot.services.picker import PickerService
+from bot.services.receipts import ReceiptService
 from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
@@ -69,6 +70,7 @@ class Services:
     picker: PickerService  # the benefit picker of the Request a benefit form
     language: LanguageService  # the language each person chose
     locales: ReaderLocales  # whose language: chosen, Slack locale, English (cached)
+    receipts: ReceiptService  # requests saved before their acknowledgement, carried out after
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info

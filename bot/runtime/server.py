@@ -39,6 +39,7 @@ from bot.runtime.upkeep import upkeep_sweeps
 from bot.services.core import EventSink
 from bot.services.inventory.importer import resolve_email_holders
 from bot.settings import Settings
+from handlers.receipts import take_over
 from storage import Store, open_store
 from storage.ports import Exclusive
 from storage.unit_of_work import UnitOfWork
@@ -114,6 +115,7 @@ class RunningBot:
     socket_handler: AsyncSocketModeHandler | None = None
     reminders: ReminderRuntime | None = None
     http: aiohttp.ClientSession | None = None
+    receipts: asyncio.Task[None] | None = None  # the take-over of receipts others left
     _stopped: bool = field(default=False, init=False)
 
     async def stop(self, *, timeout: float = 10.0) -> None:
@@ -130,7 +132,11 @@ class RunningBot:
             await site.stop()
         await asyncio.sleep(ACCEPTED_GRACE)
         await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
-        await self.services.background.drain(timeout)
+        if self.receipts is not None:  # a receipt it was at stays leased: another takes it
+            self.receipts.cancel()
+            with suppress(asyncio.CancelledError):
+                await self.receipts
+        await self.services.background.drain(timeout)  # receipts carried out, answers sent
         if self.reminders is not None:  # the message being sent may still ask for a locale
             await self.reminders.stop(timeout=timeout)
         await self.services.locales.stop()
@@ -237,11 +243,29 @@ async def start_bot(
         upkeep=lambda client: upkeep_sweeps(services, client),
     )
     services.events.subscribe_all(_waking(services, bot.reminders.delivery))
+    bot.receipts = asyncio.get_running_loop().create_task(
+        _take_over_receipts(app, services, every=settings.benefits_delivery_poll_seconds * 5),
+        name="receipt take-over",
+    )
     services.background.spawn(_resolve_holders(bot, clock), name="resolve email holders")
     services.background.spawn(_queue_unannounced(bot), name="queue unannounced requests")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
     log.info("benefits bot running (%s)", mode)
     return bot
+
+
+async def _take_over_receipts(app: AsyncApp, services: Services, *, every: float) -> None:
+    """Every ``every`` seconds, carry out the receipts whose lease ran out (their process
+    died before it was done; see :mod:`handlers.receipts`)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            taken = await take_over(app.client, services)
+        except Exception as error:  # the database is away: the next round tries again
+            log.warning("receipt take-over failed: %s", type(error).__name__)
+            continue
+        if taken:
+            log.info("carried out %d receipts another process left", taken)
 
 
 def _waking(services: Services, delivery: Delivery) -> EventSink:

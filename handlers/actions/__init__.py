@@ -21,10 +21,11 @@ from handlers.actions import (
     requests,
     support,
 )
+from handlers.receipts import receipted
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ids.APPROVE)(requests.approve)
+    app.action(ids.APPROVE)(receipted("approve", requests.approve, unread=("message",)))
     app.action(ids.DENY)(requests.deny)
     app.action(ids.DETAILS)(catalog.details)
     app.action(ids.LIST_PREVIOUS)(catalog.list_page_turned)

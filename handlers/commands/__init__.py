@@ -7,11 +7,25 @@ the feature's function.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
+from bot.domain.model import DomainError
+from handlers.commands import parser
 from handlers.commands.benefits import benefits_command
+from handlers.receipts import receipted
+
+
+def files_a_request(body: Mapping[str, Any]) -> bool:
+    """`request <benefit> …`: saved as a receipt (the rest answer from the acknowledgement)."""
+    try:
+        return isinstance(parser.parse(str(body.get("text", ""))), parser.RequestBenefit)
+    except DomainError:
+        return False  # refused before anything is saved
 
 
 def register(app: AsyncApp) -> None:
-    app.command(ids.COMMAND)(benefits_command)
+    app.command(ids.COMMAND)(receipted("command", benefits_command, wanted=files_a_request))

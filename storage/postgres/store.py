@@ -48,6 +48,7 @@ from storage.postgres.benefits import NameCache
 from storage.postgres.connections import DEFAULT_POOL_SIZE, connect, create_pool
 from storage.postgres.exclusive import AdvisoryLock
 from storage.postgres.migrations import migrate
+from storage.postgres.receipts import PostgresReceipts
 from storage.postgres.unit_of_work import PostgresUnitOfWork
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class PostgresStore:
         self.dsn = dsn
         self.pool = pool
         self._counter = counter
+        self.receipts = PostgresReceipts(pool)
         self._roles: dict[str, AdvisoryLock] = {}
         self._write_lock = asyncio.Lock()
         self._names = NameCache()  # the name index of the committed inventory

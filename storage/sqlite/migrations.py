@@ -296,6 +296,20 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     CREATE INDEX outbox_by_state_key ON outbox (state, key);
     """,
+    # 11: receipts: Slack requests saved before they are acknowledged and deleted once
+    # carried out, each leased to the process carrying it out (see bot.domain.receipts).
+    """
+    CREATE TABLE receipts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        claimed_by TEXT NOT NULL,
+        claimed_until TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX receipts_by_lease ON receipts (claimed_until, id);
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

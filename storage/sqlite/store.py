@@ -46,6 +46,7 @@ from storage.sqlite.connections import (
     rollback_inline,
 )
 from storage.sqlite.migrations import migrate as migrate_schema
+from storage.sqlite.receipts import SqliteReceipts
 from storage.sqlite.unit_of_work import SqliteUnitOfWork
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ class SqliteStore:
             if throwaway_dir is None
             else weakref.finalize(self, shutil.rmtree, throwaway_dir, ignore_errors=True)
         )
+        self.receipts = SqliteReceipts(self._writing)
         self._commits = 0
         self._checkpoint: asyncio.Task[None] | None = None
         self._closed = False
@@ -163,13 +165,19 @@ class SqliteStore:
 
         ``concurrent`` changes nothing: SQLite has one writer at a time.
         """
+        async with self._writing():
+            yield self._writer_uow
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[sqlite3.Connection]:
+        """The writer connection in a ``BEGIN IMMEDIATE`` transaction (``write()``, receipts)."""
         self._ensure_open()
         async with self._write_lock:
             self._ensure_open()
             conn = self._writer
             await begin_immediate_inline(conn, timeout=self._lock_timeout)
             try:
-                yield self._writer_uow
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 rollback_inline(conn)

@@ -122,7 +122,20 @@ class SlackHarness:
             channel_id=channel,
             response_url=self.slack.response_url(name),
         )
-        return await self.post(body)
+        ack = await self.post(body)
+        if ack.status == 200 and ack.body == "" and self.bot.services.receipts.enabled:
+            return await self.answer_to(name, ack)
+        return ack
+
+    async def answer_to(self, name: str, ack: Ack) -> Ack:
+        """The answer to a command saved as a receipt: what it sent to its response URL
+        once carried out (``ack`` itself when it answered nothing there)."""
+        await self.bot.services.background.drain(10)
+        sent = [c for c in self.slack.calls_to("response_url") if c.args.get("_name") == name]
+        if not sent:
+            return ack
+        answer = {k: v for k, v in sent[-1].args.items() if not k.startswith("_")}
+        return Ack(200, answer)
 
     async def click(
         self,

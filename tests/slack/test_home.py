@@ -254,6 +254,7 @@ async def test_a_decision_in_the_channel_republishes_the_admins_home(
     request_id = value_of(before, ids.APPROVE)
 
     await h.click(ADMIN, ids.APPROVE, request_id, channel=CHANNEL)
+    await h.settle()  # the click carried out (right after its acknowledgement, with receipts)
     h.clock.advance(timedelta(seconds=3))
     await h.settle()
 

@@ -202,7 +202,7 @@ async def test_two_admins_approving_at_the_same_moment_assign_one_seat_and_send_
     assert await h.seats_used("win11") == 1
     dms = [c for c in h.slack.calls_to("chat.postMessage") if c.args["channel"] == MEMBER]
     assert len(dms) == 1
-    refusals = [call_text(c) for c in h.slack.calls_to("response_url")]
+    refusals = [call_text(c) for c in h.responses_to("click-")]
     assert len(refusals) == 2
     assert all("already approved" in r for r in refusals)
 

@@ -201,6 +201,7 @@ class Balancer:
         self._ports = ports
         self._next = itertools.cycle(range(len(ports)))
         self.refused = 0
+        self.reset = 0  # connections reset before any answer, sent again
         self.starting = 0  # answered 503 "starting" (token not yet checked): tried elsewhere
         self.served: Counter[int] = Counter()
 
@@ -230,6 +231,12 @@ class Balancer:
                         return resp.status, text
             except aiohttp.ClientConnectorError:  # connection refused: that replica is down
                 self.refused += 1
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+                # Reset before any answer: a connection the kernel had queued when the
+                # replica closed its listening socket (docs/scaling.md, "The rolling
+                # restart's one gap"); the bot never read the request. Slack shows the
+                # person an error and they send it again: so does this client.
+                self.reset += 1
             if attempt % len(self._ports) == len(self._ports) - 1:
                 await asyncio.sleep(0.05)  # all down for a moment: as a balancer waits
         pytest.fail("no replica accepted the connection")
@@ -259,6 +266,15 @@ def per_row(slack: FakeSlackWebApi, method: str, kind: str) -> Counter[tuple[str
         (str(c.args["metadata"]["event_payload"]["key"]), str(c.args["channel"]))
         for c in ok_calls(slack, method, kind)
     )
+
+
+def answered_at(slack: FakeSlackWebApi, prefix: str = "request-") -> dict[str, str]:
+    """What each response URL named ``prefix…`` was sent, by name."""
+    return {
+        str(c.args.get("_name")): call_text(c)
+        for c in slack.calls_to("response_url")
+        if str(c.args.get("_name", "")).startswith(prefix)
+    }
 
 
 def responses(slack: FakeSlackWebApi, containing: str) -> list[str]:
@@ -522,7 +538,6 @@ async def test_a_rolling_restart_under_steady_load_loses_no_request_and_drops_no
             await asyncio.sleep(0.5)
             loading = False
             await asyncio.gather(*clients)
-            told = [text for status, text in answers if status == 200 and "was sent" in text]
             stored = await query(url, "SELECT id FROM requests")
             wanted = {(f"request:{r[0]}:post", admin) for r in stored for admin in ADMINS}
             await wait_until(
@@ -533,17 +548,26 @@ async def test_a_rolling_restart_under_steady_load_loses_no_request_and_drops_no
                     f"{len(wanted - set(per_row(slack, 'chat.postMessage', 'approval_request')))} missing"
                 ),
             )
+            # With receipts (on by default on PostgreSQL) the answer comes at the
+            # request's response URL once it was carried out, not in the acknowledgement.
+            await wait_until(
+                lambda: len(answered_at(slack)) >= len([a for a in answers if not a[1]]),
+                timeout=60,
+                what="every request acknowledged with nothing answered at its response URL",
+            )
             await asyncio.sleep(0.3)
         posts = per_row(slack, "chat.postMessage", "approval_request")
+        told = [text for status, text in answers if status == 200 and "was sent" in text]
+        told += [text for text in answered_at(slack).values() if "was sent" in text]
         print(
             f"\nrolling restart of {REPLICAS} replicas under load: {len(answers)} requests "
-            f"answered, {balancer.refused} connections refused and retried elsewhere, "
-            f"{len(errors)} other errors; {len(posts)} posts, "
+            f"answered, {balancer.refused} connections refused and {balancer.reset} reset, "
+            f"each sent again; {len(errors)} other errors; {len(posts)} posts, "
             f"{sum(n - 1 for n in posts.values())} twice"
         )
-        assert errors == []  # nothing but refused connections, which were retried
-        assert [a for a in answers if a[0] != 200 or "was sent" not in a[1]] == []
-        assert len(told) == len(answers) > 50  # every request answered 200 "was sent"
+        assert errors == []  # nothing but refused or reset connections, which were retried
+        assert [a for a in answers if a[0] != 200] == []
+        assert len(told) == len(answers) > 50  # every request answered "was sent"
         assert len(stored) == len(answers)  # and saved
         assert set(posts) == wanted
         assert max(posts.values()) == 1

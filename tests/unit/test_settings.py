@@ -90,6 +90,8 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "BENEFITS_DIGEST_DAY": ("someday", "must be a day of the week in English, like monday"),
     "BENEFITS_DIGEST_HOUR": ("25", "must be at most 23"),
     "BENEFITS_LOCALE_CACHE_SECONDS": ("0", "must be more than 0"),
+    "BENEFITS_RECEIPTS": ("sometimes", "must be auto, on or off"),
+    "BENEFITS_RECEIPT_LEASE_SECONDS": ("0", "must be at least 1"),
     "BENEFITS_CHANNEL_LANGUAGE": ("fr", "is not a language the bot speaks (en, nl)"),
     "BENEFITS_ENCRYPTION_KEY": (
         "not-a-fernet-key",
