@@ -1,17 +1,23 @@
 """The installations port and the OAuth states port, on every store.
 
 Each test runs once per store (``[file]``, ``[throwaway]``, ``[postgres]``, see
-``conftest.py``). The ports keep whatever ciphertexts they are given: these
+``conftest.py``), but the last, which copies a SQLite file to PostgreSQL and back. The ports keep whatever ciphertexts they are given: these
 tests use stand-ins, since encrypting is the service's business.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from bot.cli.main import main
 from bot.domain.installations import SealedInstallation
+from storage import open_store
 from storage.unit_of_work import Store
+from tests.postgres import fresh_schema
+from tests.storage.test_migrations import dump
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
@@ -154,3 +160,32 @@ async def test_purging_forgets_the_expired_states_only(store: Store) -> None:
         young = await uow.oauth_states.consume("young", now=at(6))
         old = await uow.oauth_states.consume("old", now=at(0))
     assert (purged, again, young, old) == (2, 0, True, False)
+
+
+async def test_copy_db_carries_installations_and_states_to_postgres_and_back(
+    tmp_path: Path,
+) -> None:
+    first, back = tmp_path / "first.db", tmp_path / "back.db"
+    source = await open_store(f"sqlite:///{first}")
+    try:
+        async with source.write() as uow:
+            for installation in (WORKSPACE, ROTATING, ORG_WIDE):
+                await uow.installations.put(installation)
+            await uow.oauth_states.add("pending", expires_at=at(10))
+    finally:
+        await source.close()
+    async with fresh_schema() as pg_url:
+        assert await asyncio.to_thread(main, ["copy-db", f"sqlite:///{first}", pg_url]) == 0
+        pg = await open_store(pg_url)
+        try:
+            async with pg.write() as uow:
+                on_postgres = await uow.installations.all()
+                consumed = await uow.oauth_states.consume("pending", now=at(9))
+        finally:
+            await pg.close()
+        assert await asyncio.to_thread(main, ["copy-db", pg_url, f"sqlite:///{back}"]) == 0
+    assert on_postgres == [WORKSPACE, ORG_WIDE, ROTATING]  # by key, an absent id first
+    assert consumed
+    original = await dump(first)
+    assert len(original["installations"]) == 3
+    assert (await dump(back))["installations"] == original["installations"]
