@@ -3,7 +3,9 @@
 Each test runs on a SQLite file and on PostgreSQL (skipped without a server,
 failed under CI), through slack_sdk's own interfaces (``AsyncInstallationStore``,
 ``AsyncOAuthStateStore``) with slack_sdk's ``Installation`` and ``Bot`` as Bolt
-makes them from ``oauth.v2.access``. The at-rest tests read the raw rows.
+makes them from ``oauth.v2.access``, and once through Bolt's own ``AsyncOAuthFlow``
+(with ``oauth.v2.access`` and ``auth.test`` answered in Slack's wire format).
+The at-rest tests read the raw rows.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 import pytest
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
@@ -426,6 +432,61 @@ def test_a_bot_installation_keeps_its_tokens_out_of_repr() -> None:
     assert BOT_TOKEN not in repr(installation)
     assert REFRESH not in repr(installation)
     assert installation.key == ("E1", None)
+
+
+async def test_bolts_oauth_flow_saves_the_install_and_refuses_its_state_a_second_time(
+    place: Place,
+) -> None:
+    class Slack:
+        """oauth.v2.access and auth.test, answered as Slack answers a workspace install."""
+
+        async def oauth_v2_access(self, **kwargs: Any) -> dict[str, Any]:
+            assert kwargs["code"] == "code-from-slack"
+            return {
+                "ok": True,
+                "app_id": "A0APP",
+                "authed_user": {"id": "U0INSTALLER"},
+                "scope": SCOPES,
+                "token_type": "bot",
+                "access_token": BOT_TOKEN,
+                "bot_user_id": "U0BOT",
+                "team": {"id": "T0CONTOSO", "name": "Contoso"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
+
+        async def auth_test(self, **kwargs: Any) -> dict[str, Any]:
+            return {"ok": True, "bot_id": "B0BOT", "user_id": "U0BOT", "team_id": "T0CONTOSO"}
+
+    settings = AsyncOAuthSettings(
+        client_id="111.222",
+        client_secret="client-secret",
+        scopes=SCOPES.split(","),
+        installation_store=place.installations,
+        state_store=place.states,
+        install_page_rendering_enabled=False,
+    )
+    flow = AsyncOAuthFlow(client=Slack(), settings=settings)  # type: ignore[arg-type]
+    started = await flow.handle_installation(AsyncBoltRequest(body="", query={}, headers={}))
+    state = parse_qs(urlsplit(started.headers["location"][0]).query)["state"][0]
+    cookie = started.headers["set-cookie"][0].split(";")[0]
+
+    def callback() -> AsyncBoltRequest:
+        return AsyncBoltRequest(
+            body="",
+            query={"code": "code-from-slack", "state": state},
+            headers={"cookie": cookie},
+        )
+
+    done = await flow.handle_callback(callback())
+    bot = await place.installations.async_find_bot(enterprise_id=None, team_id="T0CONTOSO")
+    replayed = await flow.handle_callback(callback())
+    assert started.status == 302
+    assert done.status == 200
+    assert bot is not None
+    assert (bot.bot_token, bot.bot_id, bot.team_name) == (BOT_TOKEN, "B0BOT", "Contoso")
+    assert replayed.status == 401
+    assert BOT_TOKEN not in repr(await place.raw("SELECT * FROM installations"))
 
 
 # -- OAuth states -------------------------------------------------------------
