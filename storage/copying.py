@@ -47,6 +47,8 @@ TABLE_ORDER: Final = (
     "offboardings",
     "seat_checks",
     "receipts",
+    "installations",
+    "oauth_states",
 )
 # Rows the migrations seed: the source's replace them, after every other table
 # (whose inserts bump them on the target), so the counters go on from the source's.

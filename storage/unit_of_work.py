@@ -27,9 +27,11 @@ from storage.ports import (
     AuditRepository,
     BenefitRepository,
     Exclusive,
+    InstallationRepository,
     KeyRepository,
     MarketingContactRepository,
     MembershipRepository,
+    OAuthStateRepository,
     OutboxRepository,
     PeopleRepository,
     RequestRepository,
@@ -72,6 +74,12 @@ class UnitOfWork(Protocol):
 
     @property
     def seat_checks(self) -> SeatCheckRepository: ...
+
+    @property
+    def installations(self) -> InstallationRepository: ...
+
+    @property
+    def oauth_states(self) -> OAuthStateRepository: ...
 
 
 class Store(Protocol):

@@ -16,6 +16,7 @@ from storage.ports.assignments import AssignmentRepository
 from storage.ports.audit import AuditRepository
 from storage.ports.benefits import BenefitRepository
 from storage.ports.exclusive import AlwaysHeld, Exclusive
+from storage.ports.installations import InstallationRepository, OAuthStateRepository
 from storage.ports.keys import KeyRepository
 from storage.ports.membership import MembershipRepository
 from storage.ports.outbox import OutboxRepository
@@ -30,9 +31,11 @@ __all__ = [
     "AuditRepository",
     "BenefitRepository",
     "Exclusive",
+    "InstallationRepository",
     "KeyRepository",
     "MarketingContactRepository",
     "MembershipRepository",
+    "OAuthStateRepository",
     "OutboxRepository",
     "PeopleRepository",
     "RequestRepository",

@@ -356,6 +356,33 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX receipts_by_lease ON receipts (claimed_until, id);
     """,
+    # 9: SQLite's migration 12: installations per workspace or Enterprise Grid org, their
+    # tokens as Fernet ciphertexts only, and the OAuth states of installs under way.
+    """
+    CREATE TABLE installations (
+        enterprise_id text COLLATE "C" NOT NULL,
+        team_id text COLLATE "C" NOT NULL,
+        is_enterprise_install integer NOT NULL DEFAULT 0,
+        app_id text COLLATE "C",
+        enterprise_name text COLLATE "C",
+        team_name text COLLATE "C",
+        bot_id text COLLATE "C",
+        bot_user_id text COLLATE "C",
+        bot_scopes text COLLATE "C" NOT NULL DEFAULT '',
+        bot_token_expires_at timestamptz,
+        installer_user_id text COLLATE "C",
+        installed_at timestamptz NOT NULL,
+        bot_token text COLLATE "C" NOT NULL,
+        bot_refresh_token text COLLATE "C",
+        PRIMARY KEY (enterprise_id, team_id)
+    );
+
+    CREATE TABLE oauth_states (
+        state text COLLATE "C" PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+    );
+    CREATE INDEX oauth_states_by_expiry ON oauth_states (expires_at);
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -19,6 +19,7 @@ from storage.postgres.area import Connection
 from storage.postgres.assignments import PostgresAssignments
 from storage.postgres.audit import PostgresAudit
 from storage.postgres.benefits import NameCache, PostgresBenefits, PostgresMembership
+from storage.postgres.installations import PostgresInstallations, PostgresOAuthStates
 from storage.postgres.keys import PostgresKeys
 from storage.postgres.offboarding import PostgresOffboardings, PostgresSeatChecks
 from storage.postgres.outbox import PostgresOutbox
@@ -35,9 +36,11 @@ class PostgresUnitOfWork:
         "assignments",
         "audit",
         "benefits",
+        "installations",
         "keys",
         "marketing_contact",
         "membership",
+        "oauth_states",
         "offboardings",
         "outbox",
         "people",
@@ -67,3 +70,5 @@ class PostgresUnitOfWork:
         self.outbox = PostgresOutbox(conn)
         self.offboardings = PostgresOffboardings(conn)
         self.seat_checks = PostgresSeatChecks(conn)
+        self.installations = PostgresInstallations(conn)
+        self.oauth_states = PostgresOAuthStates(conn)

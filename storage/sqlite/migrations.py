@@ -310,6 +310,34 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX receipts_by_lease ON receipts (claimed_until, id);
     """,
+    # 12: installations of the bot per workspace or Enterprise Grid org (an absent
+    # enterprise or team is ''), their tokens as Fernet ciphertexts only, and the
+    # OAuth states of installs under way (docs/installations.md).
+    """
+    CREATE TABLE installations (
+        enterprise_id TEXT NOT NULL,
+        team_id TEXT NOT NULL,
+        is_enterprise_install INTEGER NOT NULL DEFAULT 0,
+        app_id TEXT,
+        enterprise_name TEXT,
+        team_name TEXT,
+        bot_id TEXT,
+        bot_user_id TEXT,
+        bot_scopes TEXT NOT NULL DEFAULT '',
+        bot_token_expires_at TEXT,
+        installer_user_id TEXT,
+        installed_at TEXT NOT NULL,
+        bot_token TEXT NOT NULL,
+        bot_refresh_token TEXT,
+        PRIMARY KEY (enterprise_id, team_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE oauth_states (
+        state TEXT PRIMARY KEY,
+        expires_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX oauth_states_by_expiry ON oauth_states (expires_at);
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

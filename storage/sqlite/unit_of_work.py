@@ -18,6 +18,7 @@ from storage.sqlite.activations import (
 from storage.sqlite.assignments import SqliteAssignments
 from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.benefits import NameCache, SqliteBenefits, SqliteMembership
+from storage.sqlite.installations import SqliteInstallations, SqliteOAuthStates
 from storage.sqlite.keys import SqliteKeys
 from storage.sqlite.offboarding import SqliteOffboardings, SqliteSeatChecks
 from storage.sqlite.outbox import SqliteOutbox
@@ -34,9 +35,11 @@ class SqliteUnitOfWork:
         "assignments",
         "audit",
         "benefits",
+        "installations",
         "keys",
         "marketing_contact",
         "membership",
+        "oauth_states",
         "offboardings",
         "outbox",
         "people",
@@ -60,3 +63,5 @@ class SqliteUnitOfWork:
         self.outbox = SqliteOutbox(conn)
         self.offboardings = SqliteOffboardings(conn)
         self.seat_checks = SqliteSeatChecks(conn)
+        self.installations = SqliteInstallations(conn)
+        self.oauth_states = SqliteOAuthStates(conn)

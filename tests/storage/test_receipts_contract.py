@@ -85,3 +85,19 @@ async def test_two_processes_taking_over_at_once_never_take_the_same_receipt(
             await other.close()
     assert sorted(a + b) == sorted(ids)
     assert not set(a) & set(b)
+
+
+async def test_receipts_saved_at_once_each_get_their_own_id_with_their_own_payload(
+    store: Store,
+) -> None:
+    bodies = [{"user_id": f"U{n}", "text": f"request {n}"} for n in range(25)]
+    ids = await asyncio.gather(
+        *(
+            store.receipts.receive("command", body, owner="alive", at=T0, until=T0)
+            for body in bodies
+        )
+    )
+    assert len(set(ids)) == len(bodies)
+    taken = await store.receipts.take_over(owner="heir", now=T0, until=T0 + LEASE, limit=100)
+    by_id = {r.id: dict(r.body) for r in taken}
+    assert [by_id[i] for i in ids] == bodies
