@@ -276,6 +276,9 @@ async def prepare_database(database_url: str, plan: Plan) -> list[PendingRequest
         await import_inventory(store, inventory, clock=clock)
         services = build_services(store, clock=clock)
         await services.roles.bootstrap_grant(ADMIN, Role.GLOBAL_ADMIN)
+        # The admin has opened the App Home (as admins do): every decision republishes
+        # it, debounced. The requesters never opened theirs (see HomeService.queue_homes).
+        await services.home.opened(ADMIN)
         pool: list[PendingRequest] = []
         for j in range(plan.approvals):
             requester, wanted = requester_for(plan, j)

@@ -164,6 +164,15 @@ class HomeService:
         self._store = store
         self._clock = clock
         self.debounce = debounce
+        self._known_viewers: set[str] = set()  # recorded already: no write on each opening
+
+    async def opened(self, user: str) -> None:
+        """``user`` opened their Home: from now on changes republish it (see ``queue_homes``)."""
+        if user in self._known_viewers or not USER_ID.match(user):
+            return
+        async with self._store.write(concurrent=True) as uow:
+            await uow.people.note_home_opened(user, at=self._clock.now())
+        self._known_viewers.add(user)
 
     async def home_of(self, user: str, pages: HomePages | None = None) -> Home:
         """Everything ``user``'s Home shows, read in one snapshot."""
@@ -273,10 +282,18 @@ class HomeService:
     async def queue_homes(self, uow: UnitOfWork, users: Iterable[str]) -> int:
         """Queue a republish of each of ``users``' Homes, unless one already waits.
 
+        Only the Homes of people who have opened theirs are republished: anyone
+        else's is built from current data when they first open it, so publishing
+        it before would cost a render and a Slack call that nobody sees.
         One waits when a ``home`` notice of theirs is queued and no sender holds it:
         it will be rendered after this change commits, so it shows this change too.
         One a sender holds may have been rendered already, so another is queued.
         """
+        asked = [user for user in dict.fromkeys(users) if USER_ID.match(user)]
+        viewers = await uow.people.home_viewers(asked)
+        users = [user for user in asked if user in viewers]
+        if not users:
+            return 0
         now = self._clock.now()
         due = now + self.debounce
         # Every Home waiting for a sender, in one query (at most one per person).
@@ -286,8 +303,8 @@ class HomeService:
             if p.claimed_until is None or p.claimed_until <= now
         }
         pings: list[NewPing] = []
-        for user in dict.fromkeys(users):
-            if not USER_ID.match(user) or user in waiting:
+        for user in users:
+            if user in waiting:
                 continue
             pings.append(
                 NewPing(

@@ -20,6 +20,7 @@ async def home_opened(event: dict[str, Any], client: AsyncWebClient, services: S
     if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
         return
     services.background.spawn(publish_home(client, services, event["user"]), name="home")
+    services.background.spawn(services.home.opened(event["user"]), name="home opened")
 
 
 async def publish_home(

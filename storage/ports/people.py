@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -43,6 +44,14 @@ class PeopleRepository(Protocol):
 
     async def set_language(self, user_id: str, language: str | None) -> None:
         """Keep the person's choice; None forgets it (back to their Slack locale)."""
+        ...
+
+    async def note_home_opened(self, user_id: str, *, at: datetime) -> bool:
+        """Record that ``user_id`` opened their App Home (once); True the first time."""
+        ...
+
+    async def home_viewers(self, user_ids: Sequence[str]) -> set[str]:
+        """Which of ``user_ids`` have ever opened their App Home (only theirs are republished)."""
         ...
 
     async def all_languages(self) -> dict[str, str]:

@@ -383,6 +383,13 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX oauth_states_by_expiry ON oauth_states (expires_at);
     """,
+    # 10: SQLite's migration 13: who has opened their App Home.
+    """
+    CREATE TABLE home_viewers (
+        user_id text COLLATE "C" PRIMARY KEY,
+        opened_at timestamptz NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 from storage.sql.rows import ROLE_RANK
@@ -30,3 +31,14 @@ SET_LANGUAGE: Final = (
 )
 CLEAR_LANGUAGE: Final = "DELETE FROM user_languages WHERE user_id = ?"
 ALL_LANGUAGES: Final = "SELECT user_id, language FROM user_languages"
+NOTE_HOME_OPENED: Final = (
+    "INSERT INTO home_viewers (user_id, opened_at) VALUES (?, ?) "
+    "ON CONFLICT (user_id) DO NOTHING RETURNING 1"
+)
+
+
+@lru_cache(maxsize=32)
+def home_viewers(count: int) -> str:
+    """Which of ``count`` people have opened their App Home."""
+    marks = ", ".join("?" for _ in range(count))
+    return f"SELECT user_id FROM home_viewers WHERE user_id IN ({marks})"

@@ -338,6 +338,14 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ) WITHOUT ROWID;
     CREATE INDEX oauth_states_by_expiry ON oauth_states (expires_at);
     """,
+    # 13: who has opened their App Home: only their Homes are republished after a
+    # change (anyone else's is built when they first open it).
+    """
+    CREATE TABLE home_viewers (
+        user_id TEXT PRIMARY KEY,
+        opened_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.model import DirectoryUser, Role
@@ -58,3 +59,12 @@ class SqlitePeople(Area):
     async def all_languages(self) -> dict[str, str]:
         rows = self._rows(sql.ALL_LANGUAGES)
         return {str(r[0]): str(r[1]) for r in rows}
+
+    async def note_home_opened(self, user_id: str, *, at: datetime) -> bool:
+        return bool(self._rows(sql.NOTE_HOME_OPENED, (user_id, stamp(at))))
+
+    async def home_viewers(self, user_ids: Sequence[str]) -> set[str]:
+        if not user_ids:
+            return set()
+        rows = self._rows(sql.home_viewers(len(user_ids)), tuple(user_ids))
+        return {str(r[0]) for r in rows}

@@ -61,10 +61,18 @@ async def requested_win11(h: SlackHarness, *, debounced: bool = False) -> None:
     settled (``debounced``: after the Homes' debounce, so they are published too)."""
     await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
     await h.grant(ADMIN)
+    if debounced:
+        await have_opened(h, ADMIN, MEMBER)
     await h.command(MEMBER, "request win11 for the lab")
     if debounced:
         h.clock.advance(timedelta(seconds=3))
     await h.settle()
+
+
+async def have_opened(h: SlackHarness, *users: str) -> None:
+    """``users`` opened their Home before (so changes republish it)."""
+    for user in users:
+        await h.bot.services.home.opened(user)
 
 
 def value_of(view: dict[str, Any], action_id: str) -> str:
@@ -225,11 +233,13 @@ async def test_approve_on_the_home_updates_the_channel_message_and_the_homes(
     await requested_win11(h)
     posted = h.slack.calls_to("chat.postMessage", include_failed=False)
     assert [c.args["channel"] for c in posted] == [CHANNEL]
+    await open_home(h, MEMBER)  # only the Homes of people who opened theirs are republished
     view = await open_home(h, ADMIN)
     request_id = value_of(view, ids.APPROVE)
 
     ack = await h.click_on_home(ADMIN, ids.APPROVE, request_id)
     assert ack.status == 200
+    await h.settle()  # the click carried out (right after its acknowledgement, with receipts)
     h.clock.advance(timedelta(seconds=3))
     await h.settle()
 
@@ -243,6 +253,24 @@ async def test_approve_on_the_home_updates_the_channel_message_and_the_homes(
     member_home = call_text(homes_of(h, MEMBER)[-1])
     assert "Windows 11 Enterprise" in member_home
     assert "What you hold* (1)" in member_home
+
+
+async def test_a_home_never_opened_is_not_republished_and_shows_current_data_when_first_opened(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await requested_win11(h)
+    await open_home(h, ADMIN)
+    request_id = value_of(homes_of(h, ADMIN)[-1].args["view"], ids.APPROVE)
+    await h.click(ADMIN, ids.APPROVE, request_id, channel=CHANNEL)
+    await h.settle()
+    h.clock.advance(timedelta(seconds=3))
+    await h.settle()
+
+    assert homes_of(h, MEMBER) == []  # never opened: no render, no views.publish
+    assert len(homes_of(h, ADMIN)) == 2  # opened once, republished after the decision
+    first = call_text((await open_home(h, MEMBER)) and homes_of(h, MEMBER)[-1])
+    assert "What you hold* (1)" in first
 
 
 async def test_a_decision_in_the_channel_republishes_the_admins_home(
@@ -268,6 +296,7 @@ async def test_many_changes_leave_one_waiting_home_per_person_and_publish_it_onc
 ) -> None:
     h = harness
     await h.grant(ADMIN)
+    await have_opened(h, ADMIN, MEMBER)
     for n in range(6):
         await h.add_benefit(f"b{n}", f"Benefit number {n}", seats=3)
     for n in range(6):
@@ -297,6 +326,7 @@ async def test_many_changes_leave_one_waiting_home_per_person_and_publish_it_onc
 async def test_a_change_after_the_home_was_sent_queues_a_new_one(harness: SlackHarness) -> None:
     h = harness
     await h.grant(ADMIN)
+    await have_opened(h, MEMBER)
     await h.add_benefit("b1", "Benefit one", seats=3)
     await h.add_benefit("b2", "Benefit two", seats=3)
     await h.command(MEMBER, "request b1 first")

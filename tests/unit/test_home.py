@@ -108,6 +108,8 @@ def test_a_page_button_value_names_a_list_and_a_page() -> None:
 async def test_a_request_queues_one_home_per_person_and_not_another_while_it_waits(
     services: Services, store: SqliteStore
 ) -> None:
+    await services.home.opened(MEMBER)
+    await services.home.opened(ADMIN)
     await services.requests.request_benefit(MEMBER, "vs-ent", "one")
     await services.requests.request_benefit(MEMBER, "vs-pro", "two")
 
@@ -123,6 +125,7 @@ async def test_a_request_queues_one_home_per_person_and_not_another_while_it_wai
 async def test_a_home_claimed_by_a_sender_does_not_hold_back_the_next(
     services: Services, store: SqliteStore, clock: FakeClock
 ) -> None:
+    await services.home.opened(MEMBER)
     await services.requests.request_benefit(MEMBER, "vs-ent", "one")
     clock.advance(timedelta(seconds=5))
     claimed = await services.outbox.claim(owner="sender", limit=100, lease=timedelta(minutes=1))
@@ -206,3 +209,18 @@ async def test_a_global_admins_own_request_shows_in_the_queue_without_buttons(
     ]
     assert values == [str(theirs.request.id)]
     assert str(mine.request.id) not in values
+
+
+async def test_only_the_homes_of_people_who_opened_theirs_are_queued(
+    services: Services, store: SqliteStore
+) -> None:
+    await services.home.opened(ADMIN)
+    await services.home.opened(ADMIN)  # once is recorded; again changes nothing
+    await services.requests.request_benefit(MEMBER, "vs-ent", "one")
+
+    async with store.read() as uow:
+        member = await uow.outbox.queued_with_prefix(home_prefix(MEMBER))
+        admin = await uow.outbox.queued_with_prefix(home_prefix(ADMIN))
+        assert await uow.people.home_viewers([MEMBER, ADMIN]) == {ADMIN}
+    assert member == []
+    assert len(admin) == 1
