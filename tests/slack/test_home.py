@@ -269,8 +269,8 @@ async def test_a_home_never_opened_is_not_republished_and_shows_current_data_whe
 
     assert homes_of(h, MEMBER) == []  # never opened: no render, no views.publish
     assert len(homes_of(h, ADMIN)) == 2  # opened once, republished after the decision
-    first = call_text((await open_home(h, MEMBER)) and homes_of(h, MEMBER)[-1])
-    assert "What you hold* (1)" in first
+    await open_home(h, MEMBER)
+    assert "What you hold* (1)" in call_text(homes_of(h, MEMBER)[-1])
 
 
 async def test_a_decision_in_the_channel_republishes_the_admins_home(
