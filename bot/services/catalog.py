@@ -194,12 +194,14 @@ class CatalogService:
     async def mine(self, actor: str) -> Mine:
         """The caller's assignments and pending requests."""
         async with self._store.read() as uow:
-            assignments = await uow.assignments.of_user(actor)
+            held = await uow.assignments.held_by(actor)
             requests = await uow.requests.of_user(actor, status=RequestStatus.PENDING)
-            wanted = {a.benefit_id for a in assignments} | {r.benefit_id for r in requests}
-            benefits = {bid: b for bid in wanted if (b := await uow.benefits.get(bid))}
+            benefits = {b.id: b for _, b in held}
+            missing = [r.benefit_id for r in requests if r.benefit_id not in benefits]
+            if missing:
+                benefits |= {b.id: b for b in await uow.benefits.get_many(missing)}
         return Mine(
-            holdings=[Holding(a, benefits[a.benefit_id]) for a in assignments],
+            holdings=[Holding(a, b) for a, b in held],
             pending=[Pending(r, benefits[r.benefit_id]) for r in requests],
         )
 

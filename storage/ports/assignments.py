@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.domain.model import (
     Assignment,
+    Benefit,
     Category,
 )
 
@@ -50,6 +51,10 @@ class AssignmentRepository(Protocol):
 
     async def of_user(self, user_id: str) -> list[Assignment]:
         """Active assignments of one person, oldest first."""
+        ...
+
+    async def held_by(self, user_id: str) -> list[tuple[Assignment, Benefit]]:
+        """Active assignments of one person with their benefits, oldest first (one query)."""
         ...
 
     async def unresolved_holders(self) -> list[Assignment]:

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from bot.domain.model import Assignment, Category
+from bot.domain.model import Assignment, Benefit, Category
 from storage.postgres.area import Area, Connection
 from storage.sql import assignments as sql
-from storage.sql.rows import assignment_of, stamp
+from storage.sql.rows import assignment_of, held_of, stamp
 
 # All the ids in one array parameter (SQLite, without arrays, takes them in chunks of IN lists).
 COUNT_ACTIVE_MANY: Final = (
@@ -107,6 +107,10 @@ class PostgresAssignments(Area):
         rows = await self._rows(COUNT_ACTIVE_MANY, (list(set(benefit_ids)),))
         counts.update((str(benefit_id), int(n)) for benefit_id, n in rows)
         return counts
+
+    async def held_by(self, user_id: str) -> list[tuple[Assignment, Benefit]]:
+        rows = await self._rows(sql.HELD_BY, (user_id,))
+        return [held_of(r) for r in rows]
 
     async def of_user(self, user_id: str) -> list[Assignment]:
         rows = await self._rows(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Final
 
-from storage.sql.rows import ACTIVE_ORDER, ASSIGNMENT_COLUMNS
+from storage.sql.rows import ACTIVE_ORDER, ASSIGNMENT_COLUMNS, BENEFIT_COLUMNS
 
 ADD: Final = (
     "INSERT INTO assignments (benefit_id, user_id, holder_email, assigned_at, assigned_by) "
@@ -39,6 +39,13 @@ COUNT_RELEASED: Final = (
 
 # The assignment columns qualified by the alias ``a``, for joins with benefits.
 A_COLUMNS: Final = ", ".join("a." + c.strip() for c in ASSIGNMENT_COLUMNS.split(","))
+B_COLUMNS: Final = ", ".join("b." + c.strip() for c in BENEFIT_COLUMNS.split(","))
+# A person's active assignments with their benefits, in one statement (`/benefits mine`).
+HELD_BY: Final = (
+    f"SELECT {A_COLUMNS}, {B_COLUMNS} FROM assignments AS a "
+    "JOIN benefits AS b ON b.id = a.benefit_id "
+    "WHERE a.user_id = ? AND a.released_at IS NULL ORDER BY a.assigned_at, a.id"
+)
 
 
 @lru_cache(maxsize=16)

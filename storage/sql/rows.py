@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Final, TypeVar
+from typing import Final, TypeVar, cast
 
 from bot.domain.model import (
     Activation,
@@ -59,6 +59,7 @@ BENEFIT_WIDTH: Final = 8
 ASSIGNMENT_COLUMNS: Final = (
     "id, benefit_id, user_id, assigned_at, assigned_by, holder_email, released_at"
 )
+ASSIGNMENT_WIDTH: Final = 7
 REQUEST_COLUMNS: Final = (
     "id, benefit_id, requester_id, reason, status, created_at, decided_by, decided_at, "
     "decision_note"
@@ -158,6 +159,11 @@ def activation_of(row: Row) -> Activation:
         contract_id=row[7],
         expires_on=opt_date(row[8]),
     )
+
+
+def held_of(row: Row) -> tuple[Assignment, Benefit]:
+    """An assignment's columns followed by its benefit's (``assignments.held_by``)."""
+    return assignment_of(row), benefit_of(cast(Row, tuple(row)[ASSIGNMENT_WIDTH:]))
 
 
 def assignment_of(row: Row) -> Assignment:

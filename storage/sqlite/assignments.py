@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from bot.domain.model import Assignment, Category
+from bot.domain.model import Assignment, Benefit, Category
 from storage.sql import assignments as sql
-from storage.sql.rows import assignment_of, chunks, stamp
+from storage.sql.rows import assignment_of, chunks, held_of, stamp
 from storage.sqlite.area import Area
 
 
@@ -91,6 +91,10 @@ class SqliteAssignments(Area):
             rows = self._rows(_count_active_many(len(part)), tuple(part))
             counts.update((str(benefit_id), int(n)) for benefit_id, n in rows)
         return counts
+
+    async def held_by(self, user_id: str) -> list[tuple[Assignment, Benefit]]:
+        rows = self._rows(sql.HELD_BY, (user_id,))
+        return [held_of(r) for r in rows]
 
     async def of_user(self, user_id: str) -> list[Assignment]:
         rows = self._rows(

@@ -334,6 +334,10 @@ async def test_user_assignments_list_only_that_persons_active_seats_oldest_first
     async with store.read() as uow:
         assert [a.id for a in await uow.assignments.of_user("U1")] == [older, newer]
         assert await uow.assignments.of_user("U3") == []
+        held = await uow.assignments.held_by("U1")
+        assert [(a.id, b) for a, b in held] == [(older, AZURE), (newer, VS)]
+        assert [a for a, _ in held] == await uow.assignments.of_user("U1")
+        assert await uow.assignments.held_by("U3") == []
 
 
 async def test_unresolved_holders_are_active_seats_known_only_by_email_until_resolved(
