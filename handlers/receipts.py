@@ -17,6 +17,7 @@ the acknowledgement itself.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
@@ -160,13 +161,19 @@ async def _call(
         "respond": respond,
         "services": services,
     }
-    names = inspect.signature(listener).parameters
+    names = _parameters(listener)
     if "command" in names:
         offered["command"] = body
     if "action" in names:
         actions = body.get("actions") or [{}]
         offered["action"] = actions[0]
     await listener(**{name: offered[name] for name in names})
+
+
+@functools.cache
+def _parameters(listener: Listener) -> tuple[str, ...]:
+    """The argument names ``listener`` declares (read once: ``inspect`` is slow)."""
+    return tuple(inspect.signature(listener).parameters)
 
 
 async def _send_answer(ack: AsyncAck, respond: AsyncRespond) -> None:
