@@ -25,7 +25,6 @@ from bot.domain.model import (
     NotFound,
     Page,
     Request,
-    RequestStatus,
     Role,
 )
 from bot.services.core import find_benefit
@@ -194,15 +193,10 @@ class CatalogService:
     async def mine(self, actor: str) -> Mine:
         """The caller's assignments and pending requests."""
         async with self._store.read() as uow:
-            held = await uow.assignments.held_by(actor)
-            requests = await uow.requests.of_user(actor, status=RequestStatus.PENDING)
-            benefits = {b.id: b for _, b in held}
-            missing = [r.benefit_id for r in requests if r.benefit_id not in benefits]
-            if missing:
-                benefits |= {b.id: b for b in await uow.benefits.get_many(missing)}
+            standing = await uow.assignments.standing_of(actor)
         return Mine(
-            holdings=[Holding(a, b) for a, b in held],
-            pending=[Pending(r, benefits[r.benefit_id]) for r in requests],
+            holdings=[Holding(a, b) for a, b in standing.held],
+            pending=[Pending(r, b) for r, b in standing.pending],
         )
 
     async def find_benefit(self, query: str) -> Benefit:

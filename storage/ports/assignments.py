@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from bot.domain.model import (
     Assignment,
     Benefit,
     Category,
+    Request,
 )
+
+
+class Standing(NamedTuple):
+    """What a person holds and has asked for (``/benefits mine``)."""
+
+    held: list[tuple[Assignment, Benefit]]
+    pending: list[tuple[Request, Benefit]]
 
 
 class AssignmentRepository(Protocol):
@@ -53,8 +61,9 @@ class AssignmentRepository(Protocol):
         """Active assignments of one person, oldest first."""
         ...
 
-    async def held_by(self, user_id: str) -> list[tuple[Assignment, Benefit]]:
-        """Active assignments of one person with their benefits, oldest first (one query)."""
+    async def standing_of(self, user_id: str) -> Standing:
+        """One person's active seats (oldest first) and pending requests (in the order
+        filed), each with its benefit, in one query."""
         ...
 
     async def unresolved_holders(self) -> list[Assignment]:

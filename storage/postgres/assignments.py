@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from bot.domain.model import Assignment, Benefit, Category
+from bot.domain.model import Assignment, Category
+from storage.ports.assignments import Standing
 from storage.postgres.area import Area, Connection
 from storage.sql import assignments as sql
-from storage.sql.rows import assignment_of, held_of, stamp
+from storage.sql.rows import assignment_of, stamp, standing_of
 
 # All the ids in one array parameter (SQLite, without arrays, takes them in chunks of IN lists).
 COUNT_ACTIVE_MANY: Final = (
@@ -108,9 +109,8 @@ class PostgresAssignments(Area):
         counts.update((str(benefit_id), int(n)) for benefit_id, n in rows)
         return counts
 
-    async def held_by(self, user_id: str) -> list[tuple[Assignment, Benefit]]:
-        rows = await self._rows(sql.HELD_BY, (user_id,))
-        return [held_of(r) for r in rows]
+    async def standing_of(self, user_id: str) -> Standing:
+        return standing_of(await self._rows(sql.STANDING_OF, (user_id,)))
 
     async def of_user(self, user_id: str) -> list[Assignment]:
         rows = await self._rows(

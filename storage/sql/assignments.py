@@ -40,11 +40,20 @@ COUNT_RELEASED: Final = (
 # The assignment columns qualified by the alias ``a``, for joins with benefits.
 A_COLUMNS: Final = ", ".join("a." + c.strip() for c in ASSIGNMENT_COLUMNS.split(","))
 B_COLUMNS: Final = ", ".join("b." + c.strip() for c in BENEFIT_COLUMNS.split(","))
-# A person's active assignments with their benefits, in one statement (`/benefits mine`).
-HELD_BY: Final = (
-    f"SELECT {A_COLUMNS}, {B_COLUMNS} FROM assignments AS a "
-    "JOIN benefits AS b ON b.id = a.benefit_id "
-    "WHERE a.user_id = ? AND a.released_at IS NULL ORDER BY a.assigned_at, a.id"
+# A person's active assignments and pending requests, each with its benefit, in one
+# statement (`/benefits mine`): the first column tells them apart (0 a seat, 1 a
+# request); the columns between are an assignment's or a request's, see standing_of.
+STANDING_OF: Final = (
+    "SELECT 0, a.id, a.benefit_id, a.user_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), "
+    f"a.assigned_at, a.assigned_by, a.released_at, a.holder_email, {B_COLUMNS} "
+    "FROM assignments AS a JOIN benefits AS b ON b.id = a.benefit_id "
+    "WHERE a.user_id = ?1 AND a.released_at IS NULL "
+    "UNION ALL "
+    "SELECT 1, r.id, r.benefit_id, r.requester_id, r.reason, r.status, "
+    f"r.created_at, r.decided_by, r.decided_at, r.decision_note, {B_COLUMNS} "
+    "FROM requests AS r JOIN benefits AS b ON b.id = r.benefit_id "
+    "WHERE r.requester_id = ?1 AND r.status = 'pending' "
+    "ORDER BY 1, 7, 2"
 )
 
 

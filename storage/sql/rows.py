@@ -32,6 +32,7 @@ from bot.domain.model import (
     SupportKind,
 )
 from bot.domain.outbox import NewPing, Ping, PingState
+from storage.ports.assignments import Standing
 
 
 def sql_literal(text: str) -> str:
@@ -59,7 +60,6 @@ BENEFIT_WIDTH: Final = 8
 ASSIGNMENT_COLUMNS: Final = (
     "id, benefit_id, user_id, assigned_at, assigned_by, holder_email, released_at"
 )
-ASSIGNMENT_WIDTH: Final = 7
 REQUEST_COLUMNS: Final = (
     "id, benefit_id, requester_id, reason, status, created_at, decided_by, decided_at, "
     "decision_note"
@@ -161,9 +161,18 @@ def activation_of(row: Row) -> Activation:
     )
 
 
-def held_of(row: Row) -> tuple[Assignment, Benefit]:
-    """An assignment's columns followed by its benefit's (``assignments.held_by``)."""
-    return assignment_of(row), benefit_of(cast(Row, tuple(row)[ASSIGNMENT_WIDTH:]))
+def standing_of(rows: Sequence[Row]) -> Standing:
+    """The rows of ``STANDING_OF``: seats first, then pending requests, each with its benefit."""
+    held: list[tuple[Assignment, Benefit]] = []
+    pending: list[tuple[Request, Benefit]] = []
+    for r in rows:
+        benefit = benefit_of(cast(Row, tuple(r)[10:]))
+        if r[0] == 0:
+            seat = cast(Row, (r[1], r[2], r[3], r[6], r[7], r[9], r[8]))
+            held.append((assignment_of(seat), benefit))
+        else:
+            pending.append((request_of(cast(Row, tuple(r)[1:10])), benefit))
+    return Standing(held, pending)
 
 
 def assignment_of(row: Row) -> Assignment:

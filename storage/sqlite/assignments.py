@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from bot.domain.model import Assignment, Benefit, Category
+from bot.domain.model import Assignment, Category
+from storage.ports.assignments import Standing
 from storage.sql import assignments as sql
-from storage.sql.rows import assignment_of, chunks, held_of, stamp
+from storage.sql.rows import assignment_of, chunks, stamp, standing_of
 from storage.sqlite.area import Area
 
 
@@ -92,9 +93,8 @@ class SqliteAssignments(Area):
             counts.update((str(benefit_id), int(n)) for benefit_id, n in rows)
         return counts
 
-    async def held_by(self, user_id: str) -> list[tuple[Assignment, Benefit]]:
-        rows = self._rows(sql.HELD_BY, (user_id,))
-        return [held_of(r) for r in rows]
+    async def standing_of(self, user_id: str) -> Standing:
+        return standing_of(self._rows(sql.STANDING_OF, (user_id,)))
 
     async def of_user(self, user_id: str) -> list[Assignment]:
         rows = self._rows(

@@ -334,10 +334,10 @@ async def test_user_assignments_list_only_that_persons_active_seats_oldest_first
     async with store.read() as uow:
         assert [a.id for a in await uow.assignments.of_user("U1")] == [older, newer]
         assert await uow.assignments.of_user("U3") == []
-        held = await uow.assignments.held_by("U1")
-        assert [(a.id, b) for a, b in held] == [(older, AZURE), (newer, VS)]
-        assert [a for a, _ in held] == await uow.assignments.of_user("U1")
-        assert await uow.assignments.held_by("U3") == []
+        standing = await uow.assignments.standing_of("U1")
+        assert [(a.id, b) for a, b in standing.held] == [(older, AZURE), (newer, VS)]
+        assert [a for a, _ in standing.held] == await uow.assignments.of_user("U1")
+        assert await uow.assignments.standing_of("U3") == ([], [])
 
 
 async def test_unresolved_holders_are_active_seats_known_only_by_email_until_resolved(
@@ -752,3 +752,32 @@ async def test_generations_tell_inventory_changes_from_seat_changes(store: Store
     assert grown[1] == seated[1]
     assert counts == {VS.id: 1, "nothing": 0}
     assert found == [VS]
+
+
+async def test_a_persons_standing_is_their_seats_then_their_pending_requests_with_benefits(
+    store: Store,
+) -> None:
+    await put_benefits(store, VS, AZURE, OFFICE)
+    async with store.write() as uow:
+        seat = await assign(uow, "azure", "U1", 10)
+        first = await uow.requests.add(
+            benefit_id="vs-ent", requester_id="U1", reason="for the lab", created_at=at(20)
+        )
+        second = await uow.requests.add(
+            benefit_id="m365", requester_id="U1", reason="", created_at=at(30)
+        )
+        decided = await uow.requests.add(
+            benefit_id="azure", requester_id="U1", reason="again", created_at=at(35)
+        )
+        await uow.requests.decide(
+            decided.id,
+            status=RequestStatus.DENIED,
+            decided_by="UADMIN",
+            decided_at=at(40),
+            note="no",
+        )
+        await uow.requests.add(benefit_id="m365", requester_id="U2", reason="", created_at=at(31))
+    async with store.read() as uow:
+        standing = await uow.assignments.standing_of("U1")
+    assert [(a.id, b) for a, b in standing.held] == [(seat, AZURE)]
+    assert [(r, b) for r, b in standing.pending] == [(first, VS), (second, OFFICE)]
