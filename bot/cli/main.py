@@ -190,10 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             settings: Settings = load_settings(Settings)
             forget_secrets_in_environment()  # the settings hold them now
-            secrets = [settings.slack_bot_token.get_secret_value()]
-            for extra in (settings.slack_signing_secret, settings.slack_app_token):
-                if extra is not None:
-                    secrets.append(extra.get_secret_value())
+            secrets: list[str] = []
+            for given in (
+                settings.slack_bot_token,
+                settings.slack_signing_secret,
+                settings.slack_app_token,
+                settings.slack_client_secret,
+            ):
+                if given is not None:
+                    secrets.append(given.get_secret_value())
             secrets += settings.encryption_keys()
             configure_logging(settings.benefits_log_level, secrets)
             from bot.runtime.server import serve

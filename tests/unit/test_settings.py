@@ -54,6 +54,8 @@ MALFORMED: dict[str, tuple[str, str]] = {
         "xoxb-not-an-app-token",
         "is not an app-level token (it starts with xapp-)",
     ),
+    "SLACK_CLIENT_ID": ("my-app", "is not a client ID (two numbers joined by a dot)"),
+    "SLACK_CLIENT_SECRET": ("not a secret!", "is not a client secret (letters and digits only)"),
     "SLACK_API_URL": ("slack.com/api", "is not an http(s) URL"),
     "DATABASE_URL": (
         "mysql://db",
@@ -211,7 +213,13 @@ def test_env_example_copied_to_env_gives_settings_the_bot_accepts(tmp_path: Path
 
 
 def test_the_values_commented_out_in_env_example_are_the_defaults() -> None:
-    placeholders = {"SLACK_SIGNING_SECRET", "BENEFITS_ENCRYPTION_KEY", "BENEFITS_ADMIN_CHANNEL"}
+    placeholders = {
+        "SLACK_SIGNING_SECRET",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "BENEFITS_ENCRYPTION_KEY",
+        "BENEFITS_ADMIN_CHANNEL",
+    }
     required: dict[str, Any] = {"slack_bot_token": BOT_TOKEN, "slack_app_token": APP_TOKEN}
     defaults = Settings(**required)
     for variable, (value, commented) in example_assignments().items():
