@@ -40,6 +40,7 @@ from slack_bolt.oauth.async_callback_options import (
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackClientError
+from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -102,6 +103,35 @@ class NotInstalled(SlackClientError, ConnectionError):
 
     def __init__(self) -> None:
         super().__init__(f"the bot is not installed yet: open {INSTALL_PATH} to install it")
+
+
+class SharedRotator(AsyncTokenRotator):
+    """A token rotator that refreshes a token once however many ask at once.
+
+    Bolt's authorization of a request and :class:`InstalledToken` may both find the
+    same token about to expire; the first refreshes it, the others get the refreshed
+    token (a refresh token may be good only once). Within this process: replicas
+    each refresh on their own.
+    """
+
+    def __init__(self, *, client_id: str, client_secret: str, client: AsyncWebClient) -> None:
+        super().__init__(client_id=client_id, client_secret=client_secret, client=client)
+        self._lock = asyncio.Lock()
+        self._refreshed: dict[str, Bot] = {}  # the last token refreshed → its successor
+
+    async def perform_bot_token_rotation(
+        self, *, bot: Bot, minutes_before_expiration: int = ROTATE_MINUTES
+    ) -> Bot | None:
+        async with self._lock:
+            done = self._refreshed.get(bot.bot_token or "")
+            if done is not None:
+                return done
+            refreshed = await super().perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=minutes_before_expiration
+            )
+            if refreshed is not None and bot.bot_token:
+                self._refreshed = {bot.bot_token: refreshed}
+            return refreshed
 
 
 class InstalledToken:
@@ -298,5 +328,6 @@ __all__ = [
     "InstalledClient",
     "InstalledToken",
     "NotInstalled",
+    "SharedRotator",
     "oauth_settings",
 ]

@@ -26,7 +26,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock, SystemClock
@@ -36,7 +35,13 @@ from bot.runtime.bootstrap import ensure_keys_readable, key_vault, services_from
 from bot.runtime.container import Services
 from bot.runtime.delivery import Delivery
 from bot.runtime.notices import Renderer
-from bot.runtime.oauth import INSTALL_PATH, InstalledClient, InstalledToken, oauth_settings
+from bot.runtime.oauth import (
+    INSTALL_PATH,
+    InstalledClient,
+    InstalledToken,
+    SharedRotator,
+    oauth_settings,
+)
 from bot.runtime.scheduler import SWEEP_ROLE, ReminderRuntime, start_reminders
 from bot.runtime.slack_check import verify_bot_token
 from bot.runtime.upkeep import upkeep_sweeps
@@ -397,7 +402,7 @@ async def _installed_with_oauth(
     assert settings.slack_client_id is not None
     assert settings.slack_client_secret is not None
     installations = InstallationService(store, clock=clock, vault=vault)
-    rotator = AsyncTokenRotator(
+    rotator = SharedRotator(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         client=AsyncWebClient(base_url=settings.slack_api_url, session=http),

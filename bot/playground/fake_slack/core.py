@@ -90,6 +90,7 @@ class Grant:
     bot_user_id: str
     bot_id: str
     token_rotation: bool
+    expires_in: int = 12 * 60 * 60
 
 
 @dataclass

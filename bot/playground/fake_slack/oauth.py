@@ -11,6 +11,7 @@ token handed out this way with its own workspace and bot.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Any
 
 from bot.playground.fake_slack.core import Grant, WebApiCore
@@ -36,9 +37,12 @@ class OAuthMethods(WebApiCore):
         bot_user_id: str | None = None,
         bot_id: str | None = None,
         token_rotation: bool = False,
+        expires_in: int = ROTATION_SECONDS,
     ) -> str:
         """The ``code`` Slack redirects with once ``user_id`` allowed the install into
-        ``team_id`` (the fake's own workspace by default); good once."""
+        ``team_id`` (the fake's own workspace by default); good once. With
+        ``token_rotation``, its token expires in ``expires_in`` seconds (a refreshed
+        one in twelve hours)."""
         own = team_id is None or team_id == self.team_id
         code = f"code-{secrets.token_hex(8)}"
         self._oauth_codes[code] = Grant(
@@ -51,6 +55,7 @@ class OAuthMethods(WebApiCore):
             bot_user_id=bot_user_id or (self.bot_user_id if own else f"UBOT{team_id}"),
             bot_id=bot_id or (self.bot_id if own else f"BBOT{team_id}"),
             token_rotation=token_rotation,
+            expires_in=expires_in,
         )
         return code
 
@@ -72,6 +77,7 @@ class OAuthMethods(WebApiCore):
             grant = self._granted_refresh_tokens.pop(str(args.get("refresh_token")), None)
             if grant is None:
                 return {"ok": False, "error": "invalid_refresh_token"}
+            grant = replace(grant, expires_in=ROTATION_SECONDS)
             token, refresh = self._hand_out(grant)
             return {
                 "ok": True,
@@ -106,7 +112,7 @@ class OAuthMethods(WebApiCore):
             "is_enterprise_install": False,
         }
         if refresh is not None:
-            answer.update(refresh_token=refresh, expires_in=ROTATION_SECONDS)
+            answer.update(refresh_token=refresh, expires_in=grant.expires_in)
         return answer
 
     def _hand_out(self, grant: Grant) -> tuple[str, str | None]:
