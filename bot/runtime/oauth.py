@@ -161,7 +161,7 @@ class InstalledToken:
         self._installation: BotInstallation | None = None
         self._loaded_at = 0.0
         self._rotating = asyncio.Lock()
-        self.installed = asyncio.Event()
+        self.installed = asyncio.Event()  # set while an installation is kept
         self.store = DatabaseInstallationStore(
             service, single_workspace=True, on_saved=self.replace, on_deleted=self.forget
         )
@@ -181,6 +181,7 @@ class InstalledToken:
         """The installation was deleted (the app uninstalled): no token until the next."""
         self._installation = None
         self._loaded_at = self._monotonic()
+        self.installed.clear()
 
     async def load(self) -> BotInstallation | None:
         """Read the installation from the database and keep it."""

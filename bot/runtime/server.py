@@ -411,7 +411,13 @@ async def _installed_with_oauth(
     try:
         await installed.load()
     except TokensUnreadable as error:
-        raise SettingsError([f"{SETTING} {error}."]) from None
+        raise SettingsError(
+            [
+                f"{SETTING} does not decrypt the bot token of the installation in "
+                f"{describe_key(error.enterprise_id, error.team_id)}: set it to the key it was "
+                "saved with; when rotating, list the new key first and the old one after it."
+            ]
+        ) from None
     oauth = oauth_settings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),

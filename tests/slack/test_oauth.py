@@ -22,16 +22,18 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import aiohttp
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 
 from bot.domain.clock import FakeClock
 from bot.domain.model import Role
 from bot.runtime.oauth import BOT_SCOPES, INSTALLER, REFUSED_SENTENCE
 from bot.runtime.server import RunningBot, start_bot
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from tests.fakes.signing import slash_command_body
 from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.conftest import make_settings, on_both_engines
 from tests.slack.harness import SlackHarness
+from tests.system.test_cli import clean_env, run_cli
 
 CLIENT_ID = "1234567890.9876543210"
 CLIENT_SECRET = "0123456789abcdef0123456789abcdef"
@@ -349,3 +351,84 @@ async def test_a_restarted_bot_serves_the_installed_workspace_at_once(
     checks = slack.calls_to("auth.test")  # the start-up check, then Bolt's authorization
     assert checks
     assert {c.token for c in checks} == {token}
+
+
+async def test_an_uninstall_forgets_the_installation_and_the_bot_awaits_the_next(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+
+    ack = await h.event({"type": "app_uninstalled"})
+
+    assert ack.status == 200
+    assert await stored_installations(h) == []
+    status, body = await health(h)
+    assert (status, body["installed"], body["status"]) == (200, False, "awaiting install")
+    page, _, _ = await install(h)
+    assert page.status == 200, page.text
+    assert len(await stored_installations(h)) == 1
+
+
+async def test_a_bot_whose_key_does_not_decrypt_the_installed_token_refuses_to_start(
+    slack: FakeSlackWebApi, database: Path | str
+) -> None:
+    slack.oauth_client = (CLIENT_ID, CLIENT_SECRET)
+    bot = await start_bot(oauth_settings(slack.api_url, database), clock=FakeClock())
+    async with aiohttp.ClientSession() as session:
+        try:
+            await install(SlackHarness(bot=bot, slack=slack, clock=FakeClock(), session=session))
+        finally:
+            await bot.stop(timeout=5)
+    other = oauth_settings(slack.api_url, database).model_copy(
+        update={"benefits_encryption_key": SecretStr(Fernet.generate_key().decode())}
+    )
+
+    with pytest.raises(SettingsError) as refused:
+        await start_bot(other, clock=FakeClock())
+
+    assert refused.value.lines == [
+        "BENEFITS_ENCRYPTION_KEY does not decrypt the bot token of the installation in "
+        "workspace T0001: set it to the key it was saved with; when rotating, list the new "
+        "key first and the old one after it."
+    ]
+
+
+async def test_rotate_key_re_encrypts_the_installed_token_too(
+    slack: FakeSlackWebApi, database: Path | str, tmp_path: Path
+) -> None:
+    slack.oauth_client = (CLIENT_ID, CLIENT_SECRET)
+    bot = await start_bot(oauth_settings(slack.api_url, database), clock=FakeClock())
+    async with aiohttp.ClientSession() as session:
+        h = SlackHarness(bot=bot, slack=slack, clock=FakeClock(), session=session)
+        try:
+            await install(h)
+            [before] = await stored_installations(h)
+        finally:
+            await bot.stop(timeout=5)
+    new = Fernet.generate_key().decode()
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+
+    code, out, err = await run_cli(
+        "rotate-key",
+        cwd=tmp_path,
+        env=clean_env(DATABASE_URL=url, BENEFITS_ENCRYPTION_KEY=f"{new},{KEY}"),
+    )
+
+    assert code == 0, err
+    assert "the bot token of 1 installation" in out
+    again = await start_bot(
+        oauth_settings(slack.api_url, database).model_copy(
+            update={"benefits_encryption_key": SecretStr(new)}
+        ),
+        clock=FakeClock(),
+    )
+    try:
+        async with again.store.read() as uow:
+            [after] = await uow.installations.all()
+        assert again.installed is not None
+        assert again.installed.installation is not None
+        assert again.installed.installation.bot_token == installed_token(h)
+    finally:
+        await again.stop(timeout=5)
+    assert after.bot_token_ciphertext != before.bot_token_ciphertext
