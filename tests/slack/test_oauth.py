@@ -303,7 +303,8 @@ async def test_a_token_about_to_expire_is_rotated_and_the_new_one_is_used(
     h = harness
     page, _, _ = await install(h, token_rotation=True, expires_in=60)
     assert page.status == 200, page.text
-    first = installed_token(h)
+    [exchange] = [c for c in h.slack.calls_to("oauth.v2.access") if c.args.get("code")]
+    first = exchange.response["access_token"]
     await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
 
     ack = await h.command(MEMBER, "request win11 for the test lab")
