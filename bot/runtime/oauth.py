@@ -319,6 +319,9 @@ def oauth_settings(
     # Bolt's authorization rotates tokens with a client of its own, bound to slack.com.
     if isinstance(settings.authorize, AsyncInstallationStoreAuthorize):
         settings.authorize.token_rotator = rotator
+        # What auth.test says of a token, asked once per token rather than before every
+        # acknowledgement (a rotated token is a new one, asked once again).
+        settings.authorize.cache_enabled = True
     return settings
 
 

@@ -189,6 +189,10 @@ async def test_an_install_saves_the_token_encrypted_and_the_bot_works_with_it(
     sent = [c for c in h.slack.calls if c.method not in ("oauth.v2.access", "response_url")]
     assert sent
     assert {c.token for c in sent} == {token}
+    # Bolt asks auth.test about the token once, not before each acknowledgement.
+    checks = len(h.slack.calls_to("auth.test"))
+    assert (await h.command(MEMBER, "mine")).status == 200
+    assert len(h.slack.calls_to("auth.test")) == checks
 
 
 async def test_the_installer_becomes_the_first_global_admin_audited_as_the_install(
