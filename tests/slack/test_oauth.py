@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,13 +27,14 @@ from pydantic import SecretStr
 
 from bot.domain.clock import FakeClock
 from bot.domain.model import Role
+from bot.runtime.logs import configure_logging
 from bot.runtime.oauth import BOT_SCOPES, INSTALLER, REFUSED_SENTENCE
 from bot.runtime.server import RunningBot, start_bot
 from bot.settings import Settings, SettingsError
 from tests.fakes.signing import slash_command_body
 from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.conftest import make_settings, on_both_engines
-from tests.slack.harness import SlackHarness
+from tests.slack.harness import BOT_TOKEN, SlackHarness
 from tests.system.test_cli import clean_env, run_cli
 
 CLIENT_ID = "1234567890.9876543210"
@@ -437,3 +439,67 @@ async def test_rotate_key_re_encrypts_the_installed_token_too(
     finally:
         await again.stop(timeout=5)
     assert after.bot_token_ciphertext != before.bot_token_ciphertext
+
+
+async def test_no_token_or_client_secret_reaches_the_log_at_debug(harness: SlackHarness) -> None:
+    h = harness
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    configure_logging("DEBUG", [CLIENT_SECRET, KEY])
+    root.addHandler(Keep(logging.DEBUG))
+    try:
+        await install(h, token_rotation=True, expires_in=60)
+        await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+        await h.command(MEMBER, "request win11 for the test lab")
+        await h.settle()
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for name in ("slack_sdk", "slack_bolt", "bot.bolt"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+    secrets = [
+        *h.slack.issued_tokens(),
+        *(c.response["refresh_token"] for c in h.slack.calls_to("oauth.v2.access")),
+        CLIENT_SECRET,
+        KEY,
+    ]
+    logged = [f"{r.getMessage()} {r.exc_text or ''}" for r in records]
+    assert len(logged) > 10, "the capture works: the bot logs at DEBUG"
+    assert [line for line in logged if any(s in line for s in secrets)] == []
+
+
+async def test_with_a_bot_token_the_client_id_and_secret_are_unused_and_no_install_page_is_served(
+    slack: FakeSlackWebApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(
+        slack.api_url,
+        tmp_path / "benefits.db",
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.server"):
+        bot = await start_bot(settings, clock=FakeClock())
+    try:
+        async with aiohttp.ClientSession() as session:
+            h = SlackHarness(bot=bot, slack=slack, clock=FakeClock(), session=session)
+            page = await get(h, "/slack/install")
+            status, body = await health(h)
+            ack = await h.command(MEMBER, "help")
+    finally:
+        await bot.stop(timeout=5)
+
+    assert page.status == 404
+    assert (status, "installed" in body) == (200, False)
+    assert ack.status == 200
+    assert {c.token for c in slack.calls if c.method != "response_url"} == {BOT_TOKEN}
+    assert (
+        "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not used: SLACK_BOT_TOKEN is set "
+        "(one workspace, installed by hand)"
+    ) in caplog.messages
