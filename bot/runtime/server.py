@@ -5,6 +5,9 @@ In HTTP mode Slack's commands, interactivity and events all arrive at
 database is reachable, Slack has accepted the bot token (``auth.test`` at
 start-up, see :mod:`bot.runtime.slack_check`) and, in Socket Mode, the socket
 is connected.
+Installed with Add to Slack (``SLACK_CLIENT_ID``, no bot token; :mod:`bot.runtime.oauth`)
+it also serves ``GET /slack/install`` and ``GET /slack/oauth_redirect``, and until
+the first install ``/healthz`` answers 200 with ``"installed": false``.
 SIGTERM and SIGINT stop the bot: in-flight requests and the Slack calls
 that follow them finish, then the database is closed.
 """
@@ -340,7 +343,11 @@ async def start_bot(
     async def once_installed() -> None:
         assert installed is not None
         await installed.installed.wait()
-        await go_live()
+        try:
+            await go_live()
+        except Exception as error:  # nobody awaits this task: say it, or it is lost
+            log.error("could not start after the install: %s", type(error).__name__, exc_info=error)
+            raise
         log.info("installed: the bot serves %s", _where(installed))
 
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
