@@ -15,7 +15,13 @@ from typing import Annotated, Any
 
 import phonenumbers
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -31,10 +37,13 @@ SECRET_VARIABLES = (
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_SECRET",
     "BENEFITS_ENCRYPTION_KEY",
 )
 # The error type of a bot that has neither a way to receive Slack's requests.
 NO_MODE = "no_mode"
+# The error type of settings that do not fit together: its message is the lines to show.
+MISFIT = "settings_misfit"
 
 HINTS: dict[str, str] = {
     "SLACK_BOT_TOKEN": (
@@ -47,6 +56,14 @@ HINTS: dict[str, str] = {
     "SLACK_APP_TOKEN": (
         "an app-level token (xapp-…) with the connections:write scope, made under Basic "
         "Information → App-Level Tokens; leave it unset to receive requests over HTTP"
+    ),
+    "SLACK_CLIENT_ID": (
+        "the Client ID from your app's Basic Information page (App Credentials), like "
+        "1234567890.1234567890; with SLACK_CLIENT_SECRET and no SLACK_BOT_TOKEN, the bot is "
+        "installed through its Add to Slack page (/slack/install)"
+    ),
+    "SLACK_CLIENT_SECRET": (
+        "the Client Secret from your app's Basic Information page (App Credentials)"
     ),
     "SLACK_API_URL": "the Slack Web API base URL, e.g. https://slack.com/api/",
     "DATABASE_URL": (
@@ -188,8 +205,13 @@ class StorageSettings(BaseSettings):
 class Settings(StorageSettings):
     """Everything `benefits-bot run` needs."""
 
-    slack_bot_token: SecretStr
+    # One workspace installed by hand (SLACK_BOT_TOKEN), or installed through Slack's OAuth
+    # flow (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, no bot token): see `oauth`.
+    slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    # After the bot token, the app token, the client ID and the key: its check reads them.
+    slack_client_secret: SecretStr | None = Field(default=None, validate_default=True)
     # After the app token: its check reads whether Socket Mode is on.
     slack_signing_secret: SecretStr | None = Field(default=None, validate_default=True)
     slack_api_url: str = DEFAULT_API_URL
@@ -277,10 +299,22 @@ class Settings(StorageSettings):
 
     @field_validator("slack_bot_token")
     @classmethod
-    def _bot_token(cls, value: SecretStr) -> SecretStr:
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
         if not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("is not a bot token (it starts with xoxb-)")
         return value
+
+    @field_validator("slack_client_id")
+    @classmethod
+    def _client_id(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        number, dot, rest = value.strip().partition(".")
+        if not (number.isdigit() and dot and rest.isdigit()):
+            raise ValueError("is not a client ID (two numbers joined by a dot)")
+        return value.strip()
 
     @field_validator("slack_app_token")
     @classmethod
@@ -342,9 +376,67 @@ class Settings(StorageSettings):
             raise PydanticCustomError(NO_MODE, "neither Socket Mode nor HTTP mode is set up")
         return value
 
+    @field_validator("slack_client_secret")
+    @classmethod
+    def _how_installed(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """A bot token, or the client ID and secret of the OAuth flow: then in HTTP mode
+        only, and with the key that encrypts the installed token."""
+        if value is not None and not value.get_secret_value().strip():
+            value = None
+        if value is not None and not value.get_secret_value().strip().isalnum():
+            raise ValueError("is not a client secret (letters and digits only)")
+        if value is not None:
+            value = SecretStr(value.get_secret_value().strip())
+        if not {"slack_bot_token", "slack_app_token", "slack_client_id"} <= info.data.keys():
+            return value  # one of them is malformed: its own line says so
+        if info.data["slack_bot_token"] is not None:
+            return value  # a bot token wins: start_bot says the client ID and secret are unused
+        lines: list[str] = []
+        client = (info.data["slack_client_id"] is not None, value is not None)
+        if client == (False, False):
+            lines.append(
+                f"SLACK_BOT_TOKEN is missing: set it to {HINTS['SLACK_BOT_TOKEN']}; or, to "
+                "install the bot with Add to Slack, set SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET instead."
+            )
+        elif client != (True, True):
+            missing = "SLACK_CLIENT_SECRET" if client[0] else "SLACK_CLIENT_ID"
+            lines.append(
+                f"{missing} is missing: installing with Add to Slack needs both "
+                f"SLACK_CLIENT_ID and SLACK_CLIENT_SECRET; set it to {HINTS[missing]}."
+            )
+        else:
+            if info.data["slack_app_token"] is not None:
+                lines.append(
+                    "SLACK_APP_TOKEN is set, but installing with Add to Slack (SLACK_CLIENT_ID "
+                    "and SLACK_CLIENT_SECRET) works in HTTP mode only: unset SLACK_APP_TOKEN "
+                    "and set SLACK_SIGNING_SECRET (socket_mode_enabled: false in app.yaml)."
+                )
+            if info.data.get("benefits_encryption_key", 0) is None:
+                lines.append(
+                    "BENEFITS_ENCRYPTION_KEY is missing: installing with Add to Slack keeps "
+                    "the workspace's bot token encrypted with it; set it to "
+                    f"{HINTS['BENEFITS_ENCRYPTION_KEY']}."
+                )
+        if lines:
+            raise PydanticCustomError(MISFIT, "\n".join(lines))
+        return value
+
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def oauth(self) -> bool:
+        """Whether the bot is installed through Slack's OAuth flow (no ``SLACK_BOT_TOKEN``)."""
+        return self.slack_bot_token is None
+
+    @property
+    def client_credentials_unused(self) -> bool:
+        """``SLACK_CLIENT_ID`` or ``SLACK_CLIENT_SECRET`` set beside a bot token, which wins."""
+        return self.slack_bot_token is not None and (
+            self.slack_client_id is not None or self.slack_client_secret is not None
+        )
 
     def receipts_enabled(self) -> bool:
         """Whether filing and approving are acknowledged once saved (``BENEFITS_RECEIPTS``)."""
@@ -414,6 +506,9 @@ def describe(error: ValidationError) -> list[str]:
     for problem in error.errors():
         location = [str(part) for part in problem.get("loc", ())]
         variable = location[0].upper() if location else "A setting"
+        if problem.get("type") == MISFIT:
+            lines.extend(str(problem.get("msg", "")).splitlines())
+            continue
         if problem.get("type") == NO_MODE:
             lines.append(
                 "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is missing: for Socket Mode (app.yaml's "

@@ -190,10 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             settings: Settings = load_settings(Settings)
             forget_secrets_in_environment()  # the settings hold them now
-            secrets = [settings.slack_bot_token.get_secret_value()]
-            for extra in (settings.slack_signing_secret, settings.slack_app_token):
-                if extra is not None:
-                    secrets.append(extra.get_secret_value())
+            secrets: list[str] = []
+            for given in (
+                settings.slack_bot_token,
+                settings.slack_signing_secret,
+                settings.slack_app_token,
+                settings.slack_client_secret,
+            ):
+                if given is not None:
+                    secrets.append(given.get_secret_value())
             secrets += settings.encryption_keys()
             configure_logging(settings.benefits_log_level, secrets)
             from bot.runtime.server import serve
@@ -339,6 +344,7 @@ async def _import(storage: StorageSettings, path: Path, console: Console) -> int
 
 async def _rotate_key(storage: StorageSettings, console: Console) -> int:
     from bot.runtime.bootstrap import key_vault
+    from bot.services.installations import TokensUnreadable, rotate_installation_tokens
     from bot.services.keys import SETTING, KeysUnreadable, rotate_keys
 
     vault = key_vault(storage)
@@ -352,6 +358,7 @@ async def _rotate_key(storage: StorageSettings, console: Console) -> int:
         )
         return 2
     store = await open_store(storage.database_url, **storage.store_options())
+    tokens = 0
     try:
         async with store.read() as uow:
             total = len(await uow.keys.all_ciphertexts())
@@ -364,13 +371,25 @@ async def _rotate_key(storage: StorageSettings, console: Console) -> int:
             def advance(done: int, _total: int) -> None:
                 progress.update(task, completed=done)
 
+            # The bot token of an installation (Add to Slack) first: a token no key decrypts
+            # stops the command before any product key is touched.
+            tokens = await rotate_installation_tokens(store, vault)
             count = await rotate_keys(store, vault, clock=SystemClock(), progress=advance)
-    except KeysUnreadable as error:
-        console.print(f"error: {error}; nothing was changed", markup=False, soft_wrap=True)
+    except (KeysUnreadable, TokensUnreadable) as error:
+        unchanged = (
+            "no product key was changed (the installation's bot token was re-encrypted)"
+            if tokens
+            else "nothing was changed"
+        )
+        console.print(f"error: {error}; {unchanged}", markup=False, soft_wrap=True)
         return 1
     finally:
         await store.close()
-    done = f"re-encrypted {count} product key{'' if count == 1 else 's'} under the first key of {SETTING}"
+    done = f"re-encrypted {count} product key{'' if count == 1 else 's'}"
+    if tokens:
+        done += f" and the bot token{'' if tokens == 1 else 's'} of {tokens} installation"
+        done += "" if tokens == 1 else "s"
+    done += f" under the first key of {SETTING}"
     if vault.key_count > 1:
         done += "; the older keys can now be dropped from it (restart the bot after changing it)"
     Console(highlight=False).print(done, markup=False, soft_wrap=True)

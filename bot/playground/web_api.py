@@ -12,6 +12,8 @@ It is put together from :mod:`bot.playground.fake_slack`:
 ``users``          add_user; users.info, users.lookupByEmail, users.list
 ``views``          views.open, views.push, views.update, views.publish
 ``files``          files.getUploadURLExternal, the upload URL, files.completeUploadExternal
+``oauth``          authorize (a person allowing an install), oauth.v2.access; auth.test of
+                   the tokens it hands out
 =================  ====================================================================
 
 Messages it accepted are kept per conversation, updated by chat.update, removed by
@@ -26,13 +28,16 @@ from bot.playground.fake_slack.chat import ChatMethods
 from bot.playground.fake_slack.conversations import ConversationMethods
 from bot.playground.fake_slack.core import RESPONSE_URL, RecordedCall
 from bot.playground.fake_slack.files import FileMethods
+from bot.playground.fake_slack.oauth import OAuthMethods
 from bot.playground.fake_slack.users import UserMethods
 from bot.playground.fake_slack.views import ViewMethods
 
 __all__ = ["RESPONSE_URL", "FakeSlackWebApi", "RecordedCall"]
 
 
-class FakeSlackWebApi(ChatMethods, ConversationMethods, UserMethods, ViewMethods, FileMethods):
+class FakeSlackWebApi(
+    ChatMethods, ConversationMethods, UserMethods, ViewMethods, FileMethods, OAuthMethods
+):
     """An aiohttp server on 127.0.0.1 answering Slack Web API methods realistically.
 
     Use ``async with FakeSlackWebApi() as slack:`` (or ``await start()`` / ``await stop()``).

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest, AsyncRespond
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -143,22 +144,28 @@ def slack_user_email(locales: ReaderLocales) -> UserEmail:
 
 def build_app(
     *,
-    bot_token: str,
+    bot_token: str | None,
     signing_secret: str | None,
     api_url: str,
     services: Services,
     session: aiohttp.ClientSession | None = None,
+    oauth: AsyncOAuthSettings | None = None,
+    bot_client: AsyncWebClient | None = None,
 ) -> AsyncApp:
     """A Bolt ``AsyncApp`` with every listener registered.
 
     Args:
-        bot_token: The bot token (``xoxb-…``).
+        bot_token: The bot token (``xoxb-…``); ``None`` with ``oauth``.
         signing_secret: Verifies HTTP requests; ``None`` in Socket Mode, where
             Slack's requests arrive over the app's own websocket.
         api_url: The Web API base URL (tests point it at a fake Slack).
         services: What the listeners call.
         session: One HTTP session for every Web API call, so connections are
             reused instead of opened per call; the caller closes it.
+        oauth: Installed with Add to Slack (:mod:`bot.runtime.oauth`): Bolt's OAuth
+            flow, and each request authorized from the saved installation.
+        bot_client: What the bot asks Slack outside requests (languages, emails);
+            by default the app's own client.
     """
     client = AsyncWebClient(token=bot_token, base_url=api_url, session=session)
     app = AsyncApp(
@@ -167,7 +174,11 @@ def build_app(
         request_verification_enabled=signing_secret is not None,
         process_before_response=True,
         logger=logging.getLogger("bot.bolt"),
+        oauth_settings=oauth,
     )
+    if oauth is not None:  # app_uninstalled deletes the installation
+        app.enable_token_revocation_listeners()
+    client = bot_client or client
     services.locales.slack_user = slack_user(client)
     services.locales.slack_users = slack_users(client)
     services.user_email = slack_user_email(services.locales)

@@ -6,7 +6,10 @@
 ``/slack/oauth_redirect``) and its authorization of each request. Both only
 translate between slack_sdk's ``Installation``/``Bot`` and
 :class:`bot.services.installations.InstallationService`, which keeps the tokens
-encrypted. Not wired into the running bot yet (docs/installations.md).
+encrypted. ``benefits-bot run`` uses them when the bot is installed with Add
+to Slack (:mod:`bot.runtime.oauth`, docs/installations.md), keeping one
+installation per database (``single_workspace``) until the bot's data is kept
+apart per workspace.
 
 The bot keeps one installation per workspace or org: the bot's part of it. An
 installer's user token (the manifest asks for no user scope) is not kept.
@@ -15,17 +18,24 @@ installer's user token (the manifest asks for no user scope) is not kept.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from logging import Logger
 from typing import Any
 
+from slack_bolt.error import BoltError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.domain.installations import BotInstallation
-from bot.services.installations import STATE_LIFETIME, InstallationService, describe_key
+from bot.services.installations import (
+    STATE_LIFETIME,
+    AnotherWorkspace,
+    InstallationService,
+    describe_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +48,15 @@ class MissingBotToken(ValueError):
             f"the installation in {describe_key(enterprise_id, team_id)} has no bot token: "
             "install the app with its bot scopes"
         )
+
+
+class OtherWorkspaceRefused(BoltError):
+    """An install refused because the bot serves another workspace or org (Bolt's OAuth
+    flow shows its failure page for a ``BoltError`` raised while saving)."""
+
+    def __init__(self, refused: AnotherWorkspace) -> None:
+        super().__init__(str(refused))
+        self.installed = refused.installed
 
 
 def _moment(timestamp: float | None) -> datetime | None:
@@ -143,9 +162,23 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     rotation must); an org-wide install is found from every workspace of its org.
     """
 
-    def __init__(self, service: InstallationService, *, logger: Logger | None = None) -> None:
+    def __init__(
+        self,
+        service: InstallationService,
+        *,
+        logger: Logger | None = None,
+        single_workspace: bool = False,
+        on_saved: Callable[[BotInstallation], None] | None = None,
+        on_deleted: Callable[[], None] | None = None,
+    ) -> None:
+        """``single_workspace``: refuse an install into another workspace or org than the
+        one installed (:class:`OtherWorkspaceRefused`). ``on_saved`` hears every
+        installation saved (an install, a rotated token), ``on_deleted`` every one deleted."""
         self._service = service
         self._logger = logger or log
+        self._single_workspace = single_workspace
+        self._on_saved = on_saved
+        self._on_deleted = on_deleted
 
     @property
     def logger(self) -> Logger:
@@ -155,13 +188,28 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         kept = from_installation(installation)
         if installation.user_token is not None:
             self._logger.info("the installer's user token is not kept (the bot asks no user scope)")
-        await self._service.save(kept)
+        if self._single_workspace:
+            try:
+                await self._service.save_sole(kept)
+            except AnotherWorkspace as refused:
+                self._logger.warning(
+                    "refused the install in %s: the bot is installed in %s",
+                    describe_key(*kept.key),
+                    describe_key(*refused.installed),
+                )
+                raise OtherWorkspaceRefused(refused) from None
+        else:
+            await self._service.save(kept)
         self._logger.info("saved the installation in %s", describe_key(*kept.key))
+        if self._on_saved is not None:
+            self._on_saved(kept)
 
     async def async_save_bot(self, bot: Bot) -> None:
         kept = from_bot(bot)
         await self._service.save_bot(kept)
         self._logger.info("saved the bot of %s", describe_key(*kept.key))
+        if self._on_saved is not None:
+            self._on_saved(kept)
 
     async def async_find_bot(
         self,
@@ -196,6 +244,8 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             self._logger.info(
                 "deleted the installation in %s", describe_key(enterprise_id, team_id)
             )
+            if self._on_deleted is not None:
+                self._on_deleted()
 
     async def async_delete_installation(
         self,
@@ -245,6 +295,7 @@ __all__ = [
     "DatabaseInstallationStore",
     "DatabaseOAuthStateStore",
     "MissingBotToken",
+    "OtherWorkspaceRefused",
     "from_bot",
     "from_installation",
     "to_bot",

@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-_TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
+_TOKEN = re.compile(r"\bx(?:ox[abposre]|app)-[A-Za-z0-9-]+")
 
 
 class RedactingFilter(logging.Filter):

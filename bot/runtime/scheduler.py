@@ -37,6 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime.delivery import Delivery, Render, render_reminder
+from bot.runtime.oauth import InstalledClient, InstalledToken
 from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderService
 from bot.settings import Settings
@@ -180,6 +181,7 @@ def start_reminders(
     render: Render = render_reminder,
     sweep_role: Exclusive | None = None,
     upkeep: Callable[[AsyncWebClient], Sequence[Sweep]] | None = None,
+    installed: InstalledToken | None = None,
 ) -> ReminderRuntime:
     """Start the sweep schedule and the delivery loop; call inside the event loop.
 
@@ -191,19 +193,32 @@ def start_reminders(
     given, is asked before each sweep (one replica sweeps at a time).
     ``upkeep`` makes more jobs for each sweep from the Slack client (offboarding's
     reconciliation, idle seats, the digest: :mod:`bot.runtime.upkeep`).
+    ``installed``, when the bot is installed with Add to Slack, gives the token
+    (``SLACK_BOT_TOKEN`` otherwise).
 
     Delivery has its own Web API client: one keep-alive connection and no
     automatic retries (a retry is the delivery loop's decision, never the
     client's, or a ping could be sent twice).
     """
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        session=session,
-        retry_handlers=[],
-        timeout=SLACK_TIMEOUT,
-    )
+    client: AsyncWebClient
+    if installed is not None:
+        client = InstalledClient(
+            installed,
+            base_url=settings.slack_api_url,
+            session=session,
+            retry_handlers=[],
+            timeout=SLACK_TIMEOUT,
+        )
+    else:
+        assert settings.slack_bot_token is not None  # the settings require one or the other
+        client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            session=session,
+            retry_handlers=[],
+            timeout=SLACK_TIMEOUT,
+        )
     delivery = Delivery(
         outbox,
         client,

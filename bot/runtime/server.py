@@ -5,6 +5,9 @@ In HTTP mode Slack's commands, interactivity and events all arrive at
 database is reachable, Slack has accepted the bot token (``auth.test`` at
 start-up, see :mod:`bot.runtime.slack_check`) and, in Socket Mode, the socket
 is connected.
+Installed with Add to Slack (``SLACK_CLIENT_ID``, no bot token; :mod:`bot.runtime.oauth`)
+it also serves ``GET /slack/install`` and ``GET /slack/oauth_redirect``, and until
+the first install ``/healthz`` answers 200 with ``"installed": false``.
 SIGTERM and SIGINT stop the bot: in-flight requests and the Slack calls
 that follow them finish, then the database is closed.
 """
@@ -23,6 +26,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -33,12 +38,21 @@ from bot.runtime.bootstrap import ensure_keys_readable, key_vault, services_from
 from bot.runtime.container import Services
 from bot.runtime.delivery import Delivery
 from bot.runtime.notices import Renderer
+from bot.runtime.oauth import (
+    INSTALL_PATH,
+    InstalledClient,
+    InstalledToken,
+    SharedRotator,
+    oauth_settings,
+)
 from bot.runtime.scheduler import SWEEP_ROLE, ReminderRuntime, start_reminders
 from bot.runtime.slack_check import verify_bot_token
 from bot.runtime.upkeep import upkeep_sweeps
 from bot.services.core import EventSink
+from bot.services.installations import InstallationService, TokensUnreadable, describe_key
 from bot.services.inventory.importer import resolve_email_holders
-from bot.settings import Settings
+from bot.services.keys import SETTING
+from bot.settings import Settings, SettingsError
 from handlers.receipts import take_over
 from storage import Store, open_store
 from storage.ports import Exclusive
@@ -59,6 +73,8 @@ def web_application(
     on_request: Callable[[], None] | None = None,
     slack_ready: Callable[[], bool] | None = None,
     roles: Sequence[Exclusive] | None = None,
+    oauth: AsyncOAuthFlow | None = None,
+    awaiting_install: Callable[[], bool] | None = None,
 ) -> web.Application:
     """The aiohttp application: Slack's endpoint (HTTP mode) and the health check.
 
@@ -67,6 +83,12 @@ def web_application(
     check's JSON also shows the store (:meth:`storage.Store.describe`: the
     engine and, on PostgreSQL, the pool's size, connections in use and free)
     and whether this replica holds each of ``roles`` (the reminder sweep).
+
+    With ``oauth`` (installed with Add to Slack) it serves Bolt's install page and
+    redirect too. While ``awaiting_install`` says the bot is not installed yet, the
+    health check answers 200 with ``"installed": false`` and ``"status": "awaiting
+    install"`` (a load balancer keeps sending the install page's visitors), and
+    Slack's requests go to Bolt (which answers Slack's URL check and refuses the rest).
     """
     web_app = web.Application(client_max_size=1024 * 1024)
 
@@ -74,13 +96,17 @@ def web_application(
         database = await store.ping()
         socket = True if socket_connected is None else await socket_connected()
         slack = True if slack_ready is None else slack_ready()
-        ok = database and socket and slack
+        waiting = awaiting_install is not None and awaiting_install()
+        ok = database and socket and (slack or waiting)
+        status = "awaiting install" if ok and waiting else "ok" if ok else "unavailable"
         body: dict[str, object] = {
-            "status": "ok" if ok else "unavailable",
+            "status": status,
             "database": database,
             "slack": slack,
             "store": store.describe(),
         }
+        if awaiting_install is not None:
+            body["installed"] = not waiting
         if socket_connected is not None:
             body["socket"] = socket
         if roles is not None:
@@ -91,7 +117,8 @@ def web_application(
     if app is not None:
 
         async def events(request: web.Request) -> web.Response:
-            if slack_ready is not None and not slack_ready():
+            waiting = awaiting_install is not None and awaiting_install()
+            if slack_ready is not None and not slack_ready() and not waiting:
                 return web.json_response({"status": "starting"}, status=503)
             if on_request is not None:
                 on_request()
@@ -100,6 +127,21 @@ def web_application(
             )
 
         web_app.router.add_post(EVENTS_PATH, events)
+    if oauth is not None:
+        flow = oauth
+
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_installation(await to_bolt_request(request))
+            )
+
+        async def redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_callback(await to_bolt_request(request))
+            )
+
+        web_app.router.add_get(flow.install_path, install)
+        web_app.router.add_get(flow.redirect_uri_path, redirect)
     return web_app
 
 
@@ -116,7 +158,17 @@ class RunningBot:
     reminders: ReminderRuntime | None = None
     http: aiohttp.ClientSession | None = None
     receipts: asyncio.Task[None] | None = None  # the take-over of receipts others left
+    # What the bot asks Slack outside Slack's requests (the app's client unless installed
+    # with Add to Slack), the installed token then, and the start waiting for an install.
+    client: AsyncWebClient | None = None
+    installed: InstalledToken | None = None
+    waiting: asyncio.Task[None] | None = None
     _stopped: bool = field(default=False, init=False)
+
+    @property
+    def slack(self) -> AsyncWebClient:
+        """The client of the bot's own Slack calls (outside Slack's requests)."""
+        return self.client or self.app.client
 
     async def stop(self, *, timeout: float = 10.0) -> None:
         if self._stopped:
@@ -132,6 +184,10 @@ class RunningBot:
             await site.stop()
         await asyncio.sleep(ACCEPTED_GRACE)
         await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
+        if self.waiting is not None and not self.waiting.done():
+            self.waiting.cancel()
+            with suppress(asyncio.CancelledError):
+                await self.waiting
         if self.receipts is not None:  # a receipt it was at stays leased: another takes it
             self.receipts.cancel()
             with suppress(asyncio.CancelledError):
@@ -152,6 +208,10 @@ async def start_bot(
 
     ``store`` replaces the database ``settings`` name (benchmarks pass one that
     counts its statements); the bot closes it when it stops.
+
+    Installed with Add to Slack (``settings.oauth``) and not installed yet, it
+    returns once listening too: the install page is served, and what the bot does
+    on its own (languages, reminders, receipts) starts once the install is saved.
     """
     if store is None:
         store = await open_store(settings.database_url, **settings.store_options())
@@ -166,8 +226,28 @@ async def start_bot(
     clock = clock or SystemClock()
     services = services_from_settings(settings, store, clock=clock)
     http = aiohttp.ClientSession()
+    installed: InstalledToken | None = None
+    oauth: AsyncOAuthSettings | None = None
+    bot_client: AsyncWebClient | None = None
+    if settings.oauth:
+        try:
+            installed, oauth = await _installed_with_oauth(settings, store, services, clock, http)
+        except BaseException:
+            await http.close()
+            await store.close()
+            raise
+        bot_client = InstalledClient(installed, base_url=settings.slack_api_url, session=http)
+    elif settings.client_credentials_unused:
+        log.warning(
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not used: SLACK_BOT_TOKEN is set "
+            "(one workspace, installed by hand)"
+        )
     app = build_app(
-        bot_token=settings.slack_bot_token.get_secret_value(),
+        bot_token=(
+            None
+            if settings.slack_bot_token is None
+            else settings.slack_bot_token.get_secret_value()
+        ),
         signing_secret=(
             None
             if settings.socket_mode or settings.slack_signing_secret is None
@@ -176,12 +256,17 @@ async def start_bot(
         api_url=settings.slack_api_url,
         services=services,
         session=http,
+        oauth=oauth,
+        bot_client=bot_client,
     )
     verified = False  # Slack accepted the token: /healthz and Slack's requests wait for it
     socket_handler: AsyncSocketModeHandler | None = None
 
     async def socket_connected() -> bool:
         return socket_handler is not None and await socket_handler.client.is_connected()
+
+    def awaiting_install() -> bool:
+        return installed is not None and not installed.installed.is_set()
 
     if settings.socket_mode:
         web_app = web_application(
@@ -198,6 +283,8 @@ async def start_bot(
             on_request=services.background.request_arrived,
             slack_ready=lambda: verified,
             roles=[sweep_role],
+            oauth=app.oauth_flow,
+            awaiting_install=None if installed is None else awaiting_install,
         )
     runner = web.AppRunner(
         web_app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False
@@ -209,58 +296,153 @@ async def start_bot(
     server = getattr(site, "_server", None)
     if server is not None and server.sockets:
         port = server.sockets[0].getsockname()[1]
-    try:  # SettingsError: Slack refused the token; /healthz says 503 until it answers
-        await verify_bot_token(
-            # The app's client, without the SDK's own retry: each attempt is one log line.
-            AsyncWebClient(
-                token=app.client.token,
-                base_url=app.client.base_url,
-                session=http,
-                retry_handlers=[],
+    bot = RunningBot(
+        services, store, app, runner, port, http=http, client=bot_client, installed=installed
+    )
+    # The app's client, without the SDK's own retry: each attempt is one log line.
+    check = (
+        AsyncWebClient(
+            token=app.client.token, base_url=app.client.base_url, session=http, retry_handlers=[]
+        )
+        if installed is None
+        else InstalledClient(
+            installed, base_url=settings.slack_api_url, session=http, retry_handlers=[]
+        )
+    )
+
+    async def go_live() -> None:
+        nonlocal verified, socket_handler
+        verified = True
+        services.locales.start()  # the workspace's languages, loaded in the background
+        if settings.socket_mode:
+            assert settings.slack_app_token is not None
+            socket_handler = AsyncSocketModeHandler(
+                app, settings.slack_app_token.get_secret_value(), web_client=app.client
+            )
+            bot.socket_handler = socket_handler
+            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+        bot.reminders = start_reminders(
+            settings,
+            services.reminders,
+            services.outbox,
+            render=Renderer(services),
+            sweep_role=sweep_role,
+            upkeep=lambda client: upkeep_sweeps(services, client),
+            installed=installed,
+        )
+        services.events.subscribe_all(_waking(services, bot.reminders.delivery))
+        bot.receipts = asyncio.get_running_loop().create_task(
+            _take_over_receipts(
+                bot.slack, services, every=settings.benefits_delivery_poll_seconds * 5
             ),
-            first_wait=settings.benefits_slack_retry_seconds,
+            name="receipt take-over",
         )
-    except BaseException:
-        await runner.cleanup()
-        await http.close()
-        await store.close()
-        raise
-    verified = True
-    services.locales.start()  # the workspace's languages, loaded in the background
-    if settings.socket_mode:
-        assert settings.slack_app_token is not None
-        socket_handler = AsyncSocketModeHandler(
-            app, settings.slack_app_token.get_secret_value(), web_client=app.client
-        )
-        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
-    bot = RunningBot(services, store, app, runner, port, socket_handler, http=http)
-    bot.reminders = start_reminders(
-        settings,
-        services.reminders,
-        services.outbox,
-        render=Renderer(services),
-        sweep_role=sweep_role,
-        upkeep=lambda client: upkeep_sweeps(services, client),
-    )
-    services.events.subscribe_all(_waking(services, bot.reminders.delivery))
-    bot.receipts = asyncio.get_running_loop().create_task(
-        _take_over_receipts(app, services, every=settings.benefits_delivery_poll_seconds * 5),
-        name="receipt take-over",
-    )
-    services.background.spawn(_resolve_holders(bot, clock), name="resolve email holders")
-    services.background.spawn(_queue_unannounced(bot), name="queue unannounced requests")
+        services.background.spawn(_resolve_holders(bot, clock), name="resolve email holders")
+        services.background.spawn(_queue_unannounced(bot), name="queue unannounced requests")
+
+    async def once_installed() -> None:
+        assert installed is not None
+        await installed.installed.wait()
+        try:
+            await go_live()
+        except Exception as error:  # nobody awaits this task: say it, or it is lost
+            log.error("could not start after the install: %s", type(error).__name__, exc_info=error)
+            raise
+        log.info("installed: the bot serves %s", _where(installed))
+
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
+    if installed is not None and installed.installation is not None:
+        try:  # a token Slack refuses now (the app uninstalled meanwhile): install it again
+            await verify_bot_token(check, first_wait=settings.benefits_slack_retry_seconds)
+        except SettingsError:
+            log.error(
+                "Slack refused the token of the installation in %s: install the bot again at %s",
+                _where(installed),
+                INSTALL_PATH,
+            )
+            installed.forget()
+        except BaseException:
+            await bot.stop(timeout=settings.shutdown_timeout)
+            raise
+    if installed is not None and installed.installation is None:
+        bot.waiting = asyncio.get_running_loop().create_task(
+            once_installed(), name="waiting for an install"
+        )
+        log.info(
+            "benefits bot running (%s), not installed yet: open %s to install it",
+            mode,
+            INSTALL_PATH,
+        )
+        return bot
+    if installed is None:
+        try:  # SettingsError: Slack refused the token; /healthz says 503 until it answers
+            await verify_bot_token(check, first_wait=settings.benefits_slack_retry_seconds)
+        except BaseException:
+            await runner.cleanup()
+            await http.close()
+            await store.close()
+            raise
+    await go_live()
     log.info("benefits bot running (%s)", mode)
     return bot
 
 
-async def _take_over_receipts(app: AsyncApp, services: Services, *, every: float) -> None:
+def _where(installed: InstalledToken) -> str:
+    installation = installed.installation
+    return "no workspace" if installation is None else describe_key(*installation.key)
+
+
+async def _installed_with_oauth(
+    settings: Settings,
+    store: Store,
+    services: Services,
+    clock: Clock,
+    http: aiohttp.ClientSession,
+) -> tuple[InstalledToken, AsyncOAuthSettings]:
+    """The installed token (read from the database) and Bolt's OAuth settings.
+
+    Raises:
+        SettingsError: The stored token cannot be decrypted with ``BENEFITS_ENCRYPTION_KEY``.
+    """
+    vault = key_vault(settings)
+    assert vault is not None  # the settings require the key with Add to Slack
+    assert settings.slack_client_id is not None
+    assert settings.slack_client_secret is not None
+    installations = InstallationService(store, clock=clock, vault=vault)
+    rotator = SharedRotator(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        client=AsyncWebClient(base_url=settings.slack_api_url, session=http),
+    )
+    installed = InstalledToken(installations, rotator=rotator)
+    try:
+        await installed.load()
+    except TokensUnreadable as error:
+        raise SettingsError(
+            [
+                f"{SETTING} does not decrypt the bot token of the installation in "
+                f"{describe_key(error.enterprise_id, error.team_id)}: set it to the key it was "
+                "saved with; when rotating, list the new key first and the old one after it."
+            ]
+        ) from None
+    oauth = oauth_settings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        installed=installed,
+        service=installations,
+        roles=services.roles,
+        rotator=rotator,
+    )
+    return installed, oauth
+
+
+async def _take_over_receipts(client: AsyncWebClient, services: Services, *, every: float) -> None:
     """Every ``every`` seconds, carry out the receipts whose lease ran out (their process
     died before it was done; see :mod:`handlers.receipts`)."""
     while True:
         await asyncio.sleep(every)
         try:
-            taken = await take_over(app.client, services)
+            taken = await take_over(client, services)
         except Exception as error:  # the database is away: the next round tries again
             log.warning("receipt take-over failed: %s", type(error).__name__)
             continue
@@ -299,7 +481,7 @@ async def _resolve_holders(bot: RunningBot, clock: Clock) -> None:
 
     async def lookup(email: str) -> str | None:
         try:
-            response = await bot.app.client.users_lookupByEmail(email=email)
+            response = await bot.slack.users_lookupByEmail(email=email)
         except SlackApiError as error:
             if error.response.get("error") != "users_not_found":
                 log.warning("users.lookupByEmail failed: %s", error.response.get("error"))

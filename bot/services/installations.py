@@ -53,6 +53,21 @@ class TokensUnreadable(Exception):
         self.team_id = team_id
 
 
+class AnotherWorkspace(Exception):
+    """An install into a workspace or org other than the one the bot is installed in.
+
+    Until the bot's data is kept apart per workspace (tenancy, issue 12), one
+    database serves one workspace or org: the first install is kept, others refused.
+    """
+
+    def __init__(self, installed: tuple[str | None, str | None]) -> None:
+        super().__init__(
+            f"the bot is installed in {describe_key(*installed)} already, and its data is not "
+            "yet kept apart per workspace: another workspace or org needs a bot of its own"
+        )
+        self.installed = installed
+
+
 def describe_key(enterprise_id: str | None, team_id: str | None) -> str:
     """``workspace T1``, ``workspace T1 of org E1`` or ``org E1`` (for messages and logs)."""
     if team_id is None:
@@ -97,6 +112,34 @@ class InstallationService:
         sealed = seal(installation, self._vault)
         async with self._store.write() as uow:
             await uow.installations.put(sealed)
+
+    async def save_sole(self, installation: BotInstallation) -> None:
+        """Keep the installation unless another workspace or org has one (one per database
+        until tenancy); installing again into the same one replaces it.
+
+        Checked and saved in one write transaction, so of two first installs into
+        different workspaces at once one is refused.
+
+        Raises:
+            AnotherWorkspace: The bot is installed elsewhere; nothing is saved.
+        """
+        sealed = seal(installation, self._vault)
+        key = (sealed.enterprise_id, sealed.team_id)
+        async with self._store.write() as uow:
+            for kept in await uow.installations.all():
+                if (kept.enterprise_id, kept.team_id) != key:
+                    raise AnotherWorkspace((kept.enterprise_id, kept.team_id))
+            await uow.installations.put(sealed)
+
+    async def sole(self) -> BotInstallation | None:
+        """The one installation of a database that serves one workspace or org, if any.
+
+        Raises:
+            TokensUnreadable: Its tokens cannot be decrypted.
+        """
+        async with self._store.read() as uow:
+            stored = await uow.installations.all()
+        return unseal(stored[0], self._vault) if stored else None
 
     async def save_bot(self, installation: BotInstallation) -> None:
         """Keep a bot's installation (its tokens rotated, say) that does not know its installer.
@@ -192,6 +235,7 @@ async def rotate_installation_tokens(store: Store, vault: KeyVault) -> int:
 
 __all__ = [
     "STATE_LIFETIME",
+    "AnotherWorkspace",
     "InstallationService",
     "TokensUnreadable",
     "describe_key",

@@ -42,6 +42,14 @@ class RoleService:
         async with self._store.write() as uow:
             return await self._grant(uow, operator, user_id, role, quiet=True)
 
+    async def grant_first_admin(self, user_id: str, *, operator: str) -> bool:
+        """Make ``user_id`` the first Global admin, audited as ``operator``; False (nothing
+        changed) when the bot has a Global admin already."""
+        async with self._store.write() as uow:
+            if await uow.people.role_holders(Role.GLOBAL_ADMIN):
+                return False
+            return await self._grant(uow, operator, user_id, Role.GLOBAL_ADMIN, quiet=True)
+
     async def bootstrap_revoke(self, user_id: str, role: Role, *, operator: str = OPERATOR) -> bool:
         async with self._store.write() as uow:
             return await self._revoke(uow, operator, user_id, role, quiet=True)

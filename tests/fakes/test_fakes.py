@@ -318,6 +318,55 @@ async def test_auth_test_describes_the_bot(client: AsyncWebClient) -> None:
     assert response["url"].startswith("https://")
 
 
+async def test_oauth_v2_access_exchanges_an_allowed_install_once_for_a_token_of_that_workspace(
+    slack: FakeSlackWebApi,
+) -> None:
+    slack.oauth_client = ("111.222", "s3cret")
+    anonymous = AsyncWebClient(base_url=slack.api_url)
+    code = slack.authorize("UINSTALL", team_id="T0002", team="Other", scopes=("commands",))
+
+    with pytest.raises(SlackApiError) as wrong_secret:
+        await anonymous.oauth_v2_access(client_id="111.222", client_secret="nope", code=code)
+    answer = await anonymous.oauth_v2_access(client_id="111.222", client_secret="s3cret", code=code)
+    with pytest.raises(SlackApiError) as again:
+        await anonymous.oauth_v2_access(client_id="111.222", client_secret="s3cret", code=code)
+
+    assert wrong_secret.value.response["error"] == "bad_client_secret"
+    assert again.value.response["error"] == "invalid_code"
+    assert answer["team"] == {"id": "T0002", "name": "Other"}
+    assert answer["authed_user"] == {"id": "UINSTALL"}
+    assert (answer["token_type"], answer["scope"]) == ("bot", "commands")
+    assert "refresh_token" not in answer
+    who = await AsyncWebClient(token=answer["access_token"], base_url=slack.api_url).auth_test()
+    assert (who["team_id"], who["user_id"]) == ("T0002", "UBOTT0002")
+    assert slack.issued_tokens() == {answer["access_token"]: "T0002"}
+
+
+async def test_a_refresh_token_of_a_rotating_install_is_good_once(slack: FakeSlackWebApi) -> None:
+    anonymous = AsyncWebClient(base_url=slack.api_url)
+    code = slack.authorize("UINSTALL", token_rotation=True, expires_in=60)
+    first = await anonymous.oauth_v2_access(client_id="1.2", client_secret="s", code=code)
+
+    refreshed = await anonymous.oauth_v2_access(
+        client_id="1.2",
+        client_secret="s",
+        grant_type="refresh_token",
+        refresh_token=first["refresh_token"],
+    )
+    with pytest.raises(SlackApiError) as reused:
+        await anonymous.oauth_v2_access(
+            client_id="1.2",
+            client_secret="s",
+            grant_type="refresh_token",
+            refresh_token=first["refresh_token"],
+        )
+
+    assert first["expires_in"] == 60
+    assert refreshed["expires_in"] == 12 * 60 * 60
+    assert refreshed["access_token"] != first["access_token"]
+    assert reused.value.response["error"] == "invalid_refresh_token"
+
+
 async def test_a_rejected_token_gets_slacks_error_on_every_method(
     slack: FakeSlackWebApi, client: AsyncWebClient
 ) -> None:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bot.blocks import ids
+from bot.runtime.oauth import BOT_SCOPES, REDIRECT_PATH
 from tests.fakes.signing import sign, slash_command_body
 from tests.slack.harness import SlackHarness
 
@@ -58,6 +59,19 @@ def test_the_manifest_asks_for_the_scopes_the_bot_uses_and_no_more(
     # The weekly digest's chart is a file shared in the reader's DM.
     charts = {"files:write"}
     assert scopes == posting | reading_back | charts
+
+
+def test_add_to_slack_asks_for_the_manifests_bot_scopes_and_returns_to_the_redirect_path(
+    manifest: dict[str, Any],
+) -> None:
+    assert sorted(BOT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])
+    assert "user" not in manifest["oauth_config"]["scopes"]
+    [redirect] = manifest["oauth_config"]["redirect_urls"]
+    assert redirect.endswith(REDIRECT_PATH)
+    request_urls = {c["url"] for c in manifest["features"]["slash_commands"]}
+    assert {redirect.removesuffix(REDIRECT_PATH)} == {
+        url.removesuffix("/slack/events") for url in request_urls
+    }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert "socket_mode_enabled" in manifest["settings"]

@@ -36,8 +36,10 @@ from bot.runtime.installations import (
     DatabaseInstallationStore,
     DatabaseOAuthStateStore,
     MissingBotToken,
+    OtherWorkspaceRefused,
     from_installation,
 )
+from bot.runtime.oauth import InstalledToken, NotInstalled
 from bot.services.installations import (
     InstallationService,
     TokensUnreadable,
@@ -550,3 +552,63 @@ async def test_two_replicas_consuming_the_same_states_at_once_consume_each_exact
 
 async def _no_raw(query: str) -> list[tuple[Any, ...]]:
     raise AssertionError("not read here")
+
+
+# -- one workspace per database (Add to Slack before tenancy: bot.runtime.oauth) -------------
+
+
+def sole_store(place: Place) -> tuple[InstallationService, DatabaseInstallationStore]:
+    service = InstallationService(place.store, clock=place.clock, vault=place.vault)
+    return service, DatabaseInstallationStore(service, single_workspace=True)
+
+
+async def test_of_two_first_installs_into_different_workspaces_at_once_one_is_kept(
+    place: Place,
+) -> None:
+    _, one = sole_store(place)
+    _, other = sole_store(place)  # another replica
+    contoso = workspace_install()
+    fabrikam = workspace_install(team_id="T0FABRIKAM", team_name="Fabrikam", bot_token=ORG_TOKEN)
+
+    outcomes = await asyncio.gather(
+        one.async_save(contoso), other.async_save(fabrikam), return_exceptions=True
+    )
+
+    refused = [o for o in outcomes if isinstance(o, OtherWorkspaceRefused)]
+    assert len(refused) == 1, outcomes
+    async with place.store.read() as uow:
+        [kept] = await uow.installations.all()
+    assert kept.team_id == ("T0FABRIKAM" if outcomes[0] is refused[0] else "T0CONTOSO")
+    assert BOT_TOKEN not in str(refused[0])
+
+
+async def test_installing_again_into_the_one_workspace_replaces_it(place: Place) -> None:
+    service, store = sole_store(place)
+    await store.async_save(workspace_install())
+
+    await store.async_save(workspace_install(bot_token=ROTATED, user_id="U0OTHER"))
+
+    kept = await service.sole()
+    assert kept is not None
+    assert (kept.bot_token, kept.installer_user_id) == (ROTATED, "U0OTHER")
+
+
+async def test_the_installed_token_is_read_again_after_a_while_and_replaced_at_once_on_save(
+    place: Place,
+) -> None:
+    service = InstallationService(place.store, clock=place.clock, vault=place.vault)
+    now = [0.0]
+    token = InstalledToken(service, reload_every=300, monotonic=lambda: now[0])
+    elsewhere = DatabaseInstallationStore(service)  # another process
+    assert await token.load() is None
+    with pytest.raises(NotInstalled):
+        await token.token()
+
+    await token.store.async_save(workspace_install())
+    assert token.installed.is_set()
+    assert await token.token() == BOT_TOKEN
+    await elsewhere.async_save(workspace_install(bot_token=ROTATED))
+    now[0] = 299.0
+    assert await token.token() == BOT_TOKEN  # kept in memory
+    now[0] = 300.0
+    assert await token.token() == ROTATED  # read again

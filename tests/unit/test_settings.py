@@ -54,6 +54,8 @@ MALFORMED: dict[str, tuple[str, str]] = {
         "xoxb-not-an-app-token",
         "is not an app-level token (it starts with xapp-)",
     ),
+    "SLACK_CLIENT_ID": ("my-app", "is not a client ID (two numbers joined by a dot)"),
+    "SLACK_CLIENT_SECRET": ("not a secret!", "is not a client secret (letters and digits only)"),
     "SLACK_API_URL": ("slack.com/api", "is not an http(s) URL"),
     "DATABASE_URL": (
         "mysql://db",
@@ -211,7 +213,13 @@ def test_env_example_copied_to_env_gives_settings_the_bot_accepts(tmp_path: Path
 
 
 def test_the_values_commented_out_in_env_example_are_the_defaults() -> None:
-    placeholders = {"SLACK_SIGNING_SECRET", "BENEFITS_ENCRYPTION_KEY", "BENEFITS_ADMIN_CHANNEL"}
+    placeholders = {
+        "SLACK_SIGNING_SECRET",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "BENEFITS_ENCRYPTION_KEY",
+        "BENEFITS_ADMIN_CHANNEL",
+    }
     required: dict[str, Any] = {"slack_bot_token": BOT_TOKEN, "slack_app_token": APP_TOKEN}
     defaults = Settings(**required)
     for variable, (value, commented) in example_assignments().items():
@@ -228,3 +236,80 @@ def test_the_readme_settings_table_names_every_setting() -> None:
     table = readme[readme.index("### Settings") : readme.index("\n`GET /healthz` answers")]
     named = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     assert set(VARIABLES) <= named
+
+
+# -- installing with Add to Slack (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET) ---------------------
+
+CLIENT_ID = "1234567890.9876543210"
+CLIENT_SECRET = "0123456789abcdef0123456789abcdef"
+KEY = "x" * 43 + "="  # 32 bytes of url-safe base64: a Fernet key
+OAUTH = {
+    "SLACK_CLIENT_ID": CLIENT_ID,
+    "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+    "SLACK_SIGNING_SECRET": "s" * 32,
+}
+
+
+def test_the_client_id_and_secret_with_the_key_install_the_bot_with_add_to_slack(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable, value in {**OAUTH, "BENEFITS_ENCRYPTION_KEY": KEY}.items():
+        monkeypatch.setenv(variable, value)
+
+    settings: Settings = load_settings(Settings)
+
+    assert settings.oauth
+    assert settings.slack_bot_token is None
+    assert settings.slack_client_id == CLIENT_ID
+    assert settings.slack_client_secret is not None
+    assert CLIENT_SECRET not in repr(settings)
+
+
+def test_add_to_slack_without_the_encryption_key_is_refused_in_one_line() -> None:
+    [line] = problems(**OAUTH)
+
+    assert line.startswith(
+        "BENEFITS_ENCRYPTION_KEY is missing: installing with Add to Slack keeps the "
+        "workspace's bot token encrypted with it; set it to "
+    )
+
+
+def test_add_to_slack_in_socket_mode_is_refused_in_one_line() -> None:
+    lines = problems(**OAUTH, SLACK_APP_TOKEN=APP_TOKEN, BENEFITS_ENCRYPTION_KEY=KEY)
+
+    assert lines == [
+        "SLACK_APP_TOKEN is set, but installing with Add to Slack (SLACK_CLIENT_ID and "
+        "SLACK_CLIENT_SECRET) works in HTTP mode only: unset SLACK_APP_TOKEN and set "
+        "SLACK_SIGNING_SECRET (socket_mode_enabled: false in app.yaml)."
+    ]
+
+
+def test_a_client_id_without_its_secret_names_the_missing_secret() -> None:
+    [line] = problems(
+        SLACK_CLIENT_ID=CLIENT_ID, SLACK_SIGNING_SECRET="s" * 32, BENEFITS_ENCRYPTION_KEY=KEY
+    )
+
+    assert line == (
+        "SLACK_CLIENT_SECRET is missing: installing with Add to Slack needs both SLACK_CLIENT_ID "
+        f"and SLACK_CLIENT_SECRET; set it to {HINTS['SLACK_CLIENT_SECRET']}."
+    )
+
+
+def test_without_a_bot_token_or_a_client_the_missing_token_line_names_add_to_slack_too() -> None:
+    [line] = problems(SLACK_APP_TOKEN=APP_TOKEN)
+
+    assert line.startswith(f"SLACK_BOT_TOKEN is missing: set it to {HINTS['SLACK_BOT_TOKEN']}")
+    assert line.endswith(
+        "; or, to install the bot with Add to Slack, set SLACK_CLIENT_ID and "
+        "SLACK_CLIENT_SECRET instead."
+    )
+
+
+def test_a_bot_token_wins_over_a_client_id_and_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable, value in {**OAUTH, "SLACK_BOT_TOKEN": BOT_TOKEN}.items():
+        monkeypatch.setenv(variable, value)
+
+    settings: Settings = load_settings(Settings)
+
+    assert not settings.oauth
+    assert settings.client_credentials_unused

@@ -11,7 +11,8 @@ It records every call (:class:`RecordedCall`), checks Block Kit payloads, checks
 token, and plays the failures a test asks for (errors, 429s, dropped connections,
 stalled answers).  What a method answers is looked up as ``_m_<method>`` (dots as
 underscores) on the class: the method families live beside it, one mixin each
-(:mod:`.chat`, :mod:`.conversations`, :mod:`.users`, :mod:`.views`, :mod:`.files`), and
+(:mod:`.chat`, :mod:`.conversations`, :mod:`.users`, :mod:`.views`, :mod:`.files`,
+:mod:`.oauth`), and
 :class:`bot.playground.web_api.FakeSlackWebApi` puts them together.  The state they share
 (the bot's identity, the kept messages, users, views and files) is declared here.
 """
@@ -19,6 +20,7 @@ underscores) on the class: the method families live beside it, one mixin each
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import copy
 import json
@@ -73,6 +75,22 @@ class RecordedCall:
     http_verb: str = "POST"
     content_type: str = ""
     at: float = 0.0  # when the fake answered, by its ``clock``
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What an install granted: the workspace (or org), its bot, the installer, the scopes."""
+
+    team_id: str | None
+    team: str | None
+    enterprise_id: str | None
+    enterprise: str | None
+    user_id: str
+    scopes: tuple[str, ...]
+    bot_user_id: str
+    bot_id: str
+    token_rotation: bool
+    expires_in: int = 12 * 60 * 60
 
 
 @dataclass
@@ -149,6 +167,9 @@ class WebApiCore(LoopbackServer):
         self._view_counter = 0
         self._views_by_external_id: dict[str, str] = {}
         self._files: dict[str, dict[str, Any]] = {}  # file ID → what was announced and uploaded
+        self._oauth_codes: dict[str, Grant] = {}  # installs allowed, their codes not exchanged
+        self._granted_tokens: dict[str, Grant] = {}  # bot tokens oauth.v2.access handed out
+        self._granted_refresh_tokens: dict[str, Grant] = {}
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -337,6 +358,10 @@ class WebApiCore(LoopbackServer):
         auth = request.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
             token = auth.removeprefix("Bearer ")
+        elif auth.startswith("Basic "):  # an app's client ID and secret (oauth.v2.access)
+            with contextlib.suppress(ValueError):
+                pair = base64.b64decode(auth.removeprefix("Basic ")).decode()
+                args["client_id"], _, args["client_secret"] = pair.partition(":")
         return args, token if isinstance(token, str) else None
 
     async def _record(self, call: RecordedCall) -> None:

@@ -1,0 +1,505 @@
+"""Installing the bot with Add to Slack: Slack's OAuth flow over HTTP, against the fake Slack.
+
+The bot runs with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET and no bot token. A
+person opens /slack/install, allows the install on Slack's page (the fake's
+``authorize``), and Slack redirects their browser to /slack/oauth_redirect with a
+code and the state, whose cookie the browser carries. One database serves one
+workspace. Runs on a SQLite file and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import aiohttp
+import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+
+from bot.domain.clock import FakeClock
+from bot.domain.model import Role
+from bot.runtime.logs import configure_logging
+from bot.runtime.oauth import BOT_SCOPES, INSTALLER, REFUSED_SENTENCE
+from bot.runtime.server import RunningBot, start_bot
+from bot.settings import Settings, SettingsError
+from tests.fakes.signing import slash_command_body
+from tests.fakes.web_api import FakeSlackWebApi
+from tests.slack.conftest import make_settings, on_both_engines
+from tests.slack.harness import BOT_TOKEN, SlackHarness
+from tests.system.test_cli import clean_env, run_cli
+
+CLIENT_ID = "1234567890.9876543210"
+CLIENT_SECRET = "0123456789abcdef0123456789abcdef"
+KEY = Fernet.generate_key().decode()
+STATE_COOKIE = "slack-app-oauth-state"
+INSTALLER_ID = "UINSTALL1"
+MEMBER = "UMEMBER01"
+
+database = pytest.fixture(params=["sqlite", "postgres"], name="database")(on_both_engines)
+
+
+def oauth_settings(api_url: str, database: Path | str) -> Settings:
+    return make_settings(
+        api_url,
+        database,
+        slack_bot_token=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        benefits_encryption_key=KEY,
+    )
+
+
+@pytest.fixture
+async def harness(slack: FakeSlackWebApi, database: Path | str) -> AsyncIterator[SlackHarness]:
+    slack.oauth_client = (CLIENT_ID, CLIENT_SECRET)
+    clock = FakeClock()
+    bot = await start_bot(oauth_settings(slack.api_url, database), clock=clock)
+    async with aiohttp.ClientSession() as session:
+        h = SlackHarness(bot=bot, slack=slack, clock=clock, session=session)
+        try:
+            yield h
+            await h.settle()
+        finally:
+            await bot.stop(timeout=5)
+    slack.assert_no_violations()
+    assert not h.ack_violations, "\n".join(h.ack_violations)
+
+
+@dataclass
+class Page:
+    status: int
+    text: str
+    cookies: SimpleCookie
+
+
+def base(bot: RunningBot) -> str:
+    return f"http://127.0.0.1:{bot.port}"
+
+
+async def get(h: SlackHarness, path: str, *, cookie: str | None = None) -> Page:
+    headers = {} if cookie is None else {"Cookie": f"{STATE_COOKIE}={cookie}"}
+    async with h.session.get(base(h.bot) + path, headers=headers, allow_redirects=False) as resp:
+        cookies: SimpleCookie = SimpleCookie()
+        for header in resp.headers.getall("Set-Cookie", []):
+            cookies.load(header)
+        return Page(resp.status, await resp.text(), cookies)
+
+
+async def health(h: SlackHarness) -> tuple[int, dict[str, Any]]:
+    async with h.session.get(base(h.bot) + "/healthz") as resp:
+        return resp.status, await resp.json()
+
+
+async def open_install_page(h: SlackHarness) -> tuple[str, dict[str, list[str]]]:
+    """The state the install page hands out (its cookie) and the query of its Slack link."""
+    page = await get(h, "/slack/install")
+    assert page.status == 200, page.text
+    link = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page.text)
+    assert link is not None, page.text
+    query = parse_qs(urlparse(html.unescape(link[1])).query)
+    return page.cookies[STATE_COOKIE].value, query
+
+
+async def install(h: SlackHarness, user: str = INSTALLER_ID, **grant: Any) -> tuple[Page, str, str]:
+    """Open the install page, allow the install on Slack, follow the redirect back.
+
+    Returns the redirect page, the state and the code."""
+    state, _ = await open_install_page(h)
+    code = h.slack.authorize(user, scopes=BOT_SCOPES, **grant)
+    page = await get(
+        h, "/slack/oauth_redirect?" + urlencode({"code": code, "state": state}), cookie=state
+    )
+    return page, state, code
+
+
+async def stored_installations(h: SlackHarness) -> list[Any]:
+    async with h.bot.store.read() as uow:
+        return await uow.installations.all()
+
+
+def installed_token(h: SlackHarness, team_id: str = "T0001") -> str:
+    [token] = [t for t, team in h.slack.issued_tokens().items() if team == team_id]
+    return token
+
+
+async def test_before_an_install_the_bot_serves_its_install_page_and_sends_nothing(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    status, body = await health(h)
+    assert status == 200
+    assert body["installed"] is False
+    assert body["status"] == "awaiting install"
+
+    state, query = await open_install_page(h)
+
+    assert query["state"] == [state]
+    assert query["client_id"] == [CLIENT_ID]
+    assert set(query["scope"][0].split(",")) == set(BOT_SCOPES)
+    assert not h.slack.calls  # no token to call Slack with: nothing starts before an install
+
+
+async def test_before_an_install_slacks_check_of_the_request_url_is_answered(
+    harness: SlackHarness,
+) -> None:
+    body = json.dumps({"token": "t", "challenge": "ch4llenge", "type": "url_verification"})
+
+    ack = await harness.post(body)
+
+    assert (ack.status, ack.json) == (200, {"challenge": "ch4llenge"})
+
+
+async def test_an_install_saves_the_token_encrypted_and_the_bot_works_with_it(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    page, _, _ = await install(h)
+
+    assert page.status == 200, page.text
+    token = installed_token(h)
+    [exchange] = h.slack.calls_to("oauth.v2.access")
+    assert exchange.args["client_id"] == CLIENT_ID
+    [kept] = await stored_installations(h)
+    assert kept.team_id == "T0001"
+    assert kept.installer_user_id == INSTALLER_ID
+    assert token not in kept.bot_token_ciphertext
+    assert Fernet(KEY.encode()).decrypt(kept.bot_token_ciphertext.encode()).decode() == token
+    status, body = await health(h)
+    assert (status, body["installed"], body["status"]) == (200, True, "ok")
+
+    # The installer is the first Global admin: a request goes to them, with that token.
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+    ack = await h.command(MEMBER, "request win11 for the test lab")
+    assert ack.status == 200
+    assert "was sent" in ack.text, ack.text
+    await h.settle()
+    [approval] = [
+        c
+        for c in h.slack.calls_to("chat.postMessage", include_failed=False)
+        if c.args.get("channel") == INSTALLER_ID
+    ]
+    assert approval.token == token
+    sent = [c for c in h.slack.calls if c.method not in ("oauth.v2.access", "response_url")]
+    assert sent
+    assert {c.token for c in sent} == {token}
+    # Bolt asks auth.test about the token once, not before each acknowledgement.
+    checks = len(h.slack.calls_to("auth.test"))
+    assert (await h.command(MEMBER, "mine")).status == 200
+    assert len(h.slack.calls_to("auth.test")) == checks
+
+
+async def test_the_installer_becomes_the_first_global_admin_audited_as_the_install(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+
+    async with h.bot.store.read() as uow:
+        admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
+        audit = await uow.audit.recent(10)
+    assert admins == [INSTALLER_ID]
+    assert [(e.actor, e.action, e.subject) for e in audit] == [
+        (INSTALLER, "role.grant", f"user:{INSTALLER_ID}")
+    ]
+
+
+async def test_an_install_leaves_the_global_admins_alone_when_there_are_some(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await h.grant("UADMIN001")
+
+    await install(h)
+
+    async with h.bot.store.read() as uow:
+        assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == ["UADMIN001"]
+
+
+async def test_a_forged_state_is_refused_and_no_code_is_exchanged(harness: SlackHarness) -> None:
+    h = harness
+    await open_install_page(h)
+    code = h.slack.authorize(INSTALLER_ID, scopes=BOT_SCOPES)
+    forged = "forged-state-0123456789"
+
+    page = await get(
+        h, "/slack/oauth_redirect?" + urlencode({"code": code, "state": forged}), cookie=forged
+    )
+
+    assert page.status == 401
+    assert not h.slack.calls_to("oauth.v2.access")
+    assert await stored_installations(h) == []
+
+
+async def test_a_replayed_state_is_refused(harness: SlackHarness) -> None:
+    h = harness
+    first, state, _ = await install(h)
+    assert first.status == 200
+    code = h.slack.authorize(INSTALLER_ID, scopes=BOT_SCOPES)
+
+    again = await get(
+        h, "/slack/oauth_redirect?" + urlencode({"code": code, "state": state}), cookie=state
+    )
+
+    assert again.status == 401
+    assert len(h.slack.calls_to("oauth.v2.access")) == 1
+
+
+async def test_an_install_into_a_second_workspace_is_refused_and_saves_nothing(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+    first_token = installed_token(h)
+
+    page, _, _ = await install(h, "UOTHER001", team_id="T0002", team="Other")
+
+    assert page.status == 403
+    assert html.escape(REFUSED_SENTENCE) in page.text
+    [kept] = await stored_installations(h)
+    assert kept.team_id == "T0001"
+    assert Fernet(KEY.encode()).decrypt(kept.bot_token_ciphertext.encode()).decode() == first_token
+    async with h.bot.store.read() as uow:
+        assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == [INSTALLER_ID]
+    # A command from that workspace finds no installation: Bolt asks for an install.
+    h.slack.clear()
+    body = slash_command_body(
+        text="help", user_id="UOTHER001", team_id="T0002", response_url=h.slack.response_url("x")
+    )
+    ack = await h.post(body)
+    assert (ack.status, ack.body) == (200, "")
+    [answer] = h.slack.calls  # Bolt's answer through the response URL, and nothing else
+    assert answer.method == "response_url"
+    assert "installation" in str(answer.args.get("text")).lower(), answer.args
+
+
+async def test_installing_again_into_the_same_workspace_replaces_the_installation(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+    old = installed_token(h)
+
+    page, _, _ = await install(h, "UADMIN002")
+
+    assert page.status == 200, page.text
+    [new] = [t for t in h.slack.issued_tokens() if t != old]
+    [kept] = await stored_installations(h)
+    assert Fernet(KEY.encode()).decrypt(kept.bot_token_ciphertext.encode()).decode() == new
+    h.slack.clear()
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+    await h.command(MEMBER, "request win11 for the test lab")
+    await h.settle()
+    posts = h.slack.calls_to("chat.postMessage", include_failed=False)
+    assert posts
+    assert {c.token for c in posts} == {new}
+
+
+async def test_a_token_about_to_expire_is_rotated_and_the_new_one_is_used(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    page, _, _ = await install(h, token_rotation=True, expires_in=60)
+    assert page.status == 200, page.text
+    [exchange] = [c for c in h.slack.calls_to("oauth.v2.access") if c.args.get("code")]
+    first = exchange.response["access_token"]
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+
+    ack = await h.command(MEMBER, "request win11 for the test lab")
+    await h.settle()
+
+    assert "was sent" in ack.text, ack.text
+    refreshes = [
+        c
+        for c in h.slack.calls_to("oauth.v2.access")
+        if c.args.get("grant_type") == "refresh_token"
+    ]
+    assert len(refreshes) == 1
+    [rotated] = [t for t in h.slack.issued_tokens() if t != first]
+    [kept] = await stored_installations(h)
+    assert Fernet(KEY.encode()).decrypt(kept.bot_token_ciphertext.encode()).decode() == rotated
+    posts = h.slack.calls_to("chat.postMessage", include_failed=False)
+    assert posts
+    assert {c.token for c in posts} == {rotated}
+
+
+async def test_a_restarted_bot_serves_the_installed_workspace_at_once(
+    slack: FakeSlackWebApi, database: Path | str
+) -> None:
+    slack.oauth_client = (CLIENT_ID, CLIENT_SECRET)
+    settings = oauth_settings(slack.api_url, database)
+    bot = await start_bot(settings, clock=FakeClock())
+    async with aiohttp.ClientSession() as session:
+        h = SlackHarness(bot=bot, slack=slack, clock=FakeClock(), session=session)
+        try:
+            await install(h)
+        finally:
+            await bot.stop(timeout=5)
+        token = installed_token(h)
+        slack.clear()
+
+        again = await start_bot(settings, clock=FakeClock())
+        h = SlackHarness(bot=again, slack=slack, clock=FakeClock(), session=session)
+        try:
+            status, body = await health(h)
+            ack = await h.command(MEMBER, "help")
+        finally:
+            await again.stop(timeout=5)
+    assert (status, body["installed"]) == (200, True)
+    assert ack.status == 200
+    checks = slack.calls_to("auth.test")  # the start-up check, then Bolt's authorization
+    assert checks
+    assert {c.token for c in checks} == {token}
+
+
+async def test_an_uninstall_forgets_the_installation_and_the_bot_awaits_the_next(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+
+    ack = await h.event({"type": "app_uninstalled"})
+
+    assert ack.status == 200
+    assert await stored_installations(h) == []
+    status, body = await health(h)
+    assert (status, body["installed"], body["status"]) == (200, False, "awaiting install")
+    page, _, _ = await install(h)
+    assert page.status == 200, page.text
+    assert len(await stored_installations(h)) == 1
+
+
+async def test_a_bot_whose_key_does_not_decrypt_the_installed_token_refuses_to_start(
+    slack: FakeSlackWebApi, database: Path | str
+) -> None:
+    slack.oauth_client = (CLIENT_ID, CLIENT_SECRET)
+    bot = await start_bot(oauth_settings(slack.api_url, database), clock=FakeClock())
+    async with aiohttp.ClientSession() as session:
+        try:
+            await install(SlackHarness(bot=bot, slack=slack, clock=FakeClock(), session=session))
+        finally:
+            await bot.stop(timeout=5)
+    other = oauth_settings(slack.api_url, database).model_copy(
+        update={"benefits_encryption_key": SecretStr(Fernet.generate_key().decode())}
+    )
+
+    with pytest.raises(SettingsError) as refused:
+        await start_bot(other, clock=FakeClock())
+
+    assert refused.value.lines == [
+        "BENEFITS_ENCRYPTION_KEY does not decrypt the bot token of the installation in "
+        "workspace T0001: set it to the key it was saved with; when rotating, list the new "
+        "key first and the old one after it."
+    ]
+
+
+async def test_rotate_key_re_encrypts_the_installed_token_too(
+    slack: FakeSlackWebApi, database: Path | str, tmp_path: Path
+) -> None:
+    slack.oauth_client = (CLIENT_ID, CLIENT_SECRET)
+    bot = await start_bot(oauth_settings(slack.api_url, database), clock=FakeClock())
+    async with aiohttp.ClientSession() as session:
+        h = SlackHarness(bot=bot, slack=slack, clock=FakeClock(), session=session)
+        try:
+            await install(h)
+            [before] = await stored_installations(h)
+        finally:
+            await bot.stop(timeout=5)
+    new = Fernet.generate_key().decode()
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+
+    code, out, err = await run_cli(
+        "rotate-key",
+        cwd=tmp_path,
+        env=clean_env(DATABASE_URL=url, BENEFITS_ENCRYPTION_KEY=f"{new},{KEY}"),
+    )
+
+    assert code == 0, err
+    assert "the bot token of 1 installation" in out
+    again = await start_bot(
+        oauth_settings(slack.api_url, database).model_copy(
+            update={"benefits_encryption_key": SecretStr(new)}
+        ),
+        clock=FakeClock(),
+    )
+    try:
+        async with again.store.read() as uow:
+            [after] = await uow.installations.all()
+        assert again.installed is not None
+        assert again.installed.installation is not None
+        assert again.installed.installation.bot_token == installed_token(h)
+    finally:
+        await again.stop(timeout=5)
+    assert after.bot_token_ciphertext != before.bot_token_ciphertext
+
+
+async def test_no_token_or_client_secret_reaches_the_log_at_debug(harness: SlackHarness) -> None:
+    h = harness
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    configure_logging("DEBUG", [CLIENT_SECRET, KEY])
+    root.addHandler(Keep(logging.DEBUG))
+    try:
+        await install(h, token_rotation=True, expires_in=60)
+        await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+        await h.command(MEMBER, "request win11 for the test lab")
+        await h.settle()
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for name in ("slack_sdk", "slack_bolt", "bot.bolt"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+    secrets = [
+        *h.slack.issued_tokens(),
+        *(c.response["refresh_token"] for c in h.slack.calls_to("oauth.v2.access")),
+        CLIENT_SECRET,
+        KEY,
+    ]
+    logged = [f"{r.getMessage()} {r.exc_text or ''}" for r in records]
+    assert len(logged) > 10, "the capture works: the bot logs at DEBUG"
+    assert [line for line in logged if any(s in line for s in secrets)] == []
+
+
+async def test_with_a_bot_token_the_client_id_and_secret_are_unused_and_no_install_page_is_served(
+    slack: FakeSlackWebApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(
+        slack.api_url,
+        tmp_path / "benefits.db",
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.server"):
+        bot = await start_bot(settings, clock=FakeClock())
+    try:
+        async with aiohttp.ClientSession() as session:
+            h = SlackHarness(bot=bot, slack=slack, clock=FakeClock(), session=session)
+            page = await get(h, "/slack/install")
+            status, body = await health(h)
+            ack = await h.command(MEMBER, "help")
+    finally:
+        await bot.stop(timeout=5)
+
+    assert page.status == 404
+    assert (status, "installed" in body) == (200, False)
+    assert ack.status == 200
+    assert {c.token for c in slack.calls if c.method != "response_url"} == {BOT_TOKEN}
+    assert (
+        "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not used: SLACK_BOT_TOKEN is set "
+        "(one workspace, installed by hand)"
+    ) in caplog.messages
