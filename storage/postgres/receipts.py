@@ -7,13 +7,17 @@ another process is taking over at the same moment (``SKIP LOCKED``).
 Saving is a *group commit*: receipts that arrive while one insert is on its way
 go together in the next one (one round trip, one WAL flush for the lot), so a
 burst of clicks costs the database a few inserts instead of one each. A lone
-receipt is inserted at once, by the caller itself.
+receipt is inserted at once, by the caller itself. Inserts go one at a time, so
+they keep one pooled connection for themselves (with a pool of at least
+:data:`KEEP_FROM` connections): saving a receipt never waits for the pool, which
+the work of earlier receipts may be using up, nor pays for taking a connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from datetime import datetime
 from typing import Any, Final
 
@@ -37,17 +41,27 @@ RECEIVE_MANY: Final = (
 FINISH: Final = pg(sql.FINISH)
 WAITING: Final = pg(sql.WAITING)
 TAKE_OVER: Final = pg(sql.take_over(" FOR UPDATE SKIP LOCKED"))
+KEEP_FROM: Final = 4  # pool size from which saving keeps a connection of its own
 
 
 class PostgresReceipts:
     """:class:`storage.ports.receipts.ReceiptRepository` on a pool."""
 
-    __slots__ = ("_pool", "_saving", "_waiting")
+    __slots__ = ("_conn", "_keep", "_pool", "_saving", "_waiting")
 
     def __init__(self, pool: asyncpg.Pool[Any]) -> None:
         self._pool = pool
         self._waiting: list[tuple[tuple[str, str, str, str, str], asyncio.Future[int]]] = []
         self._saving = False
+        self._keep = pool.get_max_size() >= KEEP_FROM
+        self._conn: Any = None  # the connection kept for saving, once taken
+
+    async def close(self) -> None:
+        """Give the kept connection back (before the pool closes: it waits for it)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with suppress(Exception):
+                await self._pool.release(conn)
 
     async def receive(
         self, kind: str, body: Mapping[str, Any], *, owner: str, at: datetime, until: datetime
@@ -90,11 +104,17 @@ class PostgresReceipts:
                 done.set_result(receipt_id)
 
     async def _insert(self, rows: Sequence[tuple[str, str, str, str, str]]) -> list[int]:
-        async with self._pool.acquire() as conn:
-            if len(rows) == 1:
-                return [int(await conn.fetchval(RECEIVE, *rows[0]))]
-            columns = [list(column) for column in zip(*rows, strict=True)]
-            return sorted(int(r[0]) for r in await conn.fetch(RECEIVE_MANY, *columns))
+        if not self._keep:
+            async with self._pool.acquire() as conn:
+                return await _insert_on(conn, rows)
+        if self._conn is None or self._conn.is_closed():
+            await self.close()
+            self._conn = await self._pool.acquire()
+        try:
+            return await _insert_on(self._conn, rows)
+        except BaseException:
+            await self.close()  # broken, or cancelled mid-statement: the next takes another
+            raise
 
     async def take_over(
         self, *, owner: str, now: datetime, until: datetime, limit: int
@@ -112,3 +132,10 @@ class PostgresReceipts:
     async def waiting(self) -> int:
         async with self._pool.acquire() as conn:
             return int(await conn.fetchval(WAITING))
+
+
+async def _insert_on(conn: Any, rows: Sequence[tuple[str, str, str, str, str]]) -> list[int]:
+    if len(rows) == 1:
+        return [int(await conn.fetchval(RECEIVE, *rows[0]))]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    return sorted(int(r[0]) for r in await conn.fetch(RECEIVE_MANY, *columns))

@@ -226,6 +226,7 @@ class PostgresStore:
             await asyncio.gather(*self._ending, return_exceptions=True)
         while self._ready:
             await self._end_read(self._ready.pop(), again=False)
+        await self.receipts.close()
         async with self._write_lock:
             await self.pool.close()
 

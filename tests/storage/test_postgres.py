@@ -211,3 +211,31 @@ async def test_a_store_with_a_small_pool_keeps_no_read_connection_back() -> None
         assert pool["in_use"] == 0
     finally:
         await store.close()
+
+
+async def test_saving_a_receipt_never_waits_for_a_pool_that_the_work_has_used_up() -> None:
+    """Receipts keep a connection of their own: a burst's work may hold every other one."""
+    store = await open_postgres(await empty_schema(), pool_size=4)
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    try:
+        first = await store.receipts.receive("approve", {"n": 1}, owner="me", at=now, until=now)
+        held = []  # every connection the pool will still give, busy
+        while True:
+            try:
+                held.append(await store.pool.acquire(timeout=0.3))
+            except TimeoutError:
+                break
+        try:
+            assert len(held) == 3
+            second = await asyncio.wait_for(
+                store.receipts.receive("approve", {"n": 2}, owner="me", at=now, until=now),
+                timeout=5,
+            )
+        finally:
+            for conn in held:
+                await store.pool.release(conn)
+        assert second > first
+        assert await store.receipts.waiting() == 2
+    finally:
+        await store.close()
+    assert store.pool.is_closing()  # the kept connection went back before the pool closed
