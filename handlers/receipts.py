@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_bolt.request.internals import extract_user_id
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.primitives import error_message
@@ -69,8 +70,7 @@ def receipted(
         if not services.receipts.enabled or not wanted(body):
             await _call(listener, ack, body, client, respond, services)
             return
-        kept = {key: value for key, value in body.items() if key not in unread} if unread else body
-        receipt = await services.receipts.receive(kind, kept)
+        receipt = await services.receipts.receive(kind, body, unread=unread)
         await ack()
         services.background.spawn(
             carry_out(receipt, client, services, respond=respond),
@@ -140,7 +140,7 @@ async def take_over(client: AsyncWebClient, services: Services) -> int:
     """Carry out the receipts whose lease ran out (their process died); how many."""
     taken = await services.receipts.take_over()
     for receipt in taken:
-        user = _user_of(receipt.body)
+        user = extract_user_id(dict(receipt.body))  # Bolt's own reading of the payload
         set_reader(services.locales.for_request(user))
         await carry_out(receipt, client, services)
     return len(taken)
@@ -198,10 +198,3 @@ async def _tell(respond: AsyncRespond, message: Mapping[str, Any]) -> None:
         await respond(replace_original=False, **fields)
     except Exception as error:  # the URL expired or Slack is away: the work is done anyway
         log.warning("answer to a receipt not sent: %s", type(error).__name__)
-
-
-def _user_of(body: Mapping[str, Any]) -> str | None:
-    user = body.get("user")
-    if isinstance(user, dict):
-        return str(user.get("id")) if user.get("id") else None
-    return str(body["user_id"]) if body.get("user_id") else None

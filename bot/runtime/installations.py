@@ -65,48 +65,35 @@ def _moment(timestamp: float | None) -> datetime | None:
 
 def from_installation(installation: Installation) -> BotInstallation:
     """The bot's part of a slack_sdk ``Installation``."""
-    if not installation.bot_token:
-        raise MissingBotToken(installation.enterprise_id, installation.team_id)
-    installed_at = _moment(installation.installed_at)
-    assert installed_at is not None
-    return BotInstallation(
-        enterprise_id=installation.enterprise_id or None,
-        team_id=installation.team_id or None,
-        is_enterprise_install=bool(installation.is_enterprise_install),
-        app_id=installation.app_id,
-        enterprise_name=installation.enterprise_name,
-        team_name=installation.team_name,
-        bot_id=installation.bot_id,
-        bot_user_id=installation.bot_user_id,
-        bot_scopes=tuple(installation.bot_scopes or ()),
-        bot_token_expires_at=_moment(installation.bot_token_expires_at),
-        installer_user_id=installation.user_id or None,
-        installed_at=installed_at,
-        bot_token=installation.bot_token,
-        bot_refresh_token=installation.bot_refresh_token,
-    )
+    return _bot_part(installation, installer=installation.user_id or None)
 
 
 def from_bot(bot: Bot) -> BotInstallation:
     """A slack_sdk ``Bot`` as an installation whose installer is unknown."""
-    if not bot.bot_token:
-        raise MissingBotToken(bot.enterprise_id, bot.team_id)
-    installed_at = _moment(bot.installed_at)
+    return _bot_part(bot, installer=None)
+
+
+def _bot_part(source: Installation | Bot, *, installer: str | None) -> BotInstallation:
+    """What an ``Installation`` and a ``Bot`` share (the same attribute names)."""
+    if not source.bot_token:
+        raise MissingBotToken(source.enterprise_id, source.team_id)
+    installed_at = _moment(source.installed_at)
     assert installed_at is not None
     return BotInstallation(
-        enterprise_id=bot.enterprise_id or None,
-        team_id=bot.team_id or None,
-        is_enterprise_install=bool(bot.is_enterprise_install),
-        app_id=bot.app_id,
-        enterprise_name=bot.enterprise_name,
-        team_name=bot.team_name,
-        bot_id=bot.bot_id or None,
-        bot_user_id=bot.bot_user_id or None,
-        bot_scopes=tuple(bot.bot_scopes or ()),
-        bot_token_expires_at=_moment(bot.bot_token_expires_at),
+        enterprise_id=source.enterprise_id or None,
+        team_id=source.team_id or None,
+        is_enterprise_install=bool(source.is_enterprise_install),
+        app_id=source.app_id,
+        enterprise_name=source.enterprise_name,
+        team_name=source.team_name,
+        bot_id=source.bot_id or None,
+        bot_user_id=source.bot_user_id or None,
+        bot_scopes=tuple(source.bot_scopes or ()),
+        bot_token_expires_at=_moment(source.bot_token_expires_at),
+        installer_user_id=installer,
         installed_at=installed_at,
-        bot_token=bot.bot_token,
-        bot_refresh_token=bot.bot_refresh_token,
+        bot_token=source.bot_token,
+        bot_refresh_token=source.bot_refresh_token,
     )
 
 

@@ -11,7 +11,7 @@ legacy verification ``token`` is dropped from the payload before it is kept.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, Final
@@ -47,10 +47,15 @@ class ReceiptService:
         self.max_attempts = MAX_ATTEMPTS
         self._turns = asyncio.Semaphore(at_once)
 
-    async def receive(self, kind: str, body: Mapping[str, Any]) -> Receipt:
-        """Save ``body`` (Slack's payload) as a receipt of ``kind``, leased to this process."""
+    async def receive(
+        self, kind: str, body: Mapping[str, Any], *, unread: Collection[str] = ()
+    ) -> Receipt:
+        """Save ``body`` (Slack's payload) as a receipt of ``kind``, leased to this process,
+        without the fields ``unread`` that carrying it out never reads."""
         now = self._clock.now()
-        kept = {key: value for key, value in body.items() if key not in _NOT_KEPT}
+        kept = {
+            key: value for key, value in body.items() if key not in _NOT_KEPT and key not in unread
+        }
         receipt_id = await self._store.receipts.receive(
             kind, kept, owner=self.owner, at=now, until=now + self.lease
         )

@@ -21,8 +21,11 @@ from handlers.receipts import receipted
 
 def files_a_request(body: Mapping[str, Any]) -> bool:
     """`request <benefit> …`: saved as a receipt (the rest answer from the acknowledgement)."""
+    text = str(body.get("text", ""))
+    if parser.verb_of(text) != "request":
+        return False  # every other command: no second parse on its way to the answer
     try:
-        return isinstance(parser.parse(str(body.get("text", ""))), parser.RequestBenefit)
+        return isinstance(parser.parse(text), parser.RequestBenefit)
     except DomainError:
         return False  # refused before anything is saved
 

@@ -215,6 +215,12 @@ USAGE: dict[str, str] = {
 }
 
 
+def verb_of(text: str) -> str:
+    """The first word of a command, case-folded ("" for none)."""
+    parts = text.split(maxsplit=1)
+    return parts[0].casefold() if parts else ""
+
+
 def parse(text: str) -> Command:
     """Parse the text after ``/benefits``."""
     if len(text) > MAX_COMMAND:
@@ -223,8 +229,8 @@ def parse(text: str) -> Command:
             length=len(text),
             limit=MAX_COMMAND,
         )
+    verb = verb_of(text)
     parts = text.strip().split(maxsplit=1)
-    verb = parts[0].casefold() if parts else ""
     rest = parts[1].strip() if len(parts) > 1 else ""
     match verb:
         case "" | "help":

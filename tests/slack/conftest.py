@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -63,8 +64,19 @@ async def on_both_engines(request: pytest.FixtureRequest, tmp_path: Path) -> Pat
 async def harness(
     slack: FakeSlackWebApi, database: Path | str, admin_channel: str | None
 ) -> AsyncIterator[SlackHarness]:
-    clock = FakeClock()
     settings = make_settings(slack.api_url, database, benefits_admin_channel=admin_channel)
+    async with running_harness(slack, settings) as h:
+        yield h
+
+
+@asynccontextmanager
+async def running_harness(
+    slack: FakeSlackWebApi, settings: Settings
+) -> AsyncIterator[SlackHarness]:
+    """The bot started with ``settings`` on a fake clock, and a harness to talk to it;
+    at the end it settles, stops, and the Block Kit checks of Slack's side and of the
+    acknowledgements must have found nothing."""
+    clock = FakeClock()
     bot = await start_bot(settings, clock=clock)
     async with aiohttp.ClientSession() as session:
         h = SlackHarness(bot=bot, slack=slack, clock=clock, session=session)

@@ -33,7 +33,7 @@ from bot.runtime.server import RunningBot, start_bot
 from bot.settings import Settings, SettingsError
 from tests.fakes.signing import slash_command_body
 from tests.fakes.web_api import FakeSlackWebApi
-from tests.slack.conftest import make_settings, on_both_engines
+from tests.slack.conftest import make_settings, on_both_engines, running_harness
 from tests.slack.harness import BOT_TOKEN, SlackHarness
 from tests.system.test_cli import clean_env, run_cli
 
@@ -61,17 +61,8 @@ def oauth_settings(api_url: str, database: Path | str) -> Settings:
 @pytest.fixture
 async def harness(slack: FakeSlackWebApi, database: Path | str) -> AsyncIterator[SlackHarness]:
     slack.oauth_client = (CLIENT_ID, CLIENT_SECRET)
-    clock = FakeClock()
-    bot = await start_bot(oauth_settings(slack.api_url, database), clock=clock)
-    async with aiohttp.ClientSession() as session:
-        h = SlackHarness(bot=bot, slack=slack, clock=clock, session=session)
-        try:
-            yield h
-            await h.settle()
-        finally:
-            await bot.stop(timeout=5)
-    slack.assert_no_violations()
-    assert not h.ack_violations, "\n".join(h.ack_violations)
+    async with running_harness(slack, oauth_settings(slack.api_url, database)) as h:
+        yield h
 
 
 @dataclass

@@ -11,19 +11,16 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bot.blocks import ids
-from bot.domain.clock import FakeClock
 from bot.domain.receipts import Receipt
-from bot.runtime.server import start_bot
 from bot.services.receipts import MAX_ATTEMPTS
 from handlers.receipts import carry_out
 from tests.fakes.signing import slash_command_body
 from tests.fakes.waiting import wait_until
 from tests.fakes.web_api import FakeSlackWebApi
-from tests.slack.conftest import make_settings, on_both_engines
+from tests.slack.conftest import make_settings, on_both_engines, running_harness
 from tests.slack.harness import SlackHarness, call_text
 
 MEMBER = "UMEMBER01"
@@ -34,24 +31,16 @@ database = pytest.fixture(params=["sqlite", "postgres"], name="database")(on_bot
 
 @pytest.fixture
 async def harness(slack: FakeSlackWebApi, database: Path | str) -> AsyncIterator[SlackHarness]:
-    clock = FakeClock()
     settings = make_settings(
         slack.api_url,
         database,
         benefits_receipts="on",
         benefits_delivery_poll_seconds=0.05,  # the take-over looks every 0.25 s
     )
-    bot = await start_bot(settings, clock=clock)
-    async with aiohttp.ClientSession() as session:
-        h = SlackHarness(bot=bot, slack=slack, clock=clock, session=session)
-        try:
-            await h.add_benefit("win11", "Windows 11 Enterprise", seats=1)
-            await h.grant(ADMIN)
-            yield h
-            await h.settle()
-        finally:
-            await bot.stop(timeout=5)
-    slack.assert_no_violations()
+    async with running_harness(slack, settings) as h:
+        await h.add_benefit("win11", "Windows 11 Enterprise", seats=1)
+        await h.grant(ADMIN)
+        yield h
 
 
 async def pending_ids(h: SlackHarness) -> list[int]:
