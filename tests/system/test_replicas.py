@@ -538,6 +538,14 @@ async def test_a_rolling_restart_under_steady_load_loses_no_request_and_drops_no
             await asyncio.sleep(0.5)
             loading = False
             await asyncio.gather(*clients)
+            # With receipts (on by default on PostgreSQL) the answer comes at the
+            # request's response URL once it was carried out, not in the acknowledgement,
+            # and the request is saved only then: wait for every answer before counting.
+            await wait_until(
+                lambda: len(answered_at(slack)) >= len([a for a in answers if not a[1]]),
+                timeout=60,
+                what="every request acknowledged with nothing answered at its response URL",
+            )
             stored = await query(url, "SELECT id FROM requests")
             wanted = {(f"request:{r[0]}:post", admin) for r in stored for admin in ADMINS}
             await wait_until(
@@ -547,13 +555,6 @@ async def test_a_rolling_restart_under_steady_load_loses_no_request_and_drops_no
                 seen=lambda: (
                     f"{len(wanted - set(per_row(slack, 'chat.postMessage', 'approval_request')))} missing"
                 ),
-            )
-            # With receipts (on by default on PostgreSQL) the answer comes at the
-            # request's response URL once it was carried out, not in the acknowledgement.
-            await wait_until(
-                lambda: len(answered_at(slack)) >= len([a for a in answers if not a[1]]),
-                timeout=60,
-                what="every request acknowledged with nothing answered at its response URL",
             )
             await asyncio.sleep(0.3)
         posts = per_row(slack, "chat.postMessage", "approval_request")
