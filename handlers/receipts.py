@@ -17,6 +17,7 @@ the acknowledgement itself.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import json
@@ -102,7 +103,10 @@ async def carry_out(
     url = body.get("response_url")
     if respond is None:
         respond = AsyncRespond(response_url=url if isinstance(url, str) else None)
+    since = asyncio.get_running_loop().time()
     async with services.receipts.turn():
+        # Each waits for a quiet moment again: a stream of acknowledgements goes first.
+        await services.background.quiet_moment(since=since)
         if listener is None:
             log.error("receipt %d of unknown kind %r dropped", receipt.id, receipt.kind)
             await services.receipts.done(receipt.id)

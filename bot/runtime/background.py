@@ -64,6 +64,17 @@ class Background:
         """Note an incoming request: deferred work waits for a quiet moment."""
         self._last_request = asyncio.get_running_loop().time()
 
+    async def quiet_moment(self, *, since: float) -> None:
+        """Wait until the bot has had no new request for ``quiet`` seconds, or until
+        ``max_delay`` after ``since`` (a loop time), whichever comes first."""
+        loop = asyncio.get_running_loop()
+        while not self._flushing:
+            now = loop.time()
+            wait = min(self._last_request + self._quiet - now, since + self._max_delay - now)
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
     async def _release(self) -> None:
         loop = asyncio.get_running_loop()
         while self._deferred:

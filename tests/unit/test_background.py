@@ -70,6 +70,50 @@ async def test_deferred_work_runs_after_the_longest_delay_even_under_constant_lo
     assert ran_at[0] - spawned >= 0.05
 
 
+async def test_a_quiet_moment_comes_only_after_requests_stop_arriving() -> None:
+    quiet = 0.05
+    background = Background(quiet=quiet, max_delay=5.0)
+    requests: list[float] = []
+
+    async def stream() -> None:
+        for _ in range(5):
+            requests.append(loop_time())
+            background.request_arrived()
+            await asyncio.sleep(quiet / 2.5)
+
+    streaming = asyncio.create_task(stream())
+    await loop_turns(1)
+    await background.quiet_moment(since=loop_time())
+    came = loop_time()
+    await streaming
+    assert len(requests) == 5  # the stream ended before the moment came
+    assert came - requests[-1] >= quiet
+
+
+async def test_a_quiet_moment_comes_at_the_longest_delay_under_constant_load() -> None:
+    background = Background(quiet=1.0, max_delay=0.05)
+    since = loop_time()
+    waiting = asyncio.create_task(background.quiet_moment(since=since))
+    deadline = since + 10.0
+    while not waiting.done():
+        assert loop_time() < deadline, "no quiet moment under constant load"
+        background.request_arrived()
+        await asyncio.sleep(0.001)
+    assert loop_time() - since >= 0.05
+
+
+async def test_while_draining_a_quiet_moment_comes_at_once() -> None:
+    background = Background(quiet=10.0, max_delay=10.0)
+    background.request_arrived()
+    release = asyncio.Event()
+    background.spawn(release.wait())  # keeps the drain going until the moment came
+    draining = asyncio.create_task(background.drain(5.0))
+    await loop_turns(1)
+    await asyncio.wait_for(background.quiet_moment(since=loop_time()), timeout=1.0)
+    release.set()
+    await draining
+
+
 async def test_draining_starts_deferred_work_at_once_and_waits_for_it() -> None:
     background = Background(quiet=10.0, max_delay=10.0)
     done: list[str] = []
