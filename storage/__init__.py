@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from storage.schema import DatabaseUnreachable, SchemaError
+from storage.tenants import Tenants
 from storage.unit_of_work import Store, UnitOfWork
 
 DEFAULT_POOL_SIZE: Final = 10
@@ -58,13 +59,32 @@ async def migrate_database(database_url: str) -> tuple[int, int]:
     raise ValueError(f"DATABASE_URL must be one of: {URL_FORMS}")
 
 
+async def open_tenants(base: Store, *, migrate: bool = True) -> Tenants:
+    """The tenants beside ``base`` (see :mod:`storage.tenants`): files beside a SQLite
+    file, schemas beside a PostgreSQL schema; each migrated on first use unless
+    ``migrate`` is False (then a schema behind the code raises :class:`SchemaError`)."""
+    from storage.sqlite import SqliteStore
+    from storage.sqlite.tenants import SqliteTenants
+
+    if isinstance(base, SqliteStore):
+        return SqliteTenants(base, migrate=migrate)
+    from storage.postgres import PostgresStore
+    from storage.postgres.tenants import PostgresTenants
+
+    if isinstance(base, PostgresStore):
+        return await PostgresTenants.open(base, migrate=migrate)
+    raise TypeError(f"no tenants for a {type(base).__name__}")
+
+
 __all__ = [
     "DEFAULT_POOL_SIZE",
     "DatabaseUnreachable",
     "SchemaError",
     "Store",
+    "Tenants",
     "UnitOfWork",
     "is_postgres",
     "migrate_database",
     "open_store",
+    "open_tenants",
 ]

@@ -59,31 +59,102 @@ BUMP_VERSION = "UPDATE store_version SET n = n + 1 WHERE id = 1"
 # deployments in other schemas of the database don't). Sent with BEGIN as one simple
 # query, so taking it costs no round trip of its own.
 WRITERS_KEY: Final = "hashtextextended(current_schema() || ':writers', 0)"
-BEGIN_EXCLUSIVE: Final = f"BEGIN; SELECT pg_advisory_xact_lock({WRITERS_KEY})"
-BEGIN_CONCURRENT: Final = f"BEGIN; SELECT pg_advisory_xact_lock_shared({WRITERS_KEY})"
 COMMIT: Final = f"{BUMP_VERSION}; COMMIT"
-READ_BEGIN: Final = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-READ_AGAIN: Final = f"COMMIT; {READ_BEGIN}"
 READY_READERS: Final = 2  # begun read transactions kept, at most (and two pooled connections free)
+
+
+def quoted(schema: str) -> str:
+    """``schema`` as a PostgreSQL identifier (tenant schemas are checked names; see
+    :mod:`storage.postgres.tenants`)."""
+    return '"' + schema.replace('"', '""') + '"'
+
+
+class _Begins:
+    """The statements that begin a store's transactions. A tenant's store (``schema``
+    set) shares the pool with the others and puts each transaction in its schema
+    with ``SET LOCAL search_path``, in the round trip of its ``BEGIN``: the
+    schema's writers' lock, tables and triggers are then the tenant's own, and the
+    connection goes back to the pool as it was. ``SET`` takes no snapshot, so a
+    begun read transaction still takes its snapshot at its first query."""
+
+    __slots__ = ("concurrent", "exclusive", "read", "read_again", "version")
+
+    def __init__(self, schema: str | None) -> None:
+        into = "" if schema is None else f"; SET LOCAL search_path TO {quoted(schema)}"
+        self.exclusive = f"BEGIN{into}; SELECT pg_advisory_xact_lock({WRITERS_KEY})"
+        self.concurrent = f"BEGIN{into}; SELECT pg_advisory_xact_lock_shared({WRITERS_KEY})"
+        self.read = f"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY{into}"
+        self.read_again = f"COMMIT; {self.read}"
+        table = "store_version" if schema is None else f"{quoted(schema)}.store_version"
+        self.version = f"SELECT n FROM {table} WHERE id = 1"
+
+
+class ReadyReaders:
+    """Pooled connections in a begun read transaction with no query run yet, each for
+    the next read of its schema; at most ``most`` of them over every store sharing
+    the pool (the base's and its tenants'). When they are all kept, a read of
+    another schema takes the place of the one kept longest."""
+
+    __slots__ = ("_kept", "most")
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self._kept: list[tuple[str | None, Any]] = []  # oldest first
+
+    def take(self, schema: str | None) -> Any | None:
+        for i in range(len(self._kept) - 1, -1, -1):
+            if self._kept[i][0] == schema:
+                return self._kept.pop(i)[1]
+        return None
+
+    def has_room(self, schema: str | None) -> bool:
+        return len(self._kept) < self.most or any(s != schema for s, _ in self._kept[:1])
+
+    def keep(self, schema: str | None, conn: Any) -> Any | None:
+        """Keep ``conn``; the connection it displaced (to be ended), if any."""
+        self._kept.append((schema, conn))
+        if len(self._kept) <= self.most:
+            return None
+        return self._kept.pop(0)[1]
+
+    def take_all(self, schema: str | None, *, every: bool = False) -> list[Any]:
+        """The connections kept for ``schema`` (``every``: for any schema), no longer kept."""
+        taken = [conn for s, conn in self._kept if every or s == schema]
+        self._kept = [(s, conn) for s, conn in self._kept if not (every or s == schema)]
+        return taken
 
 
 class PostgresStore:
     """A :class:`storage.unit_of_work.Store` on a PostgreSQL database; see :func:`open_postgres`."""
 
     def __init__(
-        self, dsn: str, pool: asyncpg.Pool[Any], *, counter: list[int] | None = None
+        self,
+        dsn: str,
+        pool: asyncpg.Pool[Any],
+        *,
+        counter: list[int] | None = None,
+        base: PostgresStore | None = None,
+        schema: str | None = None,
     ) -> None:
+        """``base`` and ``schema``: a tenant's store, in ``schema``, on the pool of ``base``
+        (see :mod:`storage.postgres.tenants`), whose receipts and roles it shares."""
         self.dsn = dsn
         self.pool = pool
         self._counter = counter
-        self.receipts = PostgresReceipts(pool)
+        self._base = base
+        self.schema = schema
+        self.receipts: PostgresReceipts = PostgresReceipts(pool) if base is None else base.receipts
         self._roles: dict[str, AdvisoryLock] = {}
         self._write_lock = asyncio.Lock()
         self._names = NameCache()  # the name index of the committed inventory
         self._closed = False
+        self._begins = _Begins(schema)
         # Connections out of the pool in a begun read transaction with no query run yet.
-        self._ready: list[Any] = []
-        self._ready_most = max(0, min(READY_READERS, pool.get_max_size() - 2))
+        self._ready: ReadyReaders = (
+            ReadyReaders(max(0, min(READY_READERS, pool.get_max_size() - 2)))
+            if base is None
+            else base._ready
+        )
         self._ending: set[asyncio.Task[None]] = set()
 
     def _ensure_open(self) -> None:
@@ -94,16 +165,14 @@ class PostgresStore:
     async def read(self) -> AsyncIterator[PostgresUnitOfWork]:
         """A unit of work over one committed snapshot; it never waits for writers."""
         self._ensure_open()
-        conn = None
-        while self._ready and conn is None:
-            conn = self._ready.pop()
-            if conn.is_closed():  # the server ended the session meanwhile
-                await self._give_back(conn)
-                conn = None
+        conn = self._ready.take(self.schema)
+        while conn is not None and conn.is_closed():  # the server ended the session meanwhile
+            await self._give_back(conn)
+            conn = self._ready.take(self.schema)
         if conn is None:
             conn = await self.pool.acquire()
             try:
-                await conn.execute(READ_BEGIN)
+                await conn.execute(self._begins.read)
             except BaseException:
                 await self._give_back(conn)
                 raise
@@ -119,10 +188,12 @@ class PostgresStore:
     async def _end_read(self, conn: Any, *, again: bool) -> None:
         """End a read transaction; when it went well and few are kept, begin the next."""
         try:
-            if again and not self._closed and len(self._ready) < self._ready_most:
-                await conn.execute(READ_AGAIN)
-                if not self._closed and len(self._ready) < self._ready_most:
-                    self._ready.append(conn)
+            if again and not self._closed and self._ready.has_room(self.schema):
+                await conn.execute(self._begins.read_again)
+                if not self._closed and self._ready.has_room(self.schema):
+                    displaced = self._ready.keep(self.schema, conn)
+                    if displaced is not None:
+                        await self._end_read(displaced, again=False)
                     return
             await conn.execute("ROLLBACK")  # read only: nothing to keep either way
         except Exception:
@@ -145,7 +216,7 @@ class PostgresStore:
         if concurrent:
             async with (
                 self.pool.acquire() as conn,
-                self._transaction(conn, BEGIN_CONCURRENT) as uow,
+                self._transaction(conn, self._begins.concurrent) as uow,
             ):
                 yield uow
             return
@@ -153,7 +224,7 @@ class PostgresStore:
             self._ensure_open()
             async with (
                 self.pool.acquire() as conn,
-                self._transaction(conn, BEGIN_EXCLUSIVE, exclusive=True) as uow,
+                self._transaction(conn, self._begins.exclusive, exclusive=True) as uow,
             ):
                 yield uow
 
@@ -177,7 +248,7 @@ class PostgresStore:
         """The ``store_version`` counter: every committed write, from any process, bumps it."""
         self._ensure_open()
         async with self.pool.acquire() as conn:
-            return int(await conn.fetchval("SELECT n FROM store_version WHERE id = 1"))
+            return int(await conn.fetchval(self._begins.version))
 
     async def ping(self) -> bool:
         """True when the server answers ``SELECT 1``; never raises."""
@@ -195,7 +266,10 @@ class PostgresStore:
         return None if self._counter is None else self._counter[0]
 
     def exclusive(self, name: str) -> AdvisoryLock:
-        """The role ``name``, held through a session advisory lock (one object per name)."""
+        """The role ``name``, held through a session advisory lock (one object per name);
+        a tenant's store shares the roles of its base (one holder per deployment)."""
+        if self._base is not None:
+            return self._base.exclusive(name)
         if name not in self._roles:
             self._roles[name] = AdvisoryLock(self.dsn, name)
         return self._roles[name]
@@ -224,8 +298,11 @@ class PostgresStore:
             await role.release()
         if self._ending:
             await asyncio.gather(*self._ending, return_exceptions=True)
-        while self._ready:
-            await self._end_read(self._ready.pop(), again=False)
+        for conn in self._ready.take_all(self.schema, every=self._base is None):
+            await self._end_read(conn, again=False)
+        if self._base is not None:  # a tenant's store: the pool and receipts are the base's
+            async with self._write_lock:
+                return
         await self.receipts.close()
         async with self._write_lock:
             await self.pool.close()

@@ -83,6 +83,7 @@ class SqliteStore:
         if not readers:
             raise ValueError("a SqliteStore needs at least one reader connection")
         self.path = path
+        self.throwaway = throwaway_dir is not None
         self._maintenance = maintenance
         self._writer = writer
         self._names = NameCache(connect_inline(path, READER_PRAGMAS))  # never writes
