@@ -64,12 +64,12 @@ async def open_tenants(base: Store, *, migrate: bool = True) -> Tenants:
     file, schemas beside a PostgreSQL schema; each migrated on first use unless
     ``migrate`` is False (then a schema behind the code raises :class:`SchemaError`)."""
     from storage.sqlite import SqliteStore
-    from storage.sqlite.tenants import SqliteTenants
+    from storage.sqlite.tenant_files import SqliteTenants
 
     if isinstance(base, SqliteStore):
         return SqliteTenants(base, migrate=migrate)
     from storage.postgres import PostgresStore
-    from storage.postgres.tenants import PostgresTenants
+    from storage.postgres.tenant_schemas import PostgresTenants
 
     if isinstance(base, PostgresStore):
         return await PostgresTenants.open(base, migrate=migrate)

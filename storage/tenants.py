@@ -22,7 +22,7 @@ installations and OAuth states, the receipts and the roles one replica holds.
 
 :class:`TenantRegistry` opens each tenant's store on first use (making and
 migrating it) and keeps it open; the engines supply where a tenant's data
-lives (:mod:`storage.sqlite.tenants`, :mod:`storage.postgres.tenants`).
+lives (:mod:`storage.sqlite.tenant_files`, :mod:`storage.postgres.tenant_schemas`).
 """
 
 from __future__ import annotations

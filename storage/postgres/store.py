@@ -65,7 +65,7 @@ READY_READERS: Final = 2  # begun read transactions kept, at most (and two poole
 
 def quoted(schema: str) -> str:
     """``schema`` as a PostgreSQL identifier (tenant schemas are checked names; see
-    :mod:`storage.postgres.tenants`)."""
+    :mod:`storage.postgres.tenant_schemas`)."""
     return '"' + schema.replace('"', '""') + '"'
 
 
@@ -137,7 +137,7 @@ class PostgresStore:
         schema: str | None = None,
     ) -> None:
         """``base`` and ``schema``: a tenant's store, in ``schema``, on the pool of ``base``
-        (see :mod:`storage.postgres.tenants`), whose receipts and roles it shares."""
+        (see :mod:`storage.postgres.tenant_schemas`), whose receipts and roles it shares."""
         self.dsn = dsn
         self.pool = pool
         self._counter = counter
