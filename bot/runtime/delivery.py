@@ -124,6 +124,11 @@ class LookBack(enum.Enum):
     DEFERRED = "deferred"  # couldn't look now; the ping was handed to a later attempt
 
 
+Gate = Callable[[float], Awaitable[None]]
+"""Awaited before each send with the loop time of the ping's claim: the bot's
+acknowledgements go first (:meth:`bot.runtime.background.Background.quiet_moment`)."""
+
+
 async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
     """Wait ``seconds`` of real time, or less if ``wake`` is set."""
     with suppress(TimeoutError):
@@ -207,8 +212,11 @@ class Delivery:
         burst: int = 3,
         monotonic: Callable[[], float] = time.monotonic,
         wait: Callable[[asyncio.Event, float], Awaitable[None]] = wait_or_wake,
+        gate: Gate | None = None,
     ) -> None:
         self._outbox = outbox
+        self._gate = gate
+        self._claimed_at: dict[int, float] = {}  # ping id → the loop time of its claim
         self._client = client
         self._render = render
         self.owner = owner or default_owner()
@@ -319,6 +327,9 @@ class Delivery:
         if not queue:
             del self._held[channel]
         self._count -= 1
+        if self._gate is not None:
+            since = self._claimed_at.pop(ping.id, None)
+            await self._gate(asyncio.get_running_loop().time() if since is None else since)
         await self._deliver(ping)
 
     def _next_ready(self) -> tuple[str | None, float]:
@@ -344,8 +355,11 @@ class Delivery:
         if not claimed and self._count == 0:
             self._found_nothing = number
             self._looked.set()
+        at = asyncio.get_running_loop().time()
         for ping in claimed:
             self._held.setdefault(ping.recipient, deque()).append(ping)
+            if self._gate is not None:
+                self._claimed_at[ping.id] = at
         self._count += len(claimed)
         self._more_maybe = len(claimed) == limit
         self._next_claim = self._now() + self._poll
@@ -365,10 +379,12 @@ class Delivery:
             else:
                 del self._held[channel]
         self._count = len(kept)
+        self._claimed_at = {i: at for i, at in self._claimed_at.items() if i in kept}
 
     async def _release_all(self) -> None:
         ids = [p.id for queue in self._held.values() for p in queue]
         self._held.clear()
+        self._claimed_at.clear()
         self._count = 0
         if ids:
             await self._outbox.release(ids, owner=self.owner)

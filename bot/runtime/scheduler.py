@@ -36,7 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.runtime.delivery import Delivery, Render, render_reminder
+from bot.runtime.delivery import Delivery, Gate, Render, render_reminder
 from bot.runtime.oauth import InstalledClient, InstalledToken
 from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderService
@@ -182,6 +182,7 @@ def start_reminders(
     sweep_role: Exclusive | None = None,
     upkeep: Callable[[AsyncWebClient], Sequence[Sweep]] | None = None,
     installed: InstalledToken | None = None,
+    gate: Gate | None = None,
 ) -> ReminderRuntime:
     """Start the sweep schedule and the delivery loop; call inside the event loop.
 
@@ -194,7 +195,8 @@ def start_reminders(
     ``upkeep`` makes more jobs for each sweep from the Slack client (offboarding's
     reconciliation, idle seats, the digest: :mod:`bot.runtime.upkeep`).
     ``installed``, when the bot is installed with Add to Slack, gives the token
-    (``SLACK_BOT_TOKEN`` otherwise).
+    (``SLACK_BOT_TOKEN`` otherwise). ``gate`` is awaited before each send (acknowledgements
+    first: see :class:`~bot.runtime.delivery.Delivery`).
 
     Delivery has its own Web API client: one keep-alive connection and no
     automatic retries (a retry is the delivery loop's decision, never the
@@ -228,6 +230,7 @@ def start_reminders(
         poll=settings.benefits_delivery_poll_seconds,
         rate=settings.benefits_slack_messages_per_second,
         burst=settings.benefits_slack_burst,
+        gate=gate,
     )
     scheduler = ReminderScheduler(
         reminders,

@@ -329,6 +329,7 @@ async def start_bot(
             sweep_role=sweep_role,
             upkeep=lambda client: upkeep_sweeps(services, client),
             installed=installed,
+            gate=lambda since: services.background.quiet_moment(since=since),
         )
         services.events.subscribe_all(_waking(services, bot.reminders.delivery))
         bot.receipts = asyncio.get_running_loop().create_task(

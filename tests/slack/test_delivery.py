@@ -155,6 +155,38 @@ async def test_every_ping_is_sent_once_as_a_dm_with_its_ts_recorded(
     slack.assert_no_violations()
 
 
+async def test_each_send_waits_for_the_gate_which_is_told_when_its_ping_was_claimed(
+    store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi
+) -> None:
+    clock = FakeClock()
+    keys = await queue(store, clock, users=2, each=2)
+    open_gate = asyncio.Event()
+    first_asked = asyncio.Event()
+    asked: list[float] = []
+
+    async def gate(since: float) -> None:
+        asked.append(since)
+        first_asked.set()
+        await open_gate.wait()
+
+    service = OutboxService(store, clock=clock)
+    delivery = Delivery(
+        service, client, lease=60, batch=100, poll=0.05, rate=50, burst=50, gate=gate
+    )
+    started = asyncio.get_running_loop().time()
+    draining = asyncio.create_task(delivery.drain(timeout=20))
+    await asyncio.wait_for(first_asked.wait(), timeout=10)
+    await asyncio.sleep(0.1)
+    assert slack.calls_to("chat.postMessage") == []  # nothing sent while the gate is shut
+    open_gate.set()
+    stats = await draining
+    assert stats.sent == 4
+    assert delivered_keys(slack) == Counter(keys)
+    assert len(asked) == 4  # once before each send
+    assert all(started <= since <= asyncio.get_running_loop().time() for since in asked)
+    assert len(set(asked)) == 1  # all four came in one claim
+
+
 async def test_answers_429_with_retry_after_are_honoured_and_nothing_is_sent_twice(
     store: SqliteStore, client: AsyncWebClient, slack: FakeSlackWebApi, virtual: VirtualTime
 ) -> None:
