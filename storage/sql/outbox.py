@@ -64,7 +64,8 @@ MARK_SEND_STARTED: Final = (
 # A ping a suspension parked while Slack was taking it is sent all the same.
 MARK_SENT: Final = (
     "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, "
-    "channel = ?, ts = ?, claimed_until = NULL, suspended = 0 WHERE id = ? "
+    "channel = ?, ts = ?, claimed_until = NULL, suspended = 0, "
+    "last_error = CASE WHEN state = 'parked' THEN '' ELSE last_error END WHERE id = ? "
     "AND (state = 'queued' OR (state = 'parked' AND suspended = 1)) RETURNING id"
 )
 RETRY: Final = (
