@@ -23,7 +23,7 @@ from bot.domain.outbox import NewPing, Ping, PingState
 from bot.runtime.server import RunningBot, start_bot
 from tests.fakes.signing import event_body
 from tests.fakes.web_api import FakeSlackWebApi
-from tests.slack.conftest import make_settings, on_both_engines
+from tests.slack.conftest import make_settings, on_both_engines, running_harness
 from tests.slack.harness import BOT_TOKEN, SlackHarness
 from tests.slack.test_oauth import (
     CLIENT_ID,
@@ -170,86 +170,68 @@ async def test_a_token_revoked_mid_delivery_parks_its_messages_at_once_and_a_res
     slack: FakeSlackWebApi, database: Path | str, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = make_settings(slack.api_url, database, benefits_delivery_poll_seconds=0.05)
-    clock = FakeClock()
-    bot = await start_bot(settings, clock=clock)
-    async with aiohttp.ClientSession() as session:
-        h = SlackHarness(bot=bot, slack=slack, clock=clock, session=session)
-        try:
-            await h.grant(ADMIN)
-            await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
-            await queue_later(h, "later:1")
-            # Slack takes the command (Bolt's auth.test was answered before), then the
-            # token is revoked: the approval request's post is refused.
-            slack.fail_next("chat.postMessage", error="token_revoked", status=200)
-            caplog.set_level(logging.ERROR, logger="bot.runtime.scheduler")
+    async with running_harness(slack, settings) as h:
+        await h.grant(ADMIN)
+        await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+        await queue_later(h, "later:1")
+        # Slack takes the command (Bolt's auth.test was answered before), then the
+        # token is revoked: the approval request's post is refused.
+        slack.fail_next("chat.postMessage", error="token_revoked", status=200)
+        caplog.set_level(logging.ERROR, logger="bot.runtime.scheduler")
 
-            ack = await h.command(MEMBER, "request win11 for the test lab")
-            assert "was sent" in ack.text, ack.text
-            await slack.wait_for("chat.postMessage")
-            await idle(bot)
+        ack = await h.command(MEMBER, "request win11 for the test lab")
+        assert "was sent" in ack.text, ack.text
+        await slack.wait_for("chat.postMessage")
+        await idle(h.bot)
 
-            assert len(slack.calls_to("chat.postMessage")) == 1  # not tried again
-            parked = await pings(bot, PingState.PARKED)
-            assert len(parked) == 2
-            assert {p.last_error for p in parked} == {"token refused: token_revoked"}
-            assert await pings(bot, PingState.QUEUED) == []
-            [line] = [r.getMessage() for r in caplog.records if "SLACK_BOT_TOKEN" in r.getMessage()]
-            assert "token_revoked" in line
-            assert "2 queued messages parked" in line
-            assert "restart the bot" in line
-            assert BOT_TOKEN not in line
-        finally:
-            await bot.stop(timeout=5)
-        slack.clear()
+        assert len(slack.calls_to("chat.postMessage")) == 1  # not tried again
+        parked = await pings(h.bot, PingState.PARKED)
+        assert len(parked) == 2
+        assert {p.last_error for p in parked} == {"token refused: token_revoked"}
+        assert await pings(h.bot, PingState.QUEUED) == []
+        [line] = [r.getMessage() for r in caplog.records if "SLACK_BOT_TOKEN" in r.getMessage()]
+        assert "token_revoked" in line
+        assert "2 queued messages parked" in line
+        assert "restart the bot" in line
+        assert BOT_TOKEN not in line
+    slack.clear()
 
-        again = await start_bot(settings, clock=clock)
-        try:
-            await again.services.background.drain(5)
-            await slack.wait_for("chat.postMessage")
-            await idle(again)
-            assert [p.key for p in await pings(again, PingState.PARKED)] == []
-            [sent] = slack.calls_to("chat.postMessage", include_failed=False)
-            assert sent.args["channel"] == ADMIN
-            assert not await again.services.tenancy.suspended()
-        finally:
-            await again.stop(timeout=5)
+    async with running_harness(slack, settings) as again:
+        await slack.wait_for("chat.postMessage")
+        await idle(again.bot)
+        assert await pings(again.bot, PingState.PARKED) == []
+        [sent] = slack.calls_to("chat.postMessage", include_failed=False)
+        assert sent.args["channel"] == ADMIN
+        assert not await again.bot.services.tenancy.suspended()
 
 
 async def test_the_data_is_deleted_once_kept_for_the_retention_period_after_an_uninstall(
     slack: FakeSlackWebApi, database: Path | str, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = make_settings(slack.api_url, database, benefits_retention_days_after_uninstall=30)
-    clock = FakeClock()
-    bot = await start_bot(settings, clock=clock)
-    async with aiohttp.ClientSession() as session:
-        h = SlackHarness(bot=bot, slack=slack, clock=clock, session=session)
-        try:
-            await h.grant(ADMIN)
-            await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
-            await h.event({"type": "app_uninstalled"})
-            caplog.set_level(logging.WARNING, logger="bot.services.tenancy")
+    async with running_harness(slack, settings) as h:
+        await h.grant(ADMIN)
+        await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+        await h.event({"type": "app_uninstalled"})
+        caplog.set_level(logging.WARNING, logger="bot.services.tenancy")
 
-            clock.advance(timedelta(days=29))
-            await sweep(bot)
-            async with bot.store.read() as uow:
-                assert await uow.benefits.get("win11") is not None
-                assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == [ADMIN]
+        h.clock.advance(timedelta(days=29))
+        await sweep(h.bot)
+        async with h.bot.store.read() as uow:
+            assert await uow.benefits.get("win11") is not None
+            assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == [ADMIN]
 
-            clock.advance(timedelta(days=1))
-            await sweep(bot)
+        h.clock.advance(timedelta(days=1))
+        await sweep(h.bot)
 
-            async with bot.store.read() as uow:
-                assert await uow.benefits.get("win11") is None
-                assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == []
-                assert await uow.audit.recent(10) == []
-                assert await uow.tenants.get() is None
-            [line] = [
-                r.getMessage() for r in caplog.records if "deleted the data" in r.getMessage()
-            ]
-            assert "workspace T0001" in line
-            assert "retention of 30 days" in line
-        finally:
-            await bot.stop(timeout=5)
+        async with h.bot.store.read() as uow:
+            assert await uow.benefits.get("win11") is None
+            assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == []
+            assert await uow.audit.recent(10) == []
+            assert await uow.tenants.get() is None
+        [line] = [r.getMessage() for r in caplog.records if "deleted the data" in r.getMessage()]
+        assert "workspace T0001" in line
+        assert "retention of 30 days" in line
 
 
 # -- Add to Slack (OAuth) -------------------------------------------------------------------
