@@ -292,3 +292,38 @@ async def test_an_uninstall_then_an_install_again_sends_what_the_uninstall_parke
             assert first not in {c.token for c in sent}  # the new install's token
         finally:
             await bot.stop(timeout=5)
+
+
+async def test_with_add_to_slack_a_token_refused_mid_delivery_parks_until_the_bot_is_installed_again(
+    slack: FakeSlackWebApi, database: Path | str, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.oauth_client = (CLIENT_ID, CLIENT_SECRET)
+    settings = oauth_settings(slack.api_url, database).model_copy(
+        update={"benefits_delivery_poll_seconds": 0.05}
+    )
+    async with running_harness(slack, settings) as h:
+        page, _, _ = await install(h)
+        assert page.status == 200, page.text  # the installer: the one Global admin
+        await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+        slack.fail_next("chat.postMessage", error="invalid_auth", status=200)
+        caplog.set_level(logging.ERROR, logger="bot.runtime.scheduler")
+
+        ack = await h.command(MEMBER, "request win11 for the test lab")
+        assert "was sent" in ack.text, ack.text
+        await slack.wait_for("chat.postMessage")
+        await idle(h.bot)
+
+        [parked] = await pings(h.bot, PingState.PARKED)
+        assert parked.last_error == "token refused: invalid_auth"
+        [line] = [
+            r.getMessage() for r in caplog.records if "refused the bot token" in r.getMessage()
+        ]
+        assert "workspace T0001 (invalid_auth)" in line
+        assert "installed again at /slack/install" in line
+
+        page, _, _ = await install(h)
+
+        assert page.status == 200, page.text
+        await idle(h.bot)
+        assert await pings(h.bot, PingState.PARKED) == []
+        assert len(slack.calls_to("chat.postMessage", include_failed=False)) == 1
