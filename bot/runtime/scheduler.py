@@ -18,6 +18,11 @@ while it holds it. The others keep asking on the same schedule, so when the
 holder dies its session and lock end with it and the next replica to ask
 takes over; the watermark makes that sweep cover every moment since the last
 one, whoever made it. On SQLite every process holds the role (as before).
+
+While sending is suspended (the app uninstalled or its token revoked:
+:mod:`bot.services.tenancy`) the sweep queues nothing and the upkeep that asks
+Slack does not run; the sweep's holder instead deletes the workspace's data once
+it has been suspended for ``BENEFITS_RETENTION_DAYS_AFTER_UNINSTALL`` days.
 """
 
 from __future__ import annotations
