@@ -122,6 +122,10 @@ HINTS: dict[str, str] = {
         "the messages per second to one channel, e.g. 1 (Slack allows about one)"
     ),
     "BENEFITS_SLACK_BURST": "the messages one channel may get at once before pacing, e.g. 3",
+    "BENEFITS_RETENTION_DAYS_AFTER_UNINSTALL": (
+        "the days (at least 1) the data of a workspace that uninstalled the bot is kept "
+        "before it is deleted, e.g. 90"
+    ),
     "BENEFITS_SLACK_RETRY_SECONDS": (
         "the seconds to wait before asking an unreachable Slack again at start-up, e.g. 2 "
         "(it doubles with each failure, up to a minute)"
@@ -237,6 +241,9 @@ class Settings(StorageSettings):
     benefits_delivery_poll_seconds: float = Field(default=1.0, gt=0)
     benefits_slack_messages_per_second: float = Field(default=1.0, gt=0)
     benefits_slack_burst: int = Field(default=3, ge=1)
+    # how long the data of a workspace that uninstalled the bot (or revoked its token) is
+    # kept before the upkeep deletes it (docs/installations.md)
+    benefits_retention_days_after_uninstall: int = Field(default=90, ge=1)
     # start-up: the first wait before asking an unreachable Slack again (bot.runtime.slack_check)
     benefits_slack_retry_seconds: float = Field(default=2.0, gt=0)
     # the weekly digest (bot.services.digest); BENEFITS_IDLE_DAYS is a storage setting

@@ -36,6 +36,7 @@ from storage.ports import (
     PeopleRepository,
     RequestRepository,
     ServiceRequestRepository,
+    TenantRepository,
 )
 from storage.ports.offboarding import OffboardingRepository, SeatCheckRepository
 from storage.ports.receipts import ReceiptRepository
@@ -80,6 +81,9 @@ class UnitOfWork(Protocol):
 
     @property
     def oauth_states(self) -> OAuthStateRepository: ...
+
+    @property
+    def tenants(self) -> TenantRepository: ...
 
 
 class Store(Protocol):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -87,6 +88,21 @@ def _moment(text: str) -> datetime:
             f"{text!r} is not a date (YYYY-MM-DD, or YYYY-MM-DDTHH:MM)"
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _slack_id(first: str, what: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if re.fullmatch(rf"{first}[A-Z0-9]{{2,}}", text.strip()) is None:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not {what} (like {first}0123ABCD: Slack's ID, not its name)"
+            )
+        return text.strip()
+
+    return parse
+
+
+_team_id = _slack_id("T", "a workspace ID")
+_enterprise_id = _slack_id("E", "an Enterprise Grid org ID")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -173,6 +189,34 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument(
         "--out", type=Path, required=True, help="where to write the chart, e.g. report.png"
     )
+    tenant = sub.add_parser(
+        "tenant", help="export or delete all of the workspace's data (a data request)"
+    )
+    actions = tenant.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, what in (
+        ("export", "write all of the workspace's data as JSON (no product keys or tokens)"),
+        ("delete", "delete all of the workspace's data from the database, after a confirmation"),
+    ):
+        cmd = actions.add_parser(action, help=what)
+        named = cmd.add_mutually_exclusive_group(required=True)
+        named.add_argument(
+            "--team", type=_team_id, metavar="T…", help="the workspace's ID, e.g. T0123ABCD"
+        )
+        named.add_argument(
+            "--enterprise",
+            type=_enterprise_id,
+            metavar="E…",
+            help="the Enterprise Grid org's ID, for an org-wide install, e.g. E0123ABCD",
+        )
+        if action == "export":
+            cmd.add_argument(
+                "--out",
+                type=Path,
+                default=None,
+                help="the file to write (default: standard output)",
+            )
+        else:
+            cmd.add_argument("--yes", action="store_true", help="delete without asking")
     roles = ", ".join(r.value for r in Role)
     for name, what in (("grant", "give"), ("revoke", "take away")):
         cmd = sub.add_parser(name, help=f"{what} a role, e.g. the first Global admin")
@@ -228,6 +272,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                     page=args.page,
                     limit=args.limit,
                     console=Console(highlight=False, width=max(Console().width, 160)),
+                )
+            )
+        if args.command == "tenant":
+            from bot.cli.tenant import delete_tenant, export_tenant
+
+            if args.action == "export":
+                return asyncio.run(
+                    export_tenant(
+                        storage,
+                        team=args.team,
+                        enterprise=args.enterprise,
+                        out=args.out,
+                        console=console,
+                    )
+                )
+            return asyncio.run(
+                delete_tenant(
+                    storage,
+                    team=args.team,
+                    enterprise=args.enterprise,
+                    yes=args.yes,
+                    console=console,
                 )
             )
         if args.command == "audit":

@@ -176,8 +176,8 @@ def build_app(
         logger=logging.getLogger("bot.bolt"),
         oauth_settings=oauth,
     )
-    if oauth is not None:  # app_uninstalled deletes the installation
-        app.enable_token_revocation_listeners()
+    # app_uninstalled and tokens_revoked: handlers.events.installs (in both modes), which
+    # suspends sending and, with Add to Slack, deletes the installation in one write.
     client = bot_client or client
     services.locales.slack_user = slack_user(client)
     services.locales.slack_users = slack_users(client)

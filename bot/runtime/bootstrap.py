@@ -41,6 +41,7 @@ from bot.services.requests import RequestService
 from bot.services.roles import RoleService
 from bot.services.seats import SeatService
 from bot.services.support import SupportService
+from bot.services.tenancy import DEFAULT_RETENTION, TenancyService
 from bot.settings import WEEKDAYS, Settings, SettingsError, StorageSettings
 from storage.unit_of_work import Store
 
@@ -98,6 +99,7 @@ def build_services(
     channel_language: str = DEFAULT_LOCALE,
     receipts: bool = False,
     receipt_lease: timedelta = DEFAULT_LEASE,
+    retention: timedelta = DEFAULT_RETENTION,
 ) -> Services:
     """Every area's service over ``store``, with the events wired by :func:`subscriptions`.
 
@@ -143,6 +145,7 @@ def build_services(
         picker=PickerService(store),
         language=language,
         locales=locales,
+        tenancy=TenancyService(store, clock=clock, retention=retention),
     )
 
 
@@ -162,6 +165,7 @@ def services_from_settings(settings: Settings, store: Store, *, clock: Clock) ->
         channel_language=settings.benefits_channel_language,
         receipts=settings.receipts_enabled(),
         receipt_lease=timedelta(seconds=settings.benefits_receipt_lease_seconds),
+        retention=timedelta(days=settings.benefits_retention_days_after_uninstall),
     )
 
 

@@ -34,9 +34,18 @@ from bot.services.requests import RequestService
 from bot.services.roles import RoleService
 from bot.services.seats import SeatService
 from bot.services.support import SupportService
+from bot.services.tenancy import TenancyService
 
 UserEmail = Callable[[str], Awaitable[str]]
 """The email of a user's Slack profile ("" when it has none or Slack can't tell)."""
+
+
+InstallationGone = Callable[[tuple[str | None, str | None]], None]
+"""Told that the installation kept under a key was deleted (the app uninstalled)."""
+
+
+def nothing_installed(key: tuple[str | None, str | None]) -> None:
+    del key
 
 
 async def no_user_email(user_id: str) -> str:
@@ -71,9 +80,12 @@ class Services:
     language: LanguageService  # the language each person chose
     locales: ReaderLocales  # whose language: chosen, Slack locale, English (cached)
     receipts: ReceiptService  # requests saved before their acknowledgement, carried out after
+    tenancy: TenancyService  # the workspace of the database: suspended, resumed, deleted
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info
+    # set by ``start_bot`` with Add to Slack: the installed token kept in memory is dropped
+    installation_gone: InstallationGone = nothing_installed
 
     @property
     def admin_channel(self) -> str | None:

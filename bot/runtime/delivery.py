@@ -32,6 +32,10 @@ posted to the admins, or an update of every copy of a decided request.
 * **Failures.** Any other error is a failed attempt: the service queues the
   ping again with backoff, or parks it after the last attempt (at once for an
   error that can't heal, such as an unknown user) and tells the admins.
+* **A refused token.** Slack refusing the bot's token (``token_revoked``,
+  ``invalid_auth``, ``account_inactive``) fails every message alike: the
+  loop calls ``token_refused``, which suspends sending (every queued ping
+  parked in one write, nothing claimed until it resumes), and drops what it holds.
 
 Real time (``time.monotonic``) paces the sending; the service's injected
 clock decides what is due and when leases end. Tests may pass their own
@@ -84,7 +88,6 @@ PERMANENT_ERRORS = frozenset(
         "channel_not_found",
         "user_not_found",
         "user_disabled",
-        "account_inactive",
         "cannot_dm_bot",
         "is_archived",
         "invalid_blocks",
@@ -98,6 +101,9 @@ PERMANENT_ERRORS = frozenset(
         "edit_window_closed",
     }
 )
+# Slack refuses the bot's token itself (revoked, the app uninstalled, the workspace gone):
+# no message can go, so every queued one is parked at once (see ``token_refused``).
+TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
 # Posts that a queued update may be waiting for: once sent, look for it at once.
 UPDATED_LATER = frozenset({Notice.APPROVAL_REQUEST.value, Kind.APPROVAL_WAITING.value})
 PACING_MARGIN = 0.005  # seconds: never ask Slack a hair before a token is back
@@ -213,10 +219,14 @@ class Delivery:
         monotonic: Callable[[], float] = time.monotonic,
         wait: Callable[[asyncio.Event, float], Awaitable[None]] = wait_or_wake,
         gate: Gate | None = None,
+        token_refused: Callable[[str], Awaitable[int]] | None = None,
     ) -> None:
+        """``token_refused``: Slack refused the bot's token with this error; suspend
+        sending and say how many pings were parked (without it, only the ping is parked)."""
         self._outbox = outbox
         self._gate = gate
         self._claimed_at: dict[int, float] = {}  # ping id → the loop time of its claim
+        self._token_refused = token_refused
         self._client = client
         self._render = render
         self.owner = owner or default_owner()
@@ -568,7 +578,13 @@ class Delivery:
             self._count += 1
             return
         self._pacer.took(ping.recipient)
-        await self._failed(ping, code, permanent=code in PERMANENT_ERRORS)
+        if code in TOKEN_REFUSED and self._token_refused is not None:
+            # Every queued ping (this one and those held here) is parked now.
+            self.stats.parked += await self._token_refused(code)
+            self._held.clear()
+            self._count = 0
+            return
+        await self._failed(ping, code, permanent=code in PERMANENT_ERRORS | TOKEN_REFUSED)
 
     async def _failed(self, ping: Ping, error: str, *, permanent: bool) -> None:
         state = await self._outbox.failed(ping, owner=self.owner, error=error, permanent=permanent)

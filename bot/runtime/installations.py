@@ -177,7 +177,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             self._logger.info("the installer's user token is not kept (the bot asks no user scope)")
         if self._single_workspace:
             try:
-                await self._service.save_sole(kept)
+                requeued = await self._service.save_sole(kept)
             except AnotherWorkspace as refused:
                 self._logger.warning(
                     "refused the install in %s: the bot is installed in %s",
@@ -185,6 +185,12 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                     describe_key(*refused.installed),
                 )
                 raise OtherWorkspaceRefused(refused) from None
+            if requeued:
+                self._logger.info(
+                    "sending resumed in %s: %d parked messages queued again",
+                    describe_key(*kept.key),
+                    requeued,
+                )
         else:
             await self._service.save(kept)
         self._logger.info("saved the installation in %s", describe_key(*kept.key))

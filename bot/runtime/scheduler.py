@@ -18,6 +18,11 @@ while it holds it. The others keep asking on the same schedule, so when the
 holder dies its session and lock end with it and the next replica to ask
 takes over; the watermark makes that sweep cover every moment since the last
 one, whoever made it. On SQLite every process holds the role (as before).
+
+While sending is suspended (the app uninstalled or its token revoked:
+:mod:`bot.services.tenancy`) the sweep queues nothing and the upkeep that asks
+Slack does not run; the sweep's holder instead deletes the workspace's data once
+it has been suspended for ``BENEFITS_RETENTION_DAYS_AFTER_UNINSTALL`` days.
 """
 
 from __future__ import annotations
@@ -37,9 +42,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime.delivery import Delivery, Gate, Render, render_reminder
-from bot.runtime.oauth import InstalledClient, InstalledToken
+from bot.runtime.oauth import INSTALL_PATH, InstalledClient, InstalledToken
+from bot.runtime.slack_check import rejection_line
 from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderService
+from bot.services.tenancy import TenancyService
 from bot.settings import Settings
 from storage.ports import Exclusive
 
@@ -64,8 +71,10 @@ class ReminderScheduler:
         sweep_every: float,
         role: Exclusive | None = None,
         upkeep: Sequence[Sweep] = (),
+        tenancy: TenancyService | None = None,
     ) -> None:
         self.reminders = reminders
+        self.tenancy = tenancy
         self.delivery = delivery
         self.role = role
         self.upkeep = tuple(upkeep)
@@ -98,6 +107,8 @@ class ReminderScheduler:
         if self.role is not None and not await self.role.hold():
             return 0
         queued = await self.reminders.sweep()
+        if self.tenancy is not None and await self._suspended(self.tenancy):
+            return queued  # no upkeep asks Slack while sending is suspended
         upkept = 0
         for sweep in self.upkeep:  # offboarding, idle seats, the digest: same replica
             try:
@@ -108,6 +119,16 @@ class ReminderScheduler:
             log.info("queued %d offboarding, idle-seat and digest messages", upkept)
             self.delivery.wake()
         return queued  # the reminders (what the sweep's callers count)
+
+    async def _suspended(self, tenancy: TenancyService) -> bool:
+        """Whether sending is suspended; if so, its data is deleted once kept long enough."""
+        try:
+            if not await tenancy.suspended():
+                return False
+            await tenancy.expire()
+        except Exception as error:  # the database is away: the next sweep tries again
+            log.error("retention upkeep failed: %s", type(error).__name__, exc_info=error)
+        return True
 
     def start(self) -> None:
         """Start both; call from inside the running event loop."""
@@ -182,6 +203,7 @@ def start_reminders(
     sweep_role: Exclusive | None = None,
     upkeep: Callable[[AsyncWebClient], Sequence[Sweep]] | None = None,
     installed: InstalledToken | None = None,
+    tenancy: TenancyService | None = None,
     gate: Gate | None = None,
 ) -> ReminderRuntime:
     """Start the sweep schedule and the delivery loop; call inside the event loop.
@@ -195,8 +217,11 @@ def start_reminders(
     ``upkeep`` makes more jobs for each sweep from the Slack client (offboarding's
     reconciliation, idle seats, the digest: :mod:`bot.runtime.upkeep`).
     ``installed``, when the bot is installed with Add to Slack, gives the token
-    (``SLACK_BOT_TOKEN`` otherwise). ``gate`` is awaited before each send (acknowledgements
-    first: see :class:`~bot.runtime.delivery.Delivery`).
+    (``SLACK_BOT_TOKEN`` otherwise). ``tenancy`` suspends sending when Slack refuses
+    the token mid-delivery, and deletes the data of a workspace suspended past its
+    retention (in the upkeep, on the replica holding the sweep role). ``gate`` is
+    awaited before each send (acknowledgements first: see
+    :class:`~bot.runtime.delivery.Delivery`).
 
     Delivery has its own Web API client: one keep-alive connection and no
     automatic retries (a retry is the delivery loop's decision, never the
@@ -231,6 +256,7 @@ def start_reminders(
         rate=settings.benefits_slack_messages_per_second,
         burst=settings.benefits_slack_burst,
         gate=gate,
+        token_refused=None if tenancy is None else token_refused(tenancy, installed),
     )
     scheduler = ReminderScheduler(
         reminders,
@@ -238,6 +264,40 @@ def start_reminders(
         sweep_every=settings.benefits_sweep_interval_seconds,
         role=sweep_role,
         upkeep=upkeep(client) if upkeep is not None else (),
+        tenancy=tenancy,
     )
     scheduler.start()
     return ReminderRuntime(service=reminders, scheduler=scheduler, session=session)
+
+
+def token_refused(
+    tenancy: TenancyService, installed: InstalledToken | None
+) -> Callable[[str], Awaitable[int]]:
+    """What the delivery loop does when Slack refuses the bot's token with ``code``:
+    sending suspended, every queued message parked, and one line telling the operator
+    what brings it back (a new ``SLACK_BOT_TOKEN`` and a restart, or an install)."""
+
+    async def suspend(code: str) -> int:
+        suspension = await tenancy.suspend(f"token refused: {code}")
+        assert suspension is not None  # not tied to an event: always the store's own
+        if suspension.started:
+            parked = f"sending stopped and {suspension.parked} queued messages parked"
+            if installed is None:
+                log.error(
+                    "%s; %s: set SLACK_BOT_TOKEN to a working token and restart the bot, "
+                    "which then sends them",
+                    rejection_line(code),
+                    parked,
+                )
+            else:
+                log.error(
+                    "Slack refused the bot token of %s (%s); %s until the bot is installed "
+                    "again at %s",
+                    suspension.tenant.describe(),
+                    code,
+                    parked,
+                    INSTALL_PATH,
+                )
+        return suspension.parked
+
+    return suspend

@@ -33,6 +33,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.events import Event
+from bot.domain.installations import installation_key
+from bot.domain.tenancy import describe_tenant
 from bot.runtime.app import build_app
 from bot.runtime.bootstrap import ensure_keys_readable, key_vault, services_from_settings
 from bot.runtime.container import Services
@@ -52,6 +54,7 @@ from bot.services.core import EventSink
 from bot.services.installations import InstallationService, TokensUnreadable, describe_key
 from bot.services.inventory.importer import resolve_email_holders
 from bot.services.keys import SETTING
+from bot.services.tenancy import OtherTenant
 from bot.settings import Settings, SettingsError
 from handlers.receipts import take_over
 from storage import Store, open_store
@@ -329,6 +332,7 @@ async def start_bot(
             sweep_role=sweep_role,
             upkeep=lambda client: upkeep_sweeps(services, client),
             installed=installed,
+            tenancy=services.tenancy,
             gate=lambda since: services.background.quiet_moment(since=since),
         )
         services.events.subscribe_all(_waking(services, bot.reminders.delivery))
@@ -352,9 +356,12 @@ async def start_bot(
         log.info("installed: the bot serves %s", _where(installed))
 
     mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
+    if installed is not None:
+        services.installation_gone = lambda key: installed.forget()
     if installed is not None and installed.installation is not None:
         try:  # a token Slack refuses now (the app uninstalled meanwhile): install it again
             await verify_bot_token(check, first_wait=settings.benefits_slack_retry_seconds)
+            await _resume(services, installed.installation.key)
         except SettingsError:
             log.error(
                 "Slack refused the token of the installation in %s: install the bot again at %s",
@@ -377,7 +384,15 @@ async def start_bot(
         return bot
     if installed is None:
         try:  # SettingsError: Slack refused the token; /healthz says 503 until it answers
-            await verify_bot_token(check, first_wait=settings.benefits_slack_retry_seconds)
+            answer = await verify_bot_token(check, first_wait=settings.benefits_slack_retry_seconds)
+            await _resume(
+                services,
+                installation_key(
+                    answer.get("enterprise_id"),
+                    answer.get("team_id"),
+                    bool(answer.get("is_enterprise_install")),
+                ),
+            )
         except BaseException:
             await runner.cleanup()
             await http.close()
@@ -386,6 +401,31 @@ async def start_bot(
     await go_live()
     log.info("benefits bot running (%s)", mode)
     return bot
+
+
+async def _resume(services: Services, key: tuple[str | None, str | None]) -> None:
+    """Slack accepted the token of this workspace or org at start-up: it is recorded as
+    the database's, and a suspension (a token Slack refused earlier) ends.
+
+    Raises:
+        SettingsError: The database holds another workspace's or org's data.
+    """
+    try:
+        requeued = await services.tenancy.started(*key)
+    except OtherTenant as other:
+        raise SettingsError(
+            [
+                f"SLACK_BOT_TOKEN belongs to {describe_tenant(*key)}, but {other}: use that "
+                "workspace's own database, or delete the data kept here first with "
+                "`benefits-bot tenant delete`."
+            ]
+        ) from None
+    if requeued:
+        log.info(
+            "sending resumed in %s: %d parked messages queued again",
+            describe_tenant(*key),
+            requeued,
+        )
 
 
 def _where(installed: InstalledToken) -> str:

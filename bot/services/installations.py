@@ -29,7 +29,9 @@ from bot.domain.installations import (
     SealedInstallation,
     installation_key,
 )
+from bot.domain.tenancy import Tenant
 from bot.services.keys import SETTING, KeyVault
+from bot.services.tenancy import OtherTenant, record_in, resume_in
 from storage.unit_of_work import Store
 
 STATE_LIFETIME: Final = timedelta(minutes=10)  # as long as Bolt's own state stores keep one
@@ -113,9 +115,11 @@ class InstallationService:
         async with self._store.write() as uow:
             await uow.installations.put(sealed)
 
-    async def save_sole(self, installation: BotInstallation) -> None:
-        """Keep the installation unless another workspace or org has one (one per database
-        until tenancy); installing again into the same one replaces it.
+    async def save_sole(self, installation: BotInstallation) -> int:
+        """Keep the installation unless another workspace or org has one, or its data
+        (one per database until tenancy); installing again into the same one replaces
+        it, and ends a suspension (the app uninstalled, its token revoked): the pings
+        that it parked are queued again. Returns how many.
 
         Checked and saved in one write transaction, so of two first installs into
         different workspaces at once one is refused.
@@ -129,7 +133,14 @@ class InstallationService:
             for kept in await uow.installations.all():
                 if (kept.enterprise_id, kept.team_id) != key:
                     raise AnotherWorkspace((kept.enterprise_id, kept.team_id))
+            try:  # the data of an uninstalled workspace, kept for its retention period
+                await record_in(uow, Tenant(*key, recorded_at=self._clock.now()))
+            except OtherTenant as other:
+                held = other.held.key if other.held is not None else (None, None)
+                raise AnotherWorkspace(held) from None
             await uow.installations.put(sealed)
+            requeued = await resume_in(uow)
+        return requeued
 
     async def sole(self) -> BotInstallation | None:
         """The one installation of a database that serves one workspace or org, if any.

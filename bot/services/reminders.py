@@ -171,12 +171,22 @@ class ReminderService:
     # -- the sweep -----------------------------------------------------------
 
     async def sweep(self) -> int:
-        """Queue every reminder that fell due since the last sweep; how many pings."""
+        """Queue every reminder that fell due since the last sweep; how many pings.
+
+        While sending is suspended nothing is queued, and the watermark moves on:
+        reminders that fell due meanwhile are skipped.
+        """
         async with self._store.write() as uow:
             now = self._clock.now()
             last = await uow.outbox.get_watermark(SWEEP)
             after = last if last is not None else now - FIRST_LOOKBACK
             if now <= after:
+                return 0
+            tenant = await uow.tenants.get()
+            if tenant is not None and tenant.suspended:
+                # Sending is suspended (uninstalled, token revoked): what falls due now is
+                # skipped, not sent late when it resumes (docs/installations.md).
+                await uow.outbox.set_watermark(SWEEP, now)
                 return 0
             due = await self.due(uow, after, now)
             queued = await uow.outbox.enqueue(due, at=now)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.events import home, users
+from handlers.events import home, installs, users
 
 
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(home.home_opened)
     app.event("user_change")(users.user_changed)
+    app.event("app_uninstalled")(installs.app_uninstalled)
+    app.event("tokens_revoked")(installs.tokens_revoked)

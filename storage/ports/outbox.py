@@ -58,7 +58,8 @@ class OutboxRepository(Protocol):
         ...
 
     async def mark_sent(self, ping_id: int, *, at: datetime, channel: str, ts: str) -> bool:
-        """Queued → sent, with where Slack put it; False when it was not queued."""
+        """Queued → sent, with where Slack put it; False when it was not queued (a ping
+        a suspension parked while it was being sent is recorded as sent all the same)."""
         ...
 
     async def retry(self, ping_id: int, *, owner: str, due_at: datetime, error: str) -> bool:
@@ -73,6 +74,15 @@ class OutboxRepository(Protocol):
 
         The queued updates of it (``after_id``) are cancelled with it.
         """
+        ...
+
+    async def park_all_queued(self, *, reason: str) -> int:
+        """Park every queued ping (leased or not) as parked by a suspension, with
+        ``reason`` as its error; how many. Their updates are parked with them."""
+        ...
+
+    async def requeue_suspended(self) -> int:
+        """Queue again every ping a suspension parked (as due as it was); how many."""
         ...
 
     async def cancel(self, ping_id: int, *, reason: str) -> bool:

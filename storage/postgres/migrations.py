@@ -390,6 +390,21 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         opened_at timestamptz NOT NULL
     );
     """,
+    # 11: SQLite's migration 14: the workspace or org whose data the database holds,
+    # whether sending is suspended, and the outbox rows a suspension parked.
+    """
+    CREATE TABLE tenants (
+        enterprise_id text COLLATE "C" NOT NULL,
+        team_id text COLLATE "C" NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        suspended_at timestamptz,
+        suspended_reason text COLLATE "C",
+        PRIMARY KEY (enterprise_id, team_id)
+    );
+    INSERT INTO tenants (enterprise_id, team_id, recorded_at)
+        SELECT enterprise_id, team_id, installed_at FROM installations;
+    ALTER TABLE outbox ADD COLUMN suspended integer NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

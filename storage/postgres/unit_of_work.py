@@ -25,6 +25,7 @@ from storage.postgres.offboarding import PostgresOffboardings, PostgresSeatCheck
 from storage.postgres.outbox import PostgresOutbox
 from storage.postgres.people import PostgresPeople
 from storage.postgres.requests import PostgresRequests
+from storage.postgres.tenants import PostgresTenants
 
 
 class PostgresUnitOfWork:
@@ -47,6 +48,7 @@ class PostgresUnitOfWork:
         "requests",
         "seat_checks",
         "service_requests",
+        "tenants",
     )
 
     def __init__(
@@ -71,4 +73,5 @@ class PostgresUnitOfWork:
         self.offboardings = PostgresOffboardings(conn)
         self.seat_checks = PostgresSeatChecks(conn)
         self.installations = PostgresInstallations(conn)
+        self.tenants = PostgresTenants(conn)
         self.oauth_states = PostgresOAuthStates(conn)

@@ -31,6 +31,8 @@ def claim(locking: str) -> str:
         " AND (claimed_until IS NULL OR claimed_until <= ?3)"
         " AND (after_id IS NULL OR EXISTS (SELECT 1 FROM outbox AS p"
         "  WHERE p.id = o.after_id AND p.state = 'sent'))"
+        # Sending is suspended (uninstalled, token revoked): nothing is claimed.
+        " AND NOT EXISTS (SELECT 1 FROM tenants WHERE suspended_at IS NOT NULL)"
         f" ORDER BY due_at, id LIMIT ?4{locking}"
         f") RETURNING {PING_COLUMNS}"
     )
@@ -59,10 +61,12 @@ MARK_SEND_STARTED: Final = (
     "UPDATE outbox SET send_started_at = ? "
     "WHERE id = ? AND state = 'queued' AND claimed_by = ? RETURNING id"
 )
+# A ping a suspension parked while Slack was taking it is sent all the same.
 MARK_SENT: Final = (
     "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, "
-    "channel = ?, ts = ?, claimed_until = NULL WHERE id = ? AND state = 'queued' "
-    "RETURNING id"
+    "channel = ?, ts = ?, claimed_until = NULL, suspended = 0, "
+    "last_error = CASE WHEN state = 'parked' THEN '' ELSE last_error END WHERE id = ? "
+    "AND (state = 'queued' OR (state = 'parked' AND suspended = 1)) RETURNING id"
 )
 RETRY: Final = (
     "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ?, "
@@ -73,6 +77,16 @@ PARK: Final = (
     "UPDATE outbox SET state = 'parked', attempts = attempts + 1, last_error = ?, "
     "claimed_until = NULL WHERE id = ? AND state = 'queued' AND claimed_by = ? "
     "RETURNING id"
+)
+# A suspension parks every queued ping at once (marked as its own), and its end
+# queues them again, as they were; pings parked for other reasons stay parked.
+PARK_ALL_QUEUED: Final = (
+    "UPDATE outbox SET state = 'parked', suspended = 1, last_error = ?, "
+    "claimed_by = NULL, claimed_until = NULL WHERE state = 'queued' RETURNING id"
+)
+REQUEUE_SUSPENDED: Final = (
+    "UPDATE outbox SET state = 'queued', suspended = 0, last_error = '' "
+    "WHERE state = 'parked' AND suspended = 1 RETURNING id"
 )
 CANCEL: Final = (
     "UPDATE outbox SET state = 'cancelled', last_error = ?, claimed_until = NULL "

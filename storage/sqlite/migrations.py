@@ -346,6 +346,23 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         opened_at TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 14: the workspace (or Enterprise Grid org) whose data the database holds, and
+    # whether sending is suspended (the app uninstalled or its token revoked: since when,
+    # why); the outbox rows a suspension parked, requeued when it ends
+    # (docs/installations.md, "Uninstalls and revoked tokens").
+    """
+    CREATE TABLE tenants (
+        enterprise_id TEXT NOT NULL,
+        team_id TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        suspended_at TEXT,
+        suspended_reason TEXT,
+        PRIMARY KEY (enterprise_id, team_id)
+    ) WITHOUT ROWID;
+    INSERT INTO tenants (enterprise_id, team_id, recorded_at)
+        SELECT enterprise_id, team_id, installed_at FROM installations;
+    ALTER TABLE outbox ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

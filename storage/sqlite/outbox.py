@@ -121,6 +121,12 @@ class SqliteOutbox(Area):
             await self.cancel_updates_of(ping_id, reason="the message it updates was parked")
         return bool(rows)
 
+    async def park_all_queued(self, *, reason: str) -> int:
+        return len(self._rows(sql.PARK_ALL_QUEUED, (reason,)))
+
+    async def requeue_suspended(self) -> int:
+        return len(self._rows(sql.REQUEUE_SUSPENDED))
+
     async def cancel(self, ping_id: int, *, reason: str) -> bool:
         rows = self._rows(
             sql.CANCEL,

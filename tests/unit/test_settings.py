@@ -87,6 +87,7 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "BENEFITS_DELIVERY_POLL_SECONDS": ("0", "must be more than 0"),
     "BENEFITS_SLACK_MESSAGES_PER_SECOND": ("fast", "is not a number"),
     "BENEFITS_SLACK_BURST": ("0", "must be at least 1"),
+    "BENEFITS_RETENTION_DAYS_AFTER_UNINSTALL": ("0", "must be at least 1"),
     "BENEFITS_SLACK_RETRY_SECONDS": ("never", "is not a number"),
     "BENEFITS_IDLE_DAYS": ("0", "must be at least 1"),
     "BENEFITS_DIGEST_DAY": ("someday", "must be a day of the week in English, like monday"),

@@ -1,0 +1,223 @@
+"""``benefits-bot tenant export|delete``: a workspace's data, for a person's or a company's
+data request (docs/installations.md, "Exporting or deleting a workspace's data").
+
+The database holds one workspace's (or one Enterprise Grid org's) data; ``--team T…``
+or ``--enterprise E…`` must name it, as the bot recorded it (from the install with
+Add to Slack, or from Slack's ``auth.test`` when ``benefits-bot run`` started with
+``SLACK_BOT_TOKEN``), or the command refuses with one line and touches nothing.
+
+* ``export`` writes every table of the bot's data as JSON (to ``--out FILE`` or
+  standard output), read in one snapshot with the tables ``copy-db`` copies
+  (:mod:`storage.copying`). Product keys and the installation's tokens are left out
+  (the JSON names the columns left out), and so are the OAuth states of installs
+  under way; nothing secret is ever written, not even encrypted.
+* ``delete`` deletes all of it, after a confirmation (``--yes`` skips it), in one
+  transaction (:meth:`bot.services.tenancy.TenancyService.erase`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Final
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.prompt import Confirm
+
+from bot.domain.clock import SystemClock
+from bot.domain.tenancy import Tenant
+from bot.services.tenancy import OtherTenant, TenancyService
+from bot.settings import StorageSettings
+from storage import open_store
+from storage.copying import BOOKKEEPING, CopyError, Tables, open_tables, ordered
+
+PROGRESS_THRESHOLD: Final = 1000  # rows: fewer are written before a bar would show
+# Secrets, even encrypted, and what is worth nothing outside the running bot.
+LEFT_OUT_COLUMNS: Final[Mapping[str, frozenset[str]]] = {
+    "product_keys": frozenset({"ciphertext"}),
+    "installations": frozenset({"bot_token", "bot_refresh_token"}),
+}
+LEFT_OUT_TABLES: Final = frozenset({"oauth_states"})
+
+
+def _named(team: str | None, enterprise: str | None) -> dict[str, str | None]:
+    return {"team_id": team, "enterprise_id": enterprise}
+
+
+async def _tenant(
+    storage: StorageSettings, team: str | None, enterprise: str | None, console: Console
+) -> tuple[TenancyService, Any, Tenant] | None:
+    """The store, its tenancy service and tenant when ``--team``/``--enterprise`` name it;
+    None (the refusal said in one line, the store closed) otherwise."""
+    store = await open_store(storage.database_url, **storage.store_options())
+    service = TenancyService(store, clock=SystemClock())
+    try:
+        tenant = await service.check(**_named(team, enterprise))
+    except OtherTenant as other:
+        await store.close()
+        hint = (
+            " (the bot records it when it is installed, or when `benefits-bot run` starts "
+            "with a token Slack accepts)"
+            if other.held is None or not other.held.known
+            else ""
+        )
+        console.print(f"error: {other}{hint}; nothing was done", markup=False, soft_wrap=True)
+        return None
+    return service, store, tenant
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+async def _write(tables: Tables, tenant: Tenant, out: IO[str], console: Console) -> int:
+    """Every table's rows as JSON objects, table by table; how many rows."""
+    names = [t for t in ordered(await tables.tables()) if t not in BOOKKEEPING | LEFT_OUT_TABLES]
+    plan: list[tuple[str, list[str]]] = []
+    left_out: dict[str, list[str]] = {}
+    for table in names:
+        columns = await tables.columns(table)
+        hidden = LEFT_OUT_COLUMNS.get(table, frozenset())
+        plan.append((table, [c for c in columns if c not in hidden]))
+        if hidden & set(columns):
+            left_out[table] = sorted(hidden & set(columns))
+    head = {
+        "workspace": {
+            "enterprise_id": tenant.enterprise_id,
+            "team_id": tenant.team_id,
+            "suspended_at": None
+            if tenant.suspended_at is None
+            else tenant.suspended_at.isoformat(),
+            "suspended_reason": tenant.suspended_reason,
+        },
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "left_out": {
+            "columns": left_out,
+            "tables": sorted(LEFT_OUT_TABLES),
+            "why": "product keys and Slack tokens are never exported, not even encrypted",
+        },
+    }
+    written = 0
+    async with tables.snapshot():
+        total = sum([await tables.count(table) for table, _ in plan])
+        columns_shown = (
+            TextColumn("exporting {task.fields[table]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+        )
+        with Progress(
+            *columns_shown,
+            console=console,
+            transient=True,
+            disable=total < PROGRESS_THRESHOLD,
+        ) as progress:
+            task = progress.add_task("export", total=total, table="")
+            out.write(json.dumps(head, indent=1)[:-2] + ',\n "tables": {')
+            for number, (table, columns) in enumerate(plan):
+                progress.update(task, table=table)
+                out.write(("," if number else "") + f"\n  {json.dumps(table)}: [")
+                first = True
+                async for batch in tables.rows(table, columns):
+                    for row in batch:
+                        record = {c: _value(v) for c, v in zip(columns, row, strict=True)}
+                        out.write(("," if not first else "") + "\n   " + json.dumps(record))
+                        first = False
+                    written += len(batch)
+                    progress.update(task, completed=written)
+                out.write("\n  ]" if not first else "]")
+            out.write("\n }\n}\n")
+    return written
+
+
+async def export_tenant(
+    storage: StorageSettings,
+    *,
+    team: str | None,
+    enterprise: str | None,
+    out: Path | None,
+    console: Console,
+) -> int:
+    """Write the named workspace's data as JSON to ``out`` (standard output when None)."""
+    found = await _tenant(storage, team, enterprise, console)
+    if found is None:
+        return 1
+    _, store, tenant = found
+    await store.close()
+    try:
+        tables = await open_tables(storage.database_url, migrate=False)
+    except CopyError as error:
+        console.print(f"error: {error}", markup=False, soft_wrap=True)
+        return 1
+    try:
+        if out is None:
+            written = await _write(tables, tenant, sys.stdout, console)
+            sys.stdout.flush()
+        else:
+            with out.open("w", encoding="utf-8") as file:
+                written = await _write(tables, tenant, file, console)
+    except OSError as error:
+        console.print(f"error: cannot write {out}: {error.strerror}", markup=False, soft_wrap=True)
+        return 1
+    finally:
+        await tables.close()
+    where = "" if out is None else f" to {out}"
+    console.print(
+        f"exported {written} rows of {tenant.describe()}{where} (no product keys or tokens)",
+        markup=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+def _confirmed(tenant: Tenant, console: Console) -> bool:
+    try:
+        return Confirm.ask(
+            f"Delete all the data of {tenant.describe()} from this database? This cannot be undone",
+            console=console,
+            default=False,
+        )
+    except EOFError:  # no one to answer (standard input closed): not confirmed
+        return False
+
+
+async def delete_tenant(
+    storage: StorageSettings,
+    *,
+    team: str | None,
+    enterprise: str | None,
+    yes: bool,
+    console: Console,
+) -> int:
+    """Delete all of the named workspace's data, after a confirmation unless ``yes``."""
+    found = await _tenant(storage, team, enterprise, console)
+    if found is None:
+        return 1
+    service, store, tenant = found
+    try:
+        if not yes and not _confirmed(tenant, console):
+            console.print("nothing was deleted", markup=False)
+            return 1
+        try:
+            deleted = await service.erase(**_named(team, enterprise))
+        except OtherTenant as other:  # changed since it was checked
+            console.print(f"error: {other}; nothing was done", markup=False, soft_wrap=True)
+            return 1
+    finally:
+        await store.close()
+    tables = sum(1 for rows in deleted.values() if rows)
+    Console(highlight=False).print(
+        f"deleted {sum(deleted.values())} rows in {tables} tables: the data of "
+        f"{tenant.describe()} is gone",
+        markup=False,
+        soft_wrap=True,
+    )
+    return 0
