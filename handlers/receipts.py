@@ -22,7 +22,7 @@ import functools
 import inspect
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
@@ -140,13 +140,30 @@ async def carry_out(
         await services.receipts.done(receipt.id)
 
 
-async def take_over(client: AsyncWebClient, services: Services) -> int:
-    """Carry out the receipts whose lease ran out (their process died); how many."""
+Route = Callable[[dict[str, Any]], Awaitable[tuple[AsyncWebClient, Services] | None]]
+"""Whose client and services carry out a receipt, from its payload (its workspace);
+None when the bot serves that workspace no more."""
+
+
+async def take_over(
+    client: AsyncWebClient, services: Services, *, route: Route | None = None
+) -> int:
+    """Carry out the receipts whose lease ran out (their process died); how many.
+
+    With ``route`` (many workspaces) each is carried out by its workspace's client and
+    services; one whose workspace the bot serves no more is dropped.
+    """
     taken = await services.receipts.take_over()
     for receipt in taken:
-        user = extract_user_id(dict(receipt.body))  # Bolt's own reading of the payload
-        set_reader(services.locales.for_request(user))
-        await carry_out(receipt, client, services)
+        body = dict(receipt.body)
+        owner = (client, services) if route is None else await route(body)
+        if owner is None:
+            log.warning("receipt %d dropped: its workspace is not served here", receipt.id)
+            await services.receipts.done(receipt.id)
+            continue
+        user = extract_user_id(body)  # Bolt's own reading of the payload
+        set_reader(owner[1].locales.for_request(user))
+        await carry_out(receipt, *owner)
     return len(taken)
 
 

@@ -108,12 +108,19 @@ def slash_command_payload(
     team_domain: str = TEAM_DOMAIN,
     trigger_id: str | None = None,
     api_app_id: str = API_APP_ID,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> dict[str, str]:
-    """The fields of a slash command, in Slack's order, all strings (Socket Mode payload)."""
+    """The fields of a slash command, in Slack's order, all strings (Socket Mode payload).
+
+    ``enterprise_id``: the workspace belongs to that Enterprise Grid org;
+    ``is_enterprise_install``: the app is installed org-wide there."""
+    grid = {} if enterprise_id is None else {"enterprise_id": enterprise_id}
     return {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
         "team_domain": team_domain,
+        **grid,
         "channel_id": channel_id,
         "channel_name": "directmessage" if channel_id.startswith("D") else channel_name,
         "user_id": user_id,
@@ -121,7 +128,7 @@ def slash_command_payload(
         "command": command,
         "text": text,
         "api_app_id": api_app_id,
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if is_enterprise_install else "false",
         "response_url": response_url,
         "trigger_id": trigger_id or new_trigger_id(),
     }

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.i18n.translate import set_reader, t
 from bot.runtime.container import Services, UserEmail
 from bot.runtime.locales import ReaderLocales, SlackUser, SlackUsers
+from bot.runtime.tenancy import Tenancy
 from handlers import register_all
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,38 @@ class ServicesInContext(_Before):
 
     def before(self, req: AsyncBoltRequest) -> None:
         req.context[SERVICES] = self._services
+
+
+class TenantInContext(AsyncMiddleware):
+    """Many workspaces (:mod:`bot.runtime.tenancy`): puts the services of the request's
+    workspace or org into its context, and sets the reader's language from them.
+
+    A running tenant is found with two dictionary reads; the first request of one
+    not running yet waits for it to start. A request no installation serves (Bolt's
+    authorization let it through: Slack's URL check, say) gets the base services.
+    """
+
+    def __init__(self, tenancy: Tenancy) -> None:
+        self._tenancy = tenancy
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        context = req.context
+        org_wide = bool(context.is_enterprise_install)
+        tenant = self._tenancy.cached(context.enterprise_id, context.team_id, org_wide)
+        if tenant is None:
+            tenant = await self._tenancy.for_request(
+                context.enterprise_id, context.team_id, org_wide
+            )
+        services = self._tenancy.base if tenant is None else tenant.services
+        context[SERVICES] = services
+        set_reader(services.locales.for_request(context.user_id))
+        return await next()
 
 
 class ReaderLocale(_Before):
@@ -142,6 +175,13 @@ def slack_user_email(locales: ReaderLocales) -> UserEmail:
     return lookup
 
 
+def attach_slack(services: Services, client: AsyncWebClient) -> None:
+    """Point ``services`` at Slack: people's languages and emails asked through ``client``."""
+    services.locales.slack_user = slack_user(client)
+    services.locales.slack_users = slack_users(client)
+    services.user_email = slack_user_email(services.locales)
+
+
 def build_app(
     *,
     bot_token: str | None,
@@ -151,6 +191,7 @@ def build_app(
     session: aiohttp.ClientSession | None = None,
     oauth: AsyncOAuthSettings | None = None,
     bot_client: AsyncWebClient | None = None,
+    tenancy: Tenancy | None = None,
 ) -> AsyncApp:
     """A Bolt ``AsyncApp`` with every listener registered.
 
@@ -166,6 +207,8 @@ def build_app(
             flow, and each request authorized from the saved installation.
         bot_client: What the bot asks Slack outside requests (languages, emails);
             by default the app's own client.
+        tenancy: Many workspaces: each request gets its workspace's services (and
+            ``services`` are the base's); each tenant is pointed at Slack when made.
     """
     client = AsyncWebClient(token=bot_token, base_url=api_url, session=session)
     app = AsyncApp(
@@ -178,12 +221,12 @@ def build_app(
     )
     # app_uninstalled and tokens_revoked: handlers.events.installs (in both modes), which
     # suspends sending and, with Add to Slack, deletes the installation in one write.
-    client = bot_client or client
-    services.locales.slack_user = slack_user(client)
-    services.locales.slack_users = slack_users(client)
-    services.user_email = slack_user_email(services.locales)
-    app.use(ServicesInContext(services))
-    app.use(ReaderLocale(services.locales))
+    if tenancy is None:
+        attach_slack(services, bot_client or client)
+        app.use(ServicesInContext(services))
+        app.use(ReaderLocale(services.locales))
+    else:
+        app.use(TenantInContext(tenancy))
     register_all(app)
 
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:

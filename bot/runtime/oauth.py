@@ -26,9 +26,9 @@ import asyncio
 import html
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import FormData
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
@@ -40,7 +40,9 @@ from slack_bolt.oauth.async_callback_options import (
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackClientError
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -53,7 +55,9 @@ from bot.runtime.installations import (
     to_bot,
 )
 from bot.services.installations import InstallationService, describe_key
-from bot.services.roles import RoleService
+
+if TYPE_CHECKING:
+    from bot.runtime.container import Services
 
 log = logging.getLogger(__name__)
 
@@ -148,12 +152,16 @@ class InstalledToken:
         self,
         service: InstallationService,
         *,
+        key: tuple[str | None, str | None] | None = None,
         rotator: AsyncTokenRotator | None = None,
         rotate_minutes: int = ROTATE_MINUTES,
         reload_every: float = RELOAD_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``key``: the installation of that workspace or org (one of many: see
+        :mod:`bot.runtime.tenancy`); without it, the database's one installation."""
         self._service = service
+        self.key = key
         self._rotator = rotator
         self._rotate_within = timedelta(minutes=rotate_minutes)
         self._reload_every = reload_every
@@ -185,7 +193,11 @@ class InstalledToken:
 
     async def load(self) -> BotInstallation | None:
         """Read the installation from the database and keep it."""
-        found = await self._service.sole()
+        found = (
+            await self._service.sole()
+            if self.key is None
+            else await self._service.find(*self.key, is_enterprise_install=self.key[1] is None)
+        )
         if found is None:
             self.forget()
         else:
@@ -268,15 +280,20 @@ class InstalledClient(AsyncWebClient):
         )
 
 
-def callback_options(roles: RoleService) -> AsyncCallbackOptions:
+ServicesOf = Callable[[Installation], Awaitable["Services"]]
+"""The services of the workspace or org an installation (just saved) serves."""
+
+
+def callback_options(services_of: ServicesOf) -> AsyncCallbackOptions:
     """What the redirect page does: a completed install makes its installer the first
-    Global admin (when there is none) before Bolt's page says it is done; an install
-    into another workspace is refused with a plain sentence; other failures get Bolt's
-    own page."""
+    Global admin of its workspace (when it has none) before Bolt's page says it is done;
+    an install into another workspace is refused with a plain sentence; other failures
+    get Bolt's own page."""
 
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
         installer = args.installation.user_id
-        if installer and await roles.grant_first_admin(installer, operator=INSTALLER):
+        services = await services_of(args.installation)
+        if installer and await services.roles.grant_first_admin(installer, operator=INSTALLER):
             log.info("the installer %s is the first Global admin", installer)
         return await args.default.success(args)
 
@@ -296,9 +313,9 @@ def oauth_settings(
     *,
     client_id: str,
     client_secret: str,
-    installed: InstalledToken,
+    installation_store: AsyncInstallationStore,
     service: InstallationService,
-    roles: RoleService,
+    services_of: ServicesOf,
     rotator: AsyncTokenRotator,
 ) -> AsyncOAuthSettings:
     """Bolt's OAuth settings: the bot scopes of app.yaml, the installations and states in
@@ -309,11 +326,11 @@ def oauth_settings(
         client_secret=client_secret,
         scopes=list(BOT_SCOPES),
         user_scopes=[],
-        installation_store=installed.store,
+        installation_store=installation_store,
         state_store=DatabaseOAuthStateStore(service),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
-        callback_options=callback_options(roles),
+        callback_options=callback_options(services_of),
         token_rotation_expiration_minutes=ROTATE_MINUTES,
     )
     # Bolt's authorization rotates tokens with a client of its own, bound to slack.com.

@@ -20,6 +20,7 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -28,14 +29,20 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.internals import (
+    extract_enterprise_id,
+    extract_is_enterprise_install,
+    extract_team_id,
+)
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.events import Event
 from bot.domain.installations import installation_key
 from bot.domain.tenancy import describe_tenant
-from bot.runtime.app import build_app
+from bot.runtime.app import attach_slack, build_app
 from bot.runtime.bootstrap import ensure_keys_readable, key_vault, services_from_settings
 from bot.runtime.container import Services
 from bot.runtime.delivery import Delivery
@@ -49,6 +56,7 @@ from bot.runtime.oauth import (
 )
 from bot.runtime.scheduler import SWEEP_ROLE, ReminderRuntime, start_reminders
 from bot.runtime.slack_check import verify_bot_token
+from bot.runtime.tenancy import Tenancy, Tenant
 from bot.runtime.upkeep import upkeep_sweeps
 from bot.services.core import EventSink
 from bot.services.installations import InstallationService, TokensUnreadable, describe_key
@@ -56,8 +64,8 @@ from bot.services.inventory.importer import resolve_email_holders
 from bot.services.keys import SETTING
 from bot.services.tenancy import OtherTenant
 from bot.settings import Settings, SettingsError
-from handlers.receipts import take_over
-from storage import Store, open_store
+from handlers.receipts import Route, take_over
+from storage import Store, open_store, open_tenants
 from storage.ports import Exclusive
 from storage.unit_of_work import UnitOfWork
 
@@ -158,20 +166,33 @@ class RunningBot:
     runner: web.AppRunner
     port: int
     socket_handler: AsyncSocketModeHandler | None = None
-    reminders: ReminderRuntime | None = None
+    work: ReminderRuntime | None = None  # one workspace (a bot token): its reminders
     http: aiohttp.ClientSession | None = None
     receipts: asyncio.Task[None] | None = None  # the take-over of receipts others left
-    # What the bot asks Slack outside Slack's requests (the app's client unless installed
-    # with Add to Slack), the installed token then, and the start waiting for an install.
-    client: AsyncWebClient | None = None
-    installed: InstalledToken | None = None
-    waiting: asyncio.Task[None] | None = None
+    tenancy: Tenancy | None = None  # installed with Add to Slack: the installations served
     _stopped: bool = field(default=False, init=False)
 
     @property
     def slack(self) -> AsyncWebClient:
-        """The client of the bot's own Slack calls (outside Slack's requests)."""
-        return self.client or self.app.client
+        """The client of the bot's own Slack calls (outside Slack's requests) for the
+        workspace whose data the base store holds."""
+        tenant = None if self.tenancy is None else self.tenancy.in_base
+        return self.app.client if tenant is None else tenant.client
+
+    @property
+    def reminders(self) -> ReminderRuntime | None:
+        """The reminders of the workspace whose data the base store holds."""
+        if self.tenancy is None:
+            return self.work
+        tenant = self.tenancy.in_base
+        return None if tenant is None else tenant.reminders
+
+    @property
+    def installed(self) -> InstalledToken | None:
+        """Installed with Add to Slack: the token of the workspace whose data the base
+        store holds (None before it is installed)."""
+        tenant = None if self.tenancy is None else self.tenancy.in_base
+        return None if tenant is None else tenant.installed
 
     async def stop(self, *, timeout: float = 10.0) -> None:
         if self._stopped:
@@ -187,17 +208,15 @@ class RunningBot:
             await site.stop()
         await asyncio.sleep(ACCEPTED_GRACE)
         await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
-        if self.waiting is not None and not self.waiting.done():
-            self.waiting.cancel()
-            with suppress(asyncio.CancelledError):
-                await self.waiting
         if self.receipts is not None:  # a receipt it was at stays leased: another takes it
             self.receipts.cancel()
             with suppress(asyncio.CancelledError):
                 await self.receipts
         await self.services.background.drain(timeout)  # receipts carried out, answers sent
-        if self.reminders is not None:  # the message being sent may still ask for a locale
-            await self.reminders.stop(timeout=timeout)
+        if self.work is not None:  # the message being sent may still ask for a locale
+            await self.work.stop(timeout=timeout)
+        if self.tenancy is not None:  # each installation's reminders and languages
+            await self.tenancy.stop(timeout=timeout)
         await self.services.locales.stop()
         if self.http is not None:
             await self.http.close()
@@ -229,17 +248,29 @@ async def start_bot(
     clock = clock or SystemClock()
     services = services_from_settings(settings, store, clock=clock)
     http = aiohttp.ClientSession()
-    installed: InstalledToken | None = None
+    tenancy: Tenancy | None = None
     oauth: AsyncOAuthSettings | None = None
-    bot_client: AsyncWebClient | None = None
+
+    async def serve_tenant(tenant: Tenant) -> ReminderRuntime:
+        return _start_work(
+            settings,
+            tenant.services,
+            tenant.store,
+            tenant.client,
+            installed=tenant.installed,
+            sweep_role=sweep_role,
+            clock=clock,
+        )
+
     if settings.oauth:
         try:
-            installed, oauth = await _installed_with_oauth(settings, store, services, clock, http)
+            tenancy, oauth = await _tenancy_with_oauth(
+                settings, store, services, clock, http, serve=serve_tenant
+            )
         except BaseException:
             await http.close()
             await store.close()
             raise
-        bot_client = InstalledClient(installed, base_url=settings.slack_api_url, session=http)
     elif settings.client_credentials_unused:
         log.warning(
             "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not used: SLACK_BOT_TOKEN is set "
@@ -260,7 +291,7 @@ async def start_bot(
         services=services,
         session=http,
         oauth=oauth,
-        bot_client=bot_client,
+        tenancy=tenancy,
     )
     verified = False  # Slack accepted the token: /healthz and Slack's requests wait for it
     socket_handler: AsyncSocketModeHandler | None = None
@@ -269,7 +300,7 @@ async def start_bot(
         return socket_handler is not None and await socket_handler.client.is_connected()
 
     def awaiting_install() -> bool:
-        return installed is not None and not installed.installed.is_set()
+        return tenancy is not None and not tenancy.installed
 
     if settings.socket_mode:
         web_app = web_application(
@@ -287,7 +318,7 @@ async def start_bot(
             slack_ready=lambda: verified,
             roles=[sweep_role],
             oauth=app.oauth_flow,
-            awaiting_install=None if installed is None else awaiting_install,
+            awaiting_install=None if tenancy is None else awaiting_install,
         )
     runner = web.AppRunner(
         web_app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False
@@ -299,108 +330,107 @@ async def start_bot(
     server = getattr(site, "_server", None)
     if server is not None and server.sockets:
         port = server.sockets[0].getsockname()[1]
-    bot = RunningBot(
-        services, store, app, runner, port, http=http, client=bot_client, installed=installed
-    )
-    # The app's client, without the SDK's own retry: each attempt is one log line.
-    check = (
-        AsyncWebClient(
-            token=app.client.token, base_url=app.client.base_url, session=http, retry_handlers=[]
-        )
-        if installed is None
-        else InstalledClient(
-            installed, base_url=settings.slack_api_url, session=http, retry_handlers=[]
-        )
-    )
-
-    async def go_live() -> None:
-        nonlocal verified, socket_handler
+    bot = RunningBot(services, store, app, runner, port, http=http, tenancy=tenancy)
+    mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
+    every = settings.benefits_delivery_poll_seconds * 5
+    if tenancy is not None:  # Add to Slack: each installation served with its own token
         verified = True
-        services.locales.start()  # the workspace's languages, loaded in the background
-        if settings.socket_mode:
-            assert settings.slack_app_token is not None
-            socket_handler = AsyncSocketModeHandler(
-                app, settings.slack_app_token.get_secret_value(), web_client=app.client
-            )
-            bot.socket_handler = socket_handler
-            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
-        bot.reminders = start_reminders(
-            settings,
-            services.reminders,
-            services.outbox,
-            render=Renderer(services),
-            sweep_role=sweep_role,
-            upkeep=lambda client: upkeep_sweeps(services, client),
-            installed=installed,
-            tenancy=services.tenancy,
-            gate=lambda since: services.background.quiet_moment(since=since),
-        )
-        services.events.subscribe_all(_waking(services, bot.reminders.delivery))
         bot.receipts = asyncio.get_running_loop().create_task(
-            _take_over_receipts(
-                bot.slack, services, every=settings.benefits_delivery_poll_seconds * 5
-            ),
+            _take_over_receipts(app.client, services, every=every, route=_routing(tenancy)),
             name="receipt take-over",
         )
-        services.background.spawn(_resolve_holders(bot, clock), name="resolve email holders")
-        services.background.spawn(_queue_unannounced(bot), name="queue unannounced requests")
-
-    async def once_installed() -> None:
-        assert installed is not None
-        await installed.installed.wait()
-        try:
-            await go_live()
-        except Exception as error:  # nobody awaits this task: say it, or it is lost
-            log.error("could not start after the install: %s", type(error).__name__, exc_info=error)
-            raise
-        log.info("installed: the bot serves %s", _where(installed))
-
-    mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {port}, {EVENTS_PATH}"
-    if installed is not None:
-        services.installation_gone = lambda key: installed.forget()
-    if installed is not None and installed.installation is not None:
-        try:  # a token Slack refuses now (the app uninstalled meanwhile): install it again
-            await verify_bot_token(check, first_wait=settings.benefits_slack_retry_seconds)
-            await _resume(services, installed.installation.key)
-        except SettingsError:
-            log.error(
-                "Slack refused the token of the installation in %s: install the bot again at %s",
-                _where(installed),
+        served = await tenancy.start_all()
+        if served:
+            log.info("benefits bot running (%s), serving %d installations", mode, served)
+        else:
+            log.info(
+                "benefits bot running (%s), not installed yet: open %s to install it",
+                mode,
                 INSTALL_PATH,
             )
-            installed.forget()
-        except BaseException:
-            await bot.stop(timeout=settings.shutdown_timeout)
-            raise
-    if installed is not None and installed.installation is None:
-        bot.waiting = asyncio.get_running_loop().create_task(
-            once_installed(), name="waiting for an install"
-        )
-        log.info(
-            "benefits bot running (%s), not installed yet: open %s to install it",
-            mode,
-            INSTALL_PATH,
-        )
         return bot
-    if installed is None:
-        try:  # SettingsError: Slack refused the token; /healthz says 503 until it answers
-            answer = await verify_bot_token(check, first_wait=settings.benefits_slack_retry_seconds)
-            await _resume(
-                services,
-                installation_key(
-                    answer.get("enterprise_id"),
-                    answer.get("team_id"),
-                    bool(answer.get("is_enterprise_install")),
-                ),
-            )
-        except BaseException:
-            await runner.cleanup()
-            await http.close()
-            await store.close()
-            raise
-    await go_live()
+    # The app's client, without the SDK's own retry: each attempt is one log line.
+    check = AsyncWebClient(
+        token=app.client.token, base_url=app.client.base_url, session=http, retry_handlers=[]
+    )
+    try:  # SettingsError: Slack refused the token; /healthz says 503 until it answers
+        answer = await verify_bot_token(check, first_wait=settings.benefits_slack_retry_seconds)
+        await _resume(
+            services,
+            installation_key(
+                answer.get("enterprise_id"),
+                answer.get("team_id"),
+                bool(answer.get("is_enterprise_install")),
+            ),
+        )
+    except BaseException:
+        await runner.cleanup()
+        await http.close()
+        await store.close()
+        raise
+    verified = True
+    if settings.socket_mode:
+        assert settings.slack_app_token is not None
+        socket_handler = AsyncSocketModeHandler(
+            app, settings.slack_app_token.get_secret_value(), web_client=app.client
+        )
+        bot.socket_handler = socket_handler
+        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+    bot.work = _start_work(
+        settings, services, store, app.client, installed=None, sweep_role=sweep_role, clock=clock
+    )
+    bot.receipts = asyncio.get_running_loop().create_task(
+        _take_over_receipts(app.client, services, every=every), name="receipt take-over"
+    )
     log.info("benefits bot running (%s)", mode)
     return bot
+
+
+def _start_work(
+    settings: Settings,
+    services: Services,
+    store: Store,
+    client: AsyncWebClient,
+    *,
+    installed: InstalledToken | None,
+    sweep_role: Exclusive,
+    clock: Clock,
+) -> ReminderRuntime:
+    """What the bot does on its own for one workspace or org: its people's languages,
+    its reminders and delivery (the sweep while this replica holds ``sweep_role``), its
+    holders imported by email, its requests never posted."""
+    services.locales.start()  # the workspace's languages, loaded in the background
+    reminders = start_reminders(
+        settings,
+        services.reminders,
+        services.outbox,
+        render=Renderer(services),
+        sweep_role=sweep_role,
+        upkeep=lambda upkeep_client: upkeep_sweeps(services, upkeep_client),
+        installed=installed,
+        tenancy=services.tenancy,
+        gate=lambda since: services.background.quiet_moment(since=since),
+    )
+    services.events.subscribe_all(_waking(services, reminders.delivery))
+    services.background.spawn(_resolve_holders(store, client, clock), name="resolve email holders")
+    services.background.spawn(
+        _queue_unannounced(services, reminders.delivery), name="queue unannounced requests"
+    )
+    return reminders
+
+
+def _routing(tenancy: Tenancy) -> Route:
+    """A receipt's workspace, read from its payload as Bolt reads a request's."""
+
+    async def route(body: dict[str, Any]) -> tuple[AsyncWebClient, Services] | None:
+        tenant = await tenancy.for_request(
+            extract_enterprise_id(body),
+            extract_team_id(body),
+            bool(extract_is_enterprise_install(body)),
+        )
+        return None if tenant is None else (tenant.client, tenant.services)
+
+    return route
 
 
 async def _resume(services: Services, key: tuple[str | None, str | None]) -> None:
@@ -428,22 +458,20 @@ async def _resume(services: Services, key: tuple[str | None, str | None]) -> Non
         )
 
 
-def _where(installed: InstalledToken) -> str:
-    installation = installed.installation
-    return "no workspace" if installation is None else describe_key(*installation.key)
-
-
-async def _installed_with_oauth(
+async def _tenancy_with_oauth(
     settings: Settings,
     store: Store,
     services: Services,
     clock: Clock,
     http: aiohttp.ClientSession,
-) -> tuple[InstalledToken, AsyncOAuthSettings]:
-    """The installed token (read from the database) and Bolt's OAuth settings.
+    *,
+    serve: Callable[[Tenant], Awaitable[ReminderRuntime]],
+) -> tuple[Tenancy, AsyncOAuthSettings]:
+    """The installations served (:class:`~bot.runtime.tenancy.Tenancy`) and Bolt's OAuth
+    settings; ``serve`` starts a tenant's background work.
 
     Raises:
-        SettingsError: The stored token cannot be decrypted with ``BENEFITS_ENCRYPTION_KEY``.
+        SettingsError: A stored token cannot be decrypted with ``BENEFITS_ENCRYPTION_KEY``.
     """
     vault = key_vault(settings)
     assert vault is not None  # the settings require the key with Add to Slack
@@ -455,9 +483,8 @@ async def _installed_with_oauth(
         client_secret=settings.slack_client_secret.get_secret_value(),
         client=AsyncWebClient(base_url=settings.slack_api_url, session=http),
     )
-    installed = InstalledToken(installations, rotator=rotator)
     try:
-        await installed.load()
+        await installations.all()
     except TokensUnreadable as error:
         raise SettingsError(
             [
@@ -466,24 +493,51 @@ async def _installed_with_oauth(
                 "saved with; when rotating, list the new key first and the old one after it."
             ]
         ) from None
+    tenancy = Tenancy(
+        base=services,
+        stores=await open_tenants(store, migrate=settings.benefits_migrate_on_start),
+        installations=installations,
+        make_services=lambda tenant_store: services_from_settings(
+            settings, tenant_store, clock=clock
+        ),
+        make_token=lambda key: InstalledToken(installations, key=key, rotator=rotator),
+        make_client=lambda installed: InstalledClient(
+            installed, base_url=settings.slack_api_url, session=http
+        ),
+        attach=attach_slack,
+        go_live=serve,
+    )
+
+    async def services_of(installation: Installation) -> Services:
+        key = installation_key(
+            installation.enterprise_id, installation.team_id, installation.is_enterprise_install
+        )
+        tenant = await tenancy.tenant(key)
+        if await tenant.services.tenancy.started(*key):  # installed again: parked ones resume
+            log.info("sending resumed in %s", describe_tenant(*key))
+        return tenant.services
+
     oauth = oauth_settings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
-        installed=installed,
+        installation_store=tenancy.store,
         service=installations,
-        roles=services.roles,
+        services_of=services_of,
         rotator=rotator,
     )
-    return installed, oauth
+    return tenancy, oauth
 
 
-async def _take_over_receipts(client: AsyncWebClient, services: Services, *, every: float) -> None:
+async def _take_over_receipts(
+    client: AsyncWebClient, services: Services, *, every: float, route: Route | None = None
+) -> None:
     """Every ``every`` seconds, carry out the receipts whose lease ran out (their process
-    died before it was done; see :mod:`handlers.receipts`)."""
+    died before it was done; see :mod:`handlers.receipts`), each by its workspace's
+    client and services with ``route``."""
     while True:
         await asyncio.sleep(every)
         try:
-            taken = await take_over(client, services)
+            taken = await take_over(client, services, route=route)
         except Exception as error:  # the database is away: the next round tries again
             log.warning("receipt take-over failed: %s", type(error).__name__)
             continue
@@ -506,23 +560,22 @@ def _waking(services: Services, delivery: Delivery) -> EventSink:
     return wake
 
 
-async def _queue_unannounced(bot: RunningBot) -> None:
+async def _queue_unannounced(services: Services, delivery: Delivery) -> None:
     """A safety net for requests saved by a version of the bot that posted them after
     its acknowledgement and was stopped first: queue their posts now. Requests
     filed since queue their post in the transaction that saves them."""
-    queued = await bot.services.notices.queue_unannounced()
+    queued = await services.notices.queue_unannounced()
     if queued:
         log.info("queued the posts of %d requests that had not reached the admins", queued)
-        if bot.reminders is not None:
-            bot.reminders.delivery.wake()
+        delivery.wake()
 
 
-async def _resolve_holders(bot: RunningBot, clock: Clock) -> None:
+async def _resolve_holders(store: Store, client: AsyncWebClient, clock: Clock) -> None:
     """Turn holders imported by email into Slack users, via users.lookupByEmail."""
 
     async def lookup(email: str) -> str | None:
         try:
-            response = await bot.slack.users_lookupByEmail(email=email)
+            response = await client.users_lookupByEmail(email=email)
         except SlackApiError as error:
             if error.response.get("error") != "users_not_found":
                 log.warning("users.lookupByEmail failed: %s", error.response.get("error"))
@@ -531,7 +584,7 @@ async def _resolve_holders(bot: RunningBot, clock: Clock) -> None:
         user_id = user.get("id")
         return str(user_id) if user_id else None
 
-    resolved = await resolve_email_holders(bot.store, lookup, clock=clock)
+    resolved = await resolve_email_holders(store, lookup, clock=clock)
     if resolved:
         log.info("resolved %d holders imported by email", resolved)
 

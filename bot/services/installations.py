@@ -152,6 +152,16 @@ class InstallationService:
             stored = await uow.installations.all()
         return unseal(stored[0], self._vault) if stored else None
 
+    async def all(self) -> list[BotInstallation]:
+        """Every installation kept, tokens decrypted.
+
+        Raises:
+            TokensUnreadable: The tokens of one cannot be decrypted.
+        """
+        async with self._store.read() as uow:
+            stored = await uow.installations.all()
+        return [unseal(sealed, self._vault) for sealed in stored]
+
     async def save_bot(self, installation: BotInstallation) -> None:
         """Keep a bot's installation (its tokens rotated, say) that does not know its installer.
 

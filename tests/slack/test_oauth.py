@@ -3,8 +3,9 @@
 The bot runs with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET and no bot token. A
 person opens /slack/install, allows the install on Slack's page (the fake's
 ``authorize``), and Slack redirects their browser to /slack/oauth_redirect with a
-code and the state, whose cookie the browser carries. One database serves one
-workspace. Runs on a SQLite file and on PostgreSQL.
+code and the state, whose cookie the browser carries. One database serves every
+workspace and Enterprise Grid org the bot is installed in, each from data of its
+own. Runs on a SQLite file and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -26,15 +27,18 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from bot.domain.clock import FakeClock
-from bot.domain.model import Role
+from bot.domain.model import Benefit, Category, RequestStatus, Role
+from bot.domain.outbox import PingState
 from bot.runtime.logs import configure_logging
-from bot.runtime.oauth import BOT_SCOPES, INSTALLER, REFUSED_SENTENCE
+from bot.runtime.oauth import BOT_SCOPES, INSTALLER
 from bot.runtime.server import RunningBot, start_bot
+from bot.runtime.tenancy import Tenant
 from bot.settings import Settings, SettingsError
-from tests.fakes.signing import slash_command_body
+from tests.fakes.signing import event_body, slash_command_body
+from tests.fakes.waiting import wait_until
 from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.conftest import make_settings, on_both_engines, running_harness
-from tests.slack.harness import BOT_TOKEN, SlackHarness
+from tests.slack.harness import BOT_TOKEN, Ack, SlackHarness
 from tests.system.test_cli import clean_env, run_cli
 
 CLIENT_ID = "1234567890.9876543210"
@@ -244,32 +248,168 @@ async def test_a_replayed_state_is_refused(harness: SlackHarness) -> None:
     assert len(h.slack.calls_to("oauth.v2.access")) == 1
 
 
-async def test_an_install_into_a_second_workspace_is_refused_and_saves_nothing(
+async def command_from(
+    h: SlackHarness,
+    user: str,
+    text: str,
+    *,
+    team_id: str,
+    enterprise_id: str | None = None,
+    org_wide: bool = False,
+) -> Ack:
+    """``/benefits text`` from ``user`` of workspace ``team_id``; its answer (at the
+    response URL when the bot saved it as a receipt)."""
+    name = f"from-{team_id}-{user}-{len(h.slack.calls)}"
+    body = slash_command_body(
+        text=text,
+        user_id=user,
+        team_id=team_id,
+        enterprise_id=enterprise_id,
+        is_enterprise_install=org_wide,
+        response_url=h.slack.response_url(name),
+    )
+    ack = await h.post(body)
+    assert ack.status == 200, ack
+    return await h.answer_to(name, ack) if ack.body == "" else ack
+
+
+async def settle_tenant(h: SlackHarness, tenant: Tenant) -> None:
+    """Wait until ``tenant`` has sent every ping due now."""
+    await h.bot.services.background.drain(10)
+
+    async def nothing_due() -> bool:
+        async with tenant.store.read() as uow:
+            queued = await uow.outbox.pings(state=PingState.QUEUED, offset=0, limit=1000)
+        return not any(p.due_at <= h.clock.now() for p in queued)
+
+    await wait_until(nothing_due, timeout=10, what="the tenant's due pings", seen=h.slack.summary)
+
+
+async def test_a_second_workspace_is_served_from_data_of_its_own_with_its_own_token(
     harness: SlackHarness,
 ) -> None:
     h = harness
     await install(h)
-    first_token = installed_token(h)
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
 
     page, _, _ = await install(h, "UOTHER001", team_id="T0002", team="Other")
 
-    assert page.status == 403
-    assert html.escape(REFUSED_SENTENCE) in page.text
-    [kept] = await stored_installations(h)
-    assert kept.team_id == "T0001"
-    assert Fernet(KEY.encode()).decrypt(kept.bot_token_ciphertext.encode()).decode() == first_token
+    assert page.status == 200, page.text
+    assert sorted(i.team_id for i in await stored_installations(h)) == ["T0001", "T0002"]
+    assert h.bot.tenancy is not None
+    other = await h.bot.tenancy.tenant((None, "T0002"))
+    assert not other.in_base  # the first workspace's data stays in the base store
+    async with other.store.read() as uow:  # its installer is its own first Global admin
+        assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == ["UOTHER001"]
+        assert await uow.benefits.all() == []
     async with h.bot.store.read() as uow:
         assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == [INSTALLER_ID]
-    # A command from that workspace finds no installation: Bolt asks for an install.
+    # Each workspace sees its own inventory, and nothing of the other's.
+    assert "Windows 11" in (await command_from(h, MEMBER, "list", team_id="T0001")).text
+    theirs = await command_from(h, "UOTHER002", "list", team_id="T0002")
+    assert "Windows 11" not in theirs.text
+    refused = await command_from(h, "UOTHER002", "request win11 for the lab", team_id="T0002")
+    assert "win11" in refused.text  # "no benefit win11": the other workspace's is not found
+    async with other.store.read() as uow:
+        assert await uow.requests.of_user("UOTHER002", status=RequestStatus.PENDING) == []
+    # The other workspace's own inventory: its request goes to its admin, with its token.
+    async with other.store.write() as uow:
+        await uow.benefits.put(Benefit("vs", "Visual Studio Enterprise", Category.SOFTWARE, 3))
     h.slack.clear()
-    body = slash_command_body(
-        text="help", user_id="UOTHER001", team_id="T0002", response_url=h.slack.response_url("x")
+    filed = await command_from(h, "UOTHER002", "request vs for the lab", team_id="T0002")
+    assert "was sent" in filed.text, filed.text
+    await settle_tenant(h, other)
+    posts = h.slack.calls_to("chat.postMessage", include_failed=False)
+    assert [c.args["channel"] for c in posts] == ["UOTHER001"]
+    assert {c.token for c in posts} == {installed_token(h, "T0002")}
+    async with h.bot.store.read() as uow:  # nothing of it in the first workspace's data
+        assert await uow.requests.of_user("UOTHER002", status=RequestStatus.PENDING) == []
+    assert h.ack_violations == []
+
+
+async def test_an_org_wide_install_serves_every_workspace_of_the_org_from_one_membership(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)  # a workspace of its own first: its data is the base store's
+    page, _, _ = await install(
+        h, "UORGADMIN", enterprise_id="E0001", enterprise="Grid", org_wide=True
     )
-    ack = await h.post(body)
-    assert (ack.status, ack.body) == (200, "")
-    [answer] = h.slack.calls  # Bolt's answer through the response URL, and nothing else
-    assert answer.method == "response_url"
-    assert "installation" in str(answer.args.get("text")).lower(), answer.args
+    assert page.status == 200, page.text
+    assert h.bot.tenancy is not None
+    org = await h.bot.tenancy.tenant(("E0001", None))
+    async with org.store.write() as uow:
+        await uow.benefits.put(Benefit("vs", "Visual Studio Enterprise", Category.SOFTWARE, 3))
+
+    async def from_the_org(team_id: str, text: str) -> Ack:
+        return await command_from(
+            h, "UALICE", text, team_id=team_id, enterprise_id="E0001", org_wide=True
+        )
+
+    first = await from_the_org("T0100", "request vs for the lab")
+    assert "was sent" in first.text, first.text
+    # From another workspace of the org: the same inventory, the same pending request.
+    mine = await from_the_org("T0200", "mine")
+    assert "Visual Studio Enterprise" in mine.text
+    again = await from_the_org("T0200", "request vs again")
+    assert "already" in again.text.lower(), again.text
+    async with org.store.read() as uow:
+        assert len(await uow.requests.of_user("UALICE", status=RequestStatus.PENDING)) == 1
+        assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == ["UORGADMIN"]
+    async with h.bot.store.read() as uow:
+        assert await uow.requests.of_user("UALICE", status=RequestStatus.PENDING) == []
+    await settle_tenant(h, org)
+    posts = h.slack.calls_to("chat.postMessage", include_failed=False)
+    assert [c.args["channel"] for c in posts] == ["UORGADMIN"]
+    assert {c.token for c in posts} == {installed_token(h, "E0001")}
+
+
+async def test_an_uninstall_stops_one_workspace_and_the_other_goes_on(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+    await install(h, "UOTHER001", team_id="T0002", team="Other")
+    assert h.bot.tenancy is not None
+    other = await h.bot.tenancy.tenant((None, "T0002"))
+
+    ack = await h.post(event_body({"type": "app_uninstalled"}, team_id="T0002"))
+
+    assert ack.status == 200
+    await h.bot.services.background.drain(10)
+    assert [i.team_id for i in await stored_installations(h)] == ["T0001"]
+    async with other.store.read() as uow:
+        held = await uow.tenants.get()
+    assert held is not None
+    assert held.suspended
+    async with h.bot.store.read() as uow:
+        kept = await uow.tenants.get()
+    assert kept is not None
+    assert not kept.suspended
+    # The first workspace is served as before.
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+    h.slack.clear()
+    filed = await command_from(h, MEMBER, "request win11 for the lab", team_id="T0001")
+    assert "was sent" in filed.text, filed.text
+    await h.settle()
+    posts = h.slack.calls_to("chat.postMessage", include_failed=False)
+    assert [c.args["channel"] for c in posts] == [INSTALLER_ID]
+
+
+async def test_after_a_restart_every_installation_is_served_again(
+    harness: SlackHarness, slack: FakeSlackWebApi, database: Path | str
+) -> None:
+    h = harness
+    await install(h)
+    await install(h, "UOTHER001", team_id="T0002", team="Other")
+    await h.bot.stop()
+    async with running_harness(slack, oauth_settings(slack.api_url, database)) as again:
+        assert again.bot.tenancy is not None
+        assert len(again.bot.tenancy.running) == 2
+        status, body = await health(again)
+        assert (status, body["installed"]) == (200, True)
+        answer = await command_from(again, "UOTHER002", "help", team_id="T0002")
+        assert "request" in answer.text.lower()
 
 
 async def test_installing_again_into_the_same_workspace_replaces_the_installation(

@@ -38,15 +38,17 @@ class OAuthMethods(WebApiCore):
         bot_id: str | None = None,
         token_rotation: bool = False,
         expires_in: int = ROTATION_SECONDS,
+        org_wide: bool = False,
     ) -> str:
         """The ``code`` Slack redirects with once ``user_id`` allowed the install into
         ``team_id`` (the fake's own workspace by default); good once. With
         ``token_rotation``, its token expires in ``expires_in`` seconds (a refreshed
-        one in twelve hours)."""
+        one in twelve hours). ``org_wide``: an Enterprise Grid org-wide install into
+        ``enterprise_id``, which names no workspace."""
         own = team_id is None or team_id == self.team_id
         code = f"code-{secrets.token_hex(8)}"
         self._oauth_codes[code] = Grant(
-            team_id=self.team_id if team_id is None else team_id,
+            team_id=None if org_wide else self.team_id if team_id is None else team_id,
             team=team or (self.team if own else team_id),
             enterprise_id=enterprise_id,
             enterprise=enterprise,
@@ -109,7 +111,7 @@ class OAuthMethods(WebApiCore):
                 if grant.enterprise_id is None
                 else {"id": grant.enterprise_id, "name": grant.enterprise}
             ),
-            "is_enterprise_install": False,
+            "is_enterprise_install": grant.team_id is None and grant.enterprise_id is not None,
         }
         if refresh is not None:
             answer.update(refresh_token=refresh, expires_in=grant.expires_in)
