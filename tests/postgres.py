@@ -5,7 +5,8 @@
 its own, created and migrated on first use, emptied before each test that
 asks for it (:func:`empty_schema`: deleting a few rows is a hundred times
 quicker than building the schema again) and dropped when the run ends; a test
-that needs a database with no schema at all takes :func:`fresh_schema`. The
+that needs a database with no schema at all takes :func:`fresh_schema`. The schemas
+of a schema's tenants (``<schema>__<team>``) go with it, and with each emptying. The
 URLs handed out set ``search_path`` to the schema, so runs and tests never see
 each other's rows. Without a
 server the PostgreSQL tests are skipped, except under CI (``CI=true``), where an
@@ -90,6 +91,7 @@ async def fresh_schema() -> AsyncIterator[str]:
         try:
             yield with_search_path(server_url(), schema)
         finally:
+            await drop_tenant_schemas(admin, schema)
             await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
     finally:
         await admin.close()
@@ -116,6 +118,7 @@ async def empty_schema() -> str:
     url = _session["url"]
     conn = await asyncpg.connect(url)
     try:
+        await drop_tenant_schemas(conn, _session["schema"])  # a test's tenants go with it
         tables = [
             r[0]
             for r in await conn.fetch(
@@ -145,9 +148,19 @@ async def empty_schema() -> str:
     return url
 
 
+async def drop_tenant_schemas(conn: asyncpg.Connection, schema: str) -> None:
+    """Drop the schemas of the tenants of ``schema`` (see :mod:`storage.tenants`)."""
+    tenants = await conn.fetch(
+        "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)", f"{schema}__"
+    )
+    for row in tenants:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{row[0]}" CASCADE')
+
+
 async def _drop(schema: str) -> None:
     admin = await asyncpg.connect(server_url())
     try:
+        await drop_tenant_schemas(admin, schema)
         await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
         await admin.close()
