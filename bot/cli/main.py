@@ -217,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
                 "--out",
                 type=Path,
                 default=None,
+                metavar="FILE",
                 help="the file to write (default: standard output)",
             )
         else:
