@@ -36,7 +36,7 @@ from storage.ports import (
     PeopleRepository,
     RequestRepository,
     ServiceRequestRepository,
-    TenantRepository,
+    TenantStateRepository,
 )
 from storage.ports.offboarding import OffboardingRepository, SeatCheckRepository
 from storage.ports.receipts import ReceiptRepository
@@ -83,7 +83,7 @@ class UnitOfWork(Protocol):
     def oauth_states(self) -> OAuthStateRepository: ...
 
     @property
-    def tenants(self) -> TenantRepository: ...
+    def tenant_state(self) -> TenantStateRepository: ...
 
 
 class Store(Protocol):

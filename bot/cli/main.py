@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from bot.settings import (
     load_settings,
 )
 from storage import DatabaseUnreachable, SchemaError, open_store
+from storage.tenants import NotATenant, tenant_key
 
 PROGRESS_THRESHOLD = 50
 REMINDER_STATES = ("all", *(state.value for state in PingState))
@@ -91,17 +91,21 @@ def _moment(text: str) -> datetime:
 
 
 def _slack_id(first: str, what: str) -> Callable[[str], str]:
+    """``--team``/``--enterprise``: a tenant key (:func:`storage.tenants.tenant_key`) of one kind."""
+
     def parse(text: str) -> str:
-        if re.fullmatch(rf"{first}[A-Z0-9]{{2,}}", text.strip()) is None:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not {what} (like {first}0123ABCD: Slack's ID, not its name)"
-            )
-        return text.strip()
+        try:
+            key = tenant_key(text.strip())
+        except NotATenant as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        if not key.startswith(first):
+            raise argparse.ArgumentTypeError(f"{key} is not {what} (like {first}0123ABCD)")
+        return key
 
     return parse
 
 
-_team_id = _slack_id("T", "a workspace ID")
+_team_id = _slack_id("T", "a workspace's team ID")
 _enterprise_id = _slack_id("E", "an Enterprise Grid org ID")
 
 
@@ -213,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
                 "--out",
                 type=Path,
                 default=None,
+                metavar="FILE",
                 help="the file to write (default: standard output)",
             )
         else:

@@ -182,7 +182,7 @@ class ReminderService:
             after = last if last is not None else now - FIRST_LOOKBACK
             if now <= after:
                 return 0
-            tenant = await uow.tenants.get()
+            tenant = await uow.tenant_state.get()
             if tenant is not None and tenant.suspended:
                 # Sending is suspended (uninstalled, token revoked): what falls due now is
                 # skipped, not sent late when it resumes (docs/installations.md).

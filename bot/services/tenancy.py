@@ -57,7 +57,7 @@ class Suspension:
 async def resume_in(uow: UnitOfWork) -> int:
     """End the store's suspension inside ``uow``: the pings it parked are queued again;
     how many (0, and nothing changed, when it was not suspended)."""
-    if not await uow.tenants.resume():
+    if not await uow.tenant_state.resume():
         return 0
     return await uow.outbox.requeue_suspended()
 
@@ -68,11 +68,11 @@ async def record_in(uow: UnitOfWork, tenant: Tenant) -> None:
     Raises:
         OtherTenant: The store holds another known workspace's or org's data.
     """
-    held = await uow.tenants.get()
+    held = await uow.tenant_state.get()
     if held is not None and held.known and held.key != tenant.key:
         raise OtherTenant(held, tenant.describe())
     if held is None or held.key != tenant.key:
-        await uow.tenants.put(
+        await uow.tenant_state.put(
             Tenant(
                 *tenant.key,
                 recorded_at=tenant.recorded_at,
@@ -95,7 +95,7 @@ class TenancyService:
     async def current(self) -> Tenant | None:
         """The workspace or org recorded for the store, and its suspension."""
         async with self._store.read() as uow:
-            return await uow.tenants.get()
+            return await uow.tenant_state.get()
 
     async def suspended(self) -> bool:
         tenant = await self.current()
@@ -132,18 +132,18 @@ class TenancyService:
         """
         async with self._store.write() as uow:
             now = self._clock.now()
-            tenant = await uow.tenants.get()
+            tenant = await uow.tenant_state.get()
             if tenant is not None and named and not tenant.serves(enterprise_id, team_id):
                 return None
             if tenant is None or (not tenant.known and named):
-                await uow.tenants.put(Tenant(enterprise_id, team_id, recorded_at=now))
+                await uow.tenant_state.put(Tenant(enterprise_id, team_id, recorded_at=now))
             if named:  # the app uninstalled or its token revoked: the installation is dead
-                held = await uow.tenants.get()
+                held = await uow.tenant_state.get()
                 assert held is not None
                 await uow.installations.delete(*held.key)
-            started = await uow.tenants.suspend(at=now, reason=reason)
+            started = await uow.tenant_state.suspend(at=now, reason=reason)
             parked = await uow.outbox.park_all_queued(reason=reason)
-            suspended = await uow.tenants.get()
+            suspended = await uow.tenant_state.get()
         assert suspended is not None
         return Suspension(tenant=suspended, parked=parked, started=started)
 
@@ -152,11 +152,11 @@ class TenancyService:
         periodic upkeep, one replica at a time); the rows deleted per table, or None
         when nothing was due."""
         async with self._store.write() as uow:
-            tenant = await uow.tenants.get()
+            tenant = await uow.tenant_state.get()
             due = None if tenant is None else tenant.expires_at(self.retention)
             if tenant is None or due is None or due > self._clock.now():
                 return None
-            deleted = await uow.tenants.erase()
+            deleted = await uow.tenant_state.erase()
         log.warning(
             "deleted the data of %s (%d rows in %d tables): suspended (%s) since %s, "
             "longer than the retention of %d days",
@@ -192,10 +192,10 @@ class TenancyService:
             OtherTenant: The store holds another's data (nothing is deleted).
         """
         async with self._store.write() as uow:
-            tenant = await uow.tenants.get()
+            tenant = await uow.tenant_state.get()
             if tenant is None or not tenant.names(team_id=team_id, enterprise_id=enterprise_id):
                 raise OtherTenant(tenant, describe_tenant(enterprise_id, team_id))
-            deleted = await uow.tenants.erase()
+            deleted = await uow.tenant_state.erase()
         log.warning(
             "deleted the data of %s on request (%d rows in %d tables)",
             tenant.describe(),

@@ -22,7 +22,7 @@ from storage.ports.membership import MembershipRepository
 from storage.ports.outbox import OutboxRepository
 from storage.ports.people import PeopleRepository
 from storage.ports.requests import RequestRepository
-from storage.ports.tenants import TenantRepository
+from storage.ports.tenant_state import TenantStateRepository
 
 __all__ = [
     "ActivationRepository",
@@ -41,5 +41,5 @@ __all__ = [
     "PeopleRepository",
     "RequestRepository",
     "ServiceRequestRepository",
-    "TenantRepository",
+    "TenantStateRepository",
 ]

@@ -25,7 +25,7 @@ from storage.postgres.offboarding import PostgresOffboardings, PostgresSeatCheck
 from storage.postgres.outbox import PostgresOutbox
 from storage.postgres.people import PostgresPeople
 from storage.postgres.requests import PostgresRequests
-from storage.postgres.tenants import PostgresTenants
+from storage.postgres.tenant_state import PostgresTenantState
 
 
 class PostgresUnitOfWork:
@@ -48,7 +48,7 @@ class PostgresUnitOfWork:
         "requests",
         "seat_checks",
         "service_requests",
-        "tenants",
+        "tenant_state",
     )
 
     def __init__(
@@ -73,5 +73,5 @@ class PostgresUnitOfWork:
         self.offboardings = PostgresOffboardings(conn)
         self.seat_checks = PostgresSeatChecks(conn)
         self.installations = PostgresInstallations(conn)
-        self.tenants = PostgresTenants(conn)
+        self.tenant_state = PostgresTenantState(conn)
         self.oauth_states = PostgresOAuthStates(conn)

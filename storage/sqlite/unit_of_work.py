@@ -24,7 +24,7 @@ from storage.sqlite.offboarding import SqliteOffboardings, SqliteSeatChecks
 from storage.sqlite.outbox import SqliteOutbox
 from storage.sqlite.people import SqlitePeople
 from storage.sqlite.requests import SqliteRequests
-from storage.sqlite.tenants import SqliteTenants
+from storage.sqlite.tenant_state import SqliteTenantState
 
 
 class SqliteUnitOfWork:
@@ -47,7 +47,7 @@ class SqliteUnitOfWork:
         "requests",
         "seat_checks",
         "service_requests",
-        "tenants",
+        "tenant_state",
     )
 
     def __init__(self, conn: sqlite3.Connection, names: NameCache | None = None) -> None:
@@ -66,5 +66,5 @@ class SqliteUnitOfWork:
         self.offboardings = SqliteOffboardings(conn)
         self.seat_checks = SqliteSeatChecks(conn)
         self.installations = SqliteInstallations(conn)
-        self.tenants = SqliteTenants(conn)
+        self.tenant_state = SqliteTenantState(conn)
         self.oauth_states = SqliteOAuthStates(conn)

@@ -379,11 +379,11 @@ async def test_an_uninstall_stops_one_workspace_and_the_other_goes_on(
     await h.bot.services.background.drain(10)
     assert [i.team_id for i in await stored_installations(h)] == ["T0001"]
     async with other.store.read() as uow:
-        held = await uow.tenants.get()
+        held = await uow.tenant_state.get()
     assert held is not None
     assert held.suspended
     async with h.bot.store.read() as uow:
-        kept = await uow.tenants.get()
+        kept = await uow.tenant_state.get()
     assert kept is not None
     assert not kept.suspended
     # The first workspace is served as before.

@@ -228,7 +228,7 @@ async def test_the_data_is_deleted_once_kept_for_the_retention_period_after_an_u
             assert await uow.benefits.get("win11") is None
             assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == []
             assert await uow.audit.recent(10) == []
-            assert await uow.tenants.get() is None
+            assert await uow.tenant_state.get() is None
         [line] = [r.getMessage() for r in caplog.records if "deleted the data" in r.getMessage()]
         assert "workspace T0001" in line
         assert "retention of 30 days" in line

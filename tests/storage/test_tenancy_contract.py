@@ -216,7 +216,7 @@ async def test_the_data_is_deleted_once_suspended_for_the_retention_period(
     async with store.read() as uow:
         assert await uow.benefits.get("win11") is None
         assert await uow.outbox.count(state=None) == 0
-        assert await uow.tenants.get() is None
+        assert await uow.tenant_state.get() is None
     assert await tenancy.expire() is None
 
 
@@ -247,7 +247,7 @@ async def test_erasing_on_request_refuses_another_workspace_and_deletes_its_own(
     assert deleted["benefits"] == 1
     async with store.read() as uow:
         assert await uow.benefits.get("win11") is None
-        assert await uow.tenants.get() is None
+        assert await uow.tenant_state.get() is None
 
 
 async def test_a_start_with_another_workspaces_token_is_refused(

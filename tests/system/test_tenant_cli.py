@@ -155,7 +155,7 @@ async def test_delete_with_a_yes_deletes_all_of_the_workspaces_data(
     try:
         async with store.read() as uow:
             assert await uow.installations.all() == []
-            assert await uow.tenants.get() is None
+            assert await uow.tenant_state.get() is None
             assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == []
     finally:
         await store.close()
@@ -167,7 +167,11 @@ def test_a_team_id_that_is_not_one_is_refused_by_the_parser(
     with pytest.raises(SystemExit) as exit_:
         main(["tenant", "export", "--team", "contoso"])
     assert exit_.value.code == 2
-    assert "'contoso' is not a workspace ID" in capsys.readouterr().err
+    assert "'contoso' is not a Slack team ID" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["tenant", "delete", "--team", "E0CONTOSO"])
+    assert exit_.value.code == 2
+    assert "E0CONTOSO is not a workspace's team ID" in capsys.readouterr().err
 
 
 async def benefits(url: str) -> list[str]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.tenancy import Tenant
-from storage.sql import tenants as sql
+from storage.sql import tenant_state as sql
 from storage.sql.rows import stamp
 from storage.sqlite.area import Area
 
 TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 
-class SqliteTenants(Area):
+class SqliteTenantState(Area):
     """The one tenant of the store."""
 
     __slots__ = ()

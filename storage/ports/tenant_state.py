@@ -13,7 +13,7 @@ from typing import Protocol
 from bot.domain.tenancy import Tenant
 
 
-class TenantRepository(Protocol):
+class TenantStateRepository(Protocol):
     """The store's tenant (at most one) and its suspension."""
 
     async def get(self) -> Tenant | None:

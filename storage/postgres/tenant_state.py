@@ -6,13 +6,13 @@ from datetime import datetime
 
 from bot.domain.tenancy import Tenant
 from storage.postgres.area import Area
-from storage.sql import tenants as sql
+from storage.sql import tenant_state as sql
 from storage.sql.rows import stamp
 
 TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
 
 
-class PostgresTenants(Area):
+class PostgresTenantState(Area):
     """The one tenant of the store."""
 
     __slots__ = ()
