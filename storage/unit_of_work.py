@@ -36,6 +36,7 @@ from storage.ports import (
     PeopleRepository,
     RequestRepository,
     ServiceRequestRepository,
+    SettingsRepository,
 )
 from storage.ports.offboarding import OffboardingRepository, SeatCheckRepository
 from storage.ports.receipts import ReceiptRepository
@@ -80,6 +81,9 @@ class UnitOfWork(Protocol):
 
     @property
     def oauth_states(self) -> OAuthStateRepository: ...
+
+    @property
+    def settings(self) -> SettingsRepository: ...
 
 
 class Store(Protocol):

@@ -22,6 +22,7 @@ from storage.ports.membership import MembershipRepository
 from storage.ports.outbox import OutboxRepository
 from storage.ports.people import PeopleRepository
 from storage.ports.requests import RequestRepository
+from storage.ports.settings import SettingsRepository
 
 __all__ = [
     "ActivationRepository",
@@ -40,4 +41,5 @@ __all__ = [
     "PeopleRepository",
     "RequestRepository",
     "ServiceRequestRepository",
+    "SettingsRepository",
 ]

@@ -390,6 +390,15 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         opened_at timestamptz NOT NULL
     );
     """,
+    # 11: SQLite's migration 14: what a Global admin sets up from Slack (the admin channel).
+    """
+    CREATE TABLE settings (
+        id integer PRIMARY KEY CHECK (id = 1),
+        admin_channel text COLLATE "C",
+        set_by text COLLATE "C" NOT NULL,
+        set_at timestamptz NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -25,6 +25,7 @@ from storage.postgres.offboarding import PostgresOffboardings, PostgresSeatCheck
 from storage.postgres.outbox import PostgresOutbox
 from storage.postgres.people import PostgresPeople
 from storage.postgres.requests import PostgresRequests
+from storage.postgres.settings import PostgresSettings
 
 
 class PostgresUnitOfWork:
@@ -47,6 +48,7 @@ class PostgresUnitOfWork:
         "requests",
         "seat_checks",
         "service_requests",
+        "settings",
     )
 
     def __init__(
@@ -72,3 +74,4 @@ class PostgresUnitOfWork:
         self.seat_checks = PostgresSeatChecks(conn)
         self.installations = PostgresInstallations(conn)
         self.oauth_states = PostgresOAuthStates(conn)
+        self.settings = PostgresSettings(conn)

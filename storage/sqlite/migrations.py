@@ -346,6 +346,16 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         opened_at TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 14: what a Global admin sets up from Slack: the admin channel (BENEFITS_ADMIN_CHANNEL,
+    # when set, wins over it).
+    """
+    CREATE TABLE settings (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        admin_channel TEXT,
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -24,6 +24,7 @@ from storage.sqlite.offboarding import SqliteOffboardings, SqliteSeatChecks
 from storage.sqlite.outbox import SqliteOutbox
 from storage.sqlite.people import SqlitePeople
 from storage.sqlite.requests import SqliteRequests
+from storage.sqlite.settings import SqliteSettings
 
 
 class SqliteUnitOfWork:
@@ -46,6 +47,7 @@ class SqliteUnitOfWork:
         "requests",
         "seat_checks",
         "service_requests",
+        "settings",
     )
 
     def __init__(self, conn: sqlite3.Connection, names: NameCache | None = None) -> None:
@@ -65,3 +67,4 @@ class SqliteUnitOfWork:
         self.seat_checks = SqliteSeatChecks(conn)
         self.installations = SqliteInstallations(conn)
         self.oauth_states = SqliteOAuthStates(conn)
+        self.settings = SqliteSettings(conn)
