@@ -33,6 +33,7 @@ from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
 from bot.services.seats import SeatService
+from bot.services.setup import SetupService
 from bot.services.support import SupportService
 
 UserEmail = Callable[[str], Awaitable[str]]
@@ -71,13 +72,15 @@ class Services:
     language: LanguageService  # the language each person chose
     locales: ReaderLocales  # whose language: chosen, Slack locale, English (cached)
     receipts: ReceiptService  # requests saved before their acknowledgement, carried out after
+    setup: SetupService  # set up from Slack: the admin channel, the inventory shared in a DM
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info
 
     @property
     def admin_channel(self) -> str | None:
-        """Where approval requests and admin notices go; None: each Global admin by DM."""
+        """The admin channel ``BENEFITS_ADMIN_CHANNEL`` sets (it wins over the one chosen in
+        Slack: ``notices.current_channel()``); None: it is not set."""
         return self.notices.admin_channel
 
     @admin_channel.setter

@@ -23,6 +23,7 @@ install or a rotation saves a new one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import time
@@ -54,6 +55,7 @@ from bot.runtime.installations import (
 )
 from bot.services.installations import InstallationService, describe_key
 from bot.services.roles import RoleService
+from bot.services.setup import SetupService
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ BOT_SCOPES: Final = (
     "im:history",
     "im:write",
     "files:write",
+    "files:read",
 )
 # With token rotation on, a token is refreshed this long before it expires (Bolt's default).
 ROTATE_MINUTES: Final = 120
@@ -268,15 +271,18 @@ class InstalledClient(AsyncWebClient):
         )
 
 
-def callback_options(roles: RoleService) -> AsyncCallbackOptions:
+def callback_options(roles: RoleService, setup: SetupService | None = None) -> AsyncCallbackOptions:
     """What the redirect page does: a completed install makes its installer the first
-    Global admin (when there is none) before Bolt's page says it is done; an install
-    into another workspace is refused with a plain sentence; other failures get Bolt's
-    own page."""
+    Global admin (when there is none), with a welcome DM queued in the same transaction,
+    before Bolt's page says it is done; an install into another workspace is refused
+    with a plain sentence; other failures get Bolt's own page."""
 
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
         installer = args.installation.user_id
-        if installer and await roles.grant_first_admin(installer, operator=INSTALLER):
+        welcome = None
+        if installer and setup is not None:
+            welcome = functools.partial(setup.queue_welcome, installer=installer)
+        if installer and await roles.grant_first_admin(installer, operator=INSTALLER, then=welcome):
             log.info("the installer %s is the first Global admin", installer)
         return await args.default.success(args)
 
@@ -300,6 +306,7 @@ def oauth_settings(
     service: InstallationService,
     roles: RoleService,
     rotator: AsyncTokenRotator,
+    setup: SetupService | None = None,
 ) -> AsyncOAuthSettings:
     """Bolt's OAuth settings: the bot scopes of app.yaml, the installations and states in
     the bot's database, the two paths, token rotation (through ``rotator``, whose client
@@ -313,7 +320,7 @@ def oauth_settings(
         state_store=DatabaseOAuthStateStore(service),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
-        callback_options=callback_options(roles),
+        callback_options=callback_options(roles, setup),
         token_rotation_expiration_minutes=ROTATE_MINUTES,
     )
     # Bolt's authorization rotates tokens with a client of its own, bound to slack.com.

@@ -432,6 +432,7 @@ async def _installed_with_oauth(
         service=installations,
         roles=services.roles,
         rotator=rotator,
+        setup=services.setup,
     )
     return installed, oauth
 
