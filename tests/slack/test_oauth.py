@@ -215,7 +215,8 @@ async def test_the_installer_is_welcomed_by_dm_and_pointed_to_the_homes_checklis
         for c in h.slack.calls_to("chat.postMessage", include_failed=False)
         if c.args.get("channel") == INSTALLER_ID
     ]
-    assert "first Global admin" in call_text(welcome) and "*Home* tab" in call_text(welcome)
+    assert "first Global admin" in call_text(welcome)
+    assert "*Home* tab" in call_text(welcome)
     assert welcome.token == installed_token(h)
     # Queued with the role grant: installing again welcomes nobody a second time.
     await install(h)

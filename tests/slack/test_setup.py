@@ -139,7 +139,8 @@ async def test_a_global_admins_home_lists_the_setup_steps_until_all_are_done(
     view = await home_of(h, ADMIN)
 
     text = view_text(view)
-    assert "Setting up" in text and "0 of 3 done" in text, text
+    assert "Setting up" in text, text
+    assert "0 of 3 done" in text
     assert "Choose the admin channel" in text
     assert "Enter the membership details" in text
     assert "share the inventory file with me in a DM" in text
@@ -178,7 +179,8 @@ async def test_the_membership_and_inventory_steps_explain_the_file_to_share(
     membership, inventory = h.slack.calls_to("views.open")
     assert "account_email" in call_text(membership)
     assert "managed_in_pmc" in call_text(membership)
-    assert "DM" in call_text(inventory) and "5 MB" in call_text(inventory)
+    assert "DM" in call_text(inventory)
+    assert "5 MB" in call_text(inventory)
 
 
 # -- the admin channel -------------------------------------------------------------------
@@ -206,7 +208,8 @@ async def test_a_global_admin_chooses_the_admin_channel_and_requests_go_there(
     assert ack.json["response_action"] == "update", ack.body
     assert f"<#{CHANNEL}>" in call_text(RecordedCall("x", ack.json, None))
     [hello] = h.slack.calls_to("chat.postMessage")
-    assert hello.args["channel"] == CHANNEL and hello.token == BOT_TOKEN
+    assert hello.args["channel"] == CHANNEL
+    assert hello.token == BOT_TOKEN
     assert f"<@{ADMIN}> chose this channel" in call_text(hello)
     answer = await h.command(MEMBER, "request win11 for the lab")
     assert f"<#{CHANNEL}>" in answer.text, answer.text
@@ -231,7 +234,8 @@ async def test_a_channel_the_bot_is_not_in_is_refused_in_the_form_and_not_kept(
 
     assert ack.json["response_action"] == "errors", ack.body
     error = ack.json["errors"][ids.SETUP_CHANNEL_BLOCK]
-    assert "/invite @benefits" in error and f"<#{CHANNEL}>" in error
+    assert "/invite @benefits" in error
+    assert f"<#{CHANNEL}>" in error
     assert await h.bot.services.notices.current_channel() is None
 
 
@@ -295,9 +299,11 @@ async def test_a_global_admin_shares_the_inventory_in_a_dm_and_it_is_imported(
     file = await share(h, ADMIN, INVENTORY)
 
     [info] = h.slack.calls_to("files.info")
-    assert info.args["file"] == file["id"] and info.token == BOT_TOKEN
+    assert info.args["file"] == file["id"]
+    assert info.token == BOT_TOKEN
     [download] = h.slack.calls_to("download")
-    assert download.token == BOT_TOKEN and not download.failed
+    assert download.token == BOT_TOKEN
+    assert not download.failed
     assert await benefit_ids(h) == ["office-ltsc-pro-plus", "windows-11-enterprise"]
     [reply] = replies_to(h, ADMIN)
     assert "Imported *inventory.yaml*: 2 benefits added" in reply, reply
@@ -329,8 +335,10 @@ async def test_a_file_that_breaks_a_rule_is_refused_with_its_line_and_changes_no
 
     misspelt, fewer = replies_to(h, ADMIN)
     assert "I did not import *mistake.yaml*: nothing was changed" in misspelt
-    assert "line 16" in misspelt and 'did you mean "seats"' in misspelt, misspelt
-    assert "1 seat, but 2 would be in use" in fewer and "Nothing was imported" in fewer, fewer
+    assert "line 16" in misspelt, misspelt
+    assert 'did you mean "seats"' in misspelt
+    assert "1 seat, but 2 would be in use" in fewer, fewer
+    assert "Nothing was imported" in fewer
     # All or nothing: Windows 11, which comes first in the file and was fine, is not there.
     assert await benefit_ids(h) == ["office-ltsc-pro-plus"]
     assert await h.audit_count() == audit_before
@@ -349,7 +357,8 @@ async def test_a_file_from_someone_not_a_global_admin_is_politely_refused_unread
 
     [reply] = replies_to(h, MEMBER)
     assert "only a Global admin can import the inventory" in reply
-    assert not h.slack.calls_to("files.info") and not h.slack.calls_to("download")
+    assert not h.slack.calls_to("files.info")
+    assert not h.slack.calls_to("download")
     assert await benefit_ids(h) == []
 
 
@@ -385,7 +394,8 @@ async def test_the_same_file_shared_again_is_not_imported_twice(harness: SlackHa
 
     first, second = replies_to(h, ADMIN)
     assert "Imported" in first
-    assert "was imported already" in second and "nothing was changed" in second
+    assert "was imported already" in second
+    assert "nothing was changed" in second
     assert len(h.slack.calls_to("download")) == 1
 
 
@@ -398,7 +408,8 @@ async def test_a_file_over_the_limit_is_refused_before_it_is_downloaded(
     await share(h, ADMIN, b"#" * (UPLOAD_LIMIT + 1), name="huge.yaml")
 
     [reply] = replies_to(h, ADMIN)
-    assert "larger than 5 MB" in reply and "nothing was changed" in reply
+    assert "larger than 5 MB" in reply
+    assert "nothing was changed" in reply
     assert not h.slack.calls_to("download")
     assert await benefit_ids(h) == []
 
