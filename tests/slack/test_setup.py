@@ -18,30 +18,14 @@ from tests.fakes.signing import event_body, sign
 from tests.fakes.web_api import FakeSlackWebApi, RecordedCall
 from tests.slack.conftest import make_settings, on_both_engines, running_harness
 from tests.slack.harness import BOT_TOKEN, SlackHarness, call_text
+from tests.unit.test_inventory import BASE
 
 ADMIN = "UADMIN001"
 MEMBER = "UMEMBER01"
 CHANNEL = "CADMINS01"
 OPERATOR_CHANNEL = "COPERATE1"
 
-INVENTORY = b"""\
-membership:
-  level: gold
-  purchase_date: 2026-03-01
-  end_date: 2027-02-28
-  account_email: partner-admin@contoso.com
-benefits:
-  - id: windows-11-enterprise
-    name: Windows 11 Enterprise
-    category: software
-    seats: 2
-    holders:
-      - user: U024BE7LH
-  - id: office-ltsc-pro-plus
-    name: Office LTSC Professional Plus
-    category: software
-    seats: 3
-"""
+INVENTORY = BASE.encode()  # two benefits, one holder by user ID and one by email
 # Office LTSC down to one seat, while two are in use in Slack: the import's seat rule.
 FEWER_SEATS = INVENTORY.replace(b"    seats: 3\n", b"    seats: 1\n")
 MISSPELT = INVENTORY.replace(b"    seats: 3\n", b"    seets: 3\n")
@@ -307,7 +291,7 @@ async def test_a_global_admin_shares_the_inventory_in_a_dm_and_it_is_imported(
     assert await benefit_ids(h) == ["office-ltsc-pro-plus", "windows-11-enterprise"]
     [reply] = replies_to(h, ADMIN)
     assert "Imported *inventory.yaml*: 2 benefits added" in reply, reply
-    assert "1 seats assigned" in reply
+    assert "2 seats assigned (1 holders known by email only)" in reply
     async with h.bot.store.read() as uow:
         assert (await uow.membership.get()) is not None
         [entry] = [e for e in await uow.audit.recent(50) if e.action == "inventory.import"]
@@ -337,7 +321,7 @@ async def test_a_file_that_breaks_a_rule_is_refused_with_its_line_and_changes_no
     assert "I did not import *mistake.yaml*: nothing was changed" in misspelt
     assert "line 16" in misspelt, misspelt
     assert 'did you mean "seats"' in misspelt
-    assert "1 seat, but 2 would be in use" in fewer, fewer
+    assert "1 seat, but 3 would be in use" in fewer, fewer
     assert "Nothing was imported" in fewer
     # All or nothing: Windows 11, which comes first in the file and was fine, is not there.
     assert await benefit_ids(h) == ["office-ltsc-pro-plus"]

@@ -26,20 +26,10 @@ from bot.services.setup import (
 from storage.sqlite import SqliteStore
 from storage.unit_of_work import UnitOfWork
 from tests.unit.conftest import ADMIN, MEMBER, VS_ENT, AddBenefits, audit_log
+from tests.unit.test_inventory import BASE
 
 CHANNEL = "CADMINS01"
-INVENTORY = b"""\
-membership:
-  level: gold
-  purchase_date: 2026-03-01
-  end_date: 2027-02-28
-  account_email: partner-admin@contoso.com
-benefits:
-  - id: windows-11-enterprise
-    name: Windows 11 Enterprise
-    category: software
-    seats: 2
-"""
+INVENTORY = BASE.encode()
 
 Fetch = Callable[[int], Awaitable[bytes]]
 
@@ -174,7 +164,7 @@ async def test_a_shared_inventory_is_imported_with_the_admin_as_its_auditor(
     assert (reply.recipient, reply.params["outcome"], reply.params["created"]) == (
         ADMIN,
         "imported",
-        1,
+        2,
     )
     [entry] = [e for e in await audit_log(store) if e.action == "inventory.import"]
     assert entry.actor == ADMIN
