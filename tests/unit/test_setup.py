@@ -9,14 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.blocks import setup as setup_blocks
 from bot.domain.clock import FakeClock
 from bot.domain.model import Forbidden, InvalidInput, Role
-from bot.domain.outbox import Ping
+from bot.domain.outbox import ParamValue, Ping
+from bot.i18n.translate import reading_as
 from bot.runtime.container import Services
+from bot.services.home import SetupState
 from bot.services.inventory.loader import load_inventory, read_inventory
 from bot.services.inventory.schema import InventoryError
 from bot.services.notices import Notice
 from bot.services.setup import (
+    AdminChannelChoice,
     FetchFailed,
     SetupNotice,
     SharedFile,
@@ -25,6 +29,7 @@ from bot.services.setup import (
 )
 from storage.sqlite import SqliteStore
 from storage.unit_of_work import UnitOfWork
+from tests.fakes.blockkit import block_kit_violations
 from tests.unit.conftest import ADMIN, MEMBER, VS_ENT, AddBenefits, audit_log
 from tests.unit.test_inventory import BASE
 
@@ -268,3 +273,46 @@ def test_bytes_and_a_file_are_read_alike_with_the_same_line_numbers(tmp_path: Pa
 
     assert from_file.value.line == from_bytes.value.line == 10
     assert from_file.value.problem == from_bytes.value.problem
+
+
+# -- what it looks like -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+@pytest.mark.parametrize("outcome", list(UploadOutcome))
+def test_every_reply_to_a_shared_file_keeps_within_block_kit_limits(
+    language: str, outcome: UploadOutcome
+) -> None:
+    params: dict[str, ParamValue] = {
+        "outcome": outcome.value,
+        "file": "x" * 300 + ".yaml",
+        "problem": "&<`" * 700,
+        "limit_mb": 5,
+        "created": 10**6,
+        "membership": True,
+    }
+    with reading_as(language):
+        reply = setup_blocks.upload_reply(params)
+    assert block_kit_violations(reply, surface="message", require_fallback_text=True) == []
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+@pytest.mark.parametrize("configured", [None, "COPERATE1"])
+def test_the_checklist_and_the_forms_keep_within_block_kit_limits(
+    language: str, configured: str | None
+) -> None:
+    state = SetupState(CHANNEL, bool(configured), membership=False, benefits=0)
+    choice = AdminChannelChoice(configured, CHANNEL)
+    with reading_as(language):
+        home = {"type": "home", "blocks": setup_blocks.checklist(state)}
+        views = [
+            setup_blocks.admin_channel_view(choice),
+            setup_blocks.membership_help_view(),
+            setup_blocks.inventory_help_view(5),
+        ]
+        messages = [setup_blocks.welcome_message(), setup_blocks.channel_chosen_message(ADMIN)]
+    assert block_kit_violations(home, surface="home") == []
+    for view in views:
+        assert block_kit_violations(view, surface="modal") == []
+    for message in messages:
+        assert block_kit_violations(message, surface="message", require_fallback_text=True) == []
