@@ -240,7 +240,13 @@ class SetupService:
         except InventoryError as error:
             return await self._reply(actor, shared, UploadOutcome.REFUSED, name, problem=str(error))
         except _AlreadyImported:
-            return UploadOutcome.RETRIED
+            # Imported meanwhile by another delivery: of this message (a retry), or of
+            # another message sharing the same file.
+            async with self._store.read() as uow:
+                first = await uow.outbox.with_prefix(imported_key)
+            if any(p.params.get("event") == shared.event for p in first):
+                return UploadOutcome.RETRIED
+            return await self._reply(actor, shared, UploadOutcome.ALREADY, name)
         return UploadOutcome.IMPORTED
 
     async def _imported(

@@ -4,6 +4,7 @@ DM (imported like ``benefits-bot import``, all or nothing, once per file)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -200,6 +201,42 @@ async def test_the_same_file_shared_in_a_new_message_is_not_imported_again(
     imports = [e for e in await audit_log(store) if e.action == "inventory.import"]
     assert len(imports) == 1
     assert [p.params["outcome"] for p in await replies(store)] == ["imported", "already"]
+
+
+@pytest.mark.parametrize(
+    ("second_event", "second_outcome", "replies_sent"),
+    [
+        ("1767225600.000100", UploadOutcome.RETRIED, 1),
+        ("1767225700.000100", UploadOutcome.ALREADY, 2),
+    ],
+)
+async def test_one_file_delivered_twice_at_once_is_imported_once(
+    services: Services,
+    store: SqliteStore,
+    second_event: str,
+    second_outcome: UploadOutcome,
+    replies_sent: int,
+) -> None:
+    gate = asyncio.Event()
+
+    async def fetch(limit: int) -> bytes:  # both get past the first look before either imports
+        del limit
+        await gate.wait()
+        return INVENTORY
+
+    first = asyncio.create_task(services.setup.receive_file(ADMIN, shared(), fetch))
+    second = asyncio.create_task(
+        services.setup.receive_file(ADMIN, shared(event=second_event), fetch)
+    )
+    await asyncio.sleep(0.05)
+    gate.set()
+
+    outcomes = set(await asyncio.gather(first, second))
+
+    assert outcomes == {UploadOutcome.IMPORTED, second_outcome}
+    imports = [e for e in await audit_log(store) if e.action == "inventory.import"]
+    assert len(imports) == 1
+    assert len(await replies(store)) == replies_sent
 
 
 @pytest.mark.parametrize(
