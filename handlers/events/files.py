@@ -1,6 +1,7 @@
-"""A file shared in a DM with the bot: a Global admin's inventory file is imported
-(:meth:`bot.services.setup.SetupService.receive_file`); anyone else is told politely that
-only a Global admin can. Every other message event is acknowledged and left alone.
+"""A message in a DM with the bot: a file it shares is read. A Global admin's inventory
+file is imported (:meth:`bot.services.setup.SetupService.receive_file`); anyone else is
+told politely that only a Global admin can. Any other message is acknowledged and left
+alone (the bot's own messages never reach here: Bolt ignores them).
 
 The import runs after the event is acknowledged. Slack's retries of the event, and the
 same file shared again, import nothing more (the service keys its work by the file and
@@ -22,7 +23,9 @@ FILES_READ: Final = 3
 """At most this many files of one message are read (an inventory is one file)."""
 
 
-async def file_shared(event: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
+async def message_received(
+    event: dict[str, Any], client: AsyncWebClient, services: Services
+) -> None:
     user = event.get("user")
     files = event.get("files")
     if (
@@ -31,6 +34,7 @@ async def file_shared(event: dict[str, Any], client: AsyncWebClient, services: S
         or not isinstance(user, str)
         or not USER_ID.match(user)
         or not isinstance(files, list)
+        or event.get("subtype") not in (None, "file_share")
     ):
         return
     message = str(event.get("ts") or event.get("event_ts") or "")
@@ -48,8 +52,3 @@ async def file_shared(event: dict[str, Any], client: AsyncWebClient, services: S
             services.setup.receive_file(user, shared, downloader(client, shared.id)),
             name="inventory upload",
         )
-
-
-async def other_message(event: dict[str, Any]) -> None:
-    """Messages to the bot other than a shared file: acknowledged, nothing to do."""
-    del event

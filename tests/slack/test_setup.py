@@ -432,3 +432,34 @@ async def test_a_plain_message_to_the_bot_is_acknowledged_and_left_alone(
 
     assert ack.status == 200
     assert not h.slack.calls_to("chat.postMessage")
+
+
+async def test_a_shared_file_without_the_file_share_subtype_is_read_too(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await h.grant(ADMIN)
+    file = h.slack.share_file(ADMIN, "inventory.yaml", INVENTORY)
+    event = share_event(h, ADMIN, file, "1767225600.000100")
+    del event["subtype"]
+
+    await h.event(event)
+    await h.settle()
+
+    [reply] = replies_to(h, ADMIN)
+    assert "Imported *inventory.yaml*" in reply
+
+
+async def test_a_file_shared_in_a_channel_is_left_alone(harness: SlackHarness) -> None:
+    h = harness
+    await h.grant(ADMIN)
+    file = h.slack.share_file(ADMIN, "inventory.yaml", INVENTORY)
+    event = {**share_event(h, ADMIN, file, "1767225600.000100"), "channel": CHANNEL}
+    event["channel_type"] = "channel"
+
+    ack = await h.event(event)
+    await h.settle()
+
+    assert ack.status == 200
+    assert not h.slack.calls_to("files.info")
+    assert not h.slack.calls_to("chat.postMessage")
