@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Final
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import activation as activation_blocks
@@ -59,7 +60,7 @@ async def _check_can_post(client: AsyncWebClient, channel: str, actor: str) -> N
             "in the channel), then choose it again.",
             channel=channel,
         ) from None
-    except (TimeoutError, OSError):
+    except (TimeoutError, OSError, SlackClientError, aiohttp.ClientError):
         raise Conflict(
             "Slack did not answer in time, so <#{channel}> was not saved. Please try again.",
             channel=channel,

@@ -223,6 +223,21 @@ async def test_a_channel_the_bot_is_not_in_is_refused_in_the_form_and_not_kept(
     assert await h.bot.services.notices.current_channel() is None
 
 
+async def test_a_channel_is_not_kept_when_slack_cannot_be_reached_to_check_it(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await h.grant(ADMIN)
+    h.slack.disconnect_next("chat.postMessage", times=5)
+
+    ack = await submit_channel(h, ADMIN, CHANNEL)
+    h.slack.clear_failures()
+
+    assert ack.json["response_action"] == "errors", ack.body
+    assert "try again" in ack.json["errors"][ids.SETUP_CHANNEL_BLOCK]
+    assert await h.bot.services.notices.current_channel() is None
+
+
 async def test_clearing_the_admin_channel_sends_admin_notices_by_dm_again(
     harness: SlackHarness,
 ) -> None:
