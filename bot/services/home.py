@@ -5,8 +5,9 @@ current.
 unit of work (one snapshot): what they hold, their pending requests, what ends
 within 30 days, the marketing contact and the support IDs once activated; for a
 Global admin also the queue of pending requests, seats in use per category,
-activations pending, parked reminders and the membership's end. Long lists come
-as one :class:`~bot.domain.model.Page` each, so the builder can page them.
+activations pending, parked reminders, the membership's end and what setting up
+still needs (:class:`SetupState`). Long lists come as one
+:class:`~bot.domain.model.Page` each, so the builder can page them.
 
 The Home is republished when something it shows changes, through the outbox and
 debounced: the sinks of the events below queue one ``home`` notice per person
