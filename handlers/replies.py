@@ -31,10 +31,11 @@ class Reply:
     view: Block | None = None
 
 
-def admins_where(services: Services, *, otherwise: str) -> str:
+async def admins_where(services: Services, *, otherwise: str) -> str:
     """Where the admins were told: the admin channel, or ``otherwise`` (already translated)."""
-    if services.admin_channel:
-        return t("in <#{channel}>", channel=services.admin_channel)
+    channel = await services.notices.current_channel()
+    if channel:
+        return t("in <#{channel}>", channel=channel)
     return otherwise
 
 

@@ -51,6 +51,7 @@ TABLE_ORDER: Final = (
     "oauth_states",
     "home_viewers",
     "tenants",
+    "settings",
 )
 # Rows the migrations seed: the source's replace them, after every other table
 # (whose inserts bump them on the target), so the counters go on from the source's.

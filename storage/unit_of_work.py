@@ -36,6 +36,7 @@ from storage.ports import (
     PeopleRepository,
     RequestRepository,
     ServiceRequestRepository,
+    SettingsRepository,
     TenantStateRepository,
 )
 from storage.ports.offboarding import OffboardingRepository, SeatCheckRepository
@@ -84,6 +85,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tenant_state(self) -> TenantStateRepository: ...
+
+    @property
+    def settings(self) -> SettingsRepository: ...
 
 
 class Store(Protocol):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from bot.blocks import ids
+from bot.blocks import setup as setup_blocks
 from bot.blocks.primitives import (
     MODAL_BLOCKS,
     MODAL_TITLE_LIMIT,
@@ -279,7 +280,11 @@ def _queue(admin: AdminHome, user: str) -> list[Block]:
 
 
 def _admin(admin: AdminHome, user: str) -> list[Block]:
-    blocks: list[Block] = [divider(), header(t("Global admin")), *_queue(admin, user)]
+    blocks: list[Block] = [divider(), header(t("Global admin"))]
+    setup = admin.setup
+    if setup is not None and not setup.done:
+        blocks += [*setup_blocks.checklist(setup), divider()]
+    blocks += _queue(admin, user)
     if admin.seats:
         pairs = [
             (
@@ -328,7 +333,11 @@ def _admin(admin: AdminHome, user: str) -> list[Block]:
     ]
     if admin.managed_in_pmc:
         status.append(t("Managed in the Partner Membership Center: changes are made there."))
+    if setup is not None and setup.done:
+        status.append(t("Admin channel: <#{channel}>", channel=setup.admin_channel))
     blocks.append(context(" · ".join(status)))
+    if setup is not None and setup.done:
+        blocks.append(setup_blocks.setup_buttons())
     return blocks
 
 

@@ -119,6 +119,15 @@ REQUEST_BENEFIT_INPUT: Final = "benefit"  # the external_select whose options th
 REQUEST_REASON_BLOCK: Final = "request_reason"
 REQUEST_REASON_INPUT: Final = "reason"
 
+# setting up from Slack (bot.blocks.setup): the Home's checklist and the admin channel modal
+SETUP_CHANNEL: Final = "setup_admin_channel"
+SETUP_MEMBERSHIP: Final = "setup_membership"
+SETUP_INVENTORY: Final = "setup_inventory"
+SETUP_VIEW: Final = "setup_admin_channel_view"
+SETUP_CHANNEL_BLOCK: Final = "setup_channel"
+SETUP_CHANNEL_INPUT: Final = "channel"
+SETUP_HELP_VIEW: Final = "setup_help_view"  # no submit button: nothing listens
+
 ACTION_IDS: Final = frozenset(
     {APPROVE, DENY, DETAILS, LIST_PREVIOUS, LIST_NEXT, KEYS_BUTTON, KEYS_PREVIOUS, KEYS_NEXT}
     | {DETAILS_HOLDERS_PREVIOUS, DETAILS_HOLDERS_NEXT, CLOUD_ACTIVATE, AZURE_PORTAL}
@@ -127,10 +136,11 @@ ACTION_IDS: Final = frozenset(
     | {ACTIVATE, MARK_ACTIVE, SUPPORT_CLOUD, SUPPORT_ON_PREMISES, SUPPORT_ADVICE}
     | {OFFBOARD_RECLAIM_ALL, OFFBOARD_KEEP, OFFBOARD_RECLAIM_ITEM, SEAT_KEEP, SEAT_FREE, IDLE_FREE}
     | {HOME_PREVIOUS, HOME_NEXT, WITHDRAW, REQUEST_FORM_BUTTON}
+    | {SETUP_CHANNEL, SETUP_MEMBERSHIP, SETUP_INVENTORY}
     | frozenset(HOME_ROLE_ACTIONS.values())
 )
 VIEW_CALLBACK_IDS: Final = frozenset(
-    {DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW, REQUEST_VIEW}
+    {DENY_VIEW, KEYS_VIEW, ACTIVATION_VIEW, CONTACT_VIEW, REQUEST_VIEW, SETUP_VIEW}
 )
 SHORTCUT_CALLBACK_IDS: Final = frozenset({REQUEST_SHORTCUT})
 OPTIONS_ACTION_IDS: Final = frozenset({REQUEST_BENEFIT_INPUT})

@@ -24,6 +24,7 @@ class Action(enum.StrEnum):
     MANAGE_ROLES = "manage_roles"
     READ_AUDIT = "read_audit"
     READ_DIGEST = "read_digest"  # the weekly utilisation digest, on demand
+    SET_UP = "set_up"  # choose the admin channel, import the inventory shared in a DM
 
 
 _G = Role.GLOBAL_ADMIN
@@ -43,6 +44,7 @@ PERMISSIONS: dict[Action, frozenset[Role] | None] = {
     Action.MANAGE_ROLES: frozenset({_G}),
     Action.READ_AUDIT: frozenset({_M, _G}),
     Action.READ_DIGEST: frozenset({_M, _G}),
+    Action.SET_UP: frozenset({_G}),
 }
 
 

@@ -40,6 +40,7 @@ from bot.services.reminders import ReminderRules, ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
 from bot.services.seats import SeatService
+from bot.services.setup import SetupService
 from bot.services.support import SupportService
 from bot.services.tenancy import DEFAULT_RETENTION, TenancyService
 from bot.settings import WEEKDAYS, Settings, SettingsError, StorageSettings
@@ -107,7 +108,7 @@ def build_services(
     """
     reminders = ReminderService(store, clock=clock, rules=rules)
     notices = NoticeService(store, clock=clock, admin_channel=admin_channel)
-    home = HomeService(store, clock=clock)
+    home = HomeService(store, clock=clock, notices=notices)
     events = events if events is not None else subscriptions(reminders, notices, home)
     requests = RequestService(store, clock=clock, events=events)
     language = LanguageService(store, languages=available_languages())
@@ -146,6 +147,9 @@ def build_services(
         language=language,
         locales=locales,
         tenancy=TenancyService(store, clock=clock, retention=retention),
+        setup=SetupService(
+            store, clock=clock, notices=notices, home=home, events=events, vault=vault
+        ),
     )
 
 

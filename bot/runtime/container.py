@@ -33,6 +33,7 @@ from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
 from bot.services.roles import RoleService
 from bot.services.seats import SeatService
+from bot.services.setup import SetupService
 from bot.services.support import SupportService
 from bot.services.tenancy import TenancyService
 
@@ -81,6 +82,7 @@ class Services:
     locales: ReaderLocales  # whose language: chosen, Slack locale, English (cached)
     receipts: ReceiptService  # requests saved before their acknowledgement, carried out after
     tenancy: TenancyService  # the workspace of the database: suspended, resumed, deleted
+    setup: SetupService  # set up from Slack: the admin channel, the inventory shared in a DM
     background: Background = field(default_factory=Background)
     rendered: RenderedPages = field(default_factory=RenderedPages)
     user_email: UserEmail = no_user_email  # set by ``build_app`` to ask Slack's users.info
@@ -89,7 +91,8 @@ class Services:
 
     @property
     def admin_channel(self) -> str | None:
-        """Where approval requests and admin notices go; None: each Global admin by DM."""
+        """The admin channel ``BENEFITS_ADMIN_CHANNEL`` sets (it wins over the one chosen in
+        Slack: ``notices.current_channel()``); None: it is not set."""
         return self.notices.admin_channel
 
     @admin_channel.setter

@@ -35,6 +35,7 @@ from bot.blocks.home import home_view
 from bot.blocks.idle import seat_check_message
 from bot.blocks.primitives import Message
 from bot.blocks.reminders import ping_message
+from bot.blocks.setup import upload_reply, welcome_message
 from bot.blocks.support import advisory_notice
 from bot.domain.model import ActivationStatus, DomainError, RequestStatus
 from bot.domain.outbox import ParamValue, Ping, PingState
@@ -46,6 +47,7 @@ from bot.services.digest import DigestNotice
 from bot.services.idle import SEAT_CHECK_KIND
 from bot.services.notices import Notice
 from bot.services.offboarding import OffboardingNotice
+from bot.services.setup import SetupNotice
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,10 @@ class Renderer:
                 from_user=_str(params, "from_user") or None,
             )
             return Outgoing("chat.postMessage", ping.recipient, payload)
+        if kind == SetupNotice.WELCOME:
+            return Outgoing("chat.postMessage", ping.recipient, welcome_message())
+        if kind == SetupNotice.UPLOAD:
+            return Outgoing("chat.postMessage", ping.recipient, upload_reply(params))
         upkeep = await self._render_upkeep(ping)
         if upkeep is not None:
             return upkeep

@@ -23,6 +23,7 @@ install or a rotation saves a new one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import time
@@ -74,6 +75,7 @@ BOT_SCOPES: Final = (
     "im:history",
     "im:write",
     "files:write",
+    "files:read",
 )
 # With token rotation on, a token is refreshed this long before it expires (Bolt's default).
 ROTATE_MINUTES: Final = 120
@@ -286,14 +288,20 @@ ServicesOf = Callable[[Installation], Awaitable["Services"]]
 
 def callback_options(services_of: ServicesOf) -> AsyncCallbackOptions:
     """What the redirect page does: a completed install makes its installer the first
-    Global admin of its workspace (when it has none) before Bolt's page says it is done;
-    an install into another workspace is refused with a plain sentence; other failures
-    get Bolt's own page."""
+    Global admin of its workspace (when it has none), with a welcome DM queued in the same
+    transaction, before Bolt's page says it is done; other failures get Bolt's own page."""
 
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
         installer = args.installation.user_id
         services = await services_of(args.installation)
-        if installer and await services.roles.grant_first_admin(installer, operator=INSTALLER):
+        welcome = (
+            None
+            if not installer
+            else functools.partial(services.setup.queue_welcome, installer=installer)
+        )
+        if installer and await services.roles.grant_first_admin(
+            installer, operator=INSTALLER, then=welcome
+        ):
             log.info("the installer %s is the first Global admin", installer)
         return await args.default.success(args)
 

@@ -5,8 +5,9 @@ current.
 unit of work (one snapshot): what they hold, their pending requests, what ends
 within 30 days, the marketing contact and the support IDs once activated; for a
 Global admin also the queue of pending requests, seats in use per category,
-activations pending, parked reminders and the membership's end. Long lists come
-as one :class:`~bot.domain.model.Page` each, so the builder can page them.
+activations pending, parked reminders, the membership's end and what setting up
+still needs (:class:`SetupState`). Long lists come as one
+:class:`~bot.domain.model.Page` each, so the builder can page them.
 
 The Home is republished when something it shows changes, through the outbox and
 debounced: the sinks of the events below queue one ``home`` notice per person
@@ -58,7 +59,7 @@ from bot.domain.model import (
 from bot.domain.outbox import NewPing, PingState
 from bot.services.catalog import Holding, Pending
 from bot.services.core import EventBus
-from bot.services.notices import Notice, moment_key
+from bot.services.notices import Notice, NoticeService, moment_key
 from storage.unit_of_work import Store, UnitOfWork
 
 T = TypeVar("T")
@@ -119,6 +120,20 @@ class Waiting:
 
 
 @dataclass(frozen=True, slots=True)
+class SetupState:
+    """What a Global admin's Home checklist asks for until setup is done."""
+
+    admin_channel: str | None  # where admins read notices (None: each by DM)
+    channel_configured: bool  # from BENEFITS_ADMIN_CHANNEL, which wins over Slack's choice
+    membership: bool  # the membership is recorded (from the inventory file)
+    benefits: int  # benefits in the inventory
+
+    @property
+    def done(self) -> bool:
+        return bool(self.admin_channel) and self.membership and self.benefits > 0
+
+
+@dataclass(frozen=True, slots=True)
 class AdminHome:
     """What only a Global admin's Home shows."""
 
@@ -129,6 +144,7 @@ class AdminHome:
     parked: int
     membership_end: date | None
     managed_in_pmc: bool = False
+    setup: SetupState | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +176,18 @@ def _page(items: Sequence[T], page: int, size: int) -> Page[T]:
 class HomeService:
     """Reads one person's Home, and queues its republication when it changes."""
 
-    def __init__(self, store: Store, *, clock: Clock, debounce: timedelta = DEBOUNCE) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock,
+        debounce: timedelta = DEBOUNCE,
+        notices: NoticeService | None = None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self.debounce = debounce
+        self._notices = notices  # where the admin channel is configured, for the checklist
         self._known_viewers: set[str] = set()  # recorded already: no write on each opening
 
     async def opened(self, user: str) -> None:
@@ -193,6 +217,13 @@ class HomeService:
                 parked = await uow.outbox.count(state=PingState.PARKED)
                 membership = await uow.membership.get()
                 benefits = {row.benefit.id: row.benefit for row in rows}
+                configured = self._notices.admin_channel if self._notices else None
+                setup = SetupState(
+                    admin_channel=configured or await uow.settings.admin_channel(),
+                    channel_configured=bool(configured),
+                    membership=membership is not None,
+                    benefits=len(rows),
+                )
             else:
                 wanted = dict.fromkeys(
                     [a.benefit_id for a in assignments]
@@ -251,6 +282,7 @@ class HomeService:
                 parked=parked,
                 membership_end=membership.end_date if membership else None,
                 managed_in_pmc=membership.managed_in_pmc if membership else False,
+                setup=setup,
             ),
         )
 

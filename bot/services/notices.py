@@ -80,12 +80,34 @@ def approval_reminder_prefix(request_id: int) -> str:
 
 
 class NoticeService:
-    """The event sinks that queue notices; ``admin_channel`` is where admins read them."""
+    """The event sinks that queue notices, to the admin channel or each Global admin.
+
+    ``admin_channel`` is the one ``BENEFITS_ADMIN_CHANNEL`` sets: it wins over the one a
+    Global admin chose in Slack (kept in the database, :mod:`bot.services.setup`).
+    """
 
     def __init__(self, store: Store, *, clock: Clock, admin_channel: str | None = None) -> None:
         self._store = store
         self._clock = clock
         self.admin_channel = admin_channel
+        self._chosen: str | None = None  # the channel chosen in Slack, as last read
+        self._chosen_version: int | None = None  # the store's version it was read at
+
+    async def channel_in(self, uow: UnitOfWork) -> str | None:
+        """The admin channel as ``uow`` sees it: the setting's, else the one chosen in Slack."""
+        return self.admin_channel or await uow.settings.admin_channel()
+
+    async def current_channel(self) -> str | None:
+        """The admin channel now, for what listeners say; the one chosen in Slack is read
+        again only once the store's version changed (another replica may choose one)."""
+        if self.admin_channel:
+            return self.admin_channel
+        version = await self._store.version()
+        if version != self._chosen_version:
+            async with self._store.read() as uow:
+                self._chosen = await uow.settings.admin_channel()
+            self._chosen_version = version
+        return self._chosen
 
     async def queue_unannounced(self, *, batch: int = 500) -> int:
         """Queue the posts of pending requests that have none: requests filed by a
@@ -118,8 +140,9 @@ class NoticeService:
 
     async def _admins_where(self, uow: UnitOfWork) -> list[str]:
         """The admin channel, or else every Global admin (by DM)."""
-        if self.admin_channel:
-            return [self.admin_channel]
+        channel = await self.channel_in(uow)
+        if channel:
+            return [channel]
         return await uow.people.role_holders(Role.GLOBAL_ADMIN)
 
     async def on_request_created(self, uow: UnitOfWork, event: RequestCreated) -> None:
@@ -181,7 +204,7 @@ class NoticeService:
     async def on_activation_requested(self, uow: UnitOfWork, event: ActivationRequested) -> None:
         """Post the pending activation, with Mark active, to the admin channel or the requester."""
         activation = event.activation
-        target = self.admin_channel or activation.requested_by
+        target = await self.channel_in(uow) or activation.requested_by
         await uow.outbox.enqueue(
             [
                 NewPing(
@@ -290,7 +313,8 @@ class NoticeService:
             "benefit": event.benefit.name,
             "from_user": event.from_user,
         }
-        targets = [self.admin_channel] if self.admin_channel else list(event.admins)
+        channel = await self.channel_in(uow)
+        targets = [channel] if channel else list(event.admins)
         await uow.outbox.enqueue(
             [
                 NewPing(

@@ -324,8 +324,9 @@ class OffboardingService:
         await uow.outbox.enqueue(updates, at=now)
 
     async def _admins_where(self, uow: UnitOfWork, user_id: str) -> list[str]:
-        if self._notices.admin_channel:
-            return [self._notices.admin_channel]
+        channel = await self._notices.channel_in(uow)
+        if channel:
+            return [channel]
         return [u for u in await uow.people.role_holders(Role.GLOBAL_ADMIN) if u != user_id]
 
 

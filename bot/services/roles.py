@@ -8,6 +8,8 @@ The operator bootstraps the first Global admin from the shell.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.domain.clock import Clock
 from bot.domain.limits import OPERATOR
 from bot.domain.model import Conflict, DirectoryUser, Role
@@ -42,13 +44,23 @@ class RoleService:
         async with self._store.write() as uow:
             return await self._grant(uow, operator, user_id, role, quiet=True)
 
-    async def grant_first_admin(self, user_id: str, *, operator: str) -> bool:
+    async def grant_first_admin(
+        self,
+        user_id: str,
+        *,
+        operator: str,
+        then: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+    ) -> bool:
         """Make ``user_id`` the first Global admin, audited as ``operator``; False (nothing
-        changed) when the bot has a Global admin already."""
+        changed) when the bot has a Global admin already. ``then`` runs in the same
+        transaction once the role is granted (the installer's welcome is queued there)."""
         async with self._store.write() as uow:
             if await uow.people.role_holders(Role.GLOBAL_ADMIN):
                 return False
-            return await self._grant(uow, operator, user_id, Role.GLOBAL_ADMIN, quiet=True)
+            granted = await self._grant(uow, operator, user_id, Role.GLOBAL_ADMIN, quiet=True)
+            if granted and then is not None:
+                await then(uow)
+            return granted
 
     async def bootstrap_revoke(self, user_id: str, role: Role, *, operator: str = OPERATOR) -> bool:
         async with self._store.write() as uow:

@@ -19,6 +19,7 @@ from handlers.actions import (
     picker,
     reminders,
     requests,
+    setup,
     support,
 )
 from handlers.receipts import receipted
@@ -57,3 +58,5 @@ def register(app: AsyncApp) -> None:
         app.action(action_id)(home.role_action)
     app.action(ids.WITHDRAW)(home.withdraw)
     app.action(ids.REQUEST_FORM_BUTTON)(picker.open_request_form)
+    for action_id in (ids.SETUP_CHANNEL, ids.SETUP_MEMBERSHIP, ids.SETUP_INVENTORY):
+        app.action(action_id)(setup.setup_step)

@@ -29,7 +29,7 @@ async def activate(
 ) -> None:
     await ack()
     result = await services.activation.activate(body["user"]["id"], str(action.get("value", "")))
-    answer(services, respond, requested_notice(result, services), name="activation answer")
+    answer(services, respond, await requested_notice(result, services), name="activation answer")
 
 
 @refusing_click

@@ -24,9 +24,9 @@ async def activate(benefit: str, actor: str, services: Services) -> Reply:
     if found.category is Category.CLOUD:
         return await activate_cloud(found.id, actor, services)
     result = await services.activation.activate(actor, found.id)
-    return Reply(requested_notice(result, services))
+    return Reply(await requested_notice(result, services))
 
 
-def requested_notice(result: ActivationRequested, services: Services) -> Message:
-    where = admins_where(services, otherwise=t("in your DMs with me"))
+async def requested_notice(result: ActivationRequested, services: Services) -> Message:
+    where = await admins_where(services, otherwise=t("in your DMs with me"))
     return notice(activation_blocks.activation_requested_text(result, where))

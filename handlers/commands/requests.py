@@ -18,7 +18,7 @@ async def request_benefit(
     benefit: str, reason: str | None, actor: str, services: Services
 ) -> Reply:
     created = await services.requests.request_benefit(actor, benefit, reason)
-    where = admins_where(services, otherwise=t("to the Global admins"))
+    where = await admins_where(services, otherwise=t("to the Global admins"))
     text = t(
         "Your request #{request_id} for *{benefit}* was sent {where}. I'll tell you "
         "when it is decided.",

@@ -20,7 +20,7 @@ async def show_support(problem: Problem | None, actor: str, services: Services) 
 
 async def file_advisory(hours: str, topic: str, actor: str, services: Services) -> Reply:
     filed = await services.support.file_advisory(actor, hours, topic)
-    where = admins_where(services, otherwise=t("by DM"))
+    where = await admins_where(services, otherwise=t("by DM"))
     text = support_blocks.advisory_filed_text(filed, where)
     # The admins' notice (admin channel, or each Global admin by DM) is queued with it.
     return Reply(notice(text))

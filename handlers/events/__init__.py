@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.events import home, installs, users
+from handlers.events import files, home, installs, users
 
 
 def register(app: AsyncApp) -> None:
@@ -12,3 +12,5 @@ def register(app: AsyncApp) -> None:
     app.event("user_change")(users.user_changed)
     app.event("app_uninstalled")(installs.app_uninstalled)
     app.event("tokens_revoked")(installs.tokens_revoked)
+    # Every message in a DM with the bot (message.im): one that shares a file is read.
+    app.event("message")(files.message_received)

@@ -6,11 +6,11 @@ from typing import Any
 
 
 def state_value(state: dict[str, Any], block_id: str, action_id: str) -> Any:
-    """The value of one input: text, date, user or the chosen option's value."""
+    """The value of one input: text, date, user, conversation or the chosen option's value."""
     element = state.get(block_id, {}).get(action_id, {})
     if not isinstance(element, dict):
         return None
-    for key in ("value", "selected_date", "selected_user"):
+    for key in ("value", "selected_date", "selected_user", "selected_conversation"):
         if key in element:
             return element[key]
     option = element.get("selected_option")

@@ -51,7 +51,7 @@ async def request_submitted(
         raise InvalidInput("Pick a benefit from the list.")
     created = await services.requests.request_by_form(actor, benefit_id, reason)
     await ack()
-    where = admins_where(services, otherwise=t("to the Global admins"))
+    where = await admins_where(services, otherwise=t("to the Global admins"))
     text = request_sent_text(created.request.id, created.benefit.name, where)
     services.background.spawn(
         client.chat_postMessage(channel=actor, **notice(text)), name="request confirmation"

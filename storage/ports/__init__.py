@@ -22,6 +22,7 @@ from storage.ports.membership import MembershipRepository
 from storage.ports.outbox import OutboxRepository
 from storage.ports.people import PeopleRepository
 from storage.ports.requests import RequestRepository
+from storage.ports.settings import SettingsRepository
 from storage.ports.tenant_state import TenantStateRepository
 
 __all__ = [
@@ -41,5 +42,6 @@ __all__ = [
     "PeopleRepository",
     "RequestRepository",
     "ServiceRequestRepository",
+    "SettingsRepository",
     "TenantStateRepository",
 ]

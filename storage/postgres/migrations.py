@@ -405,6 +405,15 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         SELECT enterprise_id, team_id, installed_at FROM installations;
     ALTER TABLE outbox ADD COLUMN suspended integer NOT NULL DEFAULT 0;
     """,
+    # 12: SQLite's migration 15: what a Global admin sets up from Slack (the admin channel).
+    """
+    CREATE TABLE settings (
+        id integer PRIMARY KEY CHECK (id = 1),
+        admin_channel text COLLATE "C",
+        set_by text COLLATE "C" NOT NULL,
+        set_at timestamptz NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -25,6 +25,7 @@ from storage.postgres.offboarding import PostgresOffboardings, PostgresSeatCheck
 from storage.postgres.outbox import PostgresOutbox
 from storage.postgres.people import PostgresPeople
 from storage.postgres.requests import PostgresRequests
+from storage.postgres.settings import PostgresSettings
 from storage.postgres.tenant_state import PostgresTenantState
 
 
@@ -48,6 +49,7 @@ class PostgresUnitOfWork:
         "requests",
         "seat_checks",
         "service_requests",
+        "settings",
         "tenant_state",
     )
 
@@ -75,3 +77,4 @@ class PostgresUnitOfWork:
         self.installations = PostgresInstallations(conn)
         self.tenant_state = PostgresTenantState(conn)
         self.oauth_states = PostgresOAuthStates(conn)
+        self.settings = PostgresSettings(conn)

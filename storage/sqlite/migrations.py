@@ -363,6 +363,16 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         SELECT enterprise_id, team_id, installed_at FROM installations;
     ALTER TABLE outbox ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
     """,
+    # 15: what a Global admin sets up from Slack: the admin channel (BENEFITS_ADMIN_CHANNEL,
+    # when set, wins over it).
+    """
+    CREATE TABLE settings (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        admin_channel TEXT,
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

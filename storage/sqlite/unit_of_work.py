@@ -24,6 +24,7 @@ from storage.sqlite.offboarding import SqliteOffboardings, SqliteSeatChecks
 from storage.sqlite.outbox import SqliteOutbox
 from storage.sqlite.people import SqlitePeople
 from storage.sqlite.requests import SqliteRequests
+from storage.sqlite.settings import SqliteSettings
 from storage.sqlite.tenant_state import SqliteTenantState
 
 
@@ -47,6 +48,7 @@ class SqliteUnitOfWork:
         "requests",
         "seat_checks",
         "service_requests",
+        "settings",
         "tenant_state",
     )
 
@@ -68,3 +70,4 @@ class SqliteUnitOfWork:
         self.installations = SqliteInstallations(conn)
         self.tenant_state = SqliteTenantState(conn)
         self.oauth_states = SqliteOAuthStates(conn)
+        self.settings = SqliteSettings(conn)

@@ -58,7 +58,18 @@ def test_the_manifest_asks_for_the_scopes_the_bot_uses_and_no_more(
     reading_back = {"channels:history", "groups:history", "im:history", "im:write"}
     # The weekly digest's chart is a file shared in the reader's DM.
     charts = {"files:write"}
-    assert scopes == posting | reading_back | charts
+    # The inventory file a Global admin shares in their DM with the bot: files.info, then
+    # its private download link.
+    inventory = {"files:read"}
+    assert scopes == posting | reading_back | charts | inventory
+
+
+def test_people_can_share_a_file_in_the_bots_dm_and_the_bot_hears_of_it(
+    manifest: dict[str, Any],
+) -> None:
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
+    assert "message.im" in manifest["settings"]["event_subscriptions"]["bot_events"]
 
 
 def test_add_to_slack_asks_for_the_manifests_bot_scopes_and_returns_to_the_redirect_path(
@@ -96,7 +107,8 @@ async def test_every_declared_command_has_a_listener(
 async def test_every_declared_bot_event_has_a_listener(
     harness: SlackHarness, manifest: dict[str, Any]
 ) -> None:
-    for event_type in manifest["settings"]["event_subscriptions"]["bot_events"]:
+    for name in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        event_type = name.partition(".")[0]  # message.im: a "message" event in a DM
         ack = await harness.event({"type": event_type, "user": "UMEMBER01", "tab": "home"})
         assert ack.status == 200, event_type
     unknown = await harness.event({"type": "reaction_added", "user": "UMEMBER01"})

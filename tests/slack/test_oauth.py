@@ -38,7 +38,7 @@ from tests.fakes.signing import event_body, slash_command_body
 from tests.fakes.waiting import wait_until
 from tests.fakes.web_api import FakeSlackWebApi
 from tests.slack.conftest import make_settings, on_both_engines, running_harness
-from tests.slack.harness import BOT_TOKEN, Ack, SlackHarness
+from tests.slack.harness import BOT_TOKEN, Ack, SlackHarness, call_text
 from tests.system.test_cli import clean_env, run_cli
 
 CLIENT_ID = "1234567890.9876543210"
@@ -180,7 +180,7 @@ async def test_an_install_saves_the_token_encrypted_and_the_bot_works_with_it(
     [approval] = [
         c
         for c in h.slack.calls_to("chat.postMessage", include_failed=False)
-        if c.args.get("channel") == INSTALLER_ID
+        if c.args.get("channel") == INSTALLER_ID and "win11" in call_text(c)
     ]
     assert approval.token == token
     sent = [c for c in h.slack.calls if c.method not in ("oauth.v2.access", "response_url")]
@@ -207,6 +207,27 @@ async def test_the_installer_becomes_the_first_global_admin_audited_as_the_insta
     ]
 
 
+async def test_the_installer_is_welcomed_by_dm_and_pointed_to_the_homes_checklist(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+    await h.settle()
+
+    [welcome] = [
+        c
+        for c in h.slack.calls_to("chat.postMessage", include_failed=False)
+        if c.args.get("channel") == INSTALLER_ID
+    ]
+    assert "first Global admin" in call_text(welcome)
+    assert "*Home* tab" in call_text(welcome)
+    assert welcome.token == installed_token(h)
+    # Queued with the role grant: installing again welcomes nobody a second time.
+    await install(h)
+    await h.settle()
+    assert len([c for c in h.slack.calls_to("chat.postMessage") if "Thanks" in call_text(c)]) == 1
+
+
 async def test_an_install_leaves_the_global_admins_alone_when_there_are_some(
     harness: SlackHarness,
 ) -> None:
@@ -214,9 +235,11 @@ async def test_an_install_leaves_the_global_admins_alone_when_there_are_some(
     await h.grant("UADMIN001")
 
     await install(h)
+    await h.settle()
 
     async with h.bot.store.read() as uow:
         assert await uow.people.role_holders(Role.GLOBAL_ADMIN) == ["UADMIN001"]
+    assert not h.slack.calls_to("chat.postMessage")  # no welcome: it is set up already
 
 
 async def test_a_forged_state_is_refused_and_no_code_is_exchanged(harness: SlackHarness) -> None:

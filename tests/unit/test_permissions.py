@@ -42,6 +42,7 @@ MATRIX: dict[Action, tuple[bool, bool, bool, bool, bool]] = {
     Action.MANAGE_ROLES: (N, N, N, N, Y),
     Action.READ_AUDIT: (N, N, N, Y, Y),
     Action.READ_DIGEST: (N, N, N, Y, Y),
+    Action.SET_UP: (N, N, N, N, Y),
 }
 
 

@@ -27,6 +27,9 @@ from storage.unit_of_work import Store, UnitOfWork
 
 Progress = Callable[[int, int], None]
 """Called with ``(done, total)`` after each benefit."""
+Then = Callable[[UnitOfWork, "ImportReport"], Awaitable[None]]
+"""Run in the import's transaction once every entry is applied (what the import owes
+Slack is queued there); raising undoes the whole import."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,8 @@ async def import_inventory(
     progress: Progress | None = None,
     events: EventBus | None = None,
     vault: KeyVault | None = None,
+    actor: str = IMPORT_ACTOR,
+    then: Then | None = None,
 ) -> ImportReport:
     """Apply an inventory to the store in one all-or-nothing transaction.
 
@@ -137,6 +142,10 @@ async def import_inventory(
         vault: Encrypts the benefits' ``keys`` (from ``BENEFITS_ENCRYPTION_KEY``);
             needed when the file lists any. Keys equal to the stored ones
             (compared decrypted) are left alone.
+        actor: Who imports, as the audit entry names them (a Global admin who
+            shared the file in Slack; ``"import"`` from the command line).
+        then: Run in the same transaction with the report, before it commits
+            (see :data:`Then`).
 
     Returns:
         Counts of what was created, updated or left unchanged.
@@ -165,12 +174,14 @@ async def import_inventory(
         await uow.audit.add(
             AuditEntry(
                 at=now,
-                actor=IMPORT_ACTOR,
+                actor=actor,
                 action="inventory.import",
                 subject=f"inventory:{source.name}" if source is not None else "inventory",
                 detail=report.summary(),
             )
         )
+        if then is not None:
+            await then(uow, report)
     return report
 
 

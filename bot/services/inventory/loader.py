@@ -77,9 +77,25 @@ def load_inventory(path: Path) -> Inventory:
             described, with a count of any others.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
     except OSError as exc:
         raise InventoryError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
+    return read_inventory(content, source=path)
+
+
+def read_inventory(content: bytes, *, source: Path) -> Inventory:
+    """Validate the bytes of an inventory file (read from disk, or shared in Slack).
+
+    ``source`` names the file in messages and in the audit log; it is not read.
+    The rules and the messages are those of :func:`load_inventory`.
+
+    Raises:
+        InventoryError: As :func:`load_inventory`.
+    """
+    path = source
+    try:
+        # As Path.read_text does: universal newlines, so line numbers are the same.
+        text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         raise InventoryError(
             f"the file is not UTF-8 text (bad byte at offset {exc.start})", path=path
