@@ -36,7 +36,7 @@ from bot.runtime.tenancy import Tenant
 from bot.settings import Settings, SettingsError
 from tests.fakes.signing import event_body, slash_command_body
 from tests.fakes.waiting import wait_until
-from tests.fakes.web_api import FakeSlackWebApi
+from tests.fakes.web_api import FakeSlackWebApi, RecordedCall
 from tests.slack.conftest import make_settings, on_both_engines, running_harness
 from tests.slack.harness import BOT_TOKEN, Ack, SlackHarness, call_text
 from tests.system.test_cli import clean_env, run_cli
@@ -296,6 +296,12 @@ async def command_from(
     return await h.answer_to(name, ack) if ack.body == "" else ack
 
 
+def posts_about(h: SlackHarness, benefit: str) -> list[RecordedCall]:
+    """The messages posted about ``benefit`` (not the installers' welcome DMs, say)."""
+    posts = h.slack.calls_to("chat.postMessage", include_failed=False)
+    return [c for c in posts if benefit in call_text(c)]
+
+
 async def settle_tenant(h: SlackHarness, tenant: Tenant) -> None:
     """Wait until ``tenant`` has sent every ping due now."""
     await h.bot.services.background.drain(10)
@@ -342,7 +348,7 @@ async def test_a_second_workspace_is_served_from_data_of_its_own_with_its_own_to
     filed = await command_from(h, "UOTHER002", "request vs for the lab", team_id="T0002")
     assert "was sent" in filed.text, filed.text
     await settle_tenant(h, other)
-    posts = h.slack.calls_to("chat.postMessage", include_failed=False)
+    posts = posts_about(h, "Visual Studio Enterprise")
     assert [c.args["channel"] for c in posts] == ["UOTHER001"]
     assert {c.token for c in posts} == {installed_token(h, "T0002")}
     async with h.bot.store.read() as uow:  # nothing of it in the first workspace's data
@@ -382,7 +388,7 @@ async def test_an_org_wide_install_serves_every_workspace_of_the_org_from_one_me
     async with h.bot.store.read() as uow:
         assert await uow.requests.of_user("UALICE", status=RequestStatus.PENDING) == []
     await settle_tenant(h, org)
-    posts = h.slack.calls_to("chat.postMessage", include_failed=False)
+    posts = posts_about(h, "Visual Studio Enterprise")
     assert [c.args["channel"] for c in posts] == ["UORGADMIN"]
     assert {c.token for c in posts} == {installed_token(h, "E0001")}
 
@@ -415,7 +421,7 @@ async def test_an_uninstall_stops_one_workspace_and_the_other_goes_on(
     filed = await command_from(h, MEMBER, "request win11 for the lab", team_id="T0001")
     assert "was sent" in filed.text, filed.text
     await h.settle()
-    posts = h.slack.calls_to("chat.postMessage", include_failed=False)
+    posts = posts_about(h, "Windows 11 Enterprise")
     assert [c.args["channel"] for c in posts] == [INSTALLER_ID]
 
 

@@ -252,6 +252,7 @@ async def test_an_uninstall_then_an_install_again_sends_what_the_uninstall_parke
             page, _, _ = await install(h)
             assert page.status == 200, page.text
             first = installed_token(h)
+            await idle(bot)  # the installer's welcome DM goes first
             await queue_later(h, "later:1", "later:2")
             # parked before, for a reason of its own: it stays parked
             async with bot.store.write() as uow:
@@ -304,6 +305,8 @@ async def test_with_add_to_slack_a_token_refused_mid_delivery_parks_until_the_bo
     async with running_harness(slack, settings) as h:
         page, _, _ = await install(h)
         assert page.status == 200, page.text  # the installer: the one Global admin
+        await idle(h.bot)  # the installer's welcome DM goes first
+        slack.clear()
         await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
         slack.fail_next("chat.postMessage", error="invalid_auth", status=200)
         caplog.set_level(logging.ERROR, logger="bot.runtime.scheduler")
