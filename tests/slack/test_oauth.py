@@ -26,6 +26,7 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
+from bot.blocks import ids
 from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, RequestStatus, Role
 from bot.domain.outbox import PingState
@@ -34,7 +35,12 @@ from bot.runtime.oauth import BOT_SCOPES, INSTALLER
 from bot.runtime.server import RunningBot, start_bot
 from bot.runtime.tenancy import Tenant
 from bot.settings import Settings, SettingsError
-from tests.fakes.signing import event_body, slash_command_body
+from tests.fakes.signing import (
+    block_actions_body,
+    event_body,
+    slash_command_body,
+    view_submission_body,
+)
 from tests.fakes.waiting import wait_until
 from tests.fakes.web_api import FakeSlackWebApi, RecordedCall
 from tests.slack.conftest import make_settings, on_both_engines, running_harness
@@ -423,6 +429,114 @@ async def test_an_uninstall_stops_one_workspace_and_the_other_goes_on(
     await h.settle()
     posts = posts_about(h, "Windows 11 Enterprise")
     assert [c.args["channel"] for c in posts] == [INSTALLER_ID]
+
+
+async def test_another_workspaces_ids_reach_nothing_of_it_through_commands_clicks_forms_or_events(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+    await install(h, "UOTHER001", team_id="T0002", team="Other")
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+    filed = await command_from(h, MEMBER, "request win11 for the lab", team_id="T0001")
+    assert "was sent" in filed.text, filed.text
+    await h.settle()
+    async with h.bot.store.read() as uow:
+        [pending] = await uow.requests.of_user(MEMBER, status=RequestStatus.PENDING)
+    before = await h.audit_count()
+    assert h.bot.tenancy is not None
+    other = await h.bot.tenancy.tenant((None, "T0002"))
+    # The other workspace's Global admin clicks Approve, then submits Deny, with this
+    # workspace's request number: nothing of this workspace is found or changed.
+    click = block_actions_body(
+        user_id="UOTHER001",
+        action_id=ids.APPROVE,
+        value=str(pending.id),
+        team_id="T0002",
+        response_url=h.slack.response_url("cross-click"),
+    )
+    assert (await h.post(click)).status == 200
+    denied = view_submission_body(
+        user_id="UOTHER001",
+        callback_id=ids.DENY_VIEW,
+        values={ids.DENY_REASON_BLOCK: {ids.DENY_REASON_INPUT: "No budget"}},
+        private_metadata=str(pending.id),
+        team_id="T0002",
+    )
+    answer = await h.post(denied)
+    assert answer.status == 200
+    assert answer.json["response_action"] == "errors"  # no such request there
+    # Its people's Homes and commands show their own workspace's data alone.
+    opened = await h.post(
+        event_body({"type": "app_home_opened", "user": "UOTHER002", "tab": "home"}, team_id="T0002")
+    )
+    assert opened.status == 200
+    mine = await command_from(h, MEMBER, "mine", team_id="T0002")
+    assert "Windows 11" not in mine.text
+    await h.bot.services.background.drain(10)
+    await settle_tenant(h, other)
+    async with h.bot.store.read() as uow:
+        kept = await uow.requests.get(pending.id)
+        assert kept is not None
+        assert kept.status is RequestStatus.PENDING
+        assert await uow.assignments.count_active("win11") == 0
+    assert await h.audit_count() == before
+    async with other.store.read() as uow:
+        assert await uow.requests.get(pending.id) is None
+        # its audit log holds its installer's grant alone: no decision was recorded there
+        assert {e.action for e in await uow.audit.recent(10)} == {"role.grant"}
+    published = [
+        c
+        for c in h.slack.calls_to("views.publish", include_failed=False)
+        if c.args.get("user_id") == "UOTHER002"
+    ]
+    assert all("Windows 11" not in call_text(c) for c in published)
+    assert {c.token for c in published} <= {installed_token(h, "T0002")}
+
+
+async def test_a_workspace_whose_token_is_revoked_has_its_messages_parked_and_the_other_is_served(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+    await install(h, "UOTHER001", team_id="T0002", team="Other")
+    assert h.bot.tenancy is not None
+    other = await h.bot.tenancy.tenant((None, "T0002"))
+    await settle_tenant(h, other)  # the welcome DMs
+    await h.settle()
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+    async with other.store.write() as uow:
+        await uow.benefits.put(Benefit("vs", "Visual Studio Enterprise", Category.SOFTWARE, 3))
+    # A request from each workspace before: Bolt has checked both tokens (auth.test, once).
+    await command_from(h, "UOTHER002", "help", team_id="T0002")
+    await command_from(h, MEMBER, "help", team_id="T0001")
+    h.slack.reject_token(installed_token(h, "T0002"), "token_revoked")  # revoked meanwhile
+    h.slack.clear()
+
+    theirs = await command_from(h, "UOTHER002", "request vs for the lab", team_id="T0002")
+    ours = await command_from(h, MEMBER, "request win11 for the lab", team_id="T0001")
+
+    assert "was sent" in theirs.text, theirs.text
+    assert "was sent" in ours.text, ours.text
+    await h.settle()
+    assert [c.args["channel"] for c in posts_about(h, "Windows 11 Enterprise")] == [INSTALLER_ID]
+
+    async def parked() -> bool:
+        async with other.store.read() as uow:
+            return bool(await uow.outbox.pings(state=PingState.PARKED, offset=0, limit=10))
+
+    await wait_until(parked, timeout=10, what="the other workspace's message parked")
+    async with other.store.read() as uow:
+        state = await uow.tenant_state.get()
+        [ping] = await uow.outbox.pings(state=PingState.PARKED, offset=0, limit=10)
+    assert state is not None
+    assert state.suspended
+    assert ping.last_error == "token refused: token_revoked"
+    async with h.bot.store.read() as uow:
+        ours_state = await uow.tenant_state.get()
+    assert ours_state is not None
+    assert not ours_state.suspended
+    assert posts_about(h, "Visual Studio Enterprise") == []
 
 
 async def test_after_a_restart_every_installation_is_served_again(
