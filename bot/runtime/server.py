@@ -170,6 +170,7 @@ class RunningBot:
     http: aiohttp.ClientSession | None = None
     receipts: asyncio.Task[None] | None = None  # the take-over of receipts others left
     tenancy: Tenancy | None = None  # installed with Add to Slack: the installations served
+    expiry: asyncio.Task[None] | None = None  # the retention of workspaces not served
     _stopped: bool = field(default=False, init=False)
 
     @property
@@ -208,10 +209,11 @@ class RunningBot:
             await site.stop()
         await asyncio.sleep(ACCEPTED_GRACE)
         await self.runner.cleanup()  # finishes in-flight requests, up to shutdown_timeout
-        if self.receipts is not None:  # a receipt it was at stays leased: another takes it
-            self.receipts.cancel()
-            with suppress(asyncio.CancelledError):
-                await self.receipts
+        for task in (self.receipts, self.expiry):  # a receipt it was at stays leased
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         await self.services.background.drain(timeout)  # receipts carried out, answers sent
         if self.work is not None:  # the message being sent may still ask for a locale
             await self.work.stop(timeout=timeout)
@@ -340,6 +342,10 @@ async def start_bot(
             name="receipt take-over",
         )
         served = await tenancy.start_all()
+        bot.expiry = asyncio.get_running_loop().create_task(
+            _expire_idle(tenancy, sweep_role, every=settings.benefits_sweep_interval_seconds),
+            name="retention of workspaces not served",
+        )
         if served:
             log.info("benefits bot running (%s), serving %d installations", mode, served)
         else:
@@ -526,6 +532,18 @@ async def _tenancy_with_oauth(
         rotator=rotator,
     )
     return tenancy, oauth
+
+
+async def _expire_idle(tenancy: Tenancy, role: Exclusive, *, every: float) -> None:
+    """Now and every ``every`` seconds, on the replica that holds the sweep ``role``:
+    the data of workspaces no longer served is deleted once their retention ran out."""
+    while True:
+        try:
+            if await role.hold():
+                await tenancy.expire_idle()
+        except Exception as error:  # the database is away: the next round tries again
+            log.warning("retention of idle workspaces failed: %s", type(error).__name__)
+        await asyncio.sleep(every)
 
 
 async def _take_over_receipts(

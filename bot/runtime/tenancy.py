@@ -109,6 +109,8 @@ class Tenancy:
         self._tenants: dict[Key, Tenant] = {}
         self._found: dict[tuple[str | None, str | None, bool], Key] = {}
         self._turns: dict[Key, asyncio.Lock] = {}
+        self._idle: dict[str, Services] = {}  # stores of workspaces not served, by name
+        self._expiring = asyncio.Lock()
         self._closed = False
         self.store = TenantInstallations(self, installations)
 
@@ -211,6 +213,31 @@ class Tenancy:
         services = self._make_services(store)
         await services.tenancy.started(*key)
         return services, store, False
+
+    async def expire_idle(self) -> int:
+        """Delete the data of the workspaces this process does not serve (uninstalled,
+        perhaps while the bot was stopped) once their retention has run out: a tenant's
+        store is dropped, the base store emptied. How many were deleted. A running
+        tenant's retention is its own upkeep's."""
+        async with self._expiring:  # one at a time: a drop closes the store it reads
+            return await self._expire_idle()
+
+    async def _expire_idle(self) -> int:
+        serving = {storage_key(t.key) for t in self._tenants.values() if not t.in_base}
+        deleted = 0
+        for name in await self._stores.keys():
+            if name in serving:
+                continue
+            idle = self._idle.get(name)
+            if idle is None:
+                idle = self._idle[name] = self._make_services(await self._stores.store(name))
+            if await idle.tenancy.expire() is not None:
+                self._idle.pop(name, None)
+                await self._stores.drop(name)
+                deleted += 1
+        if not any(t.in_base for t in self._tenants.values()):
+            deleted += await self.base.tenancy.expire() is not None
+        return deleted
 
     # -- installs and uninstalls --------------------------------------------------
 

@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from bot.runtime.oauth import BOT_SCOPES, INSTALLER
 from bot.runtime.server import RunningBot, start_bot
 from bot.runtime.tenancy import Tenant
 from bot.settings import Settings, SettingsError
+from storage import open_tenants
 from tests.fakes.signing import (
     block_actions_body,
     event_body,
@@ -777,3 +779,34 @@ async def test_with_a_bot_token_the_client_id_and_secret_are_unused_and_no_insta
         "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not used: SLACK_BOT_TOKEN is set "
         "(one workspace, installed by hand)"
     ) in caplog.messages
+
+
+async def test_a_workspace_uninstalled_before_a_restart_is_deleted_once_its_retention_runs_out(
+    harness: SlackHarness, slack: FakeSlackWebApi, database: Path | str
+) -> None:
+    h = harness
+    await install(h)
+    await install(h, "UOTHER001", team_id="T0002", team="Other")
+    assert h.bot.tenancy is not None
+    other = await h.bot.tenancy.tenant((None, "T0002"))
+    async with other.store.write() as uow:
+        await uow.benefits.put(Benefit("vs", "Visual Studio Enterprise", Category.SOFTWARE, 3))
+    await h.post(event_body({"type": "app_uninstalled"}, team_id="T0002"))
+    await h.bot.services.background.drain(10)
+    await h.bot.stop()
+    async with running_harness(slack, oauth_settings(slack.api_url, database)) as again:
+        tenancy = again.bot.tenancy
+        assert tenancy is not None
+        assert [t.key for t in tenancy.running] == [(None, "T0001")]  # the one installed
+        assert await tenancy.expire_idle() == 0  # kept for its retention
+        stores = await open_tenants(again.bot.store)
+        assert await stores.keys() == ["T0002"]
+
+        again.clock.advance(timedelta(days=91))  # BENEFITS_RETENTION_DAYS_AFTER_UNINSTALL: 90
+
+        await tenancy.expire_idle()  # the round the sweep's holder makes every interval
+
+        assert await stores.keys() == []  # its store dropped, with everything in it
+        await stores.close()
+        answer = await command_from(again, MEMBER, "help", team_id="T0001")
+        assert "request" in answer.text.lower()  # the other workspace is served as before
