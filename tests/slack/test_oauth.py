@@ -35,6 +35,7 @@ from bot.runtime.logs import configure_logging
 from bot.runtime.oauth import BOT_SCOPES, INSTALLER
 from bot.runtime.server import RunningBot, start_bot
 from bot.runtime.tenancy import Tenant
+from bot.services.reminders import Kind
 from bot.settings import Settings, SettingsError
 from storage import open_tenants
 from tests.fakes.signing import (
@@ -362,6 +363,47 @@ async def test_a_second_workspace_is_served_from_data_of_its_own_with_its_own_to
     async with h.bot.store.read() as uow:  # nothing of it in the first workspace's data
         assert await uow.requests.of_user("UOTHER002", status=RequestStatus.PENDING) == []
     assert h.ack_violations == []
+
+
+async def test_each_workspaces_reminders_go_to_its_own_admin_with_its_own_token(
+    harness: SlackHarness,
+) -> None:
+    h = harness
+    await install(h)
+    await install(h, "UOTHER001", team_id="T0002", team="Other")
+    assert h.bot.tenancy is not None
+    other = await h.bot.tenancy.tenant((None, "T0002"))
+    await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
+    async with other.store.write() as uow:
+        await uow.benefits.put(Benefit("vs", "Visual Studio Enterprise", Category.SOFTWARE, 3))
+    await command_from(h, MEMBER, "request win11 for the lab", team_id="T0001")
+    await command_from(h, "UOTHER002", "request vs for the lab", team_id="T0002")
+    await h.settle()
+    await settle_tenant(h, other)
+    h.slack.clear()
+
+    h.clock.advance(timedelta(hours=25))  # past the approval reminder (24 hours)
+    for tenant in h.bot.tenancy.running:
+        assert tenant.reminders is not None
+        assert await tenant.reminders.scheduler.sweep_now(fresh=True) == 1
+
+    await h.settle()
+    await settle_tenant(h, other)
+    waiting = [
+        c
+        for c in h.slack.calls_to("chat.postMessage", include_failed=False)
+        if c.args.get("metadata", {}).get("event_payload", {}).get("kind")
+        == Kind.APPROVAL_WAITING.value
+    ]
+    sent = {(c.args["channel"], c.token) for c in waiting}
+    assert sent == {
+        (INSTALLER_ID, installed_token(h, "T0001")),
+        ("UOTHER001", installed_token(h, "T0002")),
+    }
+    assert "Windows 11" in call_text(next(c for c in waiting if c.args["channel"] == INSTALLER_ID))
+    assert "Visual Studio" in call_text(
+        next(c for c in waiting if c.args["channel"] == "UOTHER001")
+    )
 
 
 async def test_an_org_wide_install_serves_every_workspace_of_the_org_from_one_membership(
