@@ -284,6 +284,13 @@ class TenantInstallations(DatabaseInstallationStore):
         super().__init__(service, on_saved=tenancy.saved)
         self._tenancy = tenancy
 
+    def _kept(
+        self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None
+    ) -> BotInstallation | None:
+        """The installation a running tenant keeps in memory for this team and org."""
+        tenant = self._tenancy.cached(enterprise_id, team_id, bool(is_enterprise_install))
+        return None if tenant is None else tenant.installed.installation
+
     async def async_find_bot(
         self,
         *,
@@ -291,9 +298,9 @@ class TenantInstallations(DatabaseInstallationStore):
         team_id: str | None,
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
-        tenant = self._tenancy.cached(enterprise_id, team_id, bool(is_enterprise_install))
-        if tenant is not None and tenant.installed.installation is not None:
-            return to_bot(tenant.installed.installation)
+        kept = self._kept(enterprise_id, team_id, is_enterprise_install)
+        if kept is not None:
+            return to_bot(kept)
         return await super().async_find_bot(
             enterprise_id=enterprise_id,
             team_id=team_id,
@@ -308,10 +315,9 @@ class TenantInstallations(DatabaseInstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        if user_id is None:
-            tenant = self._tenancy.cached(enterprise_id, team_id, bool(is_enterprise_install))
-            if tenant is not None and tenant.installed.installation is not None:
-                return to_installation(tenant.installed.installation)
+        kept = None if user_id else self._kept(enterprise_id, team_id, is_enterprise_install)
+        if kept is not None:
+            return to_installation(kept)
         return await super().async_find_installation(
             enterprise_id=enterprise_id,
             team_id=team_id,

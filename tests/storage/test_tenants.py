@@ -19,7 +19,15 @@ import pytest
 
 from bot.domain.model import Benefit, Category
 from storage import open_tenants
-from storage.copying import PostgresTables, SqliteTables, Tables, copy_database, open_tables
+from storage.copying import (
+    BOOKKEEPING,
+    SEEDED,
+    PostgresTables,
+    SqliteTables,
+    Tables,
+    copy_database,
+    open_tables,
+)
 from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore
 from storage.tenants import NotATenant, Tenants
@@ -63,27 +71,6 @@ async def dump(tenants: Tenants, key: str | None) -> dict[str, list[tuple[Any, .
         await tables.close()
 
 
-DATA_TABLES = (
-    "membership",
-    "benefits",
-    "assignments",
-    "requests",
-    "request_messages",
-    "roles",
-    "users",
-    "audit",
-    "product_keys",
-    "key_reveals",
-    "activations",
-    "marketing_contact",
-    "advisory_requests",
-    "service_requests",
-    "outbox",
-    "offboardings",
-    "seat_checks",
-)
-
-
 async def test_a_tenants_store_is_made_on_first_use_then_kept_and_listed(
     tenants: Tenants,
 ) -> None:
@@ -107,7 +94,9 @@ async def test_nothing_one_tenant_writes_is_seen_by_another_or_by_the_base(
 ) -> None:
     await populate(await tenants.store(A))
     written = await dump(tenants, A)
-    assert all(written[t] for t in DATA_TABLES)  # the company fills every table
+    # Every table the company fills (bookkeeping and the counters the migrations seed aside).
+    filled = {t for t, rows in written.items() if rows and t not in BOOKKEEPING | SEEDED}
+    assert {"membership", "benefits", "requests", "roles", "outbox", "seat_checks"} <= filled
     for other in (await tenants.store(B), tenants.base):
         async with other.read() as uow:
             assert await uow.membership.get() is None
@@ -132,7 +121,7 @@ async def test_nothing_one_tenant_writes_is_seen_by_another_or_by_the_base(
             assert await uow.seat_checks.all() == {}
     for key in (B, None):
         rows = await dump(tenants, key)
-        assert {t: rows[t] for t in DATA_TABLES} == {t: [] for t in DATA_TABLES}
+        assert [t for t in sorted(filled) if rows[t]] == []  # no row in any of them
 
 
 async def test_the_same_ids_in_two_tenants_are_two_rows_and_changing_one_leaves_the_other(
