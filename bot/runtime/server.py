@@ -86,6 +86,7 @@ def web_application(
     roles: Sequence[Exclusive] | None = None,
     oauth: AsyncOAuthFlow | None = None,
     awaiting_install: Callable[[], bool] | None = None,
+    serving: Callable[[], int] | None = None,
 ) -> web.Application:
     """The aiohttp application: Slack's endpoint (HTTP mode) and the health check.
 
@@ -100,6 +101,7 @@ def web_application(
     health check answers 200 with ``"installed": false`` and ``"status": "awaiting
     install"`` (a load balancer keeps sending the install page's visitors), and
     Slack's requests go to Bolt (which answers Slack's URL check and refuses the rest).
+    ``serving`` counts the workspaces and orgs installed and served (``"workspaces"``).
     """
     web_app = web.Application(client_max_size=1024 * 1024)
 
@@ -118,6 +120,8 @@ def web_application(
         }
         if awaiting_install is not None:
             body["installed"] = not waiting
+        if serving is not None:
+            body["workspaces"] = serving()
         if socket_connected is not None:
             body["socket"] = socket
         if roles is not None:
@@ -321,6 +325,7 @@ async def start_bot(
             roles=[sweep_role],
             oauth=app.oauth_flow,
             awaiting_install=None if tenancy is None else awaiting_install,
+            serving=None if tenancy is None else lambda: len(tenancy.installed),
         )
     runner = web.AppRunner(
         web_app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False

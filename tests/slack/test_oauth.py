@@ -594,7 +594,7 @@ async def test_after_a_restart_every_installation_is_served_again(
         assert again.bot.tenancy is not None
         assert len(again.bot.tenancy.running) == 2
         status, body = await health(again)
-        assert (status, body["installed"]) == (200, True)
+        assert (status, body["installed"], body["workspaces"]) == (200, True, 2)
         answer = await command_from(again, "UOTHER002", "help", team_id="T0002")
         assert "request" in answer.text.lower()
 
