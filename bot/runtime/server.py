@@ -174,7 +174,7 @@ class RunningBot:
     http: aiohttp.ClientSession | None = None
     receipts: asyncio.Task[None] | None = None  # the take-over of receipts others left
     tenancy: Tenancy | None = None  # installed with Add to Slack: the installations served
-    expiry: asyncio.Task[None] | None = None  # the retention of workspaces not served
+    expiry: asyncio.Task[None] | None = None  # installations made elsewhere; retention
     _stopped: bool = field(default=False, init=False)
 
     @property
@@ -348,8 +348,10 @@ async def start_bot(
         )
         served = await tenancy.start_all()
         bot.expiry = asyncio.get_running_loop().create_task(
-            _expire_idle(tenancy, sweep_role, every=settings.benefits_sweep_interval_seconds),
-            name="retention of workspaces not served",
+            _look_after_workspaces(
+                tenancy, sweep_role, every=settings.benefits_sweep_interval_seconds
+            ),
+            name="installations made elsewhere; retention of those gone",
         )
         if served:
             log.info("benefits bot running (%s), serving %d installations", mode, served)
@@ -539,9 +541,10 @@ async def _tenancy_with_oauth(
     return tenancy, oauth
 
 
-async def _expire_idle(tenancy: Tenancy, role: Exclusive, *, every: float) -> None:
-    """Now and every ``every`` seconds, on the replica that holds the sweep ``role``:
-    the data of workspaces no longer served is deleted once their retention ran out."""
+async def _look_after_workspaces(tenancy: Tenancy, role: Exclusive, *, every: float) -> None:
+    """Every ``every`` seconds: the workspaces installed through another replica are
+    served here too; and, on the replica that holds the sweep ``role``, the data of
+    workspaces no longer served is deleted once their retention ran out (now as well)."""
     while True:
         try:
             if await role.hold():
@@ -549,6 +552,10 @@ async def _expire_idle(tenancy: Tenancy, role: Exclusive, *, every: float) -> No
         except Exception as error:  # the database is away: the next round tries again
             log.warning("retention of idle workspaces failed: %s", type(error).__name__)
         await asyncio.sleep(every)
+        try:
+            await tenancy.start_all()
+        except Exception as error:
+            log.warning("could not look for new installations: %s", type(error).__name__)
 
 
 async def _take_over_receipts(
