@@ -72,6 +72,11 @@ def test_people_can_share_a_file_in_the_bots_dm_and_the_bot_hears_of_it(
     assert "message.im" in manifest["settings"]["event_subscriptions"]["bot_events"]
 
 
+def test_the_bot_hears_of_an_uninstall_and_of_revoked_tokens(manifest: dict[str, Any]) -> None:
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(events)
+
+
 def test_add_to_slack_asks_for_the_manifests_bot_scopes_and_returns_to_the_redirect_path(
     manifest: dict[str, Any],
 ) -> None:
