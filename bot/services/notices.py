@@ -27,7 +27,9 @@ This module knows no Slack; the runtime renders (:mod:`bot.runtime.notices`).
 from __future__ import annotations
 
 import enum
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from bot.domain.clock import Clock
 from bot.domain.events import (
@@ -79,6 +81,9 @@ def approval_reminder_prefix(request_id: int) -> str:
     return f"approval:{request_id}:"
 
 
+SEEN_JUST_NOW: Final = 1.0  # seconds a transaction's reading of the admin channel is used
+
+
 class NoticeService:
     """The event sinks that queue notices, to the admin channel or each Global admin.
 
@@ -92,16 +97,29 @@ class NoticeService:
         self.admin_channel = admin_channel
         self._chosen: str | None = None  # the channel chosen in Slack, as last read
         self._chosen_version: int | None = None  # the store's version it was read at
+        self._seen_at: float | None = None  # when a transaction last read it (monotonic)
 
     async def channel_in(self, uow: UnitOfWork) -> str | None:
         """The admin channel as ``uow`` sees it: the setting's, else the one chosen in Slack."""
-        return self.admin_channel or await uow.settings.admin_channel()
+        if self.admin_channel:
+            return self.admin_channel
+        chosen = await uow.settings.admin_channel()
+        self._chosen, self._chosen_version, self._seen_at = chosen, None, time.monotonic()
+        return chosen
+
+    def forget_channel(self) -> None:
+        """The admin channel was just chosen: read it again next time."""
+        self._chosen_version = self._seen_at = None
 
     async def current_channel(self) -> str | None:
         """The admin channel now, for what listeners say; the one chosen in Slack is read
-        again only once the store's version changed (another replica may choose one)."""
+        again only once the store's version changed (another replica may choose one).
+        Right after a change queued a notice (which read the channel in its own
+        transaction, a moment ago) that reading is used: no round trip."""
         if self.admin_channel:
             return self.admin_channel
+        if self._seen_at is not None and time.monotonic() - self._seen_at < SEEN_JUST_NOW:
+            return self._chosen
         version = await self._store.version()
         if version != self._chosen_version:
             async with self._store.read() as uow:

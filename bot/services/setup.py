@@ -176,6 +176,7 @@ class SetupService:
                 )
                 admins = await uow.people.role_holders(Role.GLOBAL_ADMIN)
                 await self._home.queue_homes(uow, admins)
+        self._notices.forget_channel()
         return AdminChannelChoice(self._notices.admin_channel, channel)
 
     # -- the installer's welcome ------------------------------------------------------------

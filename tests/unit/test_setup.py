@@ -116,6 +116,31 @@ async def test_the_current_channel_is_read_again_once_another_process_changed_it
     assert await services.notices.current_channel() == CHANNEL
 
 
+async def test_saying_where_a_notice_just_went_asks_the_database_nothing_more(
+    services: Services, store: SqliteStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await services.setup.choose_admin_channel(ADMIN, CHANNEL)
+    async with store.read() as uow:  # a change queues its notice: it reads the channel
+        assert await services.notices.channel_in(uow) == CHANNEL
+
+    async def no_round_trip() -> int:
+        raise AssertionError("the store's version was asked for")
+
+    monkeypatch.setattr(store, "version", no_round_trip)
+    assert await services.notices.current_channel() == CHANNEL
+
+
+async def test_a_channel_chosen_here_is_said_at_once(
+    services: Services, store: SqliteStore
+) -> None:
+    async with store.read() as uow:  # a notice read it a moment before
+        assert await services.notices.channel_in(uow) is None
+
+    await services.setup.choose_admin_channel(ADMIN, CHANNEL)
+
+    assert await services.notices.current_channel() == CHANNEL
+
+
 async def test_only_a_global_admin_chooses_the_admin_channel(services: Services) -> None:
     await services.roles.grant(ADMIN, MEMBER, Role.MPN_PARTNER_ADMIN)
 
