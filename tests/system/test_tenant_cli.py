@@ -20,19 +20,11 @@ from bot.runtime.installations import from_installation
 from bot.services.installations import InstallationService
 from bot.services.keys import KeyVault
 from storage import open_store
-from tests.postgres import empty_schema
 from tests.unit.test_installations import BOT_TOKEN, workspace_install
 
 ADMIN = "UADMIN001"
 KEY = KeyVault.generate_key()
 PRODUCT_KEY = "ABCDE-FGHIJ-KLMNO-PQRST-UVWXY"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return await empty_schema()
-    return f"sqlite:///{tmp_path / 'benefits.db'}"
 
 
 @pytest.fixture

@@ -22,13 +22,15 @@ from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, Role
 from bot.domain.tenancy import Reason
 from bot.runtime.bootstrap import build_services
+from bot.runtime.installations import from_installation
+from bot.services.installations import InstallationService
 from bot.services.keys import KeyVault
 from storage import Store, open_store, open_tenants
 from storage.postgres.migrations import MIGRATIONS as PG_MIGRATIONS
 from storage.postgres.tenant_schemas import PostgresTenants
 from storage.sqlite.migrations import MIGRATIONS, split_statements
-from tests.postgres import empty_schema
 from tests.system.test_cli import EXAMPLE
+from tests.unit.test_installations import workspace_install
 
 BASE, SECOND, THIRD = "T0BASE", "T0SECOND", "T0THIRD"
 ADMINS = {BASE: "UBASE0001", SECOND: "USECOND01", THIRD: "UTHIRD001"}
@@ -36,13 +38,6 @@ SEATS = {BASE: 2, SECOND: 3, THIRD: 4}
 KEY = KeyVault.generate_key()
 NEW_KEY = KeyVault.generate_key()
 PRODUCT_KEY = "ABCDE-FGHIJ-KLMNO-PQRST-{}"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return await empty_schema()
-    return f"sqlite:///{tmp_path / 'benefits.db'}"
 
 
 @asynccontextmanager
@@ -79,6 +74,9 @@ async def database(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
                 await uow.benefits.put(Benefit(benefit, team, Category.SOFTWARE, SEATS[team]))
                 await uow.keys.put(benefit, [vault.encrypt(PRODUCT_KEY.format(team[-5:]))])
             await services.roles.bootstrap_grant(ADMINS[team], Role.GLOBAL_ADMIN)
+        await InstallationService(base, clock=clock, vault=vault).save(
+            from_installation(workspace_install(team_id=SECOND))
+        )
         suspended = build_services(await tenants.store(THIRD), clock=clock, vault=vault)
         await suspended.tenancy.suspend(Reason.UNINSTALLED, team_id=THIRD, named=True)
     finally:
@@ -302,18 +300,26 @@ async def test_tenant_delete_of_a_workspaces_own_store_drops_it_and_nothing_else
     code = await asyncio.to_thread(run, "tenant", "delete", "--team", SECOND, "--yes")
 
     assert code == 0, capsys.readouterr().err
-    assert "the data of workspace T0SECOND is gone" in capsys.readouterr().out
+    assert (
+        "deleted its store and its installation: the data of workspace T0SECOND is gone"
+        in capsys.readouterr().out
+    )
     assert await tenant_keys(database) == [THIRD]
+    async with stores(database) as held, held[BASE].read() as uow:
+        assert await uow.installations.all() == []
     assert await benefits(database) == {BASE: ORIGINAL[BASE], THIRD: ORIGINAL[THIRD]}
 
 
-async def test_tenant_delete_of_the_base_workspace_erases_its_rows_and_keeps_the_others(
+async def test_tenant_delete_of_the_base_workspace_erases_its_rows_and_keeps_the_others_installations(
     database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = await asyncio.to_thread(run, "tenant", "delete", "--team", BASE, "--yes")
 
     assert code == 0, capsys.readouterr().err
     assert await benefits(database) == {BASE: [], SECOND: ORIGINAL[SECOND], THIRD: ORIGINAL[THIRD]}
+    async with stores(database) as held, held[BASE].read() as uow:
+        assert [i.key for i in await uow.installations.all()] == [(None, SECOND)]
+        assert await uow.tenant_state.get() is None
 
 
 async def test_rotate_key_re_encrypts_the_product_keys_of_every_workspace(
