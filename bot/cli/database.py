@@ -1,4 +1,9 @@
-"""``benefits-bot migrate`` and ``benefits-bot copy-db``: the database's schema and moves."""
+"""``benefits-bot migrate`` and ``benefits-bot copy-db``: the database's schema and moves.
+
+``migrate`` brings the base store and every workspace's own store
+(:mod:`storage.tenants`) up to date; ``copy-db`` copies the base database alone, and
+refuses a source with workspaces' stores beside it (copying them is not supported yet).
+"""
 
 from __future__ import annotations
 

@@ -1,18 +1,22 @@
-"""``benefits-bot tenant export|delete``: a workspace's data, for a person's or a company's
-data request (docs/installations.md, "Exporting or deleting a workspace's data").
+"""``benefits-bot tenant list|export|delete``: the workspaces with data in the database,
+and a workspace's data, for a person's or a company's data request
+(docs/installations.md, "Exporting or deleting a workspace's data").
 
-The database holds one workspace's (or one Enterprise Grid org's) data; ``--team T…``
-or ``--enterprise E…`` must name it, as the bot recorded it (from the install with
-Add to Slack, or from Slack's ``auth.test`` when ``benefits-bot run`` started with
-``SLACK_BOT_TOKEN``), or the command refuses with one line and touches nothing.
+``--team T…`` or ``--enterprise E…`` name the workspace (or Enterprise Grid org):
+the one the base store recorded, or one with a store of its own
+(:func:`bot.cli.workspace.open_workspace`); any other is refused with one line
+and nothing is touched.
 
 * ``export`` writes every table of the bot's data as JSON (to ``--out FILE`` or
   standard output), read in one snapshot with the tables ``copy-db`` copies
   (:mod:`storage.copying`). Product keys and the installation's tokens are left out
   (the JSON names the columns left out), and so are the OAuth states of installs
   under way; nothing secret is ever written, not even encrypted.
-* ``delete`` deletes all of it, after a confirmation (``--yes`` skips it), in one
-  transaction (:meth:`bot.services.tenancy.TenancyService.erase`).
+* ``delete`` deletes all of it, after a confirmation (``--yes`` skips it): the base
+  store's rows in one transaction (:meth:`bot.services.tenancy.TenancyService.erase`),
+  or the workspace's own store, dropped (:meth:`storage.tenants.Tenants.drop`), with
+  its installation in the base store.
+* ``list`` names the base store's workspace and each store's, and their suspensions.
 """
 
 from __future__ import annotations
@@ -51,6 +55,13 @@ def _value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def _own(installation: Mapping[str, Any], tenant: Tenant) -> bool:
+    """Whether an installation is the workspace's own: the base store keeps every
+    workspace's installation, and an export holds its own alone."""
+    key = (installation.get("enterprise_id") or None, installation.get("team_id") or None)
+    return key == tenant.key
 
 
 async def _write(tables: Tables, tenant: Tenant, out: IO[str], console: Console) -> int:
@@ -103,10 +114,12 @@ async def _write(tables: Tables, tenant: Tenant, out: IO[str], console: Console)
                 async for batch in tables.rows(table, columns):
                     for row in batch:
                         record = {c: _value(v) for c, v in zip(columns, row, strict=True)}
+                        if table == "installations" and not _own(record, tenant):
+                            continue
                         out.write(("," if not first else "") + "\n   " + json.dumps(record))
                         first = False
-                    written += len(batch)
-                    progress.update(task, completed=written)
+                        written += 1
+                    progress.advance(task, len(batch))
                 out.write("\n  ]" if not first else "]")
             out.write("\n }\n}\n")
     return written

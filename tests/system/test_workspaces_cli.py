@@ -278,6 +278,17 @@ async def test_tenant_list_names_every_workspace_and_whether_it_is_suspended(
     ]
 
 
+async def test_tenant_export_of_the_base_workspace_leaves_out_the_others_installations(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await asyncio.to_thread(run, "tenant", "export", "--team", BASE) == 0
+
+    exported = json.loads(capsys.readouterr().out)
+
+    assert exported["tables"]["installations"] == []
+    assert [b["id"] for b in exported["tables"]["benefits"]] == ["b-t0base"]
+
+
 async def test_tenant_export_of_a_workspaces_own_store_writes_its_data_alone(
     database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
