@@ -14,16 +14,14 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.blocks.digest import digest_text
-from bot.cli.workspace import open_workspace
+from bot.cli.workspace import Named, open_workspace
 from bot.domain.clock import SystemClock
 from bot.runtime.chart import render_async
 from bot.services.digest import DigestService
 from bot.settings import StorageSettings
 
 
-async def print_digest(
-    storage: StorageSettings, named: dict[str, str | None], out: Path, console: Console
-) -> int:
+async def print_digest(storage: StorageSettings, named: Named, out: Path, console: Console) -> int:
     """The digest of the workspace ``named`` (``--team``/``--enterprise``; none: the base's)."""
     async with open_workspace(storage, **named) as workspace:
         service = DigestService(

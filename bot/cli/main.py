@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from bot.cli.workspace import (
+    Named,
     NoWorkspace,
     add_workspace_flags,
     every_store,
@@ -50,8 +51,6 @@ PLAYGROUND = (
     "playground running at {url} (no Slack token needed; nothing leaves this machine; "
     "Ctrl+C stops it)"
 )
-Named = dict[str, str | None]
-"""``--team``/``--enterprise`` as :func:`bot.cli.workspace.open_workspace` takes them."""
 NO_TOKENS = (
     "no Slack tokens: starting the playground at {url}; set SLACK_BOT_TOKEN and "
     "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) to connect to your workspace"
@@ -267,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.cli.tenant import list_tenants
 
             return asyncio.run(list_tenants(storage))
-        named = {"team": args.team, "enterprise": args.enterprise}
+        named = Named(team=args.team, enterprise=args.enterprise)
         if args.command == "import":
             return asyncio.run(_import(storage, named, args.path, console))
         if args.command == "reminders":

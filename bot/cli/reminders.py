@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.workspace import open_workspace
+from bot.cli.workspace import Named, open_workspace
 from bot.domain.clock import SystemClock
 from bot.domain.outbox import Ping, PingState
 from bot.runtime.bootstrap import build_services
@@ -18,7 +18,7 @@ STATES = ("all", *(s.value for s in PingState))
 
 async def list_reminders(
     storage: StorageSettings,
-    named: dict[str, str | None],
+    named: Named,
     *,
     state: str,
     page: int,

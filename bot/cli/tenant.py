@@ -33,7 +33,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.prompt import Confirm
 
-from bot.cli.workspace import Workspace, every_store, open_workspace, recorded_in
+from bot.cli.workspace import Named, Workspace, every_store, open_workspace, recorded_in
 from bot.domain.clock import SystemClock
 from bot.domain.tenancy import Tenant, describe_tenant
 from bot.services.tenancy import OtherTenant, TenancyService
@@ -127,7 +127,7 @@ async def _write(tables: Tables, tenant: Tenant, out: IO[str], console: Console)
 
 async def export_tenant(
     storage: StorageSettings,
-    named: dict[str, str | None],
+    named: Named,
     *,
     out: Path | None,
     console: Console,
@@ -164,7 +164,7 @@ async def export_tenant(
     return 0
 
 
-def _checked(workspace: Workspace, named: dict[str, str | None], console: Console) -> Tenant | None:
+def _checked(workspace: Workspace, named: Named, console: Console) -> Tenant | None:
     """The workspace's tenant as its store recorded it (a store of its own that recorded
     none yet is the named one's by its name); None, and one line said, when the store
     recorded another."""
@@ -193,7 +193,7 @@ def _confirmed(tenant: Tenant, console: Console) -> bool:
 
 async def delete_tenant(
     storage: StorageSettings,
-    named: dict[str, str | None],
+    named: Named,
     *,
     yes: bool,
     console: Console,

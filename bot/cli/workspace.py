@@ -19,6 +19,7 @@ import argparse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TypedDict
 
 from bot.domain.tenancy import Tenant, describe_tenant
 from bot.runtime.tenancy import storage_key
@@ -26,6 +27,13 @@ from bot.settings import StorageSettings
 from storage import Tenants, open_store, open_tenants
 from storage.tenants import NotATenant, tenant_key
 from storage.unit_of_work import Store
+
+
+class Named(TypedDict):
+    """``--team``/``--enterprise`` as given (at most one of them)."""
+
+    team: str | None
+    enterprise: str | None
 
 
 class NoWorkspace(Exception):
@@ -54,7 +62,7 @@ enterprise_id = _slack_id("E", "an Enterprise Grid org ID")
 def add_workspace_flags(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
     """``--team T…`` or ``--enterprise E…`` (one of them, or neither unless ``required``)."""
     named = parser.add_mutually_exclusive_group(required=required)
-    default = "" if required else " (default: the workspace DATABASE_URL's database recorded)"
+    default = "" if required else " (default: the workspace of the database DATABASE_URL names)"
     named.add_argument(
         "--team",
         type=team_id,
@@ -165,6 +173,7 @@ async def every_store(storage: StorageSettings) -> AsyncIterator[list[tuple[str 
 
 
 __all__ = [
+    "Named",
     "NoWorkspace",
     "Workspace",
     "add_workspace_flags",
