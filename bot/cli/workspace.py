@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from bot.domain.tenancy import Tenant, describe_tenant
-from bot.runtime.tenancy import storage_key
 from bot.settings import StorageSettings
 from storage import Tenants, open_store, open_tenants
 from storage.tenants import NotATenant, tenant_key
@@ -123,6 +122,8 @@ async def open_workspace(
     Raises:
         NoWorkspace: Neither the base nor a store of its own holds that workspace's data.
     """
+    from bot.runtime.tenancy import storage_key  # the runtime's rule; imported when needed
+
     options = storage.store_options()
     base = await open_store(storage.database_url, **options)
     tenants: Tenants | None = None
