@@ -20,6 +20,7 @@ import pytest
 from bot.cli.main import main
 from bot.domain.clock import FakeClock
 from bot.domain.model import Benefit, Category, Role
+from bot.domain.outbox import NewPing
 from bot.domain.tenancy import Reason
 from bot.runtime.bootstrap import build_services
 from bot.runtime.installations import from_installation
@@ -73,6 +74,8 @@ async def database(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
                 benefit = f"b-{team.lower()}"
                 await uow.benefits.put(Benefit(benefit, team, Category.SOFTWARE, SEATS[team]))
                 await uow.keys.put(benefit, [vault.encrypt(PRODUCT_KEY.format(team[-5:]))])
+                ping = NewPing(key=f"k-{team}", recipient=ADMINS[team], kind="test", params={})
+                await uow.outbox.enqueue([ping], at=clock.now())
             await services.roles.bootstrap_grant(ADMINS[team], Role.GLOBAL_ADMIN)
         await InstallationService(base, clock=clock, vault=vault).save(
             from_installation(workspace_install(team_id=SECOND))
@@ -188,7 +191,11 @@ async def test_reminders_and_digest_with_team_read_that_workspace(
     database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert await asyncio.to_thread(run, "reminders", "--team", THIRD) == 0
-    capsys.readouterr()
+    listed = capsys.readouterr().out
+    assert "k-T0THIRD" in listed
+    assert "parked" in listed  # suspended: its queued ping parked
+    assert "k-T0BASE" not in listed
+    assert "k-T0SECOND" not in listed
     out = tmp_path / "report.png"
 
     code = await asyncio.to_thread(run, "digest", "--out", str(out), "--team", SECOND)
