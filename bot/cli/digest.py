@@ -14,22 +14,22 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.blocks.digest import digest_text
+from bot.cli.workspace import Named, open_workspace
 from bot.domain.clock import SystemClock
 from bot.runtime.chart import render_async
 from bot.services.digest import DigestService
 from bot.settings import StorageSettings
-from storage import open_store
 
 
-async def print_digest(storage: StorageSettings, out: Path, console: Console) -> int:
-    store = await open_store(storage.database_url, **storage.store_options())
-    try:
+async def print_digest(storage: StorageSettings, named: Named, out: Path, console: Console) -> int:
+    """The digest of the workspace ``named`` (``--team``/``--enterprise``; none: the base's)."""
+    async with open_workspace(storage, **named) as workspace:
         service = DigestService(
-            store, clock=SystemClock(), idle_after=timedelta(days=storage.benefits_idle_days)
+            workspace.store,
+            clock=SystemClock(),
+            idle_after=timedelta(days=storage.benefits_idle_days),
         )
         digest = await service.compute()
-    finally:
-        await store.close()
     png = await render_async(digest)
     try:
         await asyncio.to_thread(out.write_bytes, png)

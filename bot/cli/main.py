@@ -5,14 +5,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
+from bot.cli.workspace import (
+    Named,
+    NoWorkspace,
+    add_workspace_flags,
+    every_store,
+    open_workspace,
+    recorded_in,
+)
 from bot.domain.clock import SystemClock
 from bot.domain.model import DomainError, Role
 from bot.domain.outbox import PingState
@@ -25,8 +40,8 @@ from bot.settings import (
     forget_secrets_in_environment,
     load_settings,
 )
-from storage import DatabaseUnreachable, SchemaError, open_store
-from storage.tenants import NotATenant, tenant_key
+from storage import DatabaseUnreachable, SchemaError
+from storage.unit_of_work import Store
 
 PROGRESS_THRESHOLD = 50
 REMINDER_STATES = ("all", *(state.value for state in PingState))
@@ -90,25 +105,6 @@ def _moment(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _slack_id(first: str, what: str) -> Callable[[str], str]:
-    """``--team``/``--enterprise``: a tenant key (:func:`storage.tenants.tenant_key`) of one kind."""
-
-    def parse(text: str) -> str:
-        try:
-            key = tenant_key(text.strip())
-        except NotATenant as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-        if not key.startswith(first):
-            raise argparse.ArgumentTypeError(f"{key} is not {what} (like {first}0123ABCD)")
-        return key
-
-    return parse
-
-
-_team_id = _slack_id("T", "a workspace's team ID")
-_enterprise_id = _slack_id("E", "an Enterprise Grid org ID")
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="benefits-bot",
@@ -153,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp = sub.add_parser("import", help="load an inventory file (YAML) into the database")
     imp.add_argument("path", type=Path, help="the inventory file, e.g. examples/inventory.yaml")
+    add_workspace_flags(imp)
     audit = sub.add_parser("audit", help="export the whole audit log")
     audit.add_argument(
         "--csv",
@@ -160,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="write it as CSV to standard output (progress goes to standard error)",
     )
+    add_workspace_flags(audit)
     sub.add_parser(
         "migrate",
         help="bring the database's schema up to date (each migration applied once)",
@@ -187,31 +185,27 @@ def _parser() -> argparse.ArgumentParser:
         default=50,
         help=f"reminders per page, 1 to {MAX_REMINDERS_PER_PAGE} (default: 50)",
     )
+    add_workspace_flags(rem)
     digest = sub.add_parser(
         "digest", help="print the weekly digest's text and write its chart (a PNG)"
     )
     digest.add_argument(
         "--out", type=Path, required=True, help="where to write the chart, e.g. report.png"
     )
+    add_workspace_flags(digest)
     tenant = sub.add_parser(
-        "tenant", help="export or delete all of the workspace's data (a data request)"
+        "tenant", help="list the workspaces, or export or delete all of a workspace's data"
     )
     actions = tenant.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser(
+        "list", help="every workspace with data in this database, and whether it is suspended"
+    )
     for action, what in (
         ("export", "write all of the workspace's data as JSON (no product keys or tokens)"),
         ("delete", "delete all of the workspace's data from the database, after a confirmation"),
     ):
         cmd = actions.add_parser(action, help=what)
-        named = cmd.add_mutually_exclusive_group(required=True)
-        named.add_argument(
-            "--team", type=_team_id, metavar="T…", help="the workspace's ID, e.g. T0123ABCD"
-        )
-        named.add_argument(
-            "--enterprise",
-            type=_enterprise_id,
-            metavar="E…",
-            help="the Enterprise Grid org's ID, for an org-wide install, e.g. E0123ABCD",
-        )
+        add_workspace_flags(cmd, required=True)
         if action == "export":
             cmd.add_argument(
                 "--out",
@@ -229,6 +223,7 @@ def _parser() -> argparse.ArgumentParser:
             "user_id", help="a Slack user ID such as U0123ABCD (profile → ⋮ → Copy member ID)"
         )
         cmd.add_argument("role", help=f"one of: {roles}")
+        add_workspace_flags(cmd)
     return parser
 
 
@@ -265,14 +260,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.cli.database import migrate
 
             return asyncio.run(migrate(storage, console))
+        if args.command == "rotate-key":
+            return asyncio.run(_rotate_key(storage, console))
+        if args.command == "tenant" and args.action == "list":
+            from bot.cli.tenant import list_tenants
+
+            return asyncio.run(list_tenants(storage))
+        named = Named(team=args.team, enterprise=args.enterprise)
         if args.command == "import":
-            return asyncio.run(_import(storage, args.path, console))
+            return asyncio.run(_import(storage, named, args.path, console))
         if args.command == "reminders":
             from bot.cli.reminders import list_reminders
 
             return asyncio.run(
                 list_reminders(
                     storage,
+                    named,
                     state=args.state,
                     page=args.page,
                     limit=args.limit,
@@ -286,8 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(
                     export_tenant(
                         storage,
-                        team=args.team,
-                        enterprise=args.enterprise,
+                        named,
                         out=args.out,
                         console=console,
                     )
@@ -295,28 +297,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 delete_tenant(
                     storage,
-                    team=args.team,
-                    enterprise=args.enterprise,
+                    named,
                     yes=args.yes,
                     console=console,
                 )
             )
         if args.command == "audit":
-            return asyncio.run(_audit_csv(storage, console))
-        if args.command == "rotate-key":
-            return asyncio.run(_rotate_key(storage, console))
+            return asyncio.run(_audit_csv(storage, named, console))
         if args.command == "digest":
             from bot.cli.digest import print_digest
 
-            return asyncio.run(print_digest(storage, args.out, console))
-        return asyncio.run(_role(storage, args.command, args.user_id, args.role, console))
+            return asyncio.run(print_digest(storage, named, args.out, console))
+        return asyncio.run(_role(storage, named, args.command, args.user_id, args.role, console))
     except SettingsError as error:
         for line in error.lines:
             console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
         if error.note:
             console.print(error.note, markup=False, soft_wrap=True)
         return 2
-    except SchemaError as error:
+    except (SchemaError, NoWorkspace) as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         return 2
     except DatabaseUnreachable as error:
@@ -362,7 +361,7 @@ def _playground(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-async def _import(storage: StorageSettings, path: Path, console: Console) -> int:
+async def _import(storage: StorageSettings, named: Named, path: Path, console: Console) -> int:
     from bot.runtime.bootstrap import build_services, key_vault
     from bot.services.inventory.importer import import_inventory
     from bot.services.inventory.loader import load_inventory
@@ -373,42 +372,40 @@ async def _import(storage: StorageSettings, path: Path, console: Console) -> int
     except InventoryError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         return 1
-    store = await open_store(storage.database_url, **storage.store_options())
     try:
-        columns = (
-            TextColumn("importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-        )
-        total = len(inventory.benefits)
-        with Progress(
-            *columns, console=console, transient=True, disable=total < PROGRESS_THRESHOLD
-        ) as progress:
-            task = progress.add_task("import", total=total)
-
-            def advance(done: int, _total: int) -> None:
-                progress.update(task, completed=done)
-
-            clock = SystemClock()
-            vault = key_vault(storage)
-            # Completions an import records are queued as reminders in the same
-            # transaction, by the bot's own event subscriptions; the running bot
-            # delivers them.
-            services = build_services(store, clock=clock, vault=vault)
-            report = await import_inventory(
-                store,
-                inventory,
-                clock=clock,
-                progress=advance,
-                vault=vault,
-                events=services.events,
+        async with open_workspace(storage, **named) as workspace:
+            columns = (
+                TextColumn("importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
             )
+            total = len(inventory.benefits)
+            with Progress(
+                *columns, console=console, transient=True, disable=total < PROGRESS_THRESHOLD
+            ) as progress:
+                task = progress.add_task("import", total=total)
+
+                def advance(done: int, _total: int) -> None:
+                    progress.update(task, completed=done)
+
+                clock = SystemClock()
+                vault = key_vault(storage)
+                # Completions an import records are queued as reminders in the same
+                # transaction, by the bot's own event subscriptions; the running bot
+                # delivers them.
+                services = build_services(workspace.store, clock=clock, vault=vault)
+                report = await import_inventory(
+                    workspace.store,
+                    inventory,
+                    clock=clock,
+                    progress=advance,
+                    vault=vault,
+                    events=services.events,
+                )
     except InventoryError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         return 1
-    finally:
-        await store.close()
     Console(highlight=False).print(f"{path}: {report.summary()}", markup=False, soft_wrap=True)
     return 0
 
@@ -428,35 +425,54 @@ async def _rotate_key(storage: StorageSettings, console: Console) -> int:
             soft_wrap=True,
         )
         return 2
-    store = await open_store(storage.database_url, **storage.store_options())
     tokens = 0
+    count = 0
+    done_in: list[str] = []
     try:
-        async with store.read() as uow:
-            total = len(await uow.keys.all_ciphertexts())
-        columns = (TextColumn("re-encrypting"), BarColumn(), MofNCompleteColumn())
-        with Progress(
-            *columns, console=console, transient=True, disable=total < PROGRESS_THRESHOLD
-        ) as progress:
-            task = progress.add_task("rotate", total=total)
+        async with every_store(storage) as stores:
+            # The bot tokens of the installations (Add to Slack, kept in the base) first: a
+            # token no key decrypts stops the command before any product key is touched.
+            tokens = await rotate_installation_tokens(stores[0][1], vault)
+            for key, store in stores:
+                where = await _store_name(key, store)
+                async with store.read() as uow:
+                    total = len(await uow.keys.all_ciphertexts())
+                columns = (
+                    TextColumn(f"re-encrypting ({where})"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                )
+                with Progress(
+                    *columns, console=console, transient=True, disable=total < PROGRESS_THRESHOLD
+                ) as progress:
+                    task = progress.add_task("rotate", total=total)
 
-            def advance(done: int, _total: int) -> None:
-                progress.update(task, completed=done)
+                    def advance(done: int, _total: int, task: TaskID = task) -> None:
+                        progress.update(task, completed=done)
 
-            # The bot token of an installation (Add to Slack) first: a token no key decrypts
-            # stops the command before any product key is touched.
-            tokens = await rotate_installation_tokens(store, vault)
-            count = await rotate_keys(store, vault, clock=SystemClock(), progress=advance)
+                    rotated = await rotate_keys(store, vault, clock=SystemClock(), progress=advance)
+                count += rotated
+                done_in.append(where)
+                if len(stores) > 1:
+                    console.print(
+                        f"{where}: re-encrypted {_keys(rotated)}", markup=False, soft_wrap=True
+                    )
     except (KeysUnreadable, TokensUnreadable) as error:
+        changed = []
+        if tokens:
+            changed.append("the installations' bot tokens")
+        if done_in:
+            changed.append(f"the product keys of {', '.join(done_in)}")
         unchanged = (
-            "no product key was changed (the installation's bot token was re-encrypted)"
-            if tokens
+            f"nothing else was changed ({' and '.join(changed)} were re-encrypted)"
+            if changed
             else "nothing was changed"
         )
         console.print(f"error: {error}; {unchanged}", markup=False, soft_wrap=True)
         return 1
-    finally:
-        await store.close()
-    done = f"re-encrypted {count} product key{'' if count == 1 else 's'}"
+    done = f"re-encrypted {_keys(count)}"
+    if len(done_in) > 1:
+        done += f" in {len(done_in)} workspaces' data"
     if tokens:
         done += f" and the bot token{'' if tokens == 1 else 's'} of {tokens} installation"
         done += "" if tokens == 1 else "s"
@@ -467,8 +483,25 @@ async def _rotate_key(storage: StorageSettings, console: Console) -> int:
     return 0
 
 
+def _keys(count: int) -> str:
+    return f"{count} product key{'' if count == 1 else 's'}"
+
+
+async def _store_name(key: str | None, store: Store) -> str:
+    """What a progress line calls a store: its workspace, or the base database."""
+    held = await recorded_in(store)
+    if held is not None and held.known:
+        return held.describe()
+    return "the base database" if key is None else f"the store of {key}"
+
+
 async def _role(
-    storage: StorageSettings, command: str, user_id: str, role_name: str, console: Console
+    storage: StorageSettings,
+    named: Named,
+    command: str,
+    user_id: str,
+    role_name: str,
+    console: Console,
 ) -> int:
     from bot.runtime.bootstrap import build_services
     from handlers.commands.parser import parse_user_id
@@ -488,36 +521,37 @@ async def _role(
             markup=False,
         )
         return 2
-    store = await open_store(storage.database_url, **storage.store_options())
-    service = build_services(store, clock=SystemClock()).roles
     try:
-        if command == "grant":
-            changed = await service.bootstrap_grant(user, role)
-            done = (
-                f"{user} now holds {role.value}" if changed else f"{user} already held {role.value}"
-            )
-        else:
-            changed = await service.bootstrap_revoke(user, role)
-            done = (
-                f"{user} no longer holds {role.value}"
-                if changed
-                else f"{user} did not hold {role.value}"
-            )
+        async with open_workspace(storage, **named) as workspace:
+            service = build_services(workspace.store, clock=SystemClock()).roles
+            if command == "grant":
+                changed = await service.bootstrap_grant(user, role)
+                done = (
+                    f"{user} now holds {role.value}"
+                    if changed
+                    else f"{user} already held {role.value}"
+                )
+            else:
+                changed = await service.bootstrap_revoke(user, role)
+                done = (
+                    f"{user} no longer holds {role.value}"
+                    if changed
+                    else f"{user} did not hold {role.value}"
+                )
+            if workspace.key is not None:
+                done += f" in {workspace.describe()}"
     except DomainError as error:
         console.print(f"error: {t(error.message, None, **_plain(error.params))}", markup=False)
         return 1
-    finally:
-        await store.close()
     Console(highlight=False).print(done, markup=False)
     return 0
 
 
-async def _audit_csv(storage: StorageSettings, console: Console) -> int:
+async def _audit_csv(storage: StorageSettings, named: Named, console: Console) -> int:
     from bot.runtime.bootstrap import build_services
 
-    store = await open_store(storage.database_url, **storage.store_options())
-    audit = build_services(store, clock=SystemClock()).audit
-    try:
+    async with open_workspace(storage, **named) as workspace:
+        audit = build_services(workspace.store, clock=SystemClock()).audit
         total = await audit.count_entries()
         columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn())
         with Progress(
@@ -529,8 +563,6 @@ async def _audit_csv(storage: StorageSettings, console: Console) -> int:
                 progress.update(task, completed=done, total=expected)
 
             written = await audit.export_csv(sys.stdout, progress=advance)
-    finally:
-        await store.close()
     sys.stdout.flush()
     console.print(f"{written} audit entries exported", markup=False)
     return 0

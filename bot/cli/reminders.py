@@ -7,27 +7,31 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli.workspace import Named, open_workspace
 from bot.domain.clock import SystemClock
 from bot.domain.outbox import Ping, PingState
 from bot.runtime.bootstrap import build_services
 from bot.settings import StorageSettings
-from storage import open_store
 
 STATES = ("all", *(s.value for s in PingState))
 
 
 async def list_reminders(
-    storage: StorageSettings, *, state: str, page: int, limit: int, console: Console
+    storage: StorageSettings,
+    named: Named,
+    *,
+    state: str,
+    page: int,
+    limit: int,
+    console: Console,
 ) -> int:
-    """Print one page of reminders in ``state`` (``all`` for every state); ``page`` from 1."""
+    """Print one page of reminders in ``state`` (``all`` for every state); ``page`` from 1,
+    of the workspace ``named`` (``--team``/``--enterprise``; none: the base's)."""
     chosen = None if state == "all" else PingState(state)
-    store = await open_store(storage.database_url, **storage.store_options())
-    try:
-        listing = await build_services(store, clock=SystemClock()).outbox.listing(
+    async with open_workspace(storage, **named) as workspace:
+        listing = await build_services(workspace.store, clock=SystemClock()).outbox.listing(
             state=chosen, page=page - 1, page_size=limit
         )
-    finally:
-        await store.close()
     what = "reminders" if chosen is None else f"{chosen.value} reminders"
     if not listing.total:
         console.print(f"No {what}.", markup=False)

@@ -1,18 +1,22 @@
-"""``benefits-bot tenant export|delete``: a workspace's data, for a person's or a company's
-data request (docs/installations.md, "Exporting or deleting a workspace's data").
+"""``benefits-bot tenant list|export|delete``: the workspaces with data in the database,
+and a workspace's data, for a person's or a company's data request
+(docs/installations.md, "Exporting or deleting a workspace's data").
 
-The database holds one workspace's (or one Enterprise Grid org's) data; ``--team T…``
-or ``--enterprise E…`` must name it, as the bot recorded it (from the install with
-Add to Slack, or from Slack's ``auth.test`` when ``benefits-bot run`` started with
-``SLACK_BOT_TOKEN``), or the command refuses with one line and touches nothing.
+``--team T…`` or ``--enterprise E…`` name the workspace (or Enterprise Grid org):
+the one the base store recorded, or one with a store of its own
+(:func:`bot.cli.workspace.open_workspace`); any other is refused with one line
+and nothing is touched.
 
 * ``export`` writes every table of the bot's data as JSON (to ``--out FILE`` or
   standard output), read in one snapshot with the tables ``copy-db`` copies
   (:mod:`storage.copying`). Product keys and the installation's tokens are left out
   (the JSON names the columns left out), and so are the OAuth states of installs
   under way; nothing secret is ever written, not even encrypted.
-* ``delete`` deletes all of it, after a confirmation (``--yes`` skips it), in one
-  transaction (:meth:`bot.services.tenancy.TenancyService.erase`).
+* ``delete`` deletes all of it, after a confirmation (``--yes`` skips it): the base
+  store's rows in one transaction (:meth:`bot.services.tenancy.TenancyService.erase`),
+  or the workspace's own store, dropped (:meth:`storage.tenants.Tenants.drop`), with
+  its installation in the base store.
+* ``list`` names the base store's workspace and each store's, and their suspensions.
 """
 
 from __future__ import annotations
@@ -29,11 +33,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.prompt import Confirm
 
+from bot.cli.workspace import Named, Workspace, every_store, open_workspace, recorded_in
 from bot.domain.clock import SystemClock
-from bot.domain.tenancy import Tenant
+from bot.domain.tenancy import Tenant, describe_tenant
 from bot.services.tenancy import OtherTenant, TenancyService
 from bot.settings import StorageSettings
-from storage import open_store
 from storage.copying import BOOKKEEPING, CopyError, Tables, open_tables, ordered
 
 PROGRESS_THRESHOLD: Final = 1000  # rows: fewer are written before a bar would show
@@ -45,38 +49,19 @@ LEFT_OUT_COLUMNS: Final[Mapping[str, frozenset[str]]] = {
 LEFT_OUT_TABLES: Final = frozenset({"oauth_states"})
 
 
-def _named(team: str | None, enterprise: str | None) -> dict[str, str | None]:
-    return {"team_id": team, "enterprise_id": enterprise}
-
-
-async def _tenant(
-    storage: StorageSettings, team: str | None, enterprise: str | None, console: Console
-) -> tuple[TenancyService, Any, Tenant] | None:
-    """The store, its tenancy service and tenant when ``--team``/``--enterprise`` name it;
-    None (the refusal said in one line, the store closed) otherwise."""
-    store = await open_store(storage.database_url, **storage.store_options())
-    service = TenancyService(store, clock=SystemClock())
-    try:
-        tenant = await service.check(**_named(team, enterprise))
-    except OtherTenant as other:
-        await store.close()
-        hint = (
-            " (the bot records it when it is installed, or when `benefits-bot run` starts "
-            "with a token Slack accepts)"
-            if other.held is None or not other.held.known
-            else ""
-        )
-        console.print(f"error: {other}{hint}; nothing was done", markup=False, soft_wrap=True)
-        return None
-    return service, store, tenant
-
-
 def _value(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         return base64.b64encode(bytes(value)).decode()
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def _own(installation: Mapping[str, Any], tenant: Tenant) -> bool:
+    """Whether an installation is the workspace's own: the base store keeps every
+    workspace's installation, and an export holds its own alone."""
+    key = (installation.get("enterprise_id") or None, installation.get("team_id") or None)
+    return key == tenant.key
 
 
 async def _write(tables: Tables, tenant: Tenant, out: IO[str], console: Console) -> int:
@@ -129,10 +114,12 @@ async def _write(tables: Tables, tenant: Tenant, out: IO[str], console: Console)
                 async for batch in tables.rows(table, columns):
                     for row in batch:
                         record = {c: _value(v) for c, v in zip(columns, row, strict=True)}
+                        if table == "installations" and not _own(record, tenant):
+                            continue
                         out.write(("," if not first else "") + "\n   " + json.dumps(record))
                         first = False
-                    written += len(batch)
-                    progress.update(task, completed=written)
+                        written += 1
+                    progress.advance(task, len(batch))
                 out.write("\n  ]" if not first else "]")
             out.write("\n }\n}\n")
     return written
@@ -140,20 +127,19 @@ async def _write(tables: Tables, tenant: Tenant, out: IO[str], console: Console)
 
 async def export_tenant(
     storage: StorageSettings,
+    named: Named,
     *,
-    team: str | None,
-    enterprise: str | None,
     out: Path | None,
     console: Console,
 ) -> int:
     """Write the named workspace's data as JSON to ``out`` (standard output when None)."""
-    found = await _tenant(storage, team, enterprise, console)
-    if found is None:
-        return 1
-    _, store, tenant = found
-    await store.close()
+    async with open_workspace(storage, **named) as workspace:
+        tenant = _checked(workspace, named, console)
+        if tenant is None:
+            return 1
+        url = workspace.url or storage.database_url
     try:
-        tables = await open_tables(storage.database_url, migrate=False)
+        tables = await open_tables(url, migrate=False)
     except CopyError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         return 1
@@ -178,6 +164,22 @@ async def export_tenant(
     return 0
 
 
+def _checked(workspace: Workspace, named: Named, console: Console) -> Tenant | None:
+    """The workspace's tenant as its store recorded it (a store of its own that recorded
+    none yet is the named one's by its name); None, and one line said, when the store
+    recorded another."""
+    recorded = workspace.recorded
+    if workspace.in_base or (recorded is not None and recorded.known):
+        if recorded is not None and recorded.names(
+            team_id=named["team"], enterprise_id=named["enterprise"]
+        ):
+            return recorded
+        other = OtherTenant(recorded, describe_tenant(named["enterprise"], named["team"]))
+        console.print(f"error: {other}; nothing was done", markup=False, soft_wrap=True)
+        return None
+    return Tenant(named["enterprise"], named["team"], recorded_at=datetime.now(UTC))
+
+
 def _confirmed(tenant: Tenant, console: Console) -> bool:
     try:
         return Confirm.ask(
@@ -191,33 +193,62 @@ def _confirmed(tenant: Tenant, console: Console) -> bool:
 
 async def delete_tenant(
     storage: StorageSettings,
+    named: Named,
     *,
-    team: str | None,
-    enterprise: str | None,
     yes: bool,
     console: Console,
 ) -> int:
-    """Delete all of the named workspace's data, after a confirmation unless ``yes``."""
-    found = await _tenant(storage, team, enterprise, console)
-    if found is None:
-        return 1
-    service, store, tenant = found
-    try:
+    """Delete all of the named workspace's data, after a confirmation unless ``yes``: the
+    base's rows when the base holds it, else its own store, dropped, and its installation."""
+    async with open_workspace(storage, **named) as workspace:
+        tenant = _checked(workspace, named, console)
+        if tenant is None:
+            return 1
         if not yes and not _confirmed(tenant, console):
             console.print("nothing was deleted", markup=False)
             return 1
-        try:
-            deleted = await service.erase(**_named(team, enterprise))
-        except OtherTenant as other:  # changed since it was checked
-            console.print(f"error: {other}; nothing was done", markup=False, soft_wrap=True)
-            return 1
-    finally:
-        await store.close()
-    tables = sum(1 for rows in deleted.values() if rows)
+        if workspace.in_base or workspace.tenants is None or workspace.key is None:
+            service = TenancyService(workspace.store, clock=SystemClock())
+            try:
+                deleted = await service.erase(
+                    team_id=named["team"], enterprise_id=named["enterprise"]
+                )
+            except OtherTenant as other:  # changed since it was checked
+                console.print(f"error: {other}; nothing was done", markup=False, soft_wrap=True)
+                return 1
+            tables = sum(1 for rows in deleted.values() if rows)
+            done = f"deleted {sum(deleted.values())} rows in {tables} tables"
+        else:
+            async with workspace.base.write() as uow:
+                uninstalled = await uow.installations.delete(*tenant.key)
+            await workspace.tenants.drop(workspace.key)
+            done = "deleted its store" + (" and its installation" if uninstalled else "")
     Console(highlight=False).print(
-        f"deleted {sum(deleted.values())} rows in {tables} tables: the data of "
-        f"{tenant.describe()} is gone",
-        markup=False,
-        soft_wrap=True,
+        f"{done}: the data of {tenant.describe()} is gone", markup=False, soft_wrap=True
     )
     return 0
+
+
+async def list_tenants(storage: StorageSettings) -> int:
+    """Print every workspace with data in this database: the base's, then each store's."""
+    out = Console(highlight=False)
+    async with every_store(storage) as stores:
+        for key, store in stores:
+            held = await recorded_in(store)
+            if key is None:
+                where = "the base database (DATABASE_URL)"
+                if held is None or not held.known:
+                    out.print(f"no workspace recorded: {where}", markup=False, soft_wrap=True)
+                    continue
+            else:
+                where = f"a store of its own ({key})"
+            name = held.describe() if held is not None and held.known else f"{key} (not recorded)"
+            out.print(f"{name}: {where}; {_state(held)}", markup=False, soft_wrap=True)
+    return 0
+
+
+def _state(tenant: Tenant | None) -> str:
+    if tenant is None or tenant.suspended_at is None:
+        return "active"
+    since = tenant.suspended_at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"suspended since {since} ({tenant.suspended_reason or 'no reason recorded'})"

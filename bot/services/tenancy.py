@@ -82,6 +82,20 @@ async def record_in(uow: UnitOfWork, tenant: Tenant) -> None:
         )
 
 
+async def erase_in(uow: UnitOfWork, tenant: Tenant) -> dict[str, int]:
+    """Delete all of ``tenant``'s data in the store inside ``uow``: every table's rows,
+    except the installations of other workspaces (the base store keeps every
+    installation, :mod:`storage.tenants`), which stay as they were; the rows deleted
+    per table."""
+    others = [i for i in await uow.installations.all() if i.key != tenant.key]
+    deleted = await uow.tenant_state.erase()
+    for installation in others:
+        await uow.installations.put(installation)
+    if others:
+        deleted["installations"] = deleted.get("installations", 0) - len(others)
+    return deleted
+
+
 class TenancyService:
     """Suspends, resumes and deletes the data of the store's workspace or org."""
 
@@ -156,7 +170,7 @@ class TenancyService:
             due = None if tenant is None else tenant.expires_at(self.retention)
             if tenant is None or due is None or due > self._clock.now():
                 return None
-            deleted = await uow.tenant_state.erase()
+            deleted = await erase_in(uow, tenant)
         log.warning(
             "deleted the data of %s (%d rows in %d tables): suspended (%s) since %s, "
             "longer than the retention of %d days",
@@ -195,7 +209,7 @@ class TenancyService:
             tenant = await uow.tenant_state.get()
             if tenant is None or not tenant.names(team_id=team_id, enterprise_id=enterprise_id):
                 raise OtherTenant(tenant, describe_tenant(enterprise_id, team_id))
-            deleted = await uow.tenant_state.erase()
+            deleted = await erase_in(uow, tenant)
         log.warning(
             "deleted the data of %s on request (%d rows in %d tables)",
             tenant.describe(),
@@ -210,6 +224,7 @@ __all__ = [
     "OtherTenant",
     "Suspension",
     "TenancyService",
+    "erase_in",
     "record_in",
     "resume_in",
 ]

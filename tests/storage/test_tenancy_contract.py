@@ -220,6 +220,25 @@ async def test_the_data_is_deleted_once_suspended_for_the_retention_period(
     assert await tenancy.expire() is None
 
 
+async def test_the_retention_keeps_the_installations_of_the_other_workspaces(
+    store: Store, clock: FakeClock, tenancy: TenancyService
+) -> None:
+    """The base store keeps every workspace's installation: deleting its own workspace's
+    data leaves the others' (served from stores of their own) as they were."""
+    vault = KeyVault([KeyVault.generate_key()])
+    installations = InstallationService(store, clock=clock, vault=vault)
+    for team in ("T0001", "T0002", "T0003"):
+        await installations.save(from_installation(workspace_install(team_id=team)))
+    await tenancy.suspend(Reason.UNINSTALLED, team_id="T0001", named=True)
+    clock.advance(timedelta(days=90))
+
+    deleted = await tenancy.expire()
+
+    assert deleted is not None
+    assert deleted["installations"] == 0  # its own went with the uninstall
+    assert [i.key for i in await installations.all()] == [(None, "T0002"), (None, "T0003")]
+
+
 async def test_nothing_is_deleted_while_sending_goes_on(
     store: Store, clock: FakeClock, tenancy: TenancyService
 ) -> None:
