@@ -202,10 +202,13 @@ class Tenancy:
         return Tenant(key, services, store, installed, client, in_base)
 
     async def _place(self, key: Key) -> tuple[Services, Store, bool]:
-        """Where the tenant's data lives: the base store when it holds no other
-        workspace's data (the first installed), else a store of its own."""
+        """Where the tenant's data lives: a store of its own once it has one; else the
+        base store when that holds no other workspace's data (the first installed);
+        else a new store of its own."""
         held = await self.base.tenancy.current()
-        if held is None or not held.known or held.key == key:
+        own = storage_key(key) in await self._stores.keys()
+        base_is_free = held is None or not held.known
+        if (held is not None and held.key == key) or (base_is_free and not own):
             with suppress(OtherTenant):  # another's, recorded meanwhile by another replica
                 await self.base.tenancy.started(*key)
                 return self.base, self._stores.base, True

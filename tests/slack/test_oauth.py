@@ -852,3 +852,23 @@ async def test_a_workspace_uninstalled_before_a_restart_is_deleted_once_its_rete
         await stores.close()
         answer = await command_from(again, MEMBER, "help", team_id="T0001")
         assert "request" in answer.text.lower()  # the other workspace is served as before
+
+
+async def test_a_workspace_with_a_store_of_its_own_keeps_it_after_the_base_was_emptied(
+    harness: SlackHarness, slack: FakeSlackWebApi, database: Path | str
+) -> None:
+    h = harness
+    await install(h)
+    await install(h, "UOTHER001", team_id="T0002", team="Other")
+    assert h.bot.tenancy is not None
+    other = await h.bot.tenancy.tenant((None, "T0002"))
+    async with other.store.write() as uow:
+        await uow.benefits.put(Benefit("vs", "Visual Studio Enterprise", Category.SOFTWARE, 3))
+    await h.bot.services.tenancy.erase(team_id="T0001")  # the first workspace's data request
+    await h.bot.stop()
+    async with running_harness(slack, oauth_settings(slack.api_url, database)) as again:
+        assert again.bot.tenancy is not None
+        tenant = await again.bot.tenancy.tenant((None, "T0002"))
+        assert not tenant.in_base  # not moved into the emptied base store
+        listed = await command_from(again, "UOTHER002", "list", team_id="T0002")
+        assert "Visual Studio Enterprise" in listed.text
