@@ -281,10 +281,15 @@ class TenantInstallations(DatabaseInstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        if user_id is None:
-            tenant = self._tenancy.cached(enterprise_id, team_id, bool(is_enterprise_install))
-            if tenant is not None and tenant.installed.installation is not None:
-                return to_installation(tenant.installed.installation)
+        tenant = self._tenancy.cached(enterprise_id, team_id, bool(is_enterprise_install))
+        if tenant is not None and tenant.installed.installation is not None:
+            kept = tenant.installed.installation
+            # Bolt asks again with the user of every request but the installer's: the
+            # bot keeps no per-person installations, so only the installer has one.
+            if user_id is None or kept.installer_user_id == user_id:
+                return to_installation(kept)
+            if kept.installer_user_id is not None:
+                return None
         return await super().async_find_installation(
             enterprise_id=enterprise_id,
             team_id=team_id,
