@@ -499,6 +499,7 @@ async def measure(run: Run, bots: Bots, keys: Sequence[str]) -> None:
             f"{per_one:.0f} in one workspace; difference {per_many - per_one:.0f} (target 0) "
             f"{verdict(per_many == per_one)}"
         )
+    ratios = []
     for kind in KINDS:
         a, b = timed[kind, "many"], timed[kind, "one"]
         out(
@@ -506,13 +507,13 @@ async def measure(run: Run, bots: Bots, keys: Sequence[str]) -> None:
             f"p99 {ms(percentile(a.seconds, 0.99))}; one workspace p50 "
             f"{ms(percentile(b.seconds, 0.5))}  p99 {ms(percentile(b.seconds, 0.99))}"
         )
-    for kind in KINDS:
-        a, b = timed[kind, "many"], timed[kind, "one"]
         ratio = percentile(a.seconds, 0.5) / percentile(b.seconds, 0.5)
-        out(
+        ratios.append(
             f"ratio ack p50 {kind} {run.tenants} tenants/one workspace: {ratio:.2f} "
             f"(target <= 1.2) {verdict(ratio <= 1.2)}"
         )
+    for line in ratios:
+        out(line)
 
 
 # -- main --------------------------------------------------------------------------
