@@ -15,7 +15,7 @@ def test_quick_tenants_benchmark_reports_its_ratios_and_leaves_no_schema_behind(
     lines = run_quick("bench.tenants", "--database", server_url(), timeout=600)
     output = "\n".join(lines)
     assert has_figure(lines, "ratio sweep per due reminder 50 tenants/1: ", "target <= 1.5"), output
-    assert has_figure(lines, "installations read for ", "from warm tenants: 0 ", "PASS"), output
+    assert has_figure(lines, "installations read for a command from a warm tenant", "PASS"), output
     for kind in ("help", "list", "mine"):
         assert has_figure(lines, f"statements per `{kind}` (median): "), output
     for kind in ("list", "mine"):
