@@ -52,11 +52,27 @@ NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 WATERMARK = NOW - timedelta(hours=1)
 ADMIN = "UADMIN001"
 TOKEN = "xoxb-bench-0123456789"
-DUE_OFFERS = 400
-DUE_BENEFITS, HOLDERS = 16, 24
-DUE_VS = 200
-DUE = DUE_OFFERS + DUE_BENEFITS * (HOLDERS + 1) + DUE_VS  # 1,000 pings
 RUNS = 5
+
+
+@dataclass(frozen=True)
+class Due:
+    """What a sweep database holds due: offers 7 days before their end, software
+    benefits 30 days before theirs (each with its holders, plus the admin), Visual
+    Studio subscriptions reaching day 90; beside ``software`` benefits of filler."""
+
+    offers: int = 400
+    benefits: int = 16
+    holders: int = 24
+    vs: int = 200
+    software: int = 1000
+
+    @property
+    def pings(self) -> int:
+        return self.offers + self.benefits * (self.holders + 1) + self.vs
+
+
+DUE = Due().pings  # 1,000 pings
 
 
 def _ts(moment: datetime) -> str:
@@ -66,8 +82,8 @@ def _ts(moment: datetime) -> str:
 # -- 1. the sweep ----------------------------------------------------------------
 
 
-def build_sweep_db(path: Path, total: int, *, seed: int = 7) -> None:
-    """``total`` assignments and offers (half each), of which exactly ``DUE`` pings are due."""
+def build_sweep_db(path: Path, total: int, *, seed: int = 7, due: Due = Due()) -> None:
+    """``total`` assignments and offers (half each), of which exactly ``due.pings`` are due."""
     rng = random.Random(seed)
     offers = total // 2
     assignments = total - offers
@@ -83,7 +99,7 @@ def build_sweep_db(path: Path, total: int, *, seed: int = 7) -> None:
             "VALUES (1, ?, 'mkt@example.com', '+31201234567', 'en', ?, ?)",
             (ADMIN, ADMIN, _ts(NOW)),
         )
-        # Offers: DUE_OFFERS end 7 days from now; the rest end far from any threshold.
+        # Offers: due.offers end 7 days from now; the rest end far from any threshold.
         soon = (NOW.date() + timedelta(days=7)).isoformat()
         far = date(2026, 6, 1)
         conn.executemany(
@@ -101,19 +117,19 @@ def build_sweep_db(path: Path, total: int, *, seed: int = 7) -> None:
                     ADMIN,
                     _ts(NOW - timedelta(days=50)),
                     soon
-                    if i < DUE_OFFERS
+                    if i < due.offers
                     else (far + timedelta(days=rng.randrange(900))).isoformat(),
                 )
                 for i in range(offers)
             ),
         )
-        # Benefits held by people: DUE_BENEFITS end in 30 days; a VS benefit; 1,000 others.
+        # Benefits held by people: due.benefits end in 30 days; a VS benefit; the filler.
         ending = (NOW.date() + timedelta(days=30)).isoformat()
         conn.executemany(
             "INSERT INTO benefits (id, name, category, seats, expires_on) "
             "VALUES (?, ?, 'software', 100000, ?)",
-            [(f"sw-due-{b}", f"Expiring {b}", ending) for b in range(DUE_BENEFITS)]
-            + [(f"sw-{b}", f"Software {b}", None) for b in range(1000)],
+            [(f"sw-due-{b}", f"Expiring {b}", ending) for b in range(due.benefits)]
+            + [(f"sw-{b}", f"Software {b}", None) for b in range(due.software)],
         )
         conn.execute(
             "INSERT INTO benefits (id, name, category, seats) "
@@ -130,19 +146,19 @@ def build_sweep_db(path: Path, total: int, *, seed: int = 7) -> None:
                     return moment
 
         rows: list[tuple[str, str, str]] = []
-        for b in range(DUE_BENEFITS):
+        for b in range(due.benefits):
             rows += [
                 (f"sw-due-{b}", f"UH{b:03d}{h:03d}", _ts(NOW - timedelta(days=100)))
-                for h in range(HOLDERS)
+                for h in range(due.holders)
             ]
         rows += [
             ("vs-ent", f"UV{v:06d}", _ts(day90 - timedelta(minutes=30) + timedelta(seconds=v)))
-            for v in range(DUE_VS)
+            for v in range(due.vs)
         ]
         fill = assignments - len(rows)
         rows += [
             (
-                "vs-ent" if j % 10 == 0 else f"sw-{j % 1000}",
+                "vs-ent" if j % 10 == 0 else f"sw-{j % due.software}",
                 f"UF{j:08d}",
                 _ts(filler_time()),
             )

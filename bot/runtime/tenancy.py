@@ -318,9 +318,14 @@ class TenantInstallations(DatabaseInstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        kept = None if user_id else self._kept(enterprise_id, team_id, is_enterprise_install)
+        kept = self._kept(enterprise_id, team_id, is_enterprise_install)
         if kept is not None:
-            return to_installation(kept)
+            # Bolt asks again with the user of every request but the installer's: the
+            # bot keeps no per-person installations, so only the installer has one.
+            if user_id is None or kept.installer_user_id == user_id:
+                return to_installation(kept)
+            if kept.installer_user_id is not None:
+                return None
         return await super().async_find_installation(
             enterprise_id=enterprise_id,
             team_id=team_id,

@@ -29,12 +29,14 @@ from pydantic import SecretStr
 
 from bot.blocks import ids
 from bot.domain.clock import FakeClock
+from bot.domain.installations import BotInstallation
 from bot.domain.model import Benefit, Category, RequestStatus, Role
 from bot.domain.outbox import PingState
 from bot.runtime.logs import configure_logging
 from bot.runtime.oauth import BOT_SCOPES, INSTALLER
 from bot.runtime.server import RunningBot, start_bot
 from bot.runtime.tenancy import Tenant
+from bot.services.installations import InstallationService
 from bot.services.reminders import Kind
 from bot.settings import Settings, SettingsError
 from storage import open_tenants
@@ -597,6 +599,33 @@ async def test_after_a_restart_every_installation_is_served_again(
         assert (status, body["installed"], body["workspaces"]) == (200, True, 2)
         answer = await command_from(again, "UOTHER002", "help", team_id="T0002")
         assert "request" in answer.text.lower()
+
+
+async def test_a_running_workspaces_commands_find_its_token_without_reading_the_database(
+    harness: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    await install(h)
+    await install(h, "UOTHER001", team_id="T0002", team="Other")
+    for team in ("T0001", "T0002"):  # each workspace's first request finds its installation
+        await command_from(h, MEMBER, "help", team_id=team)
+    looked_up: list[tuple[str | None, str | None]] = []
+    find = InstallationService.find
+
+    async def counted(
+        self: InstallationService, enterprise_id: str | None, team_id: str | None, **kw: Any
+    ) -> BotInstallation | None:
+        looked_up.append((enterprise_id, team_id))
+        return await find(self, enterprise_id, team_id, **kw)
+
+    monkeypatch.setattr(InstallationService, "find", counted)
+
+    for team, people in (("T0001", (INSTALLER_ID, MEMBER)), ("T0002", ("UOTHER001", "UOTHER002"))):
+        for user in people:  # the installer, and someone else (Bolt asks for their own)
+            answer = await command_from(h, user, "help", team_id=team)
+            assert "request" in answer.text.lower()
+
+    assert looked_up == []
 
 
 async def test_installing_again_into_the_same_workspace_replaces_the_installation(

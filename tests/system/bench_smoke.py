@@ -9,10 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_quick(module: str, timeout: float = 180) -> list[str]:
-    """``python -m <module> --quick``: asserts it ended well; the lines it printed."""
+def run_quick(module: str, *extra: str, timeout: float = 180) -> list[str]:
+    """``python -m <module> --quick [extra…]``: asserts it ended well; the lines it printed."""
     result = subprocess.run(
-        [sys.executable, "-m", module, "--quick"],
+        [sys.executable, "-m", module, "--quick", *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
