@@ -313,6 +313,15 @@ def posts_about(h: SlackHarness, benefit: str) -> list[RecordedCall]:
     return [c for c in posts if benefit in call_text(c)]
 
 
+async def second_workspace(h: SlackHarness) -> Tenant:
+    """Install the bot into its own workspace, then into ``T0002`` (installer
+    ``UOTHER001``); the second workspace as the bot serves it."""
+    await install(h)
+    await install(h, "UOTHER001", team_id="T0002", team="Other")
+    assert h.bot.tenancy is not None
+    return await h.bot.tenancy.tenant((None, "T0002"))
+
+
 async def settle_tenant(h: SlackHarness, tenant: Tenant) -> None:
     """Wait until ``tenant`` has sent every ping due now."""
     await h.bot.services.background.drain(10)
@@ -371,10 +380,7 @@ async def test_each_workspaces_reminders_go_to_its_own_admin_with_its_own_token(
     harness: SlackHarness,
 ) -> None:
     h = harness
-    await install(h)
-    await install(h, "UOTHER001", team_id="T0002", team="Other")
-    assert h.bot.tenancy is not None
-    other = await h.bot.tenancy.tenant((None, "T0002"))
+    other = await second_workspace(h)
     await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
     async with other.store.write() as uow:
         await uow.benefits.put(Benefit("vs", "Visual Studio Enterprise", Category.SOFTWARE, 3))
@@ -385,6 +391,7 @@ async def test_each_workspaces_reminders_go_to_its_own_admin_with_its_own_token(
     h.slack.clear()
 
     h.clock.advance(timedelta(hours=25))  # past the approval reminder (24 hours)
+    assert h.bot.tenancy is not None
     for tenant in h.bot.tenancy.running:
         assert tenant.reminders is not None
         assert await tenant.reminders.scheduler.sweep_now(fresh=True) == 1
@@ -449,10 +456,7 @@ async def test_an_uninstall_stops_one_workspace_and_the_other_goes_on(
     harness: SlackHarness,
 ) -> None:
     h = harness
-    await install(h)
-    await install(h, "UOTHER001", team_id="T0002", team="Other")
-    assert h.bot.tenancy is not None
-    other = await h.bot.tenancy.tenant((None, "T0002"))
+    other = await second_workspace(h)
 
     ack = await h.post(event_body({"type": "app_uninstalled"}, team_id="T0002"))
 
@@ -544,10 +548,7 @@ async def test_a_workspace_whose_token_is_revoked_has_its_messages_parked_and_th
     harness: SlackHarness,
 ) -> None:
     h = harness
-    await install(h)
-    await install(h, "UOTHER001", team_id="T0002", team="Other")
-    assert h.bot.tenancy is not None
-    other = await h.bot.tenancy.tenant((None, "T0002"))
+    other = await second_workspace(h)
     await settle_tenant(h, other)  # the welcome DMs
     await h.settle()
     await h.add_benefit("win11", "Windows 11 Enterprise", seats=2)
@@ -856,10 +857,7 @@ async def test_a_workspace_uninstalled_before_a_restart_is_deleted_once_its_rete
     harness: SlackHarness, slack: FakeSlackWebApi, database: Path | str
 ) -> None:
     h = harness
-    await install(h)
-    await install(h, "UOTHER001", team_id="T0002", team="Other")
-    assert h.bot.tenancy is not None
-    other = await h.bot.tenancy.tenant((None, "T0002"))
+    other = await second_workspace(h)
     async with other.store.write() as uow:
         await uow.benefits.put(Benefit("vs", "Visual Studio Enterprise", Category.SOFTWARE, 3))
     await h.post(event_body({"type": "app_uninstalled"}, team_id="T0002"))
@@ -887,10 +885,7 @@ async def test_a_workspace_with_a_store_of_its_own_keeps_it_after_the_base_was_e
     harness: SlackHarness, slack: FakeSlackWebApi, database: Path | str
 ) -> None:
     h = harness
-    await install(h)
-    await install(h, "UOTHER001", team_id="T0002", team="Other")
-    assert h.bot.tenancy is not None
-    other = await h.bot.tenancy.tenant((None, "T0002"))
+    other = await second_workspace(h)
     async with other.store.write() as uow:
         await uow.benefits.put(Benefit("vs", "Visual Studio Enterprise", Category.SOFTWARE, 3))
     await h.bot.services.tenancy.erase(team_id="T0001")  # the first workspace's data request
